@@ -1,0 +1,296 @@
+package jmglu.engine;
+
+/**
+ * Plain loops, one obvious line per formula: the ground truth every backend is tested against.
+ * Single-threaded and slow on purpose; sums that feed a division or a log run in float64.
+ * The MGLU family lives in {@link ReferenceMglu}.
+ */
+public class ReferenceKernels implements Kernels {
+
+    @Override public String name() { return "reference"; }
+
+    // ---------------------------------------------------------------- matmul
+    @Override
+    public void matmul(float[] c, int co, float[] a, int ao, float[] b, int bo, int M, int K, int N, boolean acc) {
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                float s = 0f;
+                for (int k = 0; k < K; k++) s += a[ao + i * K + k] * b[bo + k * N + j];
+                c[co + i * N + j] = acc ? c[co + i * N + j] + s : s;
+            }
+    }
+
+    @Override
+    public void matmulTransB(float[] c, int co, float[] a, int ao, float[] b, int bo, int M, int K, int N, boolean acc) {
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                float s = 0f;
+                for (int k = 0; k < K; k++) s += a[ao + i * K + k] * b[bo + j * K + k];
+                c[co + i * N + j] = acc ? c[co + i * N + j] + s : s;
+            }
+    }
+
+    @Override
+    public void matmulTransA(float[] c, int co, float[] a, int ao, float[] b, int bo, int M, int K, int N, boolean acc) {
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++) {
+                float s = 0f;
+                for (int k = 0; k < K; k++) s += a[ao + k * M + i] * b[bo + k * N + j];
+                c[co + i * N + j] = acc ? c[co + i * N + j] + s : s;
+            }
+    }
+
+    @Override
+    public void gemv(float[] y, float[] x, WeightMatrix w, int B) {
+        int d = w.rows(), h = w.cols();
+        for (int b = 0; b < B; b++)
+            for (int r = 0; r < d; r++) {
+                float s = 0f;
+                for (int c = 0; c < h; c++) s += x[b * h + c] * w.get(r, c);
+                y[b * d + r] = s;
+            }
+    }
+
+    // ---------------------------------------------------------------- elementwise
+    @Override public void add(float[] out, int oo, float[] a, int ao, float[] b, int bo, int n) {
+        for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] + b[bo + i];
+    }
+
+    @Override public void mul(float[] out, int oo, float[] a, int ao, float[] b, int bo, int n) {
+        for (int i = 0; i < n; i++) out[oo + i] = a[ao + i] * b[bo + i];
+    }
+
+    @Override public void mulAcc(float[] out, int oo, float[] a, int ao, float[] b, int bo, int n) {
+        for (int i = 0; i < n; i++) out[oo + i] += a[ao + i] * b[bo + i];
+    }
+
+    @Override public void scale(float[] out, int oo, float[] a, int ao, float s, int n) {
+        for (int i = 0; i < n; i++) out[oo + i] = s * a[ao + i];
+    }
+
+    @Override public void addScaled(float[] out, int oo, float[] a, int ao, float s, int n) {
+        for (int i = 0; i < n; i++) out[oo + i] += s * a[ao + i];
+    }
+
+    @Override public void act(Act g, float[] out, int oo, float[] x, int xo, int n) {
+        for (int i = 0; i < n; i++) out[oo + i] = g.apply(x[xo + i]);
+    }
+
+    @Override public void actBackward(Act g, float[] dx, int dxo, float[] x, int xo, float[] dy, int dyo, int n) {
+        for (int i = 0; i < n; i++) dx[dxo + i] += g.derivative(x[xo + i]) * dy[dyo + i];
+    }
+
+    // ---------------------------------------------------------------- reductions
+    @Override public double sum(float[] x, int xo, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += x[xo + i];
+        return s;
+    }
+
+    @Override public double dot(float[] a, int ao, float[] b, int bo, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += (double) a[ao + i] * b[bo + i];
+        return s;
+    }
+
+    // ---------------------------------------------------------------- rows
+    @Override public void softmax(float[] out, int oo, float[] x, int xo, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            int xr = xo + r * cols, or = oo + r * cols;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < cols; j++) max = Math.max(max, x[xr + j]);
+            double z = 0;
+            for (int j = 0; j < cols; j++) z += Math.exp(x[xr + j] - max);
+            for (int j = 0; j < cols; j++) out[or + j] = (float) (Math.exp(x[xr + j] - max) / z);
+        }
+    }
+
+    @Override public void softmaxBackward(float[] dx, int dxo, float[] y, int yo, float[] dy, int dyo, int rows, int cols) {
+        for (int r = 0; r < rows; r++) {
+            double dotYdy = 0;
+            for (int j = 0; j < cols; j++) dotYdy += (double) y[yo + r * cols + j] * dy[dyo + r * cols + j];
+            for (int j = 0; j < cols; j++)
+                dx[dxo + r * cols + j] += (float) (y[yo + r * cols + j] * (dy[dyo + r * cols + j] - dotYdy));
+        }
+    }
+
+    @Override public void rmsnorm(float[] out, int oo, float[] rstd, int ro, float[] x, int xo, float[] w, int wo, int rows, int C, float eps) {
+        for (int r = 0; r < rows; r++) {
+            double ss = 0;
+            for (int j = 0; j < C; j++) ss += (double) x[xo + r * C + j] * x[xo + r * C + j];
+            float rs = (float) (1.0 / Math.sqrt(ss / C + eps));
+            rstd[ro + r] = rs;
+            for (int j = 0; j < C; j++) out[oo + r * C + j] = x[xo + r * C + j] * rs * w[wo + j];
+        }
+    }
+
+    @Override public void rmsnormBackward(float[] dx, int dxo, float[] dw, int dwo, float[] dy, int dyo, float[] x, int xo,
+                                          float[] w, int wo, float[] rstd, int ro, int rows, int C) {
+        for (int r = 0; r < rows; r++) {
+            float rs = rstd[ro + r];
+            double m = 0; // mean(dy ⊙ w ⊙ x̂)
+            for (int j = 0; j < C; j++) m += (double) dy[dyo + r * C + j] * w[wo + j] * x[xo + r * C + j] * rs;
+            m /= C;
+            for (int j = 0; j < C; j++) {
+                float xhat = x[xo + r * C + j] * rs, g = dy[dyo + r * C + j];
+                dw[dwo + j] += g * xhat;
+                dx[dxo + r * C + j] += (float) (rs * (g * w[wo + j] - xhat * m));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- positions, tokens, loss
+    @Override public void rope(float[] out, int oo, float[] x, int xo, int B, int T, int nH, int hd, int pos0, float theta) {
+        rotate(out, oo, x, xo, B, T, nH, hd, pos0, theta, 1, false);
+    }
+
+    @Override public void ropeBackward(float[] dx, int dxo, float[] dy, int dyo, int B, int T, int nH, int hd, int pos0, float theta) {
+        rotate(dx, dxo, dy, dyo, B, T, nH, hd, pos0, theta, -1, true);
+    }
+
+    /** Rotates every pair by sign·θ; acc adds into out instead of overwriting. */
+    private static void rotate(float[] out, int oo, float[] x, int xo, int B, int T, int nH, int hd, int pos0, float theta, int sign, boolean acc) {
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < T; t++)
+                for (int j = 0; j < hd / 2; j++) {
+                    double ang = (pos0 + t) * Math.pow(theta, -2.0 * j / hd);
+                    float cos = (float) Math.cos(ang), sin = (float) (sign * Math.sin(ang));
+                    for (int hh = 0; hh < nH; hh++) {
+                        int i = ((b * T + t) * nH + hh) * hd + 2 * j;
+                        float x0 = x[xo + i], x1 = x[xo + i + 1];
+                        float y0 = x0 * cos - x1 * sin, y1 = x0 * sin + x1 * cos;
+                        if (acc) { out[oo + i] += y0; out[oo + i + 1] += y1; }
+                        else { out[oo + i] = y0; out[oo + i + 1] = y1; }
+                    }
+                }
+    }
+
+    @Override public void embedding(float[] out, int oo, float[] table, int to, int[] ids, int n, int C) {
+        for (int i = 0; i < n; i++) System.arraycopy(table, to + ids[i] * C, out, oo + i * C, C);
+    }
+
+    @Override public void embeddingBackward(float[] dtable, int dto, float[] dy, int dyo, int[] ids, int n, int C) {
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < C; j++) dtable[dto + ids[i] * C + j] += dy[dyo + i * C + j];
+    }
+
+    @Override public double crossEntropy(float[] probs, float[] logits, int lo, int[] targets, int rows, int V) {
+        softmax(probs, 0, logits, lo, rows, V);
+        double loss = 0;
+        for (int r = 0; r < rows; r++) {
+            // log p computed from the logits (log-sum-exp), not from the rounded probability
+            float max = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < V; j++) max = Math.max(max, logits[lo + r * V + j]);
+            double z = 0;
+            for (int j = 0; j < V; j++) z += Math.exp(logits[lo + r * V + j] - max);
+            loss -= logits[lo + r * V + targets[r]] - max - Math.log(z);
+        }
+        return loss / rows;
+    }
+
+    @Override public void crossEntropyBackward(float[] dlogits, int dlo, float[] probs, int[] targets, int rows, int V, float dloss) {
+        float s = dloss / rows;
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < V; j++)
+                dlogits[dlo + r * V + j] += s * (probs[r * V + j] - (j == targets[r] ? 1f : 0f));
+    }
+
+    // ---------------------------------------------------------------- attention
+    @Override public void attention(float[] out, float[] att, float[] q, float[] k, float[] v, int B, int T, int nH, int hd) {
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        int C = nH * hd;
+        for (int b = 0; b < B; b++)
+            for (int hh = 0; hh < nH; hh++)
+                for (int t = 0; t < T; t++) {
+                    int a = ((b * nH + hh) * T + t) * T, qi = (b * T + t) * C + hh * hd;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int u = 0; u <= t; u++) {
+                        float s = 0f;
+                        for (int e = 0; e < hd; e++) s += q[qi + e] * k[(b * T + u) * C + hh * hd + e];
+                        att[a + u] = s * scale;
+                        max = Math.max(max, att[a + u]);
+                    }
+                    double z = 0;
+                    for (int u = 0; u <= t; u++) z += Math.exp(att[a + u] - max);
+                    for (int u = 0; u < T; u++) att[a + u] = u <= t ? (float) (Math.exp(att[a + u] - max) / z) : 0f;
+                    for (int e = 0; e < hd; e++) {
+                        float s = 0f;
+                        for (int u = 0; u <= t; u++) s += att[a + u] * v[(b * T + u) * C + hh * hd + e];
+                        out[qi + e] = s;
+                    }
+                }
+    }
+
+    @Override public void attentionBackward(float[] dq, float[] dk, float[] dv, float[] datt, float[] dout, float[] q, float[] k, float[] v,
+                                            float[] att, int B, int T, int nH, int hd) {
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        int C = nH * hd;
+        for (int b = 0; b < B; b++)
+            for (int hh = 0; hh < nH; hh++)
+                for (int t = 0; t < T; t++) {
+                    int a = ((b * nH + hh) * T + t) * T, qi = (b * T + t) * C + hh * hd;
+                    // out = att · v  →  datt = dout · vᵀ, dv += attᵀ · dout
+                    for (int u = 0; u <= t; u++) {
+                        int vi = (b * T + u) * C + hh * hd;
+                        float s = 0f;
+                        for (int e = 0; e < hd; e++) {
+                            s += dout[qi + e] * v[vi + e];
+                            dv[vi + e] += att[a + u] * dout[qi + e];
+                        }
+                        datt[a + u] = s;
+                    }
+                    // softmax backward, then the scaled scores q·kᵀ
+                    double dotAd = 0;
+                    for (int u = 0; u <= t; u++) dotAd += (double) att[a + u] * datt[a + u];
+                    for (int u = 0; u <= t; u++) {
+                        float dpre = (float) (att[a + u] * (datt[a + u] - dotAd)) * scale;
+                        int ki = (b * T + u) * C + hh * hd;
+                        for (int e = 0; e < hd; e++) {
+                            dq[qi + e] += dpre * k[ki + e];
+                            dk[ki + e] += dpre * q[qi + e];
+                        }
+                    }
+                }
+    }
+
+    @Override public void attentionStep(float[] out, float[] q, float[] kCache, float[] vCache, int len, int nH, int hd, float[] scratch) {
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        int C = nH * hd;
+        for (int hh = 0; hh < nH; hh++) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int u = 0; u < len; u++) {
+                float s = 0f;
+                for (int e = 0; e < hd; e++) s += q[hh * hd + e] * kCache[u * C + hh * hd + e];
+                scratch[u] = s * scale;
+                max = Math.max(max, scratch[u]);
+            }
+            double z = 0;
+            for (int u = 0; u < len; u++) z += Math.exp(scratch[u] - max);
+            for (int e = 0; e < hd; e++) {
+                double s = 0;
+                for (int u = 0; u < len; u++) s += Math.exp(scratch[u] - max) * vCache[u * C + hh * hd + e];
+                out[hh * hd + e] = (float) (s / z);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- MGLU
+    @Override public void mgluScores(float[] t, float[] s, float[] x, WeightMatrix w, MaskPlanes m, int B) {
+        ReferenceMglu.scores(t, s, x, w, m, B);
+    }
+
+    @Override public void flashMglu(float[] y, float[] x, WeightMatrix w, MaskPlanes m, int B, Act g) {
+        ReferenceMglu.flash(y, x, w, m, B, g);
+    }
+
+    // ---------------------------------------------------------------- optimizer
+    @Override public void adamw(float[] p, float[] g, float[] m, float[] v, int n, float lr, float beta1, float beta2, float eps, float wd, int step) {
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        for (int i = 0; i < n; i++) {
+            m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+            double mhat = m[i] / bc1, vhat = v[i] / bc2;
+            p[i] -= (float) (lr * (mhat / (Math.sqrt(vhat) + eps) + wd * p[i]));
+        }
+    }
+}
