@@ -123,7 +123,7 @@ public interface Kernels {
     // ---------------------------------------------------------------- MGLU
     /**
      * The MGLU pre-activations from packed masks, one pass over W (the training forward):
-     * t (B, d) = x Wᵀ and s (nm, B, d) with s_i = x (M_i ⊙ W)ᵀ. x (B, h), W F32 (d, h).
+     * t (B, d) = x Wᵀ and s (nm, B, d) with s_i = x (M_i ⊙ W)ᵀ. x (B, h), W (d, h) in F32/BF16/F16.
      */
     void mgluScores(float[] t, float[] s, float[] x, WeightMatrix w, MaskPlanes m, int B);
 
