@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import jmglu.autograd.Var;
-import jmglu.engine.Backends;
+import jmglu.autograd.Autograd;
 import jmglu.engine.Kernels;
 import jmglu.engine.Tensor;
 import jmglu.model.io.RawTensor;
@@ -45,7 +45,7 @@ public final class AdamW {
 
     public int step() { return step; }
 
-    private static Kernels k() { return Backends.get(); }
+    private static Kernels k() { return Autograd.kernels(); }
 
     /** √(Σ over all gradients of g²) (missing gradients count as 0). */
     public double gradNorm() {

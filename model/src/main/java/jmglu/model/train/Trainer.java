@@ -110,7 +110,7 @@ public final class Trainer {
         double s = 0;
         for (int i = 0; i < o.evalBatches(); i++) {
             Dataset.Batch b = data.valBatch(i, o.evalBatches(), B, T);
-            s += model.loss(b.x(), b.y(), B, T).value().get(0);
+            s += jmglu.autograd.Autograd.noGrad(() -> model.loss(b.x(), b.y(), B, T)).value().get(0);
         }
         return s / o.evalBatches();
     }
