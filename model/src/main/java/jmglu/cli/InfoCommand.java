@@ -41,14 +41,12 @@ final class InfoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** FloatVector.SPECIES_PREFERRED through reflection, so that info still runs without the incubator module. */
+    /** FloatVector.SPECIES_PREFERRED.length(); a message instead when the incubator module is not loaded. */
     static String vectorWidth() {
         try {
-            Class<?> fv = Class.forName("jdk.incubator.vector.FloatVector");
-            Object species = fv.getField("SPECIES_PREFERRED").get(null);
-            int lanes = (int) species.getClass().getMethod("length").invoke(species);
+            int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
             return lanes + " float lanes (" + lanes * 32 + "-bit vectors, jdk.incubator.vector FloatVector.SPECIES_PREFERRED)";
-        } catch (ReflectiveOperationException | LinkageError e) {
+        } catch (LinkageError e) {
             return "Vector API not available (run with --add-modules jdk.incubator.vector)";
         }
     }

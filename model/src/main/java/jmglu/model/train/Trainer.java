@@ -2,6 +2,7 @@ package jmglu.model.train;
 
 import java.nio.file.Path;
 import java.util.Map;
+import jmglu.autograd.F;
 import jmglu.autograd.Var;
 import jmglu.model.Transformer;
 import jmglu.model.data.Dataset;
@@ -72,7 +73,9 @@ public final class Trainer {
             long t0 = System.nanoTime();
             Dataset.Batch b = data.trainBatch(o.seed(), step, B, T);
             opt.zeroGrad();
-            Var loss = model.loss(b.x(), b.y(), B, T);
+            Var logits = model.forward(b.x(), B, T);                       // (B·T, V)
+            if (!finite(logits.value())) throw diverged("the logits hold NaN or Inf", step);
+            Var loss = F.crossEntropy(logits, b.y());
             double l = loss.value().get(0);
             if (!Double.isFinite(l)) throw diverged("loss is " + l, step);
             loss.backward();
@@ -102,6 +105,12 @@ public final class Trainer {
         return new Diverged("training diverged at step " + (step + 1) + ": " + what + " (lr " + schedule.at(step) + "); stopped before updating the weights"
                 + (outDir != null ? "; the last checkpoint in " + outDir + " is intact" : "")
                 + ". Try a lower --lr or a longer --warmup.");
+    }
+
+    private static boolean finite(jmglu.engine.Tensor t) {
+        float[] a = t.data();
+        for (int i = t.offset(), e = t.offset() + t.size(); i < e; i++) if (!Float.isFinite(a[i])) return false;
+        return true;
     }
 
     /** Mean loss over evalBatches fixed validation batches. */
