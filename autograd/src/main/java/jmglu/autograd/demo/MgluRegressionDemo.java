@@ -33,7 +33,10 @@ public final class MgluRegressionDemo {
     public record Result(double[] losses, double zeroLoss, double maskFlips) {}
 
     /** Trains for steps steps from seed, printing the loss every few steps to out (may be null). */
-    public static Result train(long seed, int steps, PrintStream out) {
+    public static Result train(long seed, int steps, PrintStream out) { return train(seed, steps, out, true); }
+
+    /** As {@link #train(long, int, PrintStream)}; with trainMasks false the mask logits stay at their initial values (ablation). */
+    public static Result train(long seed, int steps, PrintStream out, boolean trainMasks) {
         if (steps < 1) throw new IllegalArgumentException("MgluRegressionDemo: steps must be >= 1, got " + steps);
         Rng rng = new Rng(seed);
         // teacher (constants)
@@ -42,9 +45,10 @@ public final class MgluRegressionDemo {
         Var tWo = Var.constant(Tensor.randn(rng, 1 / Math.sqrt(d), h, d));
         // student (parameters)
         Var W = Var.param(Tensor.randn(rng, 1 / Math.sqrt(h), d, h));
-        Var L = Var.param(Tensor.randn(rng, 0.01, nm, d, h));
+        Tensor l0 = Tensor.randn(rng, 0.01, nm, d, h);
+        Var L = trainMasks ? Var.param(l0) : Var.constant(l0);
         Var Wo = Var.param(Tensor.randn(rng, 1 / Math.sqrt(d), h, d));
-        Var[] params = {W, L, Wo};
+        Var[] params = trainMasks ? new Var[] {W, L, Wo} : new Var[] {W, Wo};
         float[] L0 = L.value().toArray();
         float[][] m = new float[params.length][], v = new float[params.length][];
         for (int p = 0; p < params.length; p++) { m[p] = new float[params[p].value().size()]; v[p] = new float[m[p].length]; }
@@ -89,12 +93,19 @@ public final class MgluRegressionDemo {
         return (double) on / a.length;
     }
 
-    /** Runs the demo, printing the loss every few steps. */
+    /**
+     * Runs the demo, printing the loss every few steps, then the same run (same initialisation and
+     * batches) with the masks frozen, to show what training the masks adds.
+     */
     public static void run(PrintStream out, long seed, int steps) {
         long t0 = System.nanoTime();
         double[] l = train(seed, steps, out).losses();
-        out.printf("loss %.5f -> %.5f (mean of the first and last 10 steps: %.5f -> %.5f) in %.1f s%n", l[0], l[l.length - 1],
-                meanOf(l, 0, 10), meanOf(l, l.length - 10, l.length), (System.nanoTime() - t0) / 1e9);
+        int tail = Math.min(10, steps);
+        out.printf("loss %.5f -> %.5f (mean of the first and last %d steps: %.5f -> %.5f) in %.1f s%n", l[0], l[l.length - 1],
+                tail, meanOf(l, 0, tail), meanOf(l, steps - tail, steps), (System.nanoTime() - t0) / 1e9);
+        double[] frozen = train(seed, steps, null, false).losses();
+        out.printf("same batches with the masks frozen at their initialisation: last %d steps %.5f (learned masks: %.5f)%n",
+                tail, meanOf(frozen, steps - tail, steps), meanOf(l, steps - tail, steps));
     }
 
     /** Mean of a[from, to) clipped to the array. */

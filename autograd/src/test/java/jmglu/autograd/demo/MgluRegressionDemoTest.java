@@ -20,10 +20,18 @@ class MgluRegressionDemoTest {
         }
     }
 
+    @Test void learnedMasksBeatFrozenMasksOnTheSameBatches() {
+        MgluRegressionDemo.Result learned = MgluRegressionDemo.train(1, 300, null, true);
+        MgluRegressionDemo.Result frozen = MgluRegressionDemo.train(1, 300, null, false);
+        double a = MgluRegressionDemo.meanOf(learned.losses(), 250, 300), b = MgluRegressionDemo.meanOf(frozen.losses(), 250, 300);
+        assertTrue(frozen.maskFlips() == 0, "frozen masks flipped");
+        assertTrue(a < b, "learned masks " + a + " should beat frozen masks " + b);
+    }
+
     @Test void runPrintsTheLossCurve() {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         MgluRegressionDemo.run(new PrintStream(buf, true), 3, 40);
         String s = buf.toString();
-        assertTrue(s.contains("step    1  loss") && s.contains("step   40  loss") && s.contains("->"), s);
+        assertTrue(s.contains("step    1  loss") && s.contains("step   40  loss") && s.contains("->") && s.contains("masks frozen"), s);
     }
 }
