@@ -34,6 +34,15 @@ class ReferenceBackwardTest {
         return g;
     }
 
+    /** a placed at offset off of a longer array (random values around it). */
+    float[] at(int off, float[] a) {
+        float[] r = rand(off + a.length + 3);
+        System.arraycopy(a, 0, r, off, a.length);
+        return r;
+    }
+
+    static float[] slice(float[] a, int off, int n) { return java.util.Arrays.copyOfRange(a, off, off + n); }
+
     static double[] plus(float[] start, double[] g) {
         double[] r = Check.toDouble(start);
         for (int i = 0; i < r.length; i++) r[i] += g[i];
@@ -48,14 +57,14 @@ class ReferenceBackwardTest {
 
     @Test void actBackward() {
         for (Act g : Act.values()) for (int n : AWKWARD) {
-            float[] x = rand(n), dy = rand(n), dx0 = rand(n), dx = dx0.clone();
-            k.actBackward(g, dx, 0, x, 0, dy, 0, n);
+            float[] x = rand(n), dy = rand(n), dx0 = rand(n), dx = at(3, dx0);
+            k.actBackward(g, dx, 3, at(5, x), 5, at(7, dy), 7, n);
             double[] want = plus(dx0, fd(p -> {
                 double s = 0;
                 for (int i = 0; i < n; i++) s += dy[i] * ReferenceKernelsTest.act64(g, p[i]);
                 return s;
             }, x));
-            close(want, dx, 1e-5, 1e-5, "actBackward " + g + " n=" + n);
+            close(want, slice(dx, 3, n), 1e-5, 1e-5, "actBackward " + g + " n=" + n);
         }
     }
 
@@ -100,23 +109,23 @@ class ReferenceBackwardTest {
         for (int rows : new int[] {1, 3}) for (int C : AWKWARD) {
             float eps = 1e-5f;
             float[] x = rand(rows * C), w = rand(C), dy = rand(rows * C), dx0 = rand(rows * C), dw0 = rand(C);
-            float[] out = new float[rows * C], rstd = new float[rows], dx = dx0.clone(), dw = dw0.clone();
+            float[] out = new float[rows * C], rstd = new float[rows], dx = at(1, dx0), dw = at(2, dw0);
             k.rmsnorm(out, 0, rstd, 0, x, 0, w, 0, rows, C, eps);
-            k.rmsnormBackward(dx, 0, dw, 0, dy, 0, x, 0, w, 0, rstd, 0, rows, C);
+            k.rmsnormBackward(dx, 1, dw, 2, at(3, dy), 3, at(4, x), 4, at(5, w), 5, at(6, rstd), 6, rows, C);
             double[] W = Check.toDouble(w), X = Check.toDouble(x);
-            close(plus(dx0, fd(p -> dotAll(dy, rmsnorm64(p, W, rows, C, eps)), x)), dx, 1e-5, 1e-4, "rmsnormBackward dx (" + rows + "," + C + ")");
-            close(plus(dw0, fd(p -> dotAll(dy, rmsnorm64(X, p, rows, C, eps)), w)), dw, 1e-5, 1e-4, "rmsnormBackward dw (" + rows + "," + C + ")");
+            close(plus(dx0, fd(p -> dotAll(dy, rmsnorm64(p, W, rows, C, eps)), x)), slice(dx, 1, rows * C), 1e-5, 1e-4, "rmsnormBackward dx (" + rows + "," + C + ")");
+            close(plus(dw0, fd(p -> dotAll(dy, rmsnorm64(X, p, rows, C, eps)), w)), slice(dw, 2, C), 1e-5, 1e-4, "rmsnormBackward dw (" + rows + "," + C + ")");
         }
     }
 
     @Test void ropeBackwardIsTheInverseRotation() {
         for (int T : new int[] {1, 3, 7}) for (int nH : new int[] {1, 3}) for (int hd : new int[] {2, 6, 34}) {
             int B = 2, n = B * T * nH * hd, pos0 = 4;
-            float[] x = rand(n), dy = rand(n), dx0 = rand(n), dx = dx0.clone();
-            k.ropeBackward(dx, 0, dy, 0, B, T, nH, hd, pos0, 10000f);
+            float[] x = rand(n), dy = rand(n), dx0 = rand(n), dx = at(3, dx0);
+            k.ropeBackward(dx, 3, at(5, dy), 5, B, T, nH, hd, pos0, 10000f);
             double[] want = plus(dx0, fd(p -> dotAll(dy, ReferenceKernelsTest.rope64(p, B, T, nH, hd, pos0, 10000, 1)), x));
             String what = "ropeBackward T" + T + " nH" + nH + " hd" + hd;
-            close(want, dx, 1e-5, 1e-5, what);
+            close(want, slice(dx, 3, n), 1e-5, 1e-5, what);
             // rope, then ropeBackward into zeros, gives the input back (a rotation's transpose is its inverse)
             float[] r = new float[n], back = new float[n];
             k.rope(r, 0, x, 0, B, T, nH, hd, pos0, 10000f);
