@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = "Compare FFN variants (GELU MLP, SwiGLU, SwiMGLU nm=1,2,4,8) at equal data and token budget over several seeds.")
 final class CompareCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin DeviceOption deviceOption;
     @Mixin ModelOptions model = small();
     @Mixin TrainFlags flags = budget();
     @Option(names = "--variants", split = ",", description = "Variants: gelu, swiglu, mglu<nm> (default: ${DEFAULT-VALUE}).")

@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Train a small SwiMGLU (nm=4) model on the JDK's java.util sources, pack it, and generate a sample.")
 final class DemoCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin DeviceOption deviceOption;
     @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out = Path.of("runs", "demo");
     @Option(names = "--data", paramLabel = "FILE", description = "UTF-8 text instead of the java.util sources.") Path data;
     @Option(names = "--steps", description = "Training steps (default: ${DEFAULT-VALUE}).") int steps = DEFAULT_STEPS;

@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate text from a checkpoint or a packed model (MGLU FFNs run through FlashMGLU on packed masks).")
 final class GenerateCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin DeviceOption deviceOption;
     @Option(names = "--model", description = "Model folder or .safetensors file (default: ${DEFAULT-VALUE}).") Path model = Path.of("runs", "demo");
     @Option(names = "--prompt", description = "Prompt text (default: '${DEFAULT-VALUE}').") String prompt = "public ";
     @Option(names = {"-n", "--tokens"}, description = "Tokens to generate (default: ${DEFAULT-VALUE}).") int tokens = 200;

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "info", mixinStandardHelpOptions = true, description = "Show the Java runtime, CPU, Vector API width, backends and decoders.")
 final class InfoCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin DeviceOption deviceOption;
 
     @Override public Integer call() {
         var o = System.out;

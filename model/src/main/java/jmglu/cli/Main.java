@@ -7,7 +7,6 @@ import jmglu.model.train.Trainer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ScopeType;
 
 /**
  * The jmglu command line (picocli). Subcommands live in small classes of this package; modules
@@ -26,9 +25,11 @@ public final class Main implements Runnable {
 
     private static volatile String device;
 
-    @Option(names = "--device", scope = ScopeType.INHERIT, paramLabel = "NAME",
-            description = "Backend for training and inference: reference, simd or opencl (default: the best available CPU backend).")
+    @Option(names = "--device", paramLabel = "NAME",
+            description = "Backend for training and inference: reference, simd or opencl (default: the best available CPU backend); also accepted after the subcommand.")
     void setDevice(String d) { device = d; }
+
+    static void setDeviceName(String d) { device = d; }
 
     /** The --device value, or null. */
     public static String device() { return device; }

@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "pack", mixinStandardHelpOptions = true,
         description = "Export a checkpoint for inference: 16-bit weights + mask bit-planes (safetensors + config.json).")
 final class PackCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin DeviceOption deviceOption;
     @Option(names = "--model", description = "Training checkpoint folder or file (default: ${DEFAULT-VALUE}).") Path model = Path.of("runs", "demo");
     @Option(names = "--out", description = "Output folder (default: <model folder>/packed).") Path out;
     @Option(names = "--dtype", description = "Weight storage: bf16 | fp16 | f32 (default: ${DEFAULT-VALUE}).") String dtype = "bf16";

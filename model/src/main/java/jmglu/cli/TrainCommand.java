@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train a transformer (GELU MLP, SwiGLU or MGLU FFN) and save a resumable checkpoint.")
 final class TrainCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin DeviceOption deviceOption;
     @Mixin ModelOptions model;
     @Mixin TrainFlags flags;
     @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out = Path.of("runs", "train");

@@ -38,11 +38,26 @@ class CliTest {
         assertOneLineError(run("nosuchcommand"), Main.USAGE, "nosuchcommand");
     }
 
+    /** A plugin command (bench) may have its own --device: the global one must not collide with it. */
+    @picocli.CommandLine.Command(name = "fake")
+    static final class Fake implements Runnable {
+        @picocli.CommandLine.Option(names = "--device") String device;
+        public void run() {}
+    }
+
+    @Test void pluginsKeepTheirOwnDeviceOption() {
+        var cl = Main.commandLine();
+        cl.addSubcommand("fake", new Fake());
+        assertEquals(0, cl.execute("fake", "--device", "cpu"));
+        assertEquals("cpu", ((Fake) cl.getSubcommands().get("fake").getCommand()).device);
+    }
+
     @Test void badValuesAreUserErrors() throws Exception {
         Path data = text();
         assertOneLineError(run("train", "--data", data.toString(), "--ffn", "moe", "--out", dir.resolve("o").toString()), Main.USER_ERROR, "ffn must be one of");
         assertOneLineError(run("train", "--data", dir.resolve("none.txt").toString()), Main.USER_ERROR, "no such data file");
         assertOneLineError(run("--device", "warp-drive", "train"), Main.USER_ERROR, "backend 'warp-drive'");
+        assertOneLineError(run("train", "--device", "warp-drive"), Main.USER_ERROR, "backend 'warp-drive'");
         assertOneLineError(run("generate", "--model", dir.resolve("nothing").toString()), Main.USER_ERROR, "no such model");
         assertOneLineError(run("pack", "--model", dir.toString(), "--dtype", "f64"), Main.USER_ERROR, "");
     }
