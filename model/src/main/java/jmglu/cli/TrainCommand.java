@@ -55,8 +55,10 @@ final class TrainCommand implements Callable<Integer> {
         log.printf("model: %s, %,d weight parameters + %,d mask bits; FFN reads %,d bytes/token at inference (16-bit W)%n",
                 c.label(), m.weightParams(), m.maskBits(), m.ffnBytesPerToken());
         Trainer t = Runs.train(m, p, o, out, ck, quiet, log);
-        Plot.curves(out.resolve("loss.png"), c.label() + " on " + p.corpus().name(),
-                Map.of("train (moving average)", Plot.smooth(t.history().train, 20), "validation", t.history().val));
+        Map<String, java.util.List<double[]>> curves = new java.util.LinkedHashMap<>();
+        curves.put("train (moving average of 20 steps)", Plot.smooth(t.history().train, 20));
+        curves.put("validation", t.history().val);
+        Plot.curves(out.resolve("loss.png"), c.label() + " on " + p.corpus().name().replaceAll(" \\(.*", ""), curves);
         log.println("checkpoint: " + out.resolve(Checkpoint.WEIGHTS) + " (+ config.json, tokenizer.json), loss curve: " + out.resolve("loss.png"));
         return t;
     }

@@ -57,7 +57,7 @@ public record Corpus(String name, String text) {
             StringBuilder sb = new StringBuilder();
             for (ZipEntry e : files)
                 try (InputStream in = zip.getInputStream(e)) { sb.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n'); }
-            return new Corpus("java.util sources (" + files.size() + " files from " + srcZip + ")", sb.toString());
+            return new Corpus("java.util sources (" + files.size() + " files of " + srcZip + ")", sb.toString());
         } catch (IOException e) {
             throw new IllegalArgumentException(srcZip + ": cannot read (" + e.getMessage() + "); give --data FILE");
         }
