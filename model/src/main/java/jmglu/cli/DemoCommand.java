@@ -43,7 +43,7 @@ final class DemoCommand implements Callable<Integer> {
         f.lr = 4e-3f;
         f.evalBatches = 4;
         f.evalEvery = Math.max(1, steps / 10);
-        TrainCommand.run(m, f, out, false, quiet);
+        TrainCommand.run(m, f, out, false, quiet, false);
         Path packed = PackCommand.run(Checkpoint.load(out), out.resolve("packed"), DType.BF16, System.out);
         System.out.println("sample from the packed model (FlashMGLU over bf16 W + mask bit-planes):");
         System.out.println("----");

@@ -21,16 +21,21 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin TrainFlags flags;
     @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out = Path.of("runs", "train");
-    @Option(names = "--resume", description = "Continue the run whose checkpoint is in --out (weights, AdamW state, step; same options and data).") boolean resume;
+    @Option(names = "--resume", description = "Continue the run whose checkpoint is in --out: weights, AdamW state, step and options come from it "
+            + "(give the same --data); --steps may raise the step budget.") boolean resume;
     @Option(names = "--quiet", description = "No progress bar; a line per evaluation.") boolean quiet;
+
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public Integer call() {
         Device.apply();
-        run(model, flags, out, resume, quiet);
+        boolean newSteps = spec != null && spec.commandLine().getParseResult().hasMatchedOption("--steps");
+        run(model, flags, out, resume, quiet, newSteps);
         return 0;
     }
 
-    static Trainer run(ModelOptions model, TrainFlags flags, Path out, boolean resume, boolean quiet) {
+    /** newSteps: on --resume, replace the saved step budget by --steps (the cosine schedule then spans the new budget). */
+    static Trainer run(ModelOptions model, TrainFlags flags, Path out, boolean resume, boolean quiet, boolean newSteps) {
         var log = System.out;
         Checkpoint.Loaded ck = null;
         TrainOptions o;
@@ -41,16 +46,24 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--resume: no checkpoint " + out.resolve(Checkpoint.WEIGHTS) + " to resume from");
             ck = Checkpoint.load(out);
             o = Checkpoint.options(ck);
+            if (newSteps && flags.steps != o.steps()) {
+                log.printf("resume: step budget %d -> %d (the learning-rate schedule now spans %d steps)%n", o.steps(), flags.steps, flags.steps);
+                o = o.withSteps(flags.steps);
+            }
             c = ck.config();
             p = Runs.prepare(flags.data, null, ck.tokenizer(), log);
             String was = ck.meta("corpus");
             if (was != null && !was.equals(p.corpus().name()))
                 throw new IllegalArgumentException("--resume: the checkpoint was trained on '" + was + "', not '" + p.corpus().name() + "' (give the same --data)");
         } else {
+            o = flags.options();                                    // bad values fail before the data is read
             p = Runs.prepare(flags.data, flags.tokenizer, null, log);
             c = model.config(p.tok().vocabSize());
-            o = flags.options();
         }
+        int done = ck == null ? 0 : Integer.parseInt(ck.meta("step"));
+        if (done >= o.steps())
+            throw new IllegalArgumentException("--resume: the checkpoint in " + out + " is already at step " + done + " of " + o.steps()
+                    + "; give a larger --steps to continue training");
         Transformer m = new Transformer(c, o.seed());
         log.printf("model: %s, %,d weight parameters + %,d mask bits; FFN reads %,d bytes/token at inference (16-bit W)%n",
                 c.label(), m.weightParams(), m.maskBits(), m.ffnBytesPerToken());

@@ -89,9 +89,13 @@ class CliTest {
         assertTrue(Files.size(out.resolve("loss.png")) > 1000, "loss curve written");
         assertTrue(Files.exists(out.resolve("tokenizer.json")));
         assertEquals("4", Checkpoint.load(out).meta("step"));
-        // resume with a larger budget from the saved options is not possible: resume continues the same run
+        // a finished run cannot resume without a larger budget; with one it continues from step 4
         String[] resume = {"train", "--data", data.toString(), "--out", out.toString(), "--resume", "--quiet"};
-        assertEquals(0, run(resume).code);
+        assertOneLineError(run(resume), Main.USER_ERROR, "already at step 4 of 4");
+        String[] more = {"train", "--data", data.toString(), "--out", out.toString(), "--resume", "--quiet", "--steps", "6"};
+        assertEquals(0, run(more).code);
+        assertEquals("6", Checkpoint.load(out).meta("step"));
+        assertEquals(6, Checkpoint.history(Checkpoint.load(out)).train.size());
         Path packed = dir.resolve("packed");
         assertEquals(0, run("pack", "--model", out.toString(), "--out", packed.toString()).code);
         assertTrue(Checkpoint.load(packed).packed());
