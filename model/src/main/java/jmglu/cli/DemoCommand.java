@@ -25,9 +25,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-n", "--tokens"}, description = "Tokens to generate (default: ${DEFAULT-VALUE}).") int tokens = 300;
     @Option(names = "--quiet", description = "No progress bar.") boolean quiet;
 
-    /** Sized on a shared 2-core AVX-512 machine (simd backend, 2,500 training tokens/s
-     *  measured with other jobs running, 4,000 when quiet): 600 steps of 16 × 64 tokens ≈ 2.5–4.5 minutes in all. */
-    static final int DEFAULT_STEPS = 600;
+    /** Sized on a shared 2-core AVX-512 machine (simd backend): 600 steps ran
+     *  at 8,200 training tokens/s (83 s in all) with other jobs on the machine, so 1000 steps of 16 × 64 tokens take
+     *  about 2–2.5 minutes, and stay under 5 minutes at half that speed. */
+    static final int DEFAULT_STEPS = 1000;
 
     @Override public Integer call() {
         Device.apply();
