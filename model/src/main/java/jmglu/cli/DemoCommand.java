@@ -25,10 +25,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = {"-n", "--tokens"}, description = "Tokens to generate (default: ${DEFAULT-VALUE}).") int tokens = 300;
     @Option(names = "--quiet", description = "No progress bar.") boolean quiet;
 
-    /** Sized on a shared 2-core AVX-512 machine (simd backend): 600 steps ran
-     *  at 8,200 training tokens/s (83 s in all) with other jobs on the machine, so 1000 steps of 16 × 64 tokens take
-     *  about 2–2.5 minutes, and stay under 5 minutes at half that speed. */
-    static final int DEFAULT_STEPS = 1000;
+    /**
+     * Sized on the shared 2-core AVX-512 machine (simd backend, other jobs running): training ran at
+     * 8,200–10,900 tokens/s (1000 steps: 101 s in all), so 1500 steps of 16 × 64 tokens take about
+     * 2.5–3.3 minutes in all, under 5 minutes down to ~5,500 tokens/s.
+     */
+    static final int DEFAULT_STEPS = 1500;
 
     @Override public Integer call() {
         Device.apply();
