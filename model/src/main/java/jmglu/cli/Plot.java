@@ -20,6 +20,8 @@ final class Plot {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle("step").yAxisTitle("loss (nats/token)").build();
         chart.getStyler().setMarkerSize(3);
+        chart.getStyler().setXAxisDecimalPattern("#");          // no thousands separators: ticks stay readable
+        chart.getStyler().setXAxisTickMarkSpacingHint(120);
         for (Map.Entry<String, List<double[]>> e : series.entrySet()) {
             List<double[]> pts = e.getValue();
             if (pts.isEmpty()) continue;
