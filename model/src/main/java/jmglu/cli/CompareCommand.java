@@ -45,7 +45,7 @@ final class CompareCommand implements Callable<Integer> {
 
     static TrainFlags budget() {
         TrainFlags f = new TrainFlags();
-        f.steps = 200; f.batch = 8; f.evalBatches = 8;
+        f.steps = 300; f.batch = 16; f.evalBatches = 16;
         return f;
     }
 
