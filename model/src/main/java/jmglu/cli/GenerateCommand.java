@@ -44,8 +44,8 @@ final class GenerateCommand implements Callable<Integer> {
             Generator.Result r = Generator.generate(dec, ids, n, sampler);
             out.println(l.tokenizer().decode(r.tokens()));
             out.flush();
-            info.printf("generated %d tokens in %.2f s: %.1f tokens/s (%s, %s weights, %s, KV cache %d)%n", r.generated(), r.seconds(),
-                    r.tokensPerSec(), l.config().label(), dtype, r.device(), dec.maxSeq());
+            info.printf("generated %d tokens in %.2f s: %.1f tokens/s, %d decoder steps incl. prompt and window re-feeds = %.1f steps/s (%s, %s weights, %s, KV cache %d)%n",
+                    r.generated(), r.seconds(), r.tokensPerSec(), r.forwards(), r.forwards() / r.seconds(), l.config().label(), dtype, r.device(), dec.maxSeq());
             return r;
         }
     }

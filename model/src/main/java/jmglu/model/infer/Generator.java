@@ -21,7 +21,8 @@ public final class Generator {
     private Generator() {}
 
     /** The result and its speed. */
-    public record Result(int[] tokens, int generated, double seconds, String device) {
+    /** forwards counts every decoder step: the prompt, each sampled token, and the re-fed windows. */
+    public record Result(int[] tokens, int generated, int forwards, double seconds, String device) {
         public double tokensPerSec() { return generated / seconds; }
     }
 
@@ -58,7 +59,8 @@ public final class Generator {
         long t0 = System.nanoTime();
         int start = Math.max(0, len - max);           // a prompt longer than the cache keeps its tail
         float[] logits = null;
-        for (int i = start; i < len; i++) logits = dec.forward(seq[i], i - start);
+        int forwards = 0;
+        for (int i = start; i < len; i++, forwards++) logits = dec.forward(seq[i], i - start);
         int pos = len - start;
         for (int g = 0; g < n; g++) {
             int next = sampler.next(logits);
@@ -66,12 +68,13 @@ public final class Generator {
             if (g == n - 1) break;
             if (pos == max) {                         // window full: re-feed the last half from position 0
                 int keep = Math.max(1, max / 2);
-                for (int i = 0; i < keep; i++) logits = dec.forward(seq[len - keep + i], i);
+                for (int i = 0; i < keep; i++, forwards++) logits = dec.forward(seq[len - keep + i], i);
                 pos = keep;
             } else {
                 logits = dec.forward(next, pos++);
+                forwards++;
             }
         }
-        return new Result(seq, n, (System.nanoTime() - t0) * 1e-9, dec.describe());
+        return new Result(seq, n, forwards, (System.nanoTime() - t0) * 1e-9, dec.describe());
     }
 }
