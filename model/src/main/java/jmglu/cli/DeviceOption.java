@@ -9,6 +9,6 @@ import picocli.CommandLine.Option;
  */
 final class DeviceOption {
     @Option(names = "--device", paramLabel = "NAME",
-            description = "Backend: reference, simd or opencl (default: the best available CPU backend).")
+            description = "Backend: reference, simd, opencl or opencl:N (default: the best available CPU backend).")
     void set(String d) { Main.setDeviceName(d); }
 }

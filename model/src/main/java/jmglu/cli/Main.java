@@ -26,10 +26,17 @@ public final class Main implements Runnable {
     private static volatile String device;
 
     @Option(names = "--device", paramLabel = "NAME",
-            description = "Backend for training and inference: reference, simd or opencl (default: the best available CPU backend); also accepted after the subcommand.")
-    void setDevice(String d) { device = d; }
+            description = "Backend for training and inference: reference, simd, opencl or opencl:N (default: the best available CPU backend); also accepted after the subcommand.")
+    void setDevice(String d) { setDeviceName(d); }
 
-    static void setDeviceName(String d) { device = d; }
+    /** --device: reference | simd | opencl | opencl:N (N picks the OpenCL device, as -Djmglu.opencl.device=N). */
+    static void setDeviceName(String d) {
+        if (d != null && d.startsWith("opencl:")) {
+            System.setProperty("jmglu.opencl.device", d.substring("opencl:".length()));
+            d = "opencl";
+        }
+        device = d;
+    }
 
     /** The --device value, or null. */
     public static String device() { return device; }

@@ -15,8 +15,23 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 final class Plot {
     private Plot() {}
 
-    /** One line per series: name → points {step, loss}. */
-    static void curves(Path png, String title, Map<String, List<double[]>> series) {
+    /**
+     * One line per series: name → points {step, loss}. A plot is a by-product: when it cannot be
+     * drawn (a runtime without fonts, as a jlinked bundle on a bare GPU host) or written, this says
+     * so on stderr and returns false; the run's checkpoint and numbers are unaffected.
+     */
+    static boolean curves(Path png, String title, Map<String, List<double[]>> series) {
+        try {
+            draw(png, title, series);
+            return true;
+        } catch (RuntimeException | Error e) {
+            if (e instanceof VirtualMachineError) throw e;
+            System.err.println("jmglu: plot " + png + " not written: " + e);
+            return false;
+        }
+    }
+
+    private static void draw(Path png, String title, Map<String, List<double[]>> series) {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle("step").yAxisTitle("loss (nats/token)").build();
         chart.getStyler().setMarkerSize(3);
