@@ -17,16 +17,20 @@ def tile(bt, k):
         a(f"        FloatVector t{b} = FloatVector.zero(S);")
         for i in range(k):
             a(f"        FloatVector s{b}_{i} = FloatVector.zero(S);")
-    a("        for (int c = 0; c < hp; c += L) {")
-    a("            FloatVector wv = FloatVector.fromArray(S, w, wo + c);")
-    a("            int wd = mo + (c >>> 5), sh = c & SH;")
+    a("        for (int c = 0; c < hp; c += 32) { // one 32-bit word per plane covers 32 elements")
+    a("            int wd = mo + (c >>> 5);")
     for i in range(k):
-        a(f"            VectorMask<Float> m{i} = VectorMask.fromLong(S, (bits[wd + {i} * wpr] >>> sh) & LANES);")
+        a(f"            int w{i} = bits[wd + {i} * wpr];")
+    a("            for (int u = 0; u < 32; u += L) { // 32/L chunks; C2 unrolls this constant loop")
+    a("                FloatVector wv = FloatVector.fromArray(S, w, wo + c + u);")
+    for i in range(k):
+        a(f"                VectorMask<Float> m{i} = VectorMask.fromLong(S, (w{i} >>> u) & LANES);")
     for b in range(bt):
-        a(f"            FloatVector p{b} = FloatVector.fromArray(S, x, x{b} + c).mul(wv);")
-        a(f"            t{b} = t{b}.add(p{b});")
+        a(f"                FloatVector p{b} = FloatVector.fromArray(S, x, x{b} + c + u).mul(wv);")
+        a(f"                t{b} = t{b}.add(p{b});")
         for i in range(k):
-            a(f"            s{b}_{i} = s{b}_{i}.add(p{b}, m{i});")
+            a(f"                s{b}_{i} = s{b}_{i}.add(p{b}, m{i});")
+    a("            }")
     a("        }")
     for b in range(bt):
         a(f"        res[{b * (1 + k)}] = t{b}.reduceLanes(VectorOperators.ADD);")
@@ -51,7 +55,7 @@ import jdk.incubator.vector.VectorSpecies;
  * chunk, the 16 mask bits become a VectorMask (VectorMask.fromLong → a k-register on AVX-512)
  * and s_{b,i} takes a masked add of p_b = x_b ⊙ w. Every accumulator is a local, so C2 keeps all
  * Bt·(1+K) of them in vector registers; the chunk of w is loaded once for all Bt·K sums.
- * The row w and the x rows are zero-padded to hp (a multiple of L) by the caller, so there is
+ * The row w and the x rows are zero-padded to hp (a multiple of 32) by the caller, so there is
  * no tail loop: padded lanes multiply to 0 and padding mask bits are 0.
  * Tiles: """ + ", ".join(f"{bt}x{k}" for bt, k in TILES) + """ (Bt x K).
  */
@@ -60,8 +64,6 @@ final class FlashTiles {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    /** Bit offset of a chunk inside its 32-bit mask word is c & SH (c a multiple of L ≤ 32). */
-    static final int SH = 32 - L;
     static final long LANES = (1L << L) - 1;
 
     /** Largest K available for a Bt tile. */

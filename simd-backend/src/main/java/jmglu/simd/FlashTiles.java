@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * chunk, the 16 mask bits become a VectorMask (VectorMask.fromLong → a k-register on AVX-512)
  * and s_{b,i} takes a masked add of p_b = x_b ⊙ w. Every accumulator is a local, so C2 keeps all
  * Bt·(1+K) of them in vector registers; the chunk of w is loaded once for all Bt·K sums.
- * The row w and the x rows are zero-padded to hp (a multiple of L) by the caller, so there is
+ * The row w and the x rows are zero-padded to hp (a multiple of 32) by the caller, so there is
  * no tail loop: padded lanes multiply to 0 and padding mask bits are 0.
  * Tiles: 1x1, 1x2, 1x4, 1x8, 2x1, 2x2, 2x4, 2x8, 4x1, 4x2, 4x4 (Bt x K).
  */
@@ -23,8 +23,6 @@ final class FlashTiles {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    /** Bit offset of a chunk inside its 32-bit mask word is c & SH (c a multiple of L ≤ 32). */
-    static final int SH = 32 - L;
     static final long LANES = (1L << L) - 1;
 
     /** Largest K available for a Bt tile. */
@@ -52,13 +50,16 @@ final class FlashTiles {
     static void b1k1(float[] res, float[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
         FloatVector t0 = FloatVector.zero(S);
         FloatVector s0_0 = FloatVector.zero(S);
-        for (int c = 0; c < hp; c += L) {
-            FloatVector wv = FloatVector.fromArray(S, w, wo + c);
-            int wd = mo + (c >>> 5), sh = c & SH;
-            VectorMask<Float> m0 = VectorMask.fromLong(S, (bits[wd + 0 * wpr] >>> sh) & LANES);
-            FloatVector p0 = FloatVector.fromArray(S, x, x0 + c).mul(wv);
-            t0 = t0.add(p0);
-            s0_0 = s0_0.add(p0, m0);
+        for (int c = 0; c < hp; c += 32) { // one 32-bit word per plane covers 32 elements
+            int wd = mo + (c >>> 5);
+            int w0 = bits[wd + 0 * wpr];
+            for (int u = 0; u < 32; u += L) { // 32/L chunks; C2 unrolls this constant loop
+                FloatVector wv = FloatVector.fromArray(S, w, wo + c + u);
+                VectorMask<Float> m0 = VectorMask.fromLong(S, (w0 >>> u) & LANES);
+                FloatVector p0 = FloatVector.fromArray(S, x, x0 + c + u).mul(wv);
+                t0 = t0.add(p0);
+                s0_0 = s0_0.add(p0, m0);
+            }
         }
         res[0] = t0.reduceLanes(VectorOperators.ADD);
         res[1] = s0_0.reduceLanes(VectorOperators.ADD);
@@ -69,15 +70,19 @@ final class FlashTiles {
         FloatVector t0 = FloatVector.zero(S);
         FloatVector s0_0 = FloatVector.zero(S);
         FloatVector s0_1 = FloatVector.zero(S);
-        for (int c = 0; c < hp; c += L) {
-            FloatVector wv = FloatVector.fromArray(S, w, wo + c);
-            int wd = mo + (c >>> 5), sh = c & SH;
-            VectorMask<Float> m0 = VectorMask.fromLong(S, (bits[wd + 0 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m1 = VectorMask.fromLong(S, (bits[wd + 1 * wpr] >>> sh) & LANES);
-            FloatVector p0 = FloatVector.fromArray(S, x, x0 + c).mul(wv);
-            t0 = t0.add(p0);
-            s0_0 = s0_0.add(p0, m0);
-            s0_1 = s0_1.add(p0, m1);
+        for (int c = 0; c < hp; c += 32) { // one 32-bit word per plane covers 32 elements
+            int wd = mo + (c >>> 5);
+            int w0 = bits[wd + 0 * wpr];
+            int w1 = bits[wd + 1 * wpr];
+            for (int u = 0; u < 32; u += L) { // 32/L chunks; C2 unrolls this constant loop
+                FloatVector wv = FloatVector.fromArray(S, w, wo + c + u);
+                VectorMask<Float> m0 = VectorMask.fromLong(S, (w0 >>> u) & LANES);
+                VectorMask<Float> m1 = VectorMask.fromLong(S, (w1 >>> u) & LANES);
+                FloatVector p0 = FloatVector.fromArray(S, x, x0 + c + u).mul(wv);
+                t0 = t0.add(p0);
+                s0_0 = s0_0.add(p0, m0);
+                s0_1 = s0_1.add(p0, m1);
+            }
         }
         res[0] = t0.reduceLanes(VectorOperators.ADD);
         res[1] = s0_0.reduceLanes(VectorOperators.ADD);
@@ -91,19 +96,25 @@ final class FlashTiles {
         FloatVector s0_1 = FloatVector.zero(S);
         FloatVector s0_2 = FloatVector.zero(S);
         FloatVector s0_3 = FloatVector.zero(S);
-        for (int c = 0; c < hp; c += L) {
-            FloatVector wv = FloatVector.fromArray(S, w, wo + c);
-            int wd = mo + (c >>> 5), sh = c & SH;
-            VectorMask<Float> m0 = VectorMask.fromLong(S, (bits[wd + 0 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m1 = VectorMask.fromLong(S, (bits[wd + 1 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m2 = VectorMask.fromLong(S, (bits[wd + 2 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m3 = VectorMask.fromLong(S, (bits[wd + 3 * wpr] >>> sh) & LANES);
-            FloatVector p0 = FloatVector.fromArray(S, x, x0 + c).mul(wv);
-            t0 = t0.add(p0);
-            s0_0 = s0_0.add(p0, m0);
-            s0_1 = s0_1.add(p0, m1);
-            s0_2 = s0_2.add(p0, m2);
-            s0_3 = s0_3.add(p0, m3);
+        for (int c = 0; c < hp; c += 32) { // one 32-bit word per plane covers 32 elements
+            int wd = mo + (c >>> 5);
+            int w0 = bits[wd + 0 * wpr];
+            int w1 = bits[wd + 1 * wpr];
+            int w2 = bits[wd + 2 * wpr];
+            int w3 = bits[wd + 3 * wpr];
+            for (int u = 0; u < 32; u += L) { // 32/L chunks; C2 unrolls this constant loop
+                FloatVector wv = FloatVector.fromArray(S, w, wo + c + u);
+                VectorMask<Float> m0 = VectorMask.fromLong(S, (w0 >>> u) & LANES);
+                VectorMask<Float> m1 = VectorMask.fromLong(S, (w1 >>> u) & LANES);
+                VectorMask<Float> m2 = VectorMask.fromLong(S, (w2 >>> u) & LANES);
+                VectorMask<Float> m3 = VectorMask.fromLong(S, (w3 >>> u) & LANES);
+                FloatVector p0 = FloatVector.fromArray(S, x, x0 + c + u).mul(wv);
+                t0 = t0.add(p0);
+                s0_0 = s0_0.add(p0, m0);
+                s0_1 = s0_1.add(p0, m1);
+                s0_2 = s0_2.add(p0, m2);
+                s0_3 = s0_3.add(p0, m3);
+            }
         }
         res[0] = t0.reduceLanes(VectorOperators.ADD);
         res[1] = s0_0.reduceLanes(VectorOperators.ADD);
@@ -123,27 +134,37 @@ final class FlashTiles {
         FloatVector s0_5 = FloatVector.zero(S);
         FloatVector s0_6 = FloatVector.zero(S);
         FloatVector s0_7 = FloatVector.zero(S);
-        for (int c = 0; c < hp; c += L) {
-            FloatVector wv = FloatVector.fromArray(S, w, wo + c);
-            int wd = mo + (c >>> 5), sh = c & SH;
-            VectorMask<Float> m0 = VectorMask.fromLong(S, (bits[wd + 0 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m1 = VectorMask.fromLong(S, (bits[wd + 1 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m2 = VectorMask.fromLong(S, (bits[wd + 2 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m3 = VectorMask.fromLong(S, (bits[wd + 3 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m4 = VectorMask.fromLong(S, (bits[wd + 4 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m5 = VectorMask.fromLong(S, (bits[wd + 5 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m6 = VectorMask.fromLong(S, (bits[wd + 6 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m7 = VectorMask.fromLong(S, (bits[wd + 7 * wpr] >>> sh) & LANES);
-            FloatVector p0 = FloatVector.fromArray(S, x, x0 + c).mul(wv);
-            t0 = t0.add(p0);
-            s0_0 = s0_0.add(p0, m0);
-            s0_1 = s0_1.add(p0, m1);
-            s0_2 = s0_2.add(p0, m2);
-            s0_3 = s0_3.add(p0, m3);
-            s0_4 = s0_4.add(p0, m4);
-            s0_5 = s0_5.add(p0, m5);
-            s0_6 = s0_6.add(p0, m6);
-            s0_7 = s0_7.add(p0, m7);
+        for (int c = 0; c < hp; c += 32) { // one 32-bit word per plane covers 32 elements
+            int wd = mo + (c >>> 5);
+            int w0 = bits[wd + 0 * wpr];
+            int w1 = bits[wd + 1 * wpr];
+            int w2 = bits[wd + 2 * wpr];
+            int w3 = bits[wd + 3 * wpr];
+            int w4 = bits[wd + 4 * wpr];
+            int w5 = bits[wd + 5 * wpr];
+            int w6 = bits[wd + 6 * wpr];
+            int w7 = bits[wd + 7 * wpr];
+            for (int u = 0; u < 32; u += L) { // 32/L chunks; C2 unrolls this constant loop
+                FloatVector wv = FloatVector.fromArray(S, w, wo + c + u);
+                VectorMask<Float> m0 = VectorMask.fromLong(S, (w0 >>> u) & LANES);
+                VectorMask<Float> m1 = VectorMask.fromLong(S, (w1 >>> u) & LANES);
+                VectorMask<Float> m2 = VectorMask.fromLong(S, (w2 >>> u) & LANES);
+                VectorMask<Float> m3 = VectorMask.fromLong(S, (w3 >>> u) & LANES);
+                VectorMask<Float> m4 = VectorMask.fromLong(S, (w4 >>> u) & LANES);
+                VectorMask<Float> m5 = VectorMask.fromLong(S, (w5 >>> u) & LANES);
+                VectorMask<Float> m6 = VectorMask.fromLong(S, (w6 >>> u) & LANES);
+                VectorMask<Float> m7 = VectorMask.fromLong(S, (w7 >>> u) & LANES);
+                FloatVector p0 = FloatVector.fromArray(S, x, x0 + c + u).mul(wv);
+                t0 = t0.add(p0);
+                s0_0 = s0_0.add(p0, m0);
+                s0_1 = s0_1.add(p0, m1);
+                s0_2 = s0_2.add(p0, m2);
+                s0_3 = s0_3.add(p0, m3);
+                s0_4 = s0_4.add(p0, m4);
+                s0_5 = s0_5.add(p0, m5);
+                s0_6 = s0_6.add(p0, m6);
+                s0_7 = s0_7.add(p0, m7);
+            }
         }
         res[0] = t0.reduceLanes(VectorOperators.ADD);
         res[1] = s0_0.reduceLanes(VectorOperators.ADD);
@@ -162,16 +183,19 @@ final class FlashTiles {
         FloatVector s0_0 = FloatVector.zero(S);
         FloatVector t1 = FloatVector.zero(S);
         FloatVector s1_0 = FloatVector.zero(S);
-        for (int c = 0; c < hp; c += L) {
-            FloatVector wv = FloatVector.fromArray(S, w, wo + c);
-            int wd = mo + (c >>> 5), sh = c & SH;
-            VectorMask<Float> m0 = VectorMask.fromLong(S, (bits[wd + 0 * wpr] >>> sh) & LANES);
-            FloatVector p0 = FloatVector.fromArray(S, x, x0 + c).mul(wv);
-            t0 = t0.add(p0);
-            s0_0 = s0_0.add(p0, m0);
-            FloatVector p1 = FloatVector.fromArray(S, x, x1 + c).mul(wv);
-            t1 = t1.add(p1);
-            s1_0 = s1_0.add(p1, m0);
+        for (int c = 0; c < hp; c += 32) { // one 32-bit word per plane covers 32 elements
+            int wd = mo + (c >>> 5);
+            int w0 = bits[wd + 0 * wpr];
+            for (int u = 0; u < 32; u += L) { // 32/L chunks; C2 unrolls this constant loop
+                FloatVector wv = FloatVector.fromArray(S, w, wo + c + u);
+                VectorMask<Float> m0 = VectorMask.fromLong(S, (w0 >>> u) & LANES);
+                FloatVector p0 = FloatVector.fromArray(S, x, x0 + c + u).mul(wv);
+                t0 = t0.add(p0);
+                s0_0 = s0_0.add(p0, m0);
+                FloatVector p1 = FloatVector.fromArray(S, x, x1 + c + u).mul(wv);
+                t1 = t1.add(p1);
+                s1_0 = s1_0.add(p1, m0);
+            }
         }
         res[0] = t0.reduceLanes(VectorOperators.ADD);
         res[1] = s0_0.reduceLanes(VectorOperators.ADD);
@@ -187,19 +211,23 @@ final class FlashTiles {
         FloatVector t1 = FloatVector.zero(S);
         FloatVector s1_0 = FloatVector.zero(S);
         FloatVector s1_1 = FloatVector.zero(S);
-        for (int c = 0; c < hp; c += L) {
-            FloatVector wv = FloatVector.fromArray(S, w, wo + c);
-            int wd = mo + (c >>> 5), sh = c & SH;
-            VectorMask<Float> m0 = VectorMask.fromLong(S, (bits[wd + 0 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m1 = VectorMask.fromLong(S, (bits[wd + 1 * wpr] >>> sh) & LANES);
-            FloatVector p0 = FloatVector.fromArray(S, x, x0 + c).mul(wv);
-            t0 = t0.add(p0);
-            s0_0 = s0_0.add(p0, m0);
-            s0_1 = s0_1.add(p0, m1);
-            FloatVector p1 = FloatVector.fromArray(S, x, x1 + c).mul(wv);
-            t1 = t1.add(p1);
-            s1_0 = s1_0.add(p1, m0);
-            s1_1 = s1_1.add(p1, m1);
+        for (int c = 0; c < hp; c += 32) { // one 32-bit word per plane covers 32 elements
+            int wd = mo + (c >>> 5);
+            int w0 = bits[wd + 0 * wpr];
+            int w1 = bits[wd + 1 * wpr];
+            for (int u = 0; u < 32; u += L) { // 32/L chunks; C2 unrolls this constant loop
+                FloatVector wv = FloatVector.fromArray(S, w, wo + c + u);
+                VectorMask<Float> m0 = VectorMask.fromLong(S, (w0 >>> u) & LANES);
+                VectorMask<Float> m1 = VectorMask.fromLong(S, (w1 >>> u) & LANES);
+                FloatVector p0 = FloatVector.fromArray(S, x, x0 + c + u).mul(wv);
+                t0 = t0.add(p0);
+                s0_0 = s0_0.add(p0, m0);
+                s0_1 = s0_1.add(p0, m1);
+                FloatVector p1 = FloatVector.fromArray(S, x, x1 + c + u).mul(wv);
+                t1 = t1.add(p1);
+                s1_0 = s1_0.add(p1, m0);
+                s1_1 = s1_1.add(p1, m1);
+            }
         }
         res[0] = t0.reduceLanes(VectorOperators.ADD);
         res[1] = s0_0.reduceLanes(VectorOperators.ADD);
@@ -221,25 +249,31 @@ final class FlashTiles {
         FloatVector s1_1 = FloatVector.zero(S);
         FloatVector s1_2 = FloatVector.zero(S);
         FloatVector s1_3 = FloatVector.zero(S);
-        for (int c = 0; c < hp; c += L) {
-            FloatVector wv = FloatVector.fromArray(S, w, wo + c);
-            int wd = mo + (c >>> 5), sh = c & SH;
-            VectorMask<Float> m0 = VectorMask.fromLong(S, (bits[wd + 0 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m1 = VectorMask.fromLong(S, (bits[wd + 1 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m2 = VectorMask.fromLong(S, (bits[wd + 2 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m3 = VectorMask.fromLong(S, (bits[wd + 3 * wpr] >>> sh) & LANES);
-            FloatVector p0 = FloatVector.fromArray(S, x, x0 + c).mul(wv);
-            t0 = t0.add(p0);
-            s0_0 = s0_0.add(p0, m0);
-            s0_1 = s0_1.add(p0, m1);
-            s0_2 = s0_2.add(p0, m2);
-            s0_3 = s0_3.add(p0, m3);
-            FloatVector p1 = FloatVector.fromArray(S, x, x1 + c).mul(wv);
-            t1 = t1.add(p1);
-            s1_0 = s1_0.add(p1, m0);
-            s1_1 = s1_1.add(p1, m1);
-            s1_2 = s1_2.add(p1, m2);
-            s1_3 = s1_3.add(p1, m3);
+        for (int c = 0; c < hp; c += 32) { // one 32-bit word per plane covers 32 elements
+            int wd = mo + (c >>> 5);
+            int w0 = bits[wd + 0 * wpr];
+            int w1 = bits[wd + 1 * wpr];
+            int w2 = bits[wd + 2 * wpr];
+            int w3 = bits[wd + 3 * wpr];
+            for (int u = 0; u < 32; u += L) { // 32/L chunks; C2 unrolls this constant loop
+                FloatVector wv = FloatVector.fromArray(S, w, wo + c + u);
+                VectorMask<Float> m0 = VectorMask.fromLong(S, (w0 >>> u) & LANES);
+                VectorMask<Float> m1 = VectorMask.fromLong(S, (w1 >>> u) & LANES);
+                VectorMask<Float> m2 = VectorMask.fromLong(S, (w2 >>> u) & LANES);
+                VectorMask<Float> m3 = VectorMask.fromLong(S, (w3 >>> u) & LANES);
+                FloatVector p0 = FloatVector.fromArray(S, x, x0 + c + u).mul(wv);
+                t0 = t0.add(p0);
+                s0_0 = s0_0.add(p0, m0);
+                s0_1 = s0_1.add(p0, m1);
+                s0_2 = s0_2.add(p0, m2);
+                s0_3 = s0_3.add(p0, m3);
+                FloatVector p1 = FloatVector.fromArray(S, x, x1 + c + u).mul(wv);
+                t1 = t1.add(p1);
+                s1_0 = s1_0.add(p1, m0);
+                s1_1 = s1_1.add(p1, m1);
+                s1_2 = s1_2.add(p1, m2);
+                s1_3 = s1_3.add(p1, m3);
+            }
         }
         res[0] = t0.reduceLanes(VectorOperators.ADD);
         res[1] = s0_0.reduceLanes(VectorOperators.ADD);
@@ -273,37 +307,47 @@ final class FlashTiles {
         FloatVector s1_5 = FloatVector.zero(S);
         FloatVector s1_6 = FloatVector.zero(S);
         FloatVector s1_7 = FloatVector.zero(S);
-        for (int c = 0; c < hp; c += L) {
-            FloatVector wv = FloatVector.fromArray(S, w, wo + c);
-            int wd = mo + (c >>> 5), sh = c & SH;
-            VectorMask<Float> m0 = VectorMask.fromLong(S, (bits[wd + 0 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m1 = VectorMask.fromLong(S, (bits[wd + 1 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m2 = VectorMask.fromLong(S, (bits[wd + 2 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m3 = VectorMask.fromLong(S, (bits[wd + 3 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m4 = VectorMask.fromLong(S, (bits[wd + 4 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m5 = VectorMask.fromLong(S, (bits[wd + 5 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m6 = VectorMask.fromLong(S, (bits[wd + 6 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m7 = VectorMask.fromLong(S, (bits[wd + 7 * wpr] >>> sh) & LANES);
-            FloatVector p0 = FloatVector.fromArray(S, x, x0 + c).mul(wv);
-            t0 = t0.add(p0);
-            s0_0 = s0_0.add(p0, m0);
-            s0_1 = s0_1.add(p0, m1);
-            s0_2 = s0_2.add(p0, m2);
-            s0_3 = s0_3.add(p0, m3);
-            s0_4 = s0_4.add(p0, m4);
-            s0_5 = s0_5.add(p0, m5);
-            s0_6 = s0_6.add(p0, m6);
-            s0_7 = s0_7.add(p0, m7);
-            FloatVector p1 = FloatVector.fromArray(S, x, x1 + c).mul(wv);
-            t1 = t1.add(p1);
-            s1_0 = s1_0.add(p1, m0);
-            s1_1 = s1_1.add(p1, m1);
-            s1_2 = s1_2.add(p1, m2);
-            s1_3 = s1_3.add(p1, m3);
-            s1_4 = s1_4.add(p1, m4);
-            s1_5 = s1_5.add(p1, m5);
-            s1_6 = s1_6.add(p1, m6);
-            s1_7 = s1_7.add(p1, m7);
+        for (int c = 0; c < hp; c += 32) { // one 32-bit word per plane covers 32 elements
+            int wd = mo + (c >>> 5);
+            int w0 = bits[wd + 0 * wpr];
+            int w1 = bits[wd + 1 * wpr];
+            int w2 = bits[wd + 2 * wpr];
+            int w3 = bits[wd + 3 * wpr];
+            int w4 = bits[wd + 4 * wpr];
+            int w5 = bits[wd + 5 * wpr];
+            int w6 = bits[wd + 6 * wpr];
+            int w7 = bits[wd + 7 * wpr];
+            for (int u = 0; u < 32; u += L) { // 32/L chunks; C2 unrolls this constant loop
+                FloatVector wv = FloatVector.fromArray(S, w, wo + c + u);
+                VectorMask<Float> m0 = VectorMask.fromLong(S, (w0 >>> u) & LANES);
+                VectorMask<Float> m1 = VectorMask.fromLong(S, (w1 >>> u) & LANES);
+                VectorMask<Float> m2 = VectorMask.fromLong(S, (w2 >>> u) & LANES);
+                VectorMask<Float> m3 = VectorMask.fromLong(S, (w3 >>> u) & LANES);
+                VectorMask<Float> m4 = VectorMask.fromLong(S, (w4 >>> u) & LANES);
+                VectorMask<Float> m5 = VectorMask.fromLong(S, (w5 >>> u) & LANES);
+                VectorMask<Float> m6 = VectorMask.fromLong(S, (w6 >>> u) & LANES);
+                VectorMask<Float> m7 = VectorMask.fromLong(S, (w7 >>> u) & LANES);
+                FloatVector p0 = FloatVector.fromArray(S, x, x0 + c + u).mul(wv);
+                t0 = t0.add(p0);
+                s0_0 = s0_0.add(p0, m0);
+                s0_1 = s0_1.add(p0, m1);
+                s0_2 = s0_2.add(p0, m2);
+                s0_3 = s0_3.add(p0, m3);
+                s0_4 = s0_4.add(p0, m4);
+                s0_5 = s0_5.add(p0, m5);
+                s0_6 = s0_6.add(p0, m6);
+                s0_7 = s0_7.add(p0, m7);
+                FloatVector p1 = FloatVector.fromArray(S, x, x1 + c + u).mul(wv);
+                t1 = t1.add(p1);
+                s1_0 = s1_0.add(p1, m0);
+                s1_1 = s1_1.add(p1, m1);
+                s1_2 = s1_2.add(p1, m2);
+                s1_3 = s1_3.add(p1, m3);
+                s1_4 = s1_4.add(p1, m4);
+                s1_5 = s1_5.add(p1, m5);
+                s1_6 = s1_6.add(p1, m6);
+                s1_7 = s1_7.add(p1, m7);
+            }
         }
         res[0] = t0.reduceLanes(VectorOperators.ADD);
         res[1] = s0_0.reduceLanes(VectorOperators.ADD);
@@ -335,22 +379,25 @@ final class FlashTiles {
         FloatVector s2_0 = FloatVector.zero(S);
         FloatVector t3 = FloatVector.zero(S);
         FloatVector s3_0 = FloatVector.zero(S);
-        for (int c = 0; c < hp; c += L) {
-            FloatVector wv = FloatVector.fromArray(S, w, wo + c);
-            int wd = mo + (c >>> 5), sh = c & SH;
-            VectorMask<Float> m0 = VectorMask.fromLong(S, (bits[wd + 0 * wpr] >>> sh) & LANES);
-            FloatVector p0 = FloatVector.fromArray(S, x, x0 + c).mul(wv);
-            t0 = t0.add(p0);
-            s0_0 = s0_0.add(p0, m0);
-            FloatVector p1 = FloatVector.fromArray(S, x, x1 + c).mul(wv);
-            t1 = t1.add(p1);
-            s1_0 = s1_0.add(p1, m0);
-            FloatVector p2 = FloatVector.fromArray(S, x, x2 + c).mul(wv);
-            t2 = t2.add(p2);
-            s2_0 = s2_0.add(p2, m0);
-            FloatVector p3 = FloatVector.fromArray(S, x, x3 + c).mul(wv);
-            t3 = t3.add(p3);
-            s3_0 = s3_0.add(p3, m0);
+        for (int c = 0; c < hp; c += 32) { // one 32-bit word per plane covers 32 elements
+            int wd = mo + (c >>> 5);
+            int w0 = bits[wd + 0 * wpr];
+            for (int u = 0; u < 32; u += L) { // 32/L chunks; C2 unrolls this constant loop
+                FloatVector wv = FloatVector.fromArray(S, w, wo + c + u);
+                VectorMask<Float> m0 = VectorMask.fromLong(S, (w0 >>> u) & LANES);
+                FloatVector p0 = FloatVector.fromArray(S, x, x0 + c + u).mul(wv);
+                t0 = t0.add(p0);
+                s0_0 = s0_0.add(p0, m0);
+                FloatVector p1 = FloatVector.fromArray(S, x, x1 + c + u).mul(wv);
+                t1 = t1.add(p1);
+                s1_0 = s1_0.add(p1, m0);
+                FloatVector p2 = FloatVector.fromArray(S, x, x2 + c + u).mul(wv);
+                t2 = t2.add(p2);
+                s2_0 = s2_0.add(p2, m0);
+                FloatVector p3 = FloatVector.fromArray(S, x, x3 + c + u).mul(wv);
+                t3 = t3.add(p3);
+                s3_0 = s3_0.add(p3, m0);
+            }
         }
         res[0] = t0.reduceLanes(VectorOperators.ADD);
         res[1] = s0_0.reduceLanes(VectorOperators.ADD);
@@ -376,27 +423,31 @@ final class FlashTiles {
         FloatVector t3 = FloatVector.zero(S);
         FloatVector s3_0 = FloatVector.zero(S);
         FloatVector s3_1 = FloatVector.zero(S);
-        for (int c = 0; c < hp; c += L) {
-            FloatVector wv = FloatVector.fromArray(S, w, wo + c);
-            int wd = mo + (c >>> 5), sh = c & SH;
-            VectorMask<Float> m0 = VectorMask.fromLong(S, (bits[wd + 0 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m1 = VectorMask.fromLong(S, (bits[wd + 1 * wpr] >>> sh) & LANES);
-            FloatVector p0 = FloatVector.fromArray(S, x, x0 + c).mul(wv);
-            t0 = t0.add(p0);
-            s0_0 = s0_0.add(p0, m0);
-            s0_1 = s0_1.add(p0, m1);
-            FloatVector p1 = FloatVector.fromArray(S, x, x1 + c).mul(wv);
-            t1 = t1.add(p1);
-            s1_0 = s1_0.add(p1, m0);
-            s1_1 = s1_1.add(p1, m1);
-            FloatVector p2 = FloatVector.fromArray(S, x, x2 + c).mul(wv);
-            t2 = t2.add(p2);
-            s2_0 = s2_0.add(p2, m0);
-            s2_1 = s2_1.add(p2, m1);
-            FloatVector p3 = FloatVector.fromArray(S, x, x3 + c).mul(wv);
-            t3 = t3.add(p3);
-            s3_0 = s3_0.add(p3, m0);
-            s3_1 = s3_1.add(p3, m1);
+        for (int c = 0; c < hp; c += 32) { // one 32-bit word per plane covers 32 elements
+            int wd = mo + (c >>> 5);
+            int w0 = bits[wd + 0 * wpr];
+            int w1 = bits[wd + 1 * wpr];
+            for (int u = 0; u < 32; u += L) { // 32/L chunks; C2 unrolls this constant loop
+                FloatVector wv = FloatVector.fromArray(S, w, wo + c + u);
+                VectorMask<Float> m0 = VectorMask.fromLong(S, (w0 >>> u) & LANES);
+                VectorMask<Float> m1 = VectorMask.fromLong(S, (w1 >>> u) & LANES);
+                FloatVector p0 = FloatVector.fromArray(S, x, x0 + c + u).mul(wv);
+                t0 = t0.add(p0);
+                s0_0 = s0_0.add(p0, m0);
+                s0_1 = s0_1.add(p0, m1);
+                FloatVector p1 = FloatVector.fromArray(S, x, x1 + c + u).mul(wv);
+                t1 = t1.add(p1);
+                s1_0 = s1_0.add(p1, m0);
+                s1_1 = s1_1.add(p1, m1);
+                FloatVector p2 = FloatVector.fromArray(S, x, x2 + c + u).mul(wv);
+                t2 = t2.add(p2);
+                s2_0 = s2_0.add(p2, m0);
+                s2_1 = s2_1.add(p2, m1);
+                FloatVector p3 = FloatVector.fromArray(S, x, x3 + c + u).mul(wv);
+                t3 = t3.add(p3);
+                s3_0 = s3_0.add(p3, m0);
+                s3_1 = s3_1.add(p3, m1);
+            }
         }
         res[0] = t0.reduceLanes(VectorOperators.ADD);
         res[1] = s0_0.reduceLanes(VectorOperators.ADD);
@@ -434,37 +485,43 @@ final class FlashTiles {
         FloatVector s3_1 = FloatVector.zero(S);
         FloatVector s3_2 = FloatVector.zero(S);
         FloatVector s3_3 = FloatVector.zero(S);
-        for (int c = 0; c < hp; c += L) {
-            FloatVector wv = FloatVector.fromArray(S, w, wo + c);
-            int wd = mo + (c >>> 5), sh = c & SH;
-            VectorMask<Float> m0 = VectorMask.fromLong(S, (bits[wd + 0 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m1 = VectorMask.fromLong(S, (bits[wd + 1 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m2 = VectorMask.fromLong(S, (bits[wd + 2 * wpr] >>> sh) & LANES);
-            VectorMask<Float> m3 = VectorMask.fromLong(S, (bits[wd + 3 * wpr] >>> sh) & LANES);
-            FloatVector p0 = FloatVector.fromArray(S, x, x0 + c).mul(wv);
-            t0 = t0.add(p0);
-            s0_0 = s0_0.add(p0, m0);
-            s0_1 = s0_1.add(p0, m1);
-            s0_2 = s0_2.add(p0, m2);
-            s0_3 = s0_3.add(p0, m3);
-            FloatVector p1 = FloatVector.fromArray(S, x, x1 + c).mul(wv);
-            t1 = t1.add(p1);
-            s1_0 = s1_0.add(p1, m0);
-            s1_1 = s1_1.add(p1, m1);
-            s1_2 = s1_2.add(p1, m2);
-            s1_3 = s1_3.add(p1, m3);
-            FloatVector p2 = FloatVector.fromArray(S, x, x2 + c).mul(wv);
-            t2 = t2.add(p2);
-            s2_0 = s2_0.add(p2, m0);
-            s2_1 = s2_1.add(p2, m1);
-            s2_2 = s2_2.add(p2, m2);
-            s2_3 = s2_3.add(p2, m3);
-            FloatVector p3 = FloatVector.fromArray(S, x, x3 + c).mul(wv);
-            t3 = t3.add(p3);
-            s3_0 = s3_0.add(p3, m0);
-            s3_1 = s3_1.add(p3, m1);
-            s3_2 = s3_2.add(p3, m2);
-            s3_3 = s3_3.add(p3, m3);
+        for (int c = 0; c < hp; c += 32) { // one 32-bit word per plane covers 32 elements
+            int wd = mo + (c >>> 5);
+            int w0 = bits[wd + 0 * wpr];
+            int w1 = bits[wd + 1 * wpr];
+            int w2 = bits[wd + 2 * wpr];
+            int w3 = bits[wd + 3 * wpr];
+            for (int u = 0; u < 32; u += L) { // 32/L chunks; C2 unrolls this constant loop
+                FloatVector wv = FloatVector.fromArray(S, w, wo + c + u);
+                VectorMask<Float> m0 = VectorMask.fromLong(S, (w0 >>> u) & LANES);
+                VectorMask<Float> m1 = VectorMask.fromLong(S, (w1 >>> u) & LANES);
+                VectorMask<Float> m2 = VectorMask.fromLong(S, (w2 >>> u) & LANES);
+                VectorMask<Float> m3 = VectorMask.fromLong(S, (w3 >>> u) & LANES);
+                FloatVector p0 = FloatVector.fromArray(S, x, x0 + c + u).mul(wv);
+                t0 = t0.add(p0);
+                s0_0 = s0_0.add(p0, m0);
+                s0_1 = s0_1.add(p0, m1);
+                s0_2 = s0_2.add(p0, m2);
+                s0_3 = s0_3.add(p0, m3);
+                FloatVector p1 = FloatVector.fromArray(S, x, x1 + c + u).mul(wv);
+                t1 = t1.add(p1);
+                s1_0 = s1_0.add(p1, m0);
+                s1_1 = s1_1.add(p1, m1);
+                s1_2 = s1_2.add(p1, m2);
+                s1_3 = s1_3.add(p1, m3);
+                FloatVector p2 = FloatVector.fromArray(S, x, x2 + c + u).mul(wv);
+                t2 = t2.add(p2);
+                s2_0 = s2_0.add(p2, m0);
+                s2_1 = s2_1.add(p2, m1);
+                s2_2 = s2_2.add(p2, m2);
+                s2_3 = s2_3.add(p2, m3);
+                FloatVector p3 = FloatVector.fromArray(S, x, x3 + c + u).mul(wv);
+                t3 = t3.add(p3);
+                s3_0 = s3_0.add(p3, m0);
+                s3_1 = s3_1.add(p3, m1);
+                s3_2 = s3_2.add(p3, m2);
+                s3_3 = s3_3.add(p3, m3);
+            }
         }
         res[0] = t0.reduceLanes(VectorOperators.ADD);
         res[1] = s0_0.reduceLanes(VectorOperators.ADD);

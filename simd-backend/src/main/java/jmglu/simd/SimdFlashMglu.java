@@ -43,7 +43,7 @@ final class SimdFlashMglu {
             throw new IllegalArgumentException(op + ": x has " + x.length + " floats, need B·h = " + B + "·" + w.cols());
     }
 
-    /** x (B, h) copied with every row zero-padded to hp = h rounded up to L lanes. */
+    /** x (B, h) copied with every row zero-padded to hp = padded(h). */
     static float[] padX(float[] x, int B, int h, int hp) {
         if (hp == h) return x;
         float[] xp = new float[B * hp];
@@ -51,7 +51,8 @@ final class SimdFlashMglu {
         return xp;
     }
 
-    static int padded(int h) { return (h + L - 1) / L * L; }
+    /** h rounded up to a multiple of 32 (one mask word; a whole number of vectors for L ≤ 32). */
+    static int padded(int h) { return (h + 31) & ~31; }
 
     /** t (B, d), s (nm, B, d): the scores pass alone (the training forward). */
     static void scores(float[] t, float[] s, float[] x, WeightMatrix w, MaskPlanes m, int B) {
@@ -94,7 +95,7 @@ final class SimdFlashMglu {
         float[] wr;
         int wo;
         if (w.dtype() == DType.F32 && hp == h) { wr = w.f32(); wo = r * h; }
-        else { wr = sc.row(hp); wo = 0; WeightRows.widen(wr, w, r); }
+        else { wr = sc.row(hp); wo = 0; WeightRows.widen(wr, w, r); java.util.Arrays.fill(wr, h, hp, 0f); }
         float[] res = sc.res;
         int[] xs = sc.xs;
         for (int b0 = 0; b0 < B; ) {

@@ -30,7 +30,7 @@ final class SimdGemv {
             float[] wr = rowScratch(hp);
             for (int r = lo; r < hi; r++) {
                 if (w.dtype() == DType.F32 && hp == h) dots(y, r, d, w.f32(), r * h, xp, B, hp);
-                else { WeightRows.widen(wr, w, r); dots(y, r, d, wr, 0, xp, B, hp); }
+                else { WeightRows.widen(wr, w, r); java.util.Arrays.fill(wr, h, hp, 0f); dots(y, r, d, wr, 0, xp, B, hp); }
             }
         });
     }

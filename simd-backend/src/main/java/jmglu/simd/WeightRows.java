@@ -19,7 +19,7 @@ import jmglu.engine.WeightMatrix;
  *         Inf/NaN blend) in F16WidenBench, so it is the one kept (see the simd report).
  * </pre>
  */
-final class WeightRows {
+public final class WeightRows {
     private WeightRows() {}
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -37,7 +37,7 @@ final class WeightRows {
     }
 
     /** BF16 → float by shifting the 16 bits into the high half. */
-    static void bf16(float[] dst, int d0, short[] src, int s0, int n) {
+    public static void bf16(float[] dst, int d0, short[] src, int s0, int n) {
         int i = 0, L = S.length();
         if (SH.length() == L) {
             for (; i + L <= n; i += L) {
@@ -49,12 +49,12 @@ final class WeightRows {
     }
 
     /** F16 → float with the intrinsic scalar conversion (auto-vectorised). */
-    static void f16(float[] dst, int d0, short[] src, int s0, int n) {
+    public static void f16(float[] dst, int d0, short[] src, int s0, int n) {
         for (int i = 0; i < n; i++) dst[d0 + i] = Float.float16ToFloat(src[s0 + i]);
     }
 
     /** F16 → float with a Vector-API bit trick (kept for the benchmark comparison only). */
-    static void f16Vector(float[] dst, int d0, short[] src, int s0, int n) {
+    public static void f16Vector(float[] dst, int d0, short[] src, int s0, int n) {
         int i = 0, L = S.length();
         if (SH.length() == L) {
             for (; i + L <= n; i += L) {
