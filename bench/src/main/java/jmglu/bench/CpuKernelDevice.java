@@ -18,7 +18,7 @@ import jmglu.simd.SimdKernels;
  *
  * <p>Cache: W sets are rotated, one per call, with enough sets that they total ≥ 1 GiB (≫ the
  * 300 MiB L3), so every call streams its weights from DRAM. SwiGLU uses sets k and k+1 as Wg and
- * Wv. Each kernel: one full rotation of warm-up, then ≥ 9 timed calls (≥ 3 with --quick), the
+ * Wv. Each kernel: one full rotation and ≥ 2 s of warm-up (3 calls and 0.5 s with --quick), then ≥ 9 timed calls (≥ 3 with --quick), the
  * median reported. Check: after timing, the kernel's output on set 0 is compared with a float64
  * reference on a sample of 49 rows (every B row), not all d rows (the scalar reference on the
  * full shape takes seconds); max_rel_err = max |y − ref| / max(|ref|, mean|ref|).
@@ -62,8 +62,10 @@ final class CpuKernelDevice implements KernelDevice {
             case "swiglu" -> s -> Baselines.swiglu(y, x, ws[s], ws[(s + 1) % n], B);
             default -> throw new IllegalArgumentException("bench kernel: unknown kernel '" + kernel + "'");
         };
+        // warm-up: a full rotation (3 calls with --quick) and at least 2 s (0.5 s) of calls, so C2 has compiled the tiles
         int warm = c.quick() ? Math.min(n, 3) : n, reps = c.quick() ? 3 : Math.max(9, n);
-        for (int i = 0; i < warm; i++) call.accept(i % n);
+        long until = System.nanoTime() + (c.quick() ? 500_000_000L : 2_000_000_000L);
+        for (int i = 0; i < warm || System.nanoTime() < until; i++) { call.accept(i % n); warm = Math.max(warm, i + 1); }
         double[] ms = new double[reps];
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();

@@ -2,7 +2,6 @@ package jmglu.simd;
 
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -24,6 +23,7 @@ final class SimdMatmul {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length(), NR = 3 * L, MR = 4, KC = 256;
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[KC * NR]);
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     static void gemm(String op, float[] c, int co, float[] a, int ao, int ars, int aks, float[] b, int bo, int bks, int bjs,
                      int M, int K, int N, boolean acc) {
@@ -55,21 +55,30 @@ final class SimdMatmul {
                 pack(panel, b, bo + k0 * bks + jp * bjs, bks, bjs, kc, nr);
                 int aBase = ao + k0 * aks;
                 int i = i0;
-                for (; i + MR <= i1; i += MR) micro4(c, co + i * N + jp, N, a, aBase + i * ars, ars, aks, panel, kc, nr);
-                for (; i < i1; i++) micro1(c, co + i * N + jp, a, aBase + i * ars, aks, panel, kc, nr);
+                if (nr == NR) {
+                    for (; i + MR <= i1; i += MR) micro4(c, co + i * N + jp, N, a, aBase + i * ars, ars, aks, panel, kc);
+                    for (; i < i1; i++) micro1(c, co + i * N + jp, a, aBase + i * ars, aks, panel, kc);
+                } else { // partial panel: the kernels write a zeroed MR × NR tile, whose first nr columns are added to C
+                    float[] tile = TILE.get();
+                    for (; i < i1; i += MR) {
+                        int mr = Math.min(MR, i1 - i);
+                        Arrays.fill(tile, 0f);
+                        if (mr == MR) micro4(tile, 0, NR, a, aBase + i * ars, ars, aks, panel, kc);
+                        else for (int ii = 0; ii < mr; ii++) micro1(tile, ii * NR, a, aBase + (i + ii) * ars, aks, panel, kc);
+                        for (int ii = 0; ii < mr; ii++)
+                            for (int j = 0; j < nr; j++) c[co + (i + ii) * N + jp + j] += tile[ii * NR + j];
+                    }
+                }
             }
         }
     }
 
     /** panel[k·NR + jj] = B(k, jj) for k < kc, jj < nr, zero for nr ≤ jj < NR. */
     static void pack(float[] panel, float[] b, int bo, int bks, int bjs, int kc, int nr) {
-        if (bjs == 1) {
+        if (bjs == 1) { // rows of B are contiguous: one copy per k
             for (int k = 0; k < kc; k++) {
-                int src = bo + k * bks, dst = k * NR;
-                for (int v = 0; v < NR; v += L) {
-                    VectorMask<Float> m = S.indexInRange(v, nr);
-                    FloatVector.fromArray(S, b, src + v, m).intoArray(panel, dst + v);
-                }
+                System.arraycopy(b, bo + k * bks, panel, k * NR, nr);
+                if (nr < NR) Arrays.fill(panel, k * NR + nr, (k + 1) * NR, 0f);
             }
         } else { // B transposed: columns of the panel are rows of b (contiguous in k)
             if (nr < NR) Arrays.fill(panel, 0, kc * NR, 0f);
@@ -80,8 +89,8 @@ final class SimdMatmul {
         }
     }
 
-    /** C[4 rows, nr cols] += A[4 rows, kc] · panel; C row stride ldc. */
-    static void micro4(float[] c, int co, int ldc, float[] a, int ao, int ars, int aks, float[] p, int kc, int nr) {
+    /** C[4 rows, NR cols] += A[4 rows, kc] · panel; C row stride ldc. */
+    static void micro4(float[] c, int co, int ldc, float[] a, int ao, int ars, int aks, float[] p, int kc) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c02 = c00, c10 = c00, c11 = c00, c12 = c00,
                 c20 = c00, c21 = c00, c22 = c00, c30 = c00, c31 = c00, c32 = c00;
         int a0 = ao, a1 = ao + ars, a2 = ao + 2 * ars, a3 = ao + 3 * ars;
@@ -97,14 +106,14 @@ final class SimdMatmul {
             x = FloatVector.broadcast(S, a[a3 + ak]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
         }
-        store(c, co, nr, c00, c01, c02);
-        store(c, co + ldc, nr, c10, c11, c12);
-        store(c, co + 2 * ldc, nr, c20, c21, c22);
-        store(c, co + 3 * ldc, nr, c30, c31, c32);
+        store(c, co, c00, c01, c02);
+        store(c, co + ldc, c10, c11, c12);
+        store(c, co + 2 * ldc, c20, c21, c22);
+        store(c, co + 3 * ldc, c30, c31, c32);
     }
 
-    /** C[1 row, nr cols] += A[1 row, kc] · panel. */
-    static void micro1(float[] c, int co, float[] a, int ao, int aks, float[] p, int kc, int nr) {
+    /** C[1 row, NR cols] += A[1 row, kc] · panel. */
+    static void micro1(float[] c, int co, float[] a, int ao, int aks, float[] p, int kc) {
         FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0;
         for (int k = 0, pk = 0, ak = ao; k < kc; k++, pk += NR, ak += aks) {
             FloatVector x = FloatVector.broadcast(S, a[ak]);
@@ -112,21 +121,13 @@ final class SimdMatmul {
             c1 = x.fma(FloatVector.fromArray(S, p, pk + L), c1);
             c2 = x.fma(FloatVector.fromArray(S, p, pk + 2 * L), c2);
         }
-        store(c, co, nr, c0, c1, c2);
+        store(c, co, c0, c1, c2);
     }
 
-    /** c[co .. co+nr) += (v0 | v1 | v2), masked past nr. */
-    private static void store(float[] c, int co, int nr, FloatVector v0, FloatVector v1, FloatVector v2) {
-        if (nr == NR) {
-            FloatVector.fromArray(S, c, co).add(v0).intoArray(c, co);
-            FloatVector.fromArray(S, c, co + L).add(v1).intoArray(c, co + L);
-            FloatVector.fromArray(S, c, co + 2 * L).add(v2).intoArray(c, co + 2 * L);
-        } else {
-            FloatVector[] vs = {v0, v1, v2};
-            for (int v = 0; v * L < nr; v++) {
-                VectorMask<Float> m = S.indexInRange(v * L, nr);
-                FloatVector.fromArray(S, c, co + v * L, m).add(vs[v]).intoArray(c, co + v * L, m);
-            }
-        }
+    /** c[co .. co+NR) += (v0 | v1 | v2): always full width, so C2 keeps the accumulators in registers. */
+    private static void store(float[] c, int co, FloatVector v0, FloatVector v1, FloatVector v2) {
+        FloatVector.fromArray(S, c, co).add(v0).intoArray(c, co);
+        FloatVector.fromArray(S, c, co + L).add(v1).intoArray(c, co + L);
+        FloatVector.fromArray(S, c, co + 2 * L).add(v2).intoArray(c, co + 2 * L);
     }
 }
