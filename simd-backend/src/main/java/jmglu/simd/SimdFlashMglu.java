@@ -1,6 +1,7 @@
 package jmglu.simd;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 import jmglu.engine.Act;
 import jmglu.engine.DType;
@@ -115,24 +116,21 @@ final class SimdFlashMglu {
         }
     }
 
-    /** y[b, r0 + j] = Σ_i g(s_ij)(t_j − s_ij) over a block of n rows; tb (B, BLK), sb (nm, B, BLK). */
+    /**
+     * y[b, r0 + j] = Σ_i g(s_ij)(t_j − s_ij) over a block of n rows; tb (B, BLK), sb (nm, B, BLK).
+     * The last partial vector is masked (not scalar), so every row goes through the same vector
+     * arithmetic whatever its position in the block: results do not depend on the thread split.
+     */
     static void epilogue(float[] y, int r0, int d, float[] tb, float[] sb, int n, int B, int nm, Act g) {
-        int up = S.loopBound(n);
-        for (int b = 0; b < B; b++) {
-            int j = 0;
-            for (; j < up; j += L) {
+        for (int b = 0; b < B; b++)
+            for (int j = 0; j < n; j += L) {
+                VectorMask<Float> in = S.indexInRange(j, n);
                 FloatVector t = FloatVector.fromArray(S, tb, b * BLK + j), acc = FloatVector.zero(S);
                 for (int i = 0; i < nm; i++) {
                     FloatVector si = FloatVector.fromArray(S, sb, (i * B + b) * BLK + j);
                     acc = VecAct.apply(g, si).fma(t.sub(si), acc);
                 }
-                acc.intoArray(y, b * d + r0 + j);
+                acc.intoArray(y, b * d + r0 + j, in);
             }
-            for (; j < n; j++) {
-                float t = tb[b * BLK + j], acc = 0f;
-                for (int i = 0; i < nm; i++) { float si = sb[(i * B + b) * BLK + j]; acc += g.apply(si) * (t - si); }
-                y[b * d + r0 + j] = acc;
-            }
-        }
     }
 }
