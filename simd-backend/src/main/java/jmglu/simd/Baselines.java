@@ -108,6 +108,10 @@ public final class Baselines {
             for (int r0 = lo; r0 < hi; r0 += blk) {
                 int n = Math.min(blk, hi - r0);
                 for (int j = 0; j < n; j++) {
+                    if (B == 1 && wg.dtype() == DType.BF16 && hp == h) { // both rows widened in registers, one sweep
+                        SimdGemv.dot2Bf16(gb, vb, j, wg.half(), wv.half(), (r0 + j) * h, xp, 0, hp);
+                        continue;
+                    }
                     widenAt(rows, 0, wg, r0 + j);
                     widenAt(rows, hp, wv, r0 + j);
                     SimdGemv.dots(gb, j, blk, rows, 0, xp, B, hp);   // gate_b  = x_b · wg_r

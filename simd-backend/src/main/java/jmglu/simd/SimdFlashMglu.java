@@ -11,8 +11,9 @@ import jmglu.engine.WeightMatrix;
 /**
  * FlashMGLU on the CPU: y (B, d) = Σ_i g(s_i) ⊙ (t − s_i), t = x Wᵀ, s_i = x (M_i ⊙ W)ᵀ.
  *
- * <p>Per output row r, W's row is read from memory ONCE: it is widened (BF16/F16 → float) into
- * an L1 scratch, then {@link FlashTiles} sweeps it with Bt ≤ 4 rows of x and K ≤ 8 bit-planes at
+ * <p>Per output row r, W's row is read from memory ONCE. B = 1 with BF16 W and nm ∈ {1,2,4,8}
+ * (one sweep): the tile widens BF16 in registers. Otherwise the row is widened (BF16/F16 → float)
+ * into an L1 scratch, then {@link FlashTiles} sweeps it with Bt ≤ 4 rows of x and K ≤ 8 bit-planes at
  * a time, all accumulators in registers (B and nm larger than one tile take further sweeps of
  * the L1-resident row, not of memory). Rows are processed in blocks of {@link #BLK}; the block's
  * t and s_i land in small scratches and the epilogue g(s_i)(t − s_i) runs vectorised over the
@@ -93,6 +94,13 @@ final class SimdFlashMglu {
     static void row(float[] tOut, int tOff, int tStride, float[] sOut, int sOff, int sStride,
                     float[] xp, int B, int hp, WeightMatrix w, MaskPlanes m, int r, Scratch sc) {
         int h = w.cols(), nm = m.nm(), wpr = m.wordsPerRow();
+        if (B == 1 && nm <= 8 && Integer.bitCount(nm) == 1 && w.dtype() == DType.BF16 && hp == h) {
+            // one sweep covers the row: widen BF16 in registers, no scratch round trip
+            FlashTiles.runBf16(nm, sc.res, w.half(), r * h, xp, 0, m.bits(), r * nm * wpr, wpr, hp);
+            tOut[tOff] = sc.res[0];
+            for (int i = 0; i < nm; i++) sOut[sOff + i * sStride] = sc.res[1 + i];
+            return;
+        }
         float[] wr;
         int wo;
         if (w.dtype() == DType.F32 && hp == h) { wr = w.f32(); wo = r * h; }

@@ -1,6 +1,8 @@
 package jmglu.simd;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import jmglu.engine.DType;
@@ -8,7 +10,8 @@ import jmglu.engine.WeightMatrix;
 
 /**
  * Decode GEMV y (B, d) = x (B, h) · Wᵀ on stored weights (F32, BF16, F16). Each row of W is read
- * from memory once: widened into an L1 scratch ({@link WeightRows}), then dotted with up to 4
+ * from memory once. B = 1 on BF16 (h a multiple of 32) widens in registers; otherwise the row is
+ * widened into an L1 scratch ({@link WeightRows}), then dotted with up to 4
  * rows of x per sweep (two accumulators per x row to hide the add latency). Rows of W are split
  * over threads.
  */
@@ -29,7 +32,8 @@ final class SimdGemv {
         Parallel.rows(d, (long) d * h * B, 16, (lo, hi) -> {
             float[] wr = rowScratch(hp);
             for (int r = lo; r < hi; r++) {
-                if (w.dtype() == DType.F32 && hp == h) dots(y, r, d, w.f32(), r * h, xp, B, hp);
+                if (B == 1 && w.dtype() == DType.BF16 && hp == h) y[r] = dot1Bf16(w.half(), r * h, xp, 0, hp);
+                else if (w.dtype() == DType.F32 && hp == h) dots(y, r, d, w.f32(), r * h, xp, B, hp);
                 else { WeightRows.widen(wr, w, r); java.util.Arrays.fill(wr, h, hp, 0f); dots(y, r, d, wr, 0, xp, B, hp); }
             }
         });
@@ -72,5 +76,35 @@ final class SimdGemv {
         out[o + stride] = a1.reduceLanes(VectorOperators.ADD);
         out[o + 2 * stride] = a2.reduceLanes(VectorOperators.ADD);
         out[o + 3 * stride] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** BF16 row (raw 16-bit patterns at w[wo..wo+hp)) · x, widened in registers: the B = 1 decode path. */
+    static float dot1Bf16(short[] w, int wo, float[] x, int xo, int hp) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0;
+        for (int c = 0; c < hp; c += 2 * L) {
+            a0 = bf16(w, wo + c).fma(FloatVector.fromArray(S, x, xo + c), a0);
+            a1 = bf16(w, wo + c + L).fma(FloatVector.fromArray(S, x, xo + c + L), a1);
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** outA[o] = wa·x, outB[o] = wb·x for two BF16 rows in one sweep (SwiGLU's gate and value rows). */
+    static void dot2Bf16(float[] outA, float[] outB, int o, short[] wa, short[] wb, int wo, float[] x, int xo, int hp) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, b0 = a0, b1 = a0;
+        for (int c = 0; c < hp; c += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(S, x, xo + c), x1 = FloatVector.fromArray(S, x, xo + c + L);
+            a0 = bf16(wa, wo + c).fma(x0, a0);
+            a1 = bf16(wa, wo + c + L).fma(x1, a1);
+            b0 = bf16(wb, wo + c).fma(x0, b0);
+            b1 = bf16(wb, wo + c + L).fma(x1, b1);
+        }
+        outA[o] = a0.add(a1).reduceLanes(VectorOperators.ADD);
+        outB[o] = b0.add(b1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** 16 BF16 patterns → floats: widen to ints, shift into the high half. */
+    static FloatVector bf16(short[] w, int off) {
+        return ((IntVector) ShortVector.fromArray(WeightRows.SH, w, off).convertShape(VectorOperators.S2I, WeightRows.SI, 0))
+                .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 }

@@ -29,7 +29,7 @@ class BaselinesTest {
         ReferenceKernels r = new ReferenceKernels();
         long seed = 20;
         for (DType dt : DType.values())
-            for (int[] s : new int[][] {{1, 17, 33}, {3, 129, 31}, {16, 67, 7}, {8, 300, 130}}) {
+            for (int[] s : new int[][] {{1, 17, 33}, {3, 129, 31}, {16, 67, 7}, {8, 300, 130}, {1, 256, 70}}) { // {1, 256, ..}: the BF16 B=1 in-register path
                 int B = s[0], h = s[1], d = s[2];
                 Rng rng = new Rng(seed++);
                 float[] x = Check.random(rng, B * h);

@@ -34,7 +34,8 @@ class SimdFlashMgluTest {
         long seed = 1;
         for (DType dt : DType.values())
             for (Act g : Act.values())
-                for (int[] s : new int[][] {{1, 17, 33, 1}, {3, 129, 31, 3}, {16, 67, 7, 8}, {3, 33, 17, 16}, {1, 160, 48, 4}})
+                // h a multiple of 32 with B = 1 and nm ∈ {1,2,4,8} takes the BF16-in-registers tiles
+                for (int[] s : new int[][] {{1, 17, 33, 1}, {3, 129, 31, 3}, {16, 67, 7, 8}, {3, 33, 17, 16}, {1, 160, 48, 4}, {1, 64, 9, 1}, {1, 96, 9, 2}, {1, 32, 9, 8}})
                     flashAgainstDense(dt, g, s[0], s[1], s[2], s[3], seed++);
     }
 
@@ -81,7 +82,9 @@ class SimdFlashMgluTest {
             Parallel.split = 4;
             k.flashMglu(yN, x, w, m, B, Act.GELU);
         } finally { Parallel.split = saved; }
-        Check.close(y1, yN, 0, 0, "flashMglu threads=4 vs 1 (rows are independent: bit-identical)");
+        // rows are computed independently of the split; the only difference allowed is the lane-reduction
+        // order of the Vector API's interpreted fallback vs its JIT intrinsic (the first call may run interpreted)
+        Check.close(y1, yN, 1e-5, 1e-6, "flashMglu threads=4 vs 1");
         ReferenceMglu.dense(ref, x, w.toFloat(), masks, B, h, d, nm, Act.GELU);
         Check.close(ref, yN, ABS * Math.sqrt(h), REL, "flashMglu threads=4 vs dense");
     }

@@ -50,7 +50,7 @@ class SimdKernelsTest {
         long seed = 10;
         for (DType dt : DType.values())
             for (int B : new int[] {1, 3, 5, 16})
-                for (int h : new int[] {1, 17, 129, 600}) {
+                for (int h : new int[] {1, 17, 129, 600, 256}) { // 256: the BF16 B=1 in-register path
                     int d = 31;
                     Rng rng = new Rng(seed++);
                     float[] x = Check.random(rng, B * h);
