@@ -84,7 +84,7 @@ class SimdFlashMgluTest {
         } finally { Parallel.split = saved; }
         // rows are computed independently of the split; the only difference allowed is the lane-reduction
         // order of the Vector API's interpreted fallback vs its JIT intrinsic (the first call may run interpreted)
-        Check.close(y1, yN, 1e-5, 1e-6, "flashMglu threads=4 vs 1");
+        Check.close(y1, yN, 1e-4, 1e-5, "flashMglu threads=4 vs 1");
         ReferenceMglu.dense(ref, x, w.toFloat(), masks, B, h, d, nm, Act.GELU);
         Check.close(ref, yN, ABS * Math.sqrt(h), REL, "flashMglu threads=4 vs dense");
     }
