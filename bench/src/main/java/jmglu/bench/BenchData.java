@@ -10,10 +10,10 @@ import jmglu.engine.WeightMatrix;
 public final class BenchData {
     private BenchData() {}
 
-    /** How many (d, h) sets of this dtype make at least totalBytes (at least 3). */
+    /** How many (d, h) sets of this dtype make at least totalBytes (at least 6: 3 disjoint pairs for SwiGLU). */
     public static int setsFor(DType dt, int d, int h, long totalBytes) {
         long perSet = (long) d * h * dt.bytes;
-        return (int) Math.max(3, (totalBytes + perSet - 1) / perSet);
+        return (int) Math.max(6, (totalBytes + perSet - 1) / perSet);
     }
 
     /** Random weights of magnitude 2^-9 .. 1 with random signs, filled in parallel. */

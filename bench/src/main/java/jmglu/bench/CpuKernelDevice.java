@@ -17,8 +17,8 @@ import jmglu.simd.SimdKernels;
  * jmglu.simd.Baselines, g = SiLU (SwiMGLU against SwiGLU).
  *
  * <p>Cache: W sets are rotated, one per call, with enough sets that they total ≥ 1 GiB (≫ the
- * 300 MiB L3), so every call streams its weights from DRAM. SwiGLU uses sets k and k+1 as Wg and
- * Wv. Each kernel: one full rotation and ≥ 2 s of warm-up (3 calls and 0.5 s with --quick), then ≥ 9 timed calls (≥ 3 with --quick), the
+ * 300 MiB L3), so every call streams its weights from DRAM. SwiGLU uses the disjoint pairs of sets
+ * (0,1), (2,3), ... as Wg and Wv. Each kernel: one full rotation and ≥ 2 s of warm-up (3 calls and 0.5 s with --quick), then ≥ 9 timed calls (≥ 3 with --quick), the
  * median reported. Check: after timing, the kernel's output on set 0 is compared with a float64
  * reference on a sample of 49 rows (every B row), not all d rows (the scalar reference on the
  * full shape takes seconds); max_rel_err = max |y − ref| / max(|ref|, mean|ref|).
@@ -59,7 +59,8 @@ final class CpuKernelDevice implements KernelDevice {
         IntConsumer call = switch (kernel) {
             case "flashmglu" -> s -> k.flashMglu(y, x, ws[s], ms[s], B, Act.SILU);
             case "naive_mglu" -> s -> Baselines.naiveMglu(y, x, ws[s], ms[s], B, Act.SILU, naive());
-            case "swiglu" -> s -> Baselines.swiglu(y, x, ws[s], ws[(s + 1) % n], B);
+            // disjoint pairs (0,1), (2,3), ...: no matrix is read by two consecutive calls (it would still be in L3)
+            case "swiglu" -> s -> Baselines.swiglu(y, x, ws[2 * (s % (n / 2))], ws[2 * (s % (n / 2)) + 1], B);
             default -> throw new IllegalArgumentException("bench kernel: unknown kernel '" + kernel + "'");
         };
         // warm-up: a full rotation (3 calls with --quick) and at least 2 s (0.5 s) of calls, so C2 has compiled the tiles
@@ -125,7 +126,7 @@ final class CpuKernelDevice implements KernelDevice {
         if (c.dtype() != dt || c.h() != h || c.d() != d) {
             ws = null; ms = null; naive = null; x = null; dt = c.dtype(); h = c.h(); d = c.d(); nm = 0;
             long perSet = (long) d * h * dt.bytes;
-            int n = (int) Math.max(3, (ROTATION_BYTES + perSet - 1) / perSet);
+            int n = (int) Math.max(6, (ROTATION_BYTES + perSet - 1) / perSet);
             ws = new WeightMatrix[n];
             for (int s = 0; s < n; s++) ws[s] = BenchData.randomWeights(dt, d, h, 1000 + s);
             SplittableRandom rng = new SplittableRandom(7);
