@@ -37,9 +37,13 @@ public final class BenchCommand implements Runnable {
             for (int b : batches) if (b < 1 || b > 16) throw new CommandLine.ParameterException(new CommandLine(this), "bench kernel: --batch values must be 1..16, got " + b);
             List<int[]> shapes = new ArrayList<>();
             for (int i = 0; i < h.size(); i++) shapes.add(new int[] {h.get(i), d.get(i)});
-            DType dt = DType.parse(dtype);
-            try (KernelDevice dev = KernelDevices.open(device);
-                 PrintWriter w = csv == null ? null : new PrintWriter(Files.newBufferedWriter(csv))) {
+            DType dt;
+            try { dt = DType.parse(dtype); }
+            catch (IllegalArgumentException e) { System.err.println("jmglu: bench kernel: " + e.getMessage()); return 2; }
+            KernelDevice dev;
+            try { dev = KernelDevices.open(device); }
+            catch (IllegalArgumentException e) { System.err.println("jmglu: " + e.getMessage()); return 2; }
+            try (dev; PrintWriter w = csv == null ? null : new PrintWriter(Files.newBufferedWriter(csv))) {
                 KernelTable.run(dev, device, dt, shapes, masks, batches, quick, System.out, w);
             }
             if (csv != null) System.out.println("csv: " + csv);
