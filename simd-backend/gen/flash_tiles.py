@@ -5,7 +5,7 @@ One tile = Bt rows of x times one row of W times K mask planes, with all Bt*(1+K
 in locals so C2 keeps them in vector registers. Run from the repository root:
     python3 simd-backend/gen/flash_tiles.py > simd-backend/src/main/java/jmglu/simd/FlashTiles.java
 """
-TILES = [(bt, k) for bt in (1, 2, 4) for k in (1, 2, 4, 8) if bt * (1 + k) <= 24] + [(8, 1)]
+TILES = [(bt, k) for bt in (1, 2, 4) for k in (1, 2, 4, 8) if bt * (1 + k) <= 24]
 
 def fma_form(bt, k):
     """FMA form when its live vectors (accumulators, masked weights, x rows, w) fit 32 registers with room."""
@@ -102,7 +102,7 @@ final class FlashTiles {
     static final FloatVector ZERO = FloatVector.zero(S);
 
     /** Largest K available for a Bt tile. */
-    static int maxK(int bt) { return bt == 8 ? 1 : bt == 4 ? 4 : 8; }
+    static int maxK(int bt) { return bt == 4 ? 4 : 8; }
 
     /** Dispatches to the float (bt, k) tile; xs[b] = offset of x row b. */
     static void run(int bt, int k, float[] res, float[] w, int wo, float[] x, int[] xs, int[] bits, int mo, int wpr, int hp) {

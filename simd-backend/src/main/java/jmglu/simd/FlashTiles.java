@@ -22,7 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
  * C2 keeps all Bt·(1+K) in vector registers. The "h" tiles read a BF16 row (short[]) and widen
  * it in registers (used when one sweep covers the row). Rows of w and x are zero-padded to hp
  * (a multiple of 32) by the caller: padded lanes multiply to 0 and padding mask bits are 0.
- * Tiles (Bt x K): 1x1, 1x2, 1x4, 1x8, 2x1, 2x2, 2x4, 2x8, 4x1, 4x2, 4x4, 8x1.
+ * Tiles (Bt x K): 1x1, 1x2, 1x4, 1x8, 2x1, 2x2, 2x4, 2x8, 4x1, 4x2, 4x4.
  */
 final class FlashTiles {
     private FlashTiles() {}
@@ -35,7 +35,7 @@ final class FlashTiles {
     static final FloatVector ZERO = FloatVector.zero(S);
 
     /** Largest K available for a Bt tile. */
-    static int maxK(int bt) { return bt == 8 ? 1 : bt == 4 ? 4 : 8; }
+    static int maxK(int bt) { return bt == 4 ? 4 : 8; }
 
     /** Dispatches to the float (bt, k) tile; xs[b] = offset of x row b. */
     static void run(int bt, int k, float[] res, float[] w, int wo, float[] x, int[] xs, int[] bits, int mo, int wpr, int hp) {
@@ -51,7 +51,6 @@ final class FlashTiles {
             case 65 -> b4k1(res, w, wo, x, xs[0], xs[1], xs[2], xs[3], bits, mo, wpr, hp);
             case 66 -> b4k2(res, w, wo, x, xs[0], xs[1], xs[2], xs[3], bits, mo, wpr, hp);
             case 68 -> b4k4(res, w, wo, x, xs[0], xs[1], xs[2], xs[3], bits, mo, wpr, hp);
-            case 129 -> b8k1(res, w, wo, x, xs[0], xs[1], xs[2], xs[3], xs[4], xs[5], xs[6], xs[7], bits, mo, wpr, hp);
             default -> throw new IllegalArgumentException("FlashTiles: no tile for Bt=" + bt + ", K=" + k);
         }
     }
@@ -563,74 +562,6 @@ final class FlashTiles {
         res[17] = s3_1.reduceLanes(VectorOperators.ADD);
         res[18] = s3_2.reduceLanes(VectorOperators.ADD);
         res[19] = s3_3.reduceLanes(VectorOperators.ADD);
-    }
-
-    static void b8k1(float[] res, float[] w, int wo, float[] x, int x0, int x1, int x2, int x3, int x4, int x5, int x6, int x7, int[] bits, int mo, int wpr, int hp) {
-        FloatVector t0 = FloatVector.zero(S);
-        FloatVector s0_0 = FloatVector.zero(S);
-        FloatVector t1 = FloatVector.zero(S);
-        FloatVector s1_0 = FloatVector.zero(S);
-        FloatVector t2 = FloatVector.zero(S);
-        FloatVector s2_0 = FloatVector.zero(S);
-        FloatVector t3 = FloatVector.zero(S);
-        FloatVector s3_0 = FloatVector.zero(S);
-        FloatVector t4 = FloatVector.zero(S);
-        FloatVector s4_0 = FloatVector.zero(S);
-        FloatVector t5 = FloatVector.zero(S);
-        FloatVector s5_0 = FloatVector.zero(S);
-        FloatVector t6 = FloatVector.zero(S);
-        FloatVector s6_0 = FloatVector.zero(S);
-        FloatVector t7 = FloatVector.zero(S);
-        FloatVector s7_0 = FloatVector.zero(S);
-        for (int c = 0; c < hp; c += 32) { // one 32-bit word per plane covers 32 elements
-            int wd = mo + (c >>> 5);
-            int w0 = bits[wd + 0 * wpr];
-            for (int u = 0; u < 32; u += L) { // 32/L chunks; C2 unrolls this constant loop
-                FloatVector wv = FloatVector.fromArray(S, w, wo + c + u);
-                VectorMask<Float> m0 = VectorMask.fromLong(S, (w0 >>> u) & LANES);
-                FloatVector wm0 = ZERO.blend(wv, m0);
-                FloatVector xv0 = FloatVector.fromArray(S, x, x0 + c + u);
-                t0 = xv0.fma(wv, t0);
-                s0_0 = xv0.fma(wm0, s0_0);
-                FloatVector xv1 = FloatVector.fromArray(S, x, x1 + c + u);
-                t1 = xv1.fma(wv, t1);
-                s1_0 = xv1.fma(wm0, s1_0);
-                FloatVector xv2 = FloatVector.fromArray(S, x, x2 + c + u);
-                t2 = xv2.fma(wv, t2);
-                s2_0 = xv2.fma(wm0, s2_0);
-                FloatVector xv3 = FloatVector.fromArray(S, x, x3 + c + u);
-                t3 = xv3.fma(wv, t3);
-                s3_0 = xv3.fma(wm0, s3_0);
-                FloatVector xv4 = FloatVector.fromArray(S, x, x4 + c + u);
-                t4 = xv4.fma(wv, t4);
-                s4_0 = xv4.fma(wm0, s4_0);
-                FloatVector xv5 = FloatVector.fromArray(S, x, x5 + c + u);
-                t5 = xv5.fma(wv, t5);
-                s5_0 = xv5.fma(wm0, s5_0);
-                FloatVector xv6 = FloatVector.fromArray(S, x, x6 + c + u);
-                t6 = xv6.fma(wv, t6);
-                s6_0 = xv6.fma(wm0, s6_0);
-                FloatVector xv7 = FloatVector.fromArray(S, x, x7 + c + u);
-                t7 = xv7.fma(wv, t7);
-                s7_0 = xv7.fma(wm0, s7_0);
-            }
-        }
-        res[0] = t0.reduceLanes(VectorOperators.ADD);
-        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
-        res[2] = t1.reduceLanes(VectorOperators.ADD);
-        res[3] = s1_0.reduceLanes(VectorOperators.ADD);
-        res[4] = t2.reduceLanes(VectorOperators.ADD);
-        res[5] = s2_0.reduceLanes(VectorOperators.ADD);
-        res[6] = t3.reduceLanes(VectorOperators.ADD);
-        res[7] = s3_0.reduceLanes(VectorOperators.ADD);
-        res[8] = t4.reduceLanes(VectorOperators.ADD);
-        res[9] = s4_0.reduceLanes(VectorOperators.ADD);
-        res[10] = t5.reduceLanes(VectorOperators.ADD);
-        res[11] = s5_0.reduceLanes(VectorOperators.ADD);
-        res[12] = t6.reduceLanes(VectorOperators.ADD);
-        res[13] = s6_0.reduceLanes(VectorOperators.ADD);
-        res[14] = t7.reduceLanes(VectorOperators.ADD);
-        res[15] = s7_0.reduceLanes(VectorOperators.ADD);
     }
 
     static void b1k1h(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {

@@ -13,7 +13,7 @@ import jmglu.engine.WeightMatrix;
  *
  * <p>Per output row r, W's row is read from memory ONCE. B = 1 with BF16 W and nm ∈ {1,2,4,8}
  * (one sweep): the tile widens BF16 in registers. Otherwise the row is widened (BF16/F16 → float)
- * into an L1 scratch, then {@link FlashTiles} sweeps it with Bt ≤ 4 rows of x (8 when nm = 1) and K ≤ 8 bit-planes at
+ * into an L1 scratch, then {@link FlashTiles} sweeps it with Bt ≤ 4 rows of x and K ≤ 8 bit-planes at
  * a time, all accumulators in registers (B and nm larger than one tile take further sweeps of
  * the L1-resident row, not of memory). Rows are processed in blocks of {@link #BLK}; the block's
  * t and s_i land in small scratches and the epilogue g(s_i)(t − s_i) runs vectorised over the
@@ -108,7 +108,8 @@ final class SimdFlashMglu {
         float[] res = sc.res;
         int[] xs = sc.xs;
         for (int b0 = 0; b0 < B; ) {
-            int bt = nm == 1 && B - b0 >= 8 ? 8 : B - b0 >= 4 ? 4 : B - b0 >= 2 ? 2 : 1; // 8 rows share each w chunk when nm = 1
+            // (an 8-row tile for nm = 1 was tried: 11 vs 6 ns per 16-chunk, it spills; 4 rows is the widest kept)
+            int bt = B - b0 >= 4 ? 4 : B - b0 >= 2 ? 2 : 1;
             for (int b = 0; b < bt; b++) xs[b] = (b0 + b) * hp;
             for (int i0 = 0; i0 < nm; ) {
                 int left = Math.min(nm - i0, FlashTiles.maxK(bt));
