@@ -14,8 +14,9 @@ import jdk.incubator.vector.VectorSpecies;
  * The two CPU ceilings the kernels are judged against, measured in the same JVM:
  * <ul>
  *   <li>memory read bandwidth: every core streams its slice of a buffer far larger than L3
- *       (default 1 GiB), summing it with 4 independent vector accumulators (so the adds are
- *       never the limit); GB/s = buffer bytes / time of the slowest thread;</li>
+ *       (default 1 GiB) as two side-by-side sub-streams, summing with 4 independent vector
+ *       accumulators (so the adds are never the limit); GB/s = buffer bytes / time of the
+ *       slowest thread; best of the repetitions;</li>
  *   <li>FMA throughput: every core runs 12 independent vector FMA chains (enough to cover the
  *       FMA latency on 2 pipes) on register-resident data; GFLOP/s = 2 · lanes · FMAs / time.</li>
  * </ul>
@@ -27,14 +28,19 @@ public final class CpuCeilings {
     static final int L = S.length();
     public static final int THREADS = Math.max(1, Integer.getInteger("jmglu.threads", Runtime.getRuntime().availableProcessors()));
 
-    /** Sums a[lo, hi) with 4 vector accumulators (hi − lo a multiple of 4·L). */
+    /**
+     * Sums a[lo, hi) as two interleaved sub-streams (the two halves, read side by side), each with
+     * two vector accumulators; hi − lo a multiple of 4·L. Two streams per core read ~20% faster
+     * than one on this machine (as the kernels do: W and the mask planes, or Wg and Wv).
+     */
     public static float streamSum(float[] a, int lo, int hi) {
+        int half = (hi - lo) / 2;
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-        for (int i = lo; i < hi; i += 4 * L) {
+        for (int i = lo; i < lo + half; i += 2 * L) {
             s0 = s0.add(FloatVector.fromArray(S, a, i));
             s1 = s1.add(FloatVector.fromArray(S, a, i + L));
-            s2 = s2.add(FloatVector.fromArray(S, a, i + 2 * L));
-            s3 = s3.add(FloatVector.fromArray(S, a, i + 3 * L));
+            s2 = s2.add(FloatVector.fromArray(S, a, i + half));
+            s3 = s3.add(FloatVector.fromArray(S, a, i + half + L));
         }
         return s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
     }

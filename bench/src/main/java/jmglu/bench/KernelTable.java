@@ -55,5 +55,8 @@ public final class KernelTable {
                     if (csv != null) csv.flush();
                 }
         }
+        // the machine is shared: a second measurement shows how much the ceiling moved during the run
+        out.printf(Locale.ROOT, "%nceiling re-measured at the end: %s %.1f GB/s (%% columns use the first, %.1f GB/s)%n",
+                dev.ceilingName(), dev.measureCeilingGBps(), ceil);
     }
 }
