@@ -1,0 +1,192 @@
+// jmglu OpenCL row kernels over one (d, h) row-major weight matrix W (like nn.Linear):
+// FlashMGLU, the MGLU scores, GEMV and the SwiGLU baseline are one kernel, `rows`, specialised
+// at build time; the naive-MGLU baseline adds `materialise` and `glu_acc`.
+//
+// Build-time parameters (the host builds one program per combination, see OpenClMglu):
+//   WT   weight storage: 0 = f32, 1 = f16 (vload_half), 2 = bf16 (ushort << 16 = float bits)
+//   NM   mask planes (0 for gemv and swiglu)          BB  batch rows of x (1..16)
+//   ACT  g: 0 silu, 1 gelu (tanh form), 2 relu       LS  work-group size (power of two)
+//   R    output rows per work-group (x loaded once per chunk, reused by the R rows)
+//   XLOCAL 1: the B rows of x are staged in local memory; 0: read through the cache
+//   MODE 0 flash: y (B, d) = Σ_i g(s_i)(t − s_i)
+//        1 scores: t (B, d) = x Wᵀ, s (NM, B, d), s_i = x (M_i ⊙ W)ᵀ
+//        2 gemv: t (B, d) = x Wᵀ
+//        3 swiglu: y (B, d) = g(x Wᵀ) ⊙ (x W2ᵀ)
+//
+// Work split: work-group g owns rows g·R .. g·R+R−1. Along h, thread lid takes chunks of 8
+// consecutive columns ch = lid, lid+LS, ... so a warp's loads of one row are consecutive 16-byte
+// (f16/bf16) or 32-byte (f32) vectors: coalesced. Masks are bit-planes,
+//   bits[(r·NM + i)·wpr + w] bit j = M_i[r, 32w + j],   wpr = ceil(h / 32),
+// and a chunk's 8 bits of plane i sit in one word at bit (c0 & 31). Per chunk and row:
+//   u_i = M_i ⊙ w (an AND with the bit smeared to 32 bits), t_b += x_b·w, s_ib += x_b·u_i.
+// Each thread ends with R·NV·BB partial sums; a local-memory tree reduces them and threads
+// lid < R·BB run the epilogue and write y directly.
+
+#if WT == 0
+typedef float wtype;
+typedef float rawtype;
+#define LOAD8(p, i) vload8(0, (p) + (i))
+#define LOAD1(p, i) ((p)[i])
+#elif WT == 1
+typedef half wtype;
+typedef ushort rawtype;
+#define LOAD8(p, i) vload_half8(0, (p) + (i))
+#define LOAD1(p, i) vload_half(0, (p) + (i))
+#else
+typedef ushort wtype;
+typedef ushort rawtype;
+#define LOAD8(p, i) as_float8(convert_uint8(vload8(0, (p) + (i))) << (uint8)16)
+#define LOAD1(p, i) as_float(((uint)((p)[i])) << 16)
+#endif
+
+#if MODE == 0 || MODE == 1
+#define NV (NM + 1)          /* per (row, batch): t, s_1 .. s_NM */
+#elif MODE == 2
+#define NV 1                 /* t */
+#else
+#define NV 2                 /* gate, value */
+#endif
+#define NACC (R * NV * BB)   /* partial sums per thread; acc[(rr·BB + b)·NV + v] */
+
+inline float act(float x) {
+#if ACT == 0
+    return x / (1.0f + exp(-x));
+#elif ACT == 1
+    return 0.5f * x * (1.0f + tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+#else
+    return fmax(x, 0.0f);
+#endif
+}
+
+inline float dot8(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi); }
+
+#if XLOCAL
+#define XSRC __local const float*
+#else
+#define XSRC __global const float*
+#endif
+
+__kernel __attribute__((reqd_work_group_size(LS, 1, 1)))
+void rows(__global float* restrict out, __global float* restrict out2,
+          __global const float* restrict x, __global const wtype* restrict w,
+          __global const wtype* restrict w2, __global const uint* restrict bits,
+          const int h, const int d, __local float* xs, __local float* red) {
+    const int lid = get_local_id(0);
+    const int r0 = get_group_id(0) * R;
+    const int wpr = (h + 31) >> 5;
+#if XLOCAL
+    for (int i = lid; i < BB * h; i += LS) xs[i] = x[i];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    XSRC xp = xs;
+#else
+    XSRC xp = x;
+#endif
+    float acc[NACC];
+    for (int k = 0; k < NACC; k++) acc[k] = 0.0f;
+
+    const int nch = h >> 3;                       // full chunks of 8 columns
+    for (int ch = lid; ch < nch; ch += LS) {
+        const int c0 = ch << 3;
+        float8 xv[BB];                            // (B, 8) slice of x, shared by the R rows
+        for (int b = 0; b < BB; b++) xv[b] = vload8(0, xp + b * h + c0);
+        for (int rr = 0; rr < R; rr++) {
+            const int r = min(r0 + rr, d - 1);    // rows past d compute garbage, never written
+            const long base = (long) r * h + c0;
+            const float8 wv = LOAD8(w, base);
+#if MODE == 3
+            const float8 wv2 = LOAD8(w2, base);
+            for (int b = 0; b < BB; b++) {
+                acc[(rr * BB + b) * NV] += dot8(xv[b], wv);
+                acc[(rr * BB + b) * NV + 1] += dot8(xv[b], wv2);
+            }
+#else
+            for (int b = 0; b < BB; b++) acc[(rr * BB + b) * NV] += dot8(xv[b], wv);
+#if NM > 0
+            const __global uint* mrow = bits + (long) r * NM * wpr + (c0 >> 5);
+            const int sh = c0 & 31;
+            for (int i = 0; i < NM; i++) {
+                // bit j of the chunk -> sign bit of lane j -> all-ones/all-zeros lane mask
+                const int8 m = ((int8) (mrow[i * wpr] >> sh) << (int8) (31, 30, 29, 28, 27, 26, 25, 24)) >> (int8) 31;
+                const float8 u = as_float8(as_int8(wv) & m);          // M_i ⊙ w on this chunk
+                for (int b = 0; b < BB; b++) acc[(rr * BB + b) * NV + 1 + i] += dot8(xv[b], u);
+            }
+#endif
+#endif
+        }
+    }
+    // tail: the last h % 8 columns, one per thread
+    for (int c = (nch << 3) + lid; c < h; c += LS) {
+        for (int rr = 0; rr < R; rr++) {
+            const int r = min(r0 + rr, d - 1);
+            const float wc = LOAD1(w, (long) r * h + c);
+#if MODE == 3
+            const float wc2 = LOAD1(w2, (long) r * h + c);
+#endif
+            for (int b = 0; b < BB; b++) {
+                const float xc = xp[b * h + c];
+                acc[(rr * BB + b) * NV] += xc * wc;
+#if MODE == 3
+                acc[(rr * BB + b) * NV + 1] += xc * wc2;
+#elif NM > 0
+                for (int i = 0; i < NM; i++)
+                    if ((bits[((long) r * NM + i) * wpr + (c >> 5)] >> (c & 31)) & 1u)
+                        acc[(rr * BB + b) * NV + 1 + i] += xc * wc;
+#endif
+            }
+        }
+    }
+    // tree reduction over the work-group: red[k·LS + lid]
+    for (int k = 0; k < NACC; k++) red[k * LS + lid] = acc[k];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int st = LS >> 1; st > 0; st >>= 1) {
+        if (lid < st)
+            for (int k = 0; k < NACC; k++) red[k * LS + lid] += red[k * LS + lid + st];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    // epilogue: one thread per (row, batch)
+    if (lid < R * BB) {
+        const int rr = lid / BB, b = lid % BB, r = r0 + rr;
+        if (r < d) {
+            const int k0 = (rr * BB + b) * NV;
+            const float t = red[k0 * LS];
+#if MODE == 0
+            float y = 0.0f;
+            for (int i = 0; i < NM; i++) {
+                const float s = red[(k0 + 1 + i) * LS];
+                y += act(s) * (t - s);
+            }
+            out[b * d + r] = y;
+#elif MODE == 1
+            out[b * d + r] = t;
+            for (int i = 0; i < NM; i++) out2[(i * BB + b) * d + r] = red[(k0 + 1 + i) * LS];
+#elif MODE == 2
+            out[b * d + r] = t;
+#else
+            out[b * d + r] = act(t) * red[(k0 + 1) * LS];
+#endif
+        }
+    }
+}
+
+// Naive MGLU, step 1 (like naive PyTorch): materialise route i's gate and value weights in the
+// storage type, gate = M_i ⊙ W and value = (1 − M_i) ⊙ W, both (d, h). One thread per element.
+__kernel void materialise(__global rawtype* restrict gate, __global rawtype* restrict value,
+                          __global const rawtype* restrict w, __global const uint* restrict bits,
+                          const int h, const int d, const int nm, const int i) {
+    const long e = get_global_id(0);
+    if (e >= (long) d * h) return;
+    const int r = (int) (e / h), c = (int) (e % h);
+    const int wpr = (h + 31) >> 5;
+    const uint on = (bits[((long) r * nm + i) * wpr + (c >> 5)] >> (c & 31)) & 1u;
+    const rawtype zero = 0;
+    const rawtype v = w[e];
+    gate[e] = on ? v : zero;
+    value[e] = on ? zero : v;
+}
+
+// Naive MGLU, step 3: y (n) += g(a) ⊙ v (the GEMVs in between are `rows` with MODE 2).
+__kernel void glu_acc(__global float* restrict y, __global const float* restrict a,
+                      __global const float* restrict v, const int n) {
+    const int e = get_global_id(0);
+    if (e < n) y[e] += act(a[e]) * v[e];
+}
