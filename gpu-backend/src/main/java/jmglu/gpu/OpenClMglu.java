@@ -19,7 +19,8 @@ import org.jocl.cl_mem;
  * <p>Tuning (public fields, defaults from -Djmglu.opencl.ls / .rows / .xlocal): LS threads per
  * work-group, R output rows per work-group, x staged in local memory (auto: when it fits).
  * The reduction needs R·NV·B·LS floats of local memory (NV = 1 + nm); R, then LS, shrink until
- * that fits in a quarter of the device's local memory.
+ * that fits in a quarter of the device's local memory. On NVIDIA, warps reduce with shfl.sync
+ * (inline PTX, -Djmglu.opencl.shfl=auto|on|off): each warp owns R rows, no local memory, no barriers.
  */
 public final class OpenClMglu {
     public static final int MAX_BATCH = 16;
@@ -58,6 +59,8 @@ public final class OpenClMglu {
     public int rowsPerGroup = Integer.getInteger("jmglu.opencl.rows", 4);
     /** "auto", "on" or "off". */
     public String xlocal = System.getProperty("jmglu.opencl.xlocal", "auto");
+    /** "auto" (NVIDIA: on), "on" or "off": warp-shuffle reductions through inline PTX. */
+    public String shfl = System.getProperty("jmglu.opencl.shfl", "auto");
 
     public OpenClMglu(OpenClContext cl) {
         this.cl = cl;
@@ -87,11 +90,19 @@ public final class OpenClMglu {
             throw new IllegalArgumentException(op + ": Wg is " + w.dtype() + " (" + d + ", " + h + ") but Wv is "
                     + (w2 == null ? "missing" : w2.dtype() + " (" + w2.rows() + ", " + w2.cols() + ")"));
         int nv = mode == GEMV ? 1 : mode == SWIGLU ? 2 : nm + 1;
-        long budget = Math.min(cl.localMemBytes / 4, 16384);
+        boolean sh = useShfl();
         int R = Math.max(1, Math.min(rowsPerGroup, d)), LS = (int) Math.min(ls, cl.maxWorkGroup);
-        while ((long) R * nv * B * LS * 4 > budget && R > 1) R >>= 1;
-        while ((long) R * nv * B * LS * 4 > budget && LS > 16) LS >>= 1;
-        long redBytes = (long) R * nv * B * LS * 4;
+        long redBytes;
+        if (sh) {                                   // warp-shuffle reduction: registers only
+            LS = Math.max(32, LS);
+            while (R * nv * B > 64 && R > 1) R >>= 1;
+            redBytes = 4;
+        } else {
+            long budget = Math.min(cl.localMemBytes / 4, 16384);
+            while ((long) R * nv * B * LS * 4 > budget && R > 1) R >>= 1;
+            while ((long) R * nv * B * LS * 4 > budget && LS > 16) LS >>= 1;
+            redBytes = (long) R * nv * B * LS * 4;
+        }
         long xBytes = 4L * B * h;
         boolean xl = switch (xlocal) {
             case "on" -> xBytes + redBytes <= cl.localMemBytes - 1024;
@@ -100,11 +111,34 @@ public final class OpenClMglu {
         };
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
                 + " -DLS=" + LS + " -DR=" + R + " -DXLOCAL=" + (xl ? 1 : 0) + " -DMODE=" + mode;
-        var k = cl.kernel("mglu.cl", opts, "rows");
-        long groups = (d + R - 1) / R;
+        org.jocl.cl_kernel k;
+        if (sh) {
+            try {
+                k = cl.kernel("mglu.cl", opts + " -DSHFL=1", "rows");
+            } catch (IllegalStateException e) {     // the compiler refused the inline PTX: fall back for good
+                System.err.println("jmglu: OpenCL warp-shuffle kernels unavailable, using local-memory reductions ("
+                        + e.getMessage().lines().findFirst().orElse("") + ")");
+                shfl = "off";
+                rows(mode, out, out2, x, w, w2, m, B, g, ev);
+                return;
+            }
+        } else {
+            k = cl.kernel("mglu.cl", opts + " -DSHFL=0", "rows");
+        }
+        int rowsPerWg = R * (sh ? LS / 32 : 1);
+        long groups = (d + rowsPerWg - 1) / rowsPerWg;
         cl.launch(k, groups * LS, LS, ev, out, out2 == null ? dummy : out2, x, w.mem(),
                 w2 == null ? dummy : w2.mem(), m == null ? dummy : m.mem(), h, d,
                 new OpenClContext.Local(xl ? xBytes : 4), new OpenClContext.Local(redBytes));
+    }
+
+    /** Warp shuffles (inline PTX) on NVIDIA platforms unless -Djmglu.opencl.shfl=off; "on" forces them. */
+    private boolean useShfl() {
+        return switch (shfl) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> cl.ref.platformName().toUpperCase(java.util.Locale.ROOT).contains("NVIDIA");
+        };
     }
 
     /** Scratch for {@link #naive}: two materialised (d, h) matrices and two (B, d) GEMV outputs. */

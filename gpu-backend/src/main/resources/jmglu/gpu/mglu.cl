@@ -8,6 +8,7 @@
 //   ACT  g: 0 silu, 1 gelu (tanh form), 2 relu       LS  work-group size (power of two)
 //   R    output rows per work-group (x loaded once per chunk, reused by the R rows)
 //   XLOCAL 1: the B rows of x are staged in local memory; 0: read through the cache
+//   SHFL 1 (NVIDIA): each warp owns R rows and reduces with shfl.sync, no local memory or barriers
 //   MODE 0 flash: y (B, d) = Σ_i g(s_i)(t − s_i)
 //        1 scores: t (B, d) = x Wᵀ, s (NM, B, d), s_i = x (M_i ⊙ W)ᵀ
 //        2 gemv: t (B, d) = x Wᵀ
@@ -66,13 +67,37 @@ inline float dot8(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi)
 #define XSRC __global const float*
 #endif
 
+// s += p_j where bit j of m is set, j = 0..7 (predicated adds; m is shared by the B rows of x)
+#define MASKED_ADD(s, p, m) do { \
+    if ((m) & 1u) s += (p).s0;   if ((m) & 2u) s += (p).s1; \
+    if ((m) & 4u) s += (p).s2;   if ((m) & 8u) s += (p).s3; \
+    if ((m) & 16u) s += (p).s4;  if ((m) & 32u) s += (p).s5; \
+    if ((m) & 64u) s += (p).s6;  if ((m) & 128u) s += (p).s7; } while (0)
+#define HSUM8(p) ((((p).s0 + (p).s1) + ((p).s2 + (p).s3)) + (((p).s4 + (p).s5) + ((p).s6 + (p).s7)))
+
+#if SHFL
+// NVIDIA only (inline PTX): warp-wide butterfly sum, every lane gets the total
+inline float warp_sum(float v) {
+    for (int o = 16; o > 0; o >>= 1) {
+        float t;
+        asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(o));
+        v += t;
+    }
+    return v;
+}
+#define TEAM 32              /* threads sharing one row block: one warp, no barriers */
+#else
+#define TEAM LS              /* the whole work-group, reduced through local memory */
+#endif
+
 __kernel __attribute__((reqd_work_group_size(LS, 1, 1)))
 void rows(__global float* restrict out, __global float* restrict out2,
           __global const float* restrict x, __global const wtype* restrict w,
           __global const wtype* restrict w2, __global const uint* restrict bits,
           const int h, const int d, __local float* xs, __local float* red) {
     const int lid = get_local_id(0);
-    const int r0 = get_group_id(0) * R;
+    const int tl = lid % TEAM;                                 // thread within its team
+    const int r0 = (get_group_id(0) * (LS / TEAM) + lid / TEAM) * R;   // first row of this team
     const int wpr = (h + 31) >> 5;
 #if XLOCAL
     for (int i = lid; i < BB * h; i += LS) xs[i] = x[i];
@@ -85,7 +110,7 @@ void rows(__global float* restrict out, __global float* restrict out2,
     for (int k = 0; k < NACC; k++) acc[k] = 0.0f;
 
     const int nch = h >> 3;                       // full chunks of 8 columns
-    for (int ch = lid; ch < nch; ch += LS) {
+    for (int ch = tl; ch < nch; ch += TEAM) {
         const int c0 = ch << 3;
         float8 xv[BB];                            // (B, 8) slice of x, shared by the R rows
         for (int b = 0; b < BB; b++) xv[b] = vload8(0, xp + b * h + c0);
@@ -99,23 +124,26 @@ void rows(__global float* restrict out, __global float* restrict out2,
                 acc[(rr * BB + b) * NV] += dot8(xv[b], wv);
                 acc[(rr * BB + b) * NV + 1] += dot8(xv[b], wv2);
             }
-#else
+#elif NM == 0
             for (int b = 0; b < BB; b++) acc[(rr * BB + b) * NV] += dot8(xv[b], wv);
-#if NM > 0
+#else
+            // this chunk's 8 bits of plane i are bits 0..7 of mrow[i·wpr] >> (c0 & 31); the loads
+            // repeat per b in the source (a private array of NM words miscompiles on PoCL) and are
+            // the same addresses, served by the cache
             const __global uint* mrow = bits + (long) r * NM * wpr + (c0 >> 5);
-            const int sh = c0 & 31;
-            for (int i = 0; i < NM; i++) {
-                // bit j of the chunk -> sign bit of lane j -> all-ones/all-zeros lane mask
-                const int8 m = ((int8) (mrow[i * wpr] >> sh) << (int8) (31, 30, 29, 28, 27, 26, 25, 24)) >> (int8) 31;
-                const float8 u = as_float8(as_int8(wv) & m);          // M_i ⊙ w on this chunk
-                for (int b = 0; b < BB; b++) acc[(rr * BB + b) * NV + 1 + i] += dot8(xv[b], u);
+            for (int b = 0; b < BB; b++) {
+                const float8 p = xv[b] * wv;      // x_b ⊙ w on the chunk
+                acc[(rr * BB + b) * NV] += HSUM8(p);
+                for (int i = 0; i < NM; i++) {
+                    const uint mw = mrow[i * wpr] >> (c0 & 31);
+                    MASKED_ADD(acc[(rr * BB + b) * NV + 1 + i], p, mw);
+                }
             }
-#endif
 #endif
         }
     }
     // tail: the last h % 8 columns, one per thread
-    for (int c = (nch << 3) + lid; c < h; c += LS) {
+    for (int c = (nch << 3) + tl; c < h; c += TEAM) {
         for (int rr = 0; rr < R; rr++) {
             const int r = min(r0 + rr, d - 1);
             const float wc = LOAD1(w, (long) r * h + c);
@@ -135,6 +163,13 @@ void rows(__global float* restrict out, __global float* restrict out2,
             }
         }
     }
+#if SHFL
+    for (int k = 0; k < NACC; k++) acc[k] = warp_sum(acc[k]);   // every lane holds every total
+#define TOTAL(k) acc[k]
+    for (int rb = 0; rb < R * BB; rb++) {                      // lane rb % 32 writes (row, batch) rb
+        const int rr = rb / BB, b = rb % BB, r = r0 + rr;
+        if (tl != rb % TEAM || r >= d) continue;
+#else
     // tree reduction over the work-group: red[k·LS + lid]
     for (int k = 0; k < NACC; k++) red[k * LS + lid] = acc[k];
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -143,28 +178,28 @@ void rows(__global float* restrict out, __global float* restrict out2,
             for (int k = 0; k < NACC; k++) red[k * LS + lid] += red[k * LS + lid + st];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    // epilogue: one thread per (row, batch)
-    if (lid < R * BB) {
-        const int rr = lid / BB, b = lid % BB, r = r0 + rr;
-        if (r < d) {
-            const int k0 = (rr * BB + b) * NV;
-            const float t = red[k0 * LS];
-#if MODE == 0
-            float y = 0.0f;
-            for (int i = 0; i < NM; i++) {
-                const float s = red[(k0 + 1 + i) * LS];
-                y += act(s) * (t - s);
-            }
-            out[b * d + r] = y;
-#elif MODE == 1
-            out[b * d + r] = t;
-            for (int i = 0; i < NM; i++) out2[(i * BB + b) * d + r] = red[(k0 + 1 + i) * LS];
-#elif MODE == 2
-            out[b * d + r] = t;
-#else
-            out[b * d + r] = act(t) * red[(k0 + 1) * LS];
+#define TOTAL(k) red[(k) * LS]
+    {                                                          // one thread per (row, batch)
+        const int rb = lid, rr = rb / BB, b = rb % BB, r = r0 + rr;
+        if (rb >= R * BB || r >= d) return;
 #endif
+        const int k0 = (rr * BB + b) * NV;
+        const float t = TOTAL(k0);
+#if MODE == 0
+        float y = 0.0f;
+        for (int i = 0; i < NM; i++) {
+            const float s = TOTAL(k0 + 1 + i);
+            y += act(s) * (t - s);
         }
+        out[b * d + r] = y;
+#elif MODE == 1
+        out[b * d + r] = t;
+        for (int i = 0; i < NM; i++) out2[(i * BB + b) * d + r] = TOTAL(k0 + 1 + i);
+#elif MODE == 2
+        out[b * d + r] = t;
+#else
+        out[b * d + r] = act(t) * TOTAL(k0 + 1);
+#endif
     }
 }
 
