@@ -7,7 +7,7 @@ public final class KernelDevices {
     public static KernelDevice open(String name) {
         return switch (name.toLowerCase(java.util.Locale.ROOT)) {
             case "cpu" -> new CpuKernelDevice();
-            case "opencl" -> throw new IllegalArgumentException("bench kernel: the opencl device is not built into this jmglu yet");
+            case "opencl" -> new OpenClKernelDevice();
             default -> throw new IllegalArgumentException("bench kernel: unknown device '" + name + "' (expected cpu or opencl)");
         };
     }

@@ -48,6 +48,9 @@ public final class OpenClBench implements AutoCloseable {
         return "opencl: " + cl.describe() + ", " + (cl.globalMemBytes >> 20) + " MiB, local " + (cl.localMemBytes >> 10) + " KiB";
     }
 
+    /** True when the device is a GPU (the benchmark sizes its ceiling buffers from it). */
+    public boolean isGpu() { return cl.ref.type() == org.jocl.CL.CL_DEVICE_TYPE_GPU; }
+
     /** Device-to-device copy bandwidth (GB/s, read + written) of a buffer of up to 1 GiB. */
     public double copyGBps(boolean quick) {
         long bytes = Math.min(quick ? 64L << 20 : 1L << 30, cl.globalMemBytes / 8);
