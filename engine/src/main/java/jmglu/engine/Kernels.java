@@ -8,7 +8,9 @@ package jmglu.engine;
  * <p>Conventions (llm.c style): arguments are plain arrays with an offset and int sizes, the
  * output first. All matrices are row-major. "acc" means the kernel adds into the output
  * ({@code +=}) instead of overwriting it; every backward accumulates into its gradients.
- * Kernels do not validate shapes beyond what is cheap: Tensor and autograd check before calling.
+ * Kernels validate only what is cheap (O(1) per call): {@link ReferenceKernels} checks every size
+ * and (array, offset, length) region through {@link KernelArgs} and throws one
+ * IllegalArgumentException naming the op; Tensor and autograd check shapes before calling.
  */
 public interface Kernels {
 
@@ -81,7 +83,7 @@ public interface Kernels {
     /**
      * Rotary position embedding on x (B, T, nH, hd), interleaved pairs: for position p = pos0 + t
      * and pair j, θ_j = p · theta^(−2j/hd), (x₂ⱼ, x₂ⱼ₊₁) ↦ (x₂ⱼcosθ − x₂ⱼ₊₁sinθ, x₂ⱼsinθ + x₂ⱼ₊₁cosθ).
-     * out may be x (in place).
+     * out may be x (in place). hd must be even.
      */
     void rope(float[] out, int oo, float[] x, int xo, int B, int T, int nH, int hd, int pos0, float theta);
 

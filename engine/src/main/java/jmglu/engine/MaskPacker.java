@@ -52,6 +52,8 @@ public final class MaskPacker {
 
     /** One byte per element → (nm, rows, cols) floats of 0 and 1. */
     public static float[] unpackBytes(byte[] packed, int nm, int rows, int cols) {
+        if (nm < 1 || nm > 8) throw new IllegalArgumentException("MaskPacker.unpackBytes: the one-byte layout holds nm in 1..8, got " + nm);
+        if (rows <= 0 || cols <= 0) throw new IllegalArgumentException("MaskPacker.unpackBytes: empty shape (" + rows + ", " + cols + ")");
         int n = rows * cols;
         if (packed.length != n) throw new IllegalArgumentException("MaskPacker.unpackBytes: " + packed.length + " bytes for shape (" + rows + ", " + cols + ")");
         float[] out = new float[nm * n];

@@ -17,6 +17,11 @@ public final class ReferenceMglu {
     /** The definition: y (B, d) from W (d, h) and masks (nm, d, h) of 0/1 floats, float64 sums. */
     public static void dense(float[] y, float[] x, float[] w, float[] masks, int B, int h, int d, int nm, Act g) {
         MaskPlanes.checkNm(nm, "ReferenceMglu.dense");
+        KernelArgs.dims("ReferenceMglu.dense", B, h, d);
+        KernelArgs.region("ReferenceMglu.dense", "y (B,d)", y, 0, (long) B * d);
+        KernelArgs.region("ReferenceMglu.dense", "x (B,h)", x, 0, (long) B * h);
+        KernelArgs.region("ReferenceMglu.dense", "W (d,h)", w, 0, (long) d * h);
+        KernelArgs.region("ReferenceMglu.dense", "masks (nm,d,h)", masks, 0, (long) nm * d * h);
         for (int b = 0; b < B; b++)
             for (int r = 0; r < d; r++) {
                 double acc = 0;
@@ -38,6 +43,10 @@ public final class ReferenceMglu {
     public static void scores(float[] t, float[] s, float[] x, WeightMatrix w, MaskPlanes m, int B) {
         int d = w.rows(), h = w.cols(), nm = m.nm();
         checkShapes("mgluScores", w, m);
+        KernelArgs.dims("mgluScores", B);
+        KernelArgs.region("mgluScores", "x (B,h)", x, 0, (long) B * h);
+        KernelArgs.region("mgluScores", "t (B,d)", t, 0, (long) B * d);
+        KernelArgs.region("mgluScores", "s (nm,B,d)", s, 0, (long) nm * B * d);
         float[] si = new float[nm];
         for (int b = 0; b < B; b++)
             for (int r = 0; r < d; r++) {
@@ -51,6 +60,9 @@ public final class ReferenceMglu {
     public static void flash(float[] y, float[] x, WeightMatrix w, MaskPlanes m, int B, Act g) {
         int d = w.rows(), h = w.cols(), nm = m.nm();
         checkShapes("flashMglu", w, m);
+        KernelArgs.dims("flashMglu", B);
+        KernelArgs.region("flashMglu", "x (B,h)", x, 0, (long) B * h);
+        KernelArgs.region("flashMglu", "y (B,d)", y, 0, (long) B * d);
         float[] si = new float[nm];
         for (int b = 0; b < B; b++)
             for (int r = 0; r < d; r++) {
@@ -75,7 +87,9 @@ public final class ReferenceMglu {
         return t;
     }
 
-    static void checkShapes(String op, WeightMatrix w, MaskPlanes m) {
+    /** W (d, h) and the masks (nm, d, h) must cover the same matrix. */
+    public static void checkShapes(String op, WeightMatrix w, MaskPlanes m) {
+        if (w == null || m == null) throw new IllegalArgumentException(op + ": W and masks must not be null");
         if (w.rows() != m.rows() || w.cols() != m.cols())
             throw new IllegalArgumentException(op + ": W is (" + w.rows() + ", " + w.cols() + ") but masks are (" + m.rows() + ", " + m.cols() + ")");
     }

@@ -31,11 +31,11 @@ public final class Tensor {
     }
 
     // ---------------------------------------------------------------- construction
-    public static Tensor zeros(int... shape) { return new Tensor(DType.F32, shape, new float[checkedSize(shape)], null, 0); }
+    public static Tensor zeros(int... shape) { return new Tensor(DType.F32, shape, new float[checkedSize("Tensor.zeros", shape)], null, 0); }
 
     /** Wraps an array (no copy). */
     public static Tensor of(float[] data, int... shape) {
-        if (data.length != checkedSize(shape))
+        if (data.length != checkedSize("Tensor.of", shape))
             throw new IllegalArgumentException("Tensor.of: " + data.length + " values for shape " + Arrays.toString(shape));
         return new Tensor(DType.F32, shape, data, null, 0);
     }
@@ -43,25 +43,28 @@ public final class Tensor {
     /** Wraps 16-bit patterns of type dtype (BF16 or F16) (no copy). */
     public static Tensor ofHalf(DType dtype, short[] bits, int... shape) {
         if (dtype == DType.F32) throw new IllegalArgumentException("Tensor.ofHalf: dtype must be BF16 or F16");
-        if (bits.length != checkedSize(shape))
+        if (bits.length != checkedSize("Tensor.ofHalf", shape))
             throw new IllegalArgumentException("Tensor.ofHalf: " + bits.length + " values for shape " + Arrays.toString(shape));
         return new Tensor(dtype, shape, null, bits, 0);
     }
 
     /** std · N(0, 1) entries from rng. */
     public static Tensor randn(Rng rng, double std, int... shape) {
-        Tensor t = zeros(shape);
+        Tensor t = new Tensor(DType.F32, shape, new float[checkedSize("Tensor.randn", shape)], null, 0);
         rng.fillGaussian(t.f32, 0, t.size, std);
         return t;
     }
 
-    static int checkedSize(int[] shape) {
-        if (shape.length == 0) throw new IllegalArgumentException("Tensor: a shape needs at least one dimension");
+    static int checkedSize(int[] shape) { return checkedSize("Tensor", shape); }
+
+    /** The element count of shape; op names the caller in the error. */
+    static int checkedSize(String op, int[] shape) {
+        if (shape == null || shape.length == 0) throw new IllegalArgumentException(op + ": a shape needs at least one dimension");
         long n = 1;
         for (int s : shape) {
-            if (s <= 0) throw new IllegalArgumentException("Tensor: dimensions must be positive, got " + Arrays.toString(shape));
+            if (s <= 0) throw new IllegalArgumentException(op + ": dimensions must be positive, got " + Arrays.toString(shape));
             n *= s;
-            if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("Tensor: shape " + Arrays.toString(shape) + " has more than 2^31 elements");
+            if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(op + ": shape " + Arrays.toString(shape) + " has more than 2^31 elements");
         }
         return (int) n;
     }
@@ -97,7 +100,7 @@ public final class Tensor {
             } else known *= s[i];
         }
         if (infer >= 0 && known > 0 && size % known == 0) s[infer] = (int) (size / known);
-        if (infer >= 0 && s[infer] == -1 || checkedSize(s) != size)
+        if (infer >= 0 && s[infer] == -1 || checkedSize("reshape", s) != size)
             throw new IllegalArgumentException("reshape: cannot view " + Arrays.toString(shape) + " as " + Arrays.toString(newShape));
         return new Tensor(dtype, s, f32, half, offset);
     }

@@ -10,12 +10,16 @@ public record WeightMatrix(DType dtype, int rows, int cols, float[] f32, short[]
     public WeightMatrix {
         if (rows <= 0 || cols <= 0) throw new IllegalArgumentException("WeightMatrix: empty shape (" + rows + ", " + cols + ")");
         long n = (long) rows * cols;
+        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("WeightMatrix: shape (" + rows + ", " + cols + ") has more than 2^31 elements");
+        if (dtype == null) throw new IllegalArgumentException("WeightMatrix: dtype is null");
         if (dtype == DType.F32 ? (f32 == null || f32.length < n) : (half == null || half.length < n))
             throw new IllegalArgumentException("WeightMatrix: " + dtype + " storage too small for (" + rows + ", " + cols + ")");
     }
 
     /** Converts a float32 (rows, cols) matrix into the given storage type (a copy, RNE rounding). */
     public static WeightMatrix of(DType dtype, float[] w, int rows, int cols) {
+        if (rows <= 0 || cols <= 0) throw new IllegalArgumentException("WeightMatrix.of: empty shape (" + rows + ", " + cols + ")");
+        if ((long) rows * cols > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("WeightMatrix.of: shape (" + rows + ", " + cols + ") has more than 2^31 elements");
         if (w.length < (long) rows * cols) throw new IllegalArgumentException("WeightMatrix.of: array has " + w.length + " elements, shape (" + rows + ", " + cols + ") needs " + (long) rows * cols);
         if (dtype == DType.F32) return new WeightMatrix(dtype, rows, cols, java.util.Arrays.copyOf(w, rows * cols), null);
         short[] h = new short[rows * cols];

@@ -6,6 +6,7 @@ public final class TopK {
 
     /** G (n): softmax over the k largest of r[0..n), 0 for the rest. Ties go to the lower index. */
     public static float[] weights(float[] r, int n, int k) {
+        if (n < 1 || r.length < n) throw new IllegalArgumentException("Top-K: " + n + " routes but " + r.length + " router logits");
         if (k < 1 || k > n) throw new IllegalArgumentException("Top-K: K must be in 1.." + n + ", got " + k);
         boolean[] keep = new boolean[n];
         for (int j = 0; j < k; j++) {

@@ -1,0 +1,29 @@
+package jmglu.autograd.ops;
+
+import jmglu.autograd.Autograd;
+import jmglu.autograd.Op;
+import jmglu.autograd.Var;
+import jmglu.engine.Tensor;
+
+/** out (1) = Σ x (accumulated in float64).  Backward: dx += dy[0] everywhere. */
+public final class Sum extends Op {
+    private final Var x;
+
+    private Sum(Var x) { super("sum"); this.x = x; }
+
+    public static Var apply(Var x) {
+        Shapes.notNull("sum", "x", x);
+        Tensor xv = x.value();
+        double s = Autograd.kernels().sum(xv.data(), xv.offset(), xv.size());
+        return new Sum(x).record(Tensor.of(new float[] {(float) s}, 1), x);
+    }
+
+    @Override protected void backward(Tensor dy) {
+        spread(grad(x), dy.data()[0]);
+    }
+
+    /** g[i] += v for every i. */
+    static void spread(float[] g, float v) {
+        for (int i = 0; i < g.length; i++) g[i] += v;
+    }
+}

@@ -1,0 +1,58 @@
+package jmglu.cli;
+
+import java.util.ServiceLoader;
+import java.util.concurrent.Callable;
+import jmglu.autograd.Autograd;
+import jmglu.engine.Backends;
+import jmglu.engine.KernelsProvider;
+import jmglu.engine.decode.DecoderProvider;
+import picocli.CommandLine.Command;
+
+/**
+ * jmglu info: what this machine offers jmglu. Backends and decoders are discovered at run time
+ * (ServiceLoader), so OpenCL platforms show up through the OpenCL providers' availability reasons;
+ * model has no compile-time dependency on a backend.
+ */
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Show the Java runtime, CPU, Vector API width, backends and decoders.")
+final class InfoCommand implements Callable<Integer> {
+    @picocli.CommandLine.Mixin DeviceOption deviceOption;
+
+    @Override public Integer call() {
+        var o = System.out;
+        o.printf("java      %s (%s), %s%n", System.getProperty("java.version"), System.getProperty("java.vm.name"), System.getProperty("java.home"));
+        o.printf("os        %s %s (%s)%n", System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("os.arch"));
+        o.printf("cores     %d available processors%n", Runtime.getRuntime().availableProcessors());
+        o.printf("memory    max heap %,d MiB%n", Runtime.getRuntime().maxMemory() >> 20);
+        o.printf("vector    %s%n", vectorWidth());
+        o.println("backends  (Kernels, --device NAME; the default is the available CPU backend of highest priority)");
+        for (KernelsProvider p : Backends.providers()) {
+            String why = safe(p::unavailableReason);
+            o.printf("  %-10s priority %-3d %s%n", p.name(), p.priority(), why == null ? "available" : "unavailable: " + why);
+        }
+        o.println("decoders  (DecoderProvider: whole-model inference on a device; KernelsDecoder serves every Kernels backend)");
+        int n = 0;
+        for (DecoderProvider p : ServiceLoader.load(DecoderProvider.class)) {
+            String why = safe(p::unavailableReason);
+            o.printf("  %-10s %s%n", p.name(), why == null ? "available" : "unavailable: " + why);
+            n++;
+        }
+        if (n == 0) o.println("  (none on the class path)");
+        if (Main.device() != null) Device.apply();
+        o.printf("selected  %s%n", Autograd.kernels().name());
+        return 0;
+    }
+
+    /** FloatVector.SPECIES_PREFERRED.length(); a message instead when the incubator module is not loaded. */
+    static String vectorWidth() {
+        try {
+            int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+            return lanes + " float lanes (" + lanes * 32 + "-bit vectors, jdk.incubator.vector FloatVector.SPECIES_PREFERRED)";
+        } catch (LinkageError e) {
+            return "Vector API not available (run with --add-modules jdk.incubator.vector)";
+        }
+    }
+
+    private static String safe(java.util.function.Supplier<String> s) {
+        try { return s.get(); } catch (RuntimeException | LinkageError e) { return "probe failed: " + e; }
+    }
+}

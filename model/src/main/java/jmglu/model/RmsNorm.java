@@ -1,0 +1,18 @@
+package jmglu.model;
+
+import jmglu.autograd.F;
+import jmglu.autograd.Var;
+
+/** RMSNorm (Zhang &amp; Sennrich 2019): y = x / √(mean(x²) + eps) ⊙ weight, over the last dimension C. */
+public final class RmsNorm {
+    final Var weight;    // (C), initialised to ones
+    final float eps;
+
+    RmsNorm(Params.Scope p, int C, float eps) {
+        this.weight = p.ones("weight", C);
+        this.eps = eps;
+    }
+
+    /** x (N, C) → (N, C). */
+    Var forward(Var x) { return F.rmsnorm(x, weight, eps); }
+}

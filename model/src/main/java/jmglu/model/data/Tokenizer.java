@@ -1,0 +1,74 @@
+package jmglu.model.data;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import jmglu.model.io.Safetensors;
+
+/**
+ * Text ↔ token ids. Both tokenizers work on the UTF-8 bytes of the text, so any input can be
+ * encoded and decoding never loses bytes: {@link ByteTokenizer} (256 symbols, the default) and
+ * {@link BpeTokenizer} (byte-pair merges learned from the corpus). Saved as tokenizer.json beside
+ * the checkpoint.
+ */
+public interface Tokenizer {
+
+    int vocabSize();
+
+    int[] encode(String text);
+
+    /** The UTF-8 bytes of the ids (a partial character decodes as U+FFFD). */
+    byte[] decodeBytes(int[] ids);
+
+    default String decode(int[] ids) {
+        return new String(decodeBytes(ids), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** "byte" or "bpe:512". */
+    String describe();
+
+    JsonObject toJson();
+
+    /** "byte" or "bpe:N": the tokenizer to build for a corpus (BPE trains on it). */
+    static Tokenizer create(String spec, String corpus) {
+        if (spec.equals("byte")) return new ByteTokenizer();
+        if (spec.startsWith("bpe:")) {
+            int n;
+            try { n = Integer.parseInt(spec.substring(4)); } catch (NumberFormatException e) { n = -1; }
+            if (n <= 256 || n > BpeTokenizer.MAX_VOCAB) throw new IllegalArgumentException("--tokenizer bpe:N needs 256 < N <= " + BpeTokenizer.MAX_VOCAB + ", got '" + spec + "'");
+            return BpeTokenizer.train(corpus, n);
+        }
+        throw new IllegalArgumentException("unknown tokenizer '" + spec + "' (expected byte or bpe:N, e.g. bpe:512)");
+    }
+
+    static Tokenizer fromJson(JsonObject o, String where) {
+        String type = o.has("type") ? o.get("type").getAsString() : "";
+        return switch (type) {
+            case "byte" -> new ByteTokenizer();
+            case "bpe" -> BpeTokenizer.fromJson(o, where);
+            default -> throw new IllegalArgumentException(where + ": unknown tokenizer type '" + type + "'");
+        };
+    }
+
+    /** tokenizer.json in dir, or the byte tokenizer when there is none. */
+    static Tokenizer load(Path dir) {
+        Path f = dir.resolve("tokenizer.json");
+        try {
+            var root = JsonParser.parseString(Files.readString(f));
+            if (!root.isJsonObject()) throw new IllegalArgumentException(f + ": not a JSON object");
+            return fromJson(root.getAsJsonObject(), f.toString());
+        } catch (NoSuchFileException e) {
+            return new ByteTokenizer();
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof IllegalArgumentException iae) throw iae;
+            throw new IllegalArgumentException(f + ": cannot read tokenizer (" + e.getMessage() + ")");
+        }
+    }
+
+    default void save(Path dir) {
+        Safetensors.atomicWriteString(dir.resolve("tokenizer.json"), toJson().toString());
+    }
+}

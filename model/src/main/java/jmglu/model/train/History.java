@@ -1,0 +1,14 @@
+package jmglu.model.train;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The loss curves of a run: training loss per step, validation loss per evaluation (saved in checkpoints). */
+public final class History {
+    public final List<double[]> train = new ArrayList<>();   // {step, loss}
+    public final List<double[]> val = new ArrayList<>();     // {step, loss}
+
+    public double lastVal() { return val.isEmpty() ? Double.NaN : val.get(val.size() - 1)[1]; }
+
+    public double lastTrain() { return train.isEmpty() ? Double.NaN : train.get(train.size() - 1)[1]; }
+}
