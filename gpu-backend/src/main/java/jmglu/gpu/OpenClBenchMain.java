@@ -84,8 +84,8 @@ public final class OpenClBenchMain {
     /** Tries work-group shapes for FlashMGLU and keeps the fastest (B=1 time + ¼ of the B=8 time, at nm=4). */
     private static void tune(OpenClBench b, DType dt, int h, int d, boolean quick, double ceil) {
         // {LS, R}; shfl "auto" is warp shuffles on NVIDIA (same as "off" elsewhere)
-        int[][] shapes = {{128, 4}, {128, 2}, {128, 1}, {256, 2}, {64, 4}, {32, 8}, {32, 4}, {128, 8}, {256, 4}};
-        String[][] modes = {{"auto", "off"}, {"off", "off"}, {"off", "auto"}};
+        int[][] shapes = {{32, 4}, {64, 4}, {128, 4}, {64, 2}, {128, 2}, {32, 8}, {64, 8}, {256, 4}, {32, 2}};
+        String[][] modes = {{"auto", "off"}, {"off", "off"}};
         double best = Double.MAX_VALUE;
         int[] bestShape = null;
         String[] bestMode = null;

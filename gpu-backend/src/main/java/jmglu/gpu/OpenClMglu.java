@@ -110,7 +110,8 @@ public final class OpenClMglu {
             default -> xBytes + redBytes <= Math.min(cl.localMemBytes / 2, 32768);
         };
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
-                + " -DLS=" + LS + " -DR=" + R + " -DXLOCAL=" + (xl ? 1 : 0) + " -DMODE=" + mode;
+                + " -DLS=" + LS + " -DR=" + R + " -DXLOCAL=" + (xl ? 1 : 0) + " -DMODE=" + mode
+                + " -DALIGNED=" + (h % 8 == 0 ? 1 : 0);
         org.jocl.cl_kernel k;
         if (sh) {
             try {
@@ -162,7 +163,7 @@ public final class OpenClMglu {
         int h = w.cols(), d = w.rows(), nm = m.nm();
         clEnqueueFillBuffer(cl.queue, y, Pointer.to(new float[] {0f}), 4, 0, 4L * B * d, 0, null, first);
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=0 -DBB=1 -DACT=" + g.ordinal()
-                + " -DLS=64 -DR=1 -DXLOCAL=0 -DMODE=2";
+                + " -DLS=64 -DR=1 -DXLOCAL=0 -DMODE=2 -DALIGNED=0";
         var mat = cl.kernel("mglu.cl", opts, "materialise");
         var acc = cl.kernel("mglu.cl", opts, "glu_acc");
         long n = (long) d * h;

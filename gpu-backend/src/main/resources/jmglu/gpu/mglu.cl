@@ -40,6 +40,17 @@ typedef ushort rawtype;
 #define LOAD1(p, i) as_float(((uint)((p)[i])) << 16)
 #endif
 
+#if ALIGNED   /* h % 8 == 0: every chunk starts on a 16-byte (half) / 32-byte (float) boundary */
+#undef LOAD8
+#if WT == 0
+#define LOAD8(p, i) (*(const __global float8*) ((p) + (i)))
+#elif WT == 1
+#define LOAD8(p, i) vloada_half8(0, (p) + (i))
+#else
+#define LOAD8(p, i) as_float8(convert_uint8(*(const __global ushort8*) ((p) + (i))) << (uint8)16)
+#endif
+#endif
+
 #if MODE == 0 || MODE == 1
 #define NV (NM + 1)          /* per (row, batch): t, s_1 .. s_NM */
 #elif MODE == 2
@@ -63,8 +74,15 @@ inline float dot8(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi)
 
 #if XLOCAL
 #define XSRC __local const float*
+#define XV8 __local const float8*
 #else
 #define XSRC __global const float*
+#define XV8 __global const float8*
+#endif
+#if ALIGNED
+#define XLOAD8(p, i) (*(XV8) ((p) + (i)))
+#else
+#define XLOAD8(p, i) vload8(0, (p) + (i))
 #endif
 
 // s += p_j where bit j of m is set, j = 0..7 (predicated adds; m is shared by the B rows of x)
@@ -78,6 +96,7 @@ inline float dot8(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi)
 #if SHFL
 // NVIDIA only (inline PTX): warp-wide butterfly sum, every lane gets the total
 inline float warp_sum(float v) {
+    #pragma unroll
     for (int o = 16; o > 0; o >>= 1) {
         float t;
         asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(o));
@@ -107,33 +126,40 @@ void rows(__global float* restrict out, __global float* restrict out2,
     XSRC xp = x;
 #endif
     float acc[NACC];
+    #pragma unroll
     for (int k = 0; k < NACC; k++) acc[k] = 0.0f;
 
     const int nch = h >> 3;                       // full chunks of 8 columns
     for (int ch = tl; ch < nch; ch += TEAM) {
         const int c0 = ch << 3;
         float8 xv[BB];                            // (B, 8) slice of x, shared by the R rows
-        for (int b = 0; b < BB; b++) xv[b] = vload8(0, xp + b * h + c0);
+        #pragma unroll
+        for (int b = 0; b < BB; b++) xv[b] = XLOAD8(xp, b * h + c0);
+        #pragma unroll
         for (int rr = 0; rr < R; rr++) {
             const int r = min(r0 + rr, d - 1);    // rows past d compute garbage, never written
             const long base = (long) r * h + c0;
             const float8 wv = LOAD8(w, base);
 #if MODE == 3
             const float8 wv2 = LOAD8(w2, base);
+            #pragma unroll
             for (int b = 0; b < BB; b++) {
                 acc[(rr * BB + b) * NV] += dot8(xv[b], wv);
                 acc[(rr * BB + b) * NV + 1] += dot8(xv[b], wv2);
             }
 #elif NM == 0
+            #pragma unroll
             for (int b = 0; b < BB; b++) acc[(rr * BB + b) * NV] += dot8(xv[b], wv);
 #else
             // this chunk's 8 bits of plane i are bits 0..7 of mrow[i·wpr] >> (c0 & 31); the loads
             // repeat per b in the source (a private array of NM words miscompiles on PoCL) and are
             // the same addresses, served by the cache
             const __global uint* mrow = bits + (long) r * NM * wpr + (c0 >> 5);
+            #pragma unroll
             for (int b = 0; b < BB; b++) {
                 const float8 p = xv[b] * wv;      // x_b ⊙ w on the chunk
                 acc[(rr * BB + b) * NV] += HSUM8(p);
+                #pragma unroll
                 for (int i = 0; i < NM; i++) {
                     const uint mw = mrow[i * wpr] >> (c0 & 31);
                     MASKED_ADD(acc[(rr * BB + b) * NV + 1 + i], p, mw);
@@ -144,18 +170,21 @@ void rows(__global float* restrict out, __global float* restrict out2,
     }
     // tail: the last h % 8 columns, one per thread
     for (int c = (nch << 3) + tl; c < h; c += TEAM) {
+        #pragma unroll
         for (int rr = 0; rr < R; rr++) {
             const int r = min(r0 + rr, d - 1);
             const float wc = LOAD1(w, (long) r * h + c);
 #if MODE == 3
             const float wc2 = LOAD1(w2, (long) r * h + c);
 #endif
+            #pragma unroll
             for (int b = 0; b < BB; b++) {
                 const float xc = xp[b * h + c];
                 acc[(rr * BB + b) * NV] += xc * wc;
 #if MODE == 3
                 acc[(rr * BB + b) * NV + 1] += xc * wc2;
 #elif NM > 0
+                #pragma unroll
                 for (int i = 0; i < NM; i++)
                     if ((bits[((long) r * NM + i) * wpr + (c >> 5)] >> (c & 31)) & 1u)
                         acc[(rr * BB + b) * NV + 1 + i] += xc * wc;
@@ -164,17 +193,21 @@ void rows(__global float* restrict out, __global float* restrict out2,
         }
     }
 #if SHFL
+    #pragma unroll
     for (int k = 0; k < NACC; k++) acc[k] = warp_sum(acc[k]);   // every lane holds every total
 #define TOTAL(k) acc[k]
+    #pragma unroll
     for (int rb = 0; rb < R * BB; rb++) {                      // lane rb % 32 writes (row, batch) rb
         const int rr = rb / BB, b = rb % BB, r = r0 + rr;
         if (tl != rb % TEAM || r >= d) continue;
 #else
     // tree reduction over the work-group: red[k·LS + lid]
+    #pragma unroll
     for (int k = 0; k < NACC; k++) red[k * LS + lid] = acc[k];
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int st = LS >> 1; st > 0; st >>= 1) {
         if (lid < st)
+            #pragma unroll
             for (int k = 0; k < NACC; k++) red[k * LS + lid] += red[k * LS + lid + st];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
@@ -187,6 +220,7 @@ void rows(__global float* restrict out, __global float* restrict out2,
         const float t = TOTAL(k0);
 #if MODE == 0
         float y = 0.0f;
+        #pragma unroll
         for (int i = 0; i < NM; i++) {
             const float s = TOTAL(k0 + 1 + i);
             y += act(s) * (t - s);
@@ -194,6 +228,7 @@ void rows(__global float* restrict out, __global float* restrict out2,
         out[b * d + r] = y;
 #elif MODE == 1
         out[b * d + r] = t;
+        #pragma unroll
         for (int i = 0; i < NM; i++) out2[(i * BB + b) * d + r] = TOTAL(k0 + 1 + i);
 #elif MODE == 2
         out[b * d + r] = t;

@@ -25,8 +25,10 @@ import org.junit.jupiter.api.Test;
 class OpenClKernelsTest {
     static OpenClKernels k;
     static final ReferenceKernels ref = new ReferenceKernels();
-    // (h, d, B, nm): h has a tail past the last chunk of 8 and a partial mask word
-    static final int[][] CASES = {{67, 33, 1, 1}, {129, 17, 3, 3}, {31, 7, 16, 8}, {100, 31, 1, 16}, {257, 65, 3, 8}};
+    // (h, d, B, nm): most h have a tail past the last chunk of 8 and a partial mask word;
+    // h = 64, 200 take the aligned-load path (h % 8 == 0)
+    static final int[][] CASES = {{67, 33, 1, 1}, {129, 17, 3, 3}, {31, 7, 16, 8}, {100, 31, 1, 16}, {257, 65, 3, 8},
+                                  {64, 19, 3, 2}, {200, 9, 1, 4}};
 
     @BeforeAll static void open() {
         OpenClTesting.requireOpenCl();
@@ -82,7 +84,7 @@ class OpenClKernelsTest {
 
     @Test void gemvMatchesReference() {
         Rng rng = new Rng(13);
-        int[][] shapes = {{67, 33, 1}, {129, 17, 3}, {31, 7, 16}};
+        int[][] shapes = {{67, 33, 1}, {129, 17, 3}, {31, 7, 16}, {64, 9, 3}};
         for (DType dt : DType.values())
             for (int[] c : shapes) {
                 int h = c[0], d = c[1], B = c[2];
