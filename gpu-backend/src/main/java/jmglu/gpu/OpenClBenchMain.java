@@ -83,9 +83,9 @@ public final class OpenClBenchMain {
 
     /** Tries work-group shapes for FlashMGLU and keeps the fastest (B=1 time + ¼ of the B=8 time, at nm=4). */
     private static void tune(OpenClBench b, DType dt, int h, int d, boolean quick, double ceil) {
-        // {LS, R}; shfl "auto" is warp shuffles on NVIDIA (same as "off" elsewhere)
-        int[][] shapes = {{32, 4}, {64, 4}, {128, 4}, {64, 2}, {128, 2}, {32, 8}, {64, 8}, {256, 4}, {32, 2}};
-        String[][] modes = {{"auto", "off"}, {"off", "off"}};
+        // {LS, R, U}; shfl "auto" is warp shuffles on NVIDIA (same as "off" elsewhere)
+        int[][] shapes = {{32, 2, 1}, {32, 2, 2}, {32, 2, 4}, {32, 4, 2}, {64, 4, 1}, {64, 4, 2}, {64, 2, 2}, {128, 4, 2}, {32, 1, 4}, {64, 1, 4}};
+        String[][] modes = {{"auto", "off"}};
         double best = Double.MAX_VALUE;
         int[] bestShape = null;
         String[] bestMode = null;
@@ -93,18 +93,20 @@ public final class OpenClBenchMain {
             for (int[] s : shapes) {
                 b.mglu.ls = s[0];
                 b.mglu.rowsPerGroup = s[1];
+                b.mglu.unroll = s[2];
                 b.mglu.shfl = md[0];
                 b.mglu.xlocal = md[1];
                 double t1 = b.time("flashmglu", dt, h, d, 4, 1, quick).ms(), t8 = b.time("flashmglu", dt, h, d, 4, 8, quick).ms();
                 double g1 = gbps("flashmglu", dt, h, d, 4, t1);
-                System.out.printf(Locale.ROOT, "tune LS=%d R=%d shfl=%s xlocal=%s: nm=4 B=1 %.4f ms (%.1f GB/s, %.1f%%), B=8 %.4f ms%n",
-                        s[0], s[1], md[0], md[1], t1, g1, 100 * g1 / ceil, t8);
+                System.out.printf(Locale.ROOT, "tune LS=%d R=%d U=%d shfl=%s xlocal=%s: nm=4 B=1 %.4f ms (%.1f GB/s, %.1f%%), B=8 %.4f ms%n",
+                        s[0], s[1], s[2], md[0], md[1], t1, g1, 100 * g1 / ceil, t8);
                 if (t1 + 0.25 * t8 < best) { best = t1 + 0.25 * t8; bestShape = s; bestMode = md; }
             }
         b.mglu.ls = bestShape[0];
         b.mglu.rowsPerGroup = bestShape[1];
+        b.mglu.unroll = bestShape[2];
         b.mglu.shfl = bestMode[0];
         b.mglu.xlocal = bestMode[1];
-        System.out.printf(Locale.ROOT, "tune: keeping LS=%d R=%d shfl=%s xlocal=%s%n", bestShape[0], bestShape[1], bestMode[0], bestMode[1]);
+        System.out.printf(Locale.ROOT, "tune: keeping LS=%d R=%d U=%d shfl=%s xlocal=%s%n", bestShape[0], bestShape[1], bestShape[2], bestMode[0], bestMode[1]);
     }
 }

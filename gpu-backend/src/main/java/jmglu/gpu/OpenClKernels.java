@@ -31,6 +31,9 @@ public final class OpenClKernels extends ReferenceKernels implements AutoCloseab
 
     public OpenClContext context() { return cl; }
 
+    /** The launcher, whose tuning fields (ls, rowsPerGroup, unroll, shfl, xlocal) checks may vary. */
+    OpenClMglu mglu() { return mglu; }
+
     /** y (B, d) = x (B, h) · Wᵀ on the device. */
     @Override
     public synchronized void gemv(float[] y, float[] x, WeightMatrix w, int B) {

@@ -57,6 +57,8 @@ public final class OpenClMglu {
     private final cl_mem dummy;
     public int ls = Integer.getInteger("jmglu.opencl.ls", 128);
     public int rowsPerGroup = Integer.getInteger("jmglu.opencl.rows", 4);
+    /** Chunk-loop unroll 1, 2 or 4 (aligned h only). */
+    public int unroll = Integer.getInteger("jmglu.opencl.unroll", 1);
     /** "auto", "on" or "off". */
     public String xlocal = System.getProperty("jmglu.opencl.xlocal", "auto");
     /** "auto" (NVIDIA: on), "on" or "off": warp-shuffle reductions through inline PTX. */
@@ -111,7 +113,7 @@ public final class OpenClMglu {
         };
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
                 + " -DLS=" + LS + " -DR=" + R + " -DXLOCAL=" + (xl ? 1 : 0) + " -DMODE=" + mode
-                + " -DALIGNED=" + (h % 8 == 0 ? 1 : 0);
+                + " -DALIGNED=" + (h % 8 == 0 ? 1 : 0) + " -DU=" + unroll;
         org.jocl.cl_kernel k;
         if (sh) {
             try {
@@ -163,7 +165,7 @@ public final class OpenClMglu {
         int h = w.cols(), d = w.rows(), nm = m.nm();
         clEnqueueFillBuffer(cl.queue, y, Pointer.to(new float[] {0f}), 4, 0, 4L * B * d, 0, null, first);
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=0 -DBB=1 -DACT=" + g.ordinal()
-                + " -DLS=64 -DR=1 -DXLOCAL=0 -DMODE=2 -DALIGNED=0";
+                + " -DLS=64 -DR=1 -DXLOCAL=0 -DMODE=2 -DALIGNED=0 -DU=1";
         var mat = cl.kernel("mglu.cl", opts, "materialise");
         var acc = cl.kernel("mglu.cl", opts, "glu_acc");
         long n = (long) d * h;

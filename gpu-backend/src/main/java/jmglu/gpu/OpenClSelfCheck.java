@@ -29,6 +29,8 @@ public final class OpenClSelfCheck {
             Rng rng = new Rng(7);
             int[][] cases = {{67, 33, 1, 1}, {129, 17, 3, 3}, {31, 7, 16, 8}, {100, 31, 1, 16}, {257, 65, 3, 8}, {4096, 70, 8, 4}, {64, 19, 3, 2}, {200, 9, 1, 4}, {512, 33, 16, 16}};
             Act[] acts = Act.values();
+            int[][] tunings = {{128, 4, 1}, {32, 2, 4}, {64, 4, 2}};          // {LS, R, U}
+            for (int[] tu : tunings)
             for (DType dt : DType.values())
                 for (int[] c : cases) {
                     int h = c[0], d = c[1], B = c[2], nm = c[3];
@@ -36,7 +38,10 @@ public final class OpenClSelfCheck {
                     WeightMatrix w = WeightMatrix.of(dt, gauss(rng, d * h, 1), d, h);
                     MaskPlanes m = MaskPacker.pack(masks(rng, nm * d * h), nm, d, h);
                     float[] x = gauss(rng, B * h, 1);
-                    String what = dt + " " + g + " h=" + h + " d=" + d + " B=" + B + " nm=" + nm;
+                    k.mglu().ls = tu[0];
+                    k.mglu().rowsPerGroup = tu[1];
+                    k.mglu().unroll = tu[2];
+                    String what = "LS=" + tu[0] + " R=" + tu[1] + " U=" + tu[2] + " " + dt + " " + g + " h=" + h + " d=" + d + " B=" + B + " nm=" + nm;
                     double abs = 8e-5 * Math.sqrt(h);
                     float[] e = new float[B * d], a = nan(B * d);
                     ReferenceMglu.flash(e, x, w, m, B, g);

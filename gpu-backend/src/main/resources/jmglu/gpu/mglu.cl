@@ -6,6 +6,8 @@
 //   WT   weight storage: 0 = f32, 1 = f16 (vload_half), 2 = bf16 (ushort << 16 = float bits)
 //   NM   mask planes (0 for gemv and swiglu)          BB  batch rows of x (1..16)
 //   ACT  g: 0 silu, 1 gelu (tanh form), 2 relu       LS  work-group size (power of two)
+//   U    chunk-loop unroll (1, 2, 4) when ALIGNED (h % 8 == 0, vector loads on natural alignment;
+//        the compile-time loops are unrolled only then: NVIDIA's compiler failed on the unaligned ones)
 //   R    output rows per work-group (x loaded once per chunk, reused by the R rows)
 //   XLOCAL 1: the B rows of x are staged in local memory; 0: read through the cache
 //   SHFL 1 (NVIDIA): each warp owns R rows and reduces with shfl.sync, no local memory or barriers
@@ -96,7 +98,9 @@ inline float dot8(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi)
 #if SHFL
 // NVIDIA only (inline PTX): warp-wide butterfly sum, every lane gets the total
 inline float warp_sum(float v) {
+#if ALIGNED
     #pragma unroll
+#endif
     for (int o = 16; o > 0; o >>= 1) {
         float t;
         asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(o));
@@ -126,40 +130,59 @@ void rows(__global float* restrict out, __global float* restrict out2,
     XSRC xp = x;
 #endif
     float acc[NACC];
+#if ALIGNED
     #pragma unroll
+#endif
     for (int k = 0; k < NACC; k++) acc[k] = 0.0f;
 
     const int nch = h >> 3;                       // full chunks of 8 columns
-    for (int ch = tl; ch < nch; ch += TEAM) {
+#if ALIGNED && U == 2
+#pragma unroll 2
+#elif ALIGNED && U == 4
+#pragma unroll 4
+#endif
+    for (int ch = tl; ch < nch; ch += TEAM) {     // U > 1: several chunks' loads in flight
         const int c0 = ch << 3;
         float8 xv[BB];                            // (B, 8) slice of x, shared by the R rows
+#if ALIGNED
         #pragma unroll
+#endif
         for (int b = 0; b < BB; b++) xv[b] = XLOAD8(xp, b * h + c0);
+#if ALIGNED
         #pragma unroll
+#endif
         for (int rr = 0; rr < R; rr++) {
             const int r = min(r0 + rr, d - 1);    // rows past d compute garbage, never written
             const long base = (long) r * h + c0;
             const float8 wv = LOAD8(w, base);
 #if MODE == 3
             const float8 wv2 = LOAD8(w2, base);
+#if ALIGNED
             #pragma unroll
+#endif
             for (int b = 0; b < BB; b++) {
                 acc[(rr * BB + b) * NV] += dot8(xv[b], wv);
                 acc[(rr * BB + b) * NV + 1] += dot8(xv[b], wv2);
             }
 #elif NM == 0
+#if ALIGNED
             #pragma unroll
+#endif
             for (int b = 0; b < BB; b++) acc[(rr * BB + b) * NV] += dot8(xv[b], wv);
 #else
             // this chunk's 8 bits of plane i are bits 0..7 of mrow[i·wpr] >> (c0 & 31); the loads
             // repeat per b in the source (a private array of NM words miscompiles on PoCL) and are
             // the same addresses, served by the cache
             const __global uint* mrow = bits + (long) r * NM * wpr + (c0 >> 5);
+#if ALIGNED
             #pragma unroll
+#endif
             for (int b = 0; b < BB; b++) {
                 const float8 p = xv[b] * wv;      // x_b ⊙ w on the chunk
                 acc[(rr * BB + b) * NV] += HSUM8(p);
+#if ALIGNED
                 #pragma unroll
+#endif
                 for (int i = 0; i < NM; i++) {
                     const uint mw = mrow[i * wpr] >> (c0 & 31);
                     MASKED_ADD(acc[(rr * BB + b) * NV + 1 + i], p, mw);
@@ -170,21 +193,27 @@ void rows(__global float* restrict out, __global float* restrict out2,
     }
     // tail: the last h % 8 columns, one per thread
     for (int c = (nch << 3) + tl; c < h; c += TEAM) {
+#if ALIGNED
         #pragma unroll
+#endif
         for (int rr = 0; rr < R; rr++) {
             const int r = min(r0 + rr, d - 1);
             const float wc = LOAD1(w, (long) r * h + c);
 #if MODE == 3
             const float wc2 = LOAD1(w2, (long) r * h + c);
 #endif
+#if ALIGNED
             #pragma unroll
+#endif
             for (int b = 0; b < BB; b++) {
                 const float xc = xp[b * h + c];
                 acc[(rr * BB + b) * NV] += xc * wc;
 #if MODE == 3
                 acc[(rr * BB + b) * NV + 1] += xc * wc2;
 #elif NM > 0
+#if ALIGNED
                 #pragma unroll
+#endif
                 for (int i = 0; i < NM; i++)
                     if ((bits[((long) r * NM + i) * wpr + (c >> 5)] >> (c & 31)) & 1u)
                         acc[(rr * BB + b) * NV + 1 + i] += xc * wc;
@@ -193,21 +222,29 @@ void rows(__global float* restrict out, __global float* restrict out2,
         }
     }
 #if SHFL
+#if ALIGNED
     #pragma unroll
+#endif
     for (int k = 0; k < NACC; k++) acc[k] = warp_sum(acc[k]);   // every lane holds every total
 #define TOTAL(k) acc[k]
+#if ALIGNED
     #pragma unroll
+#endif
     for (int rb = 0; rb < R * BB; rb++) {                      // lane rb % 32 writes (row, batch) rb
         const int rr = rb / BB, b = rb % BB, r = r0 + rr;
         if (tl != rb % TEAM || r >= d) continue;
 #else
     // tree reduction over the work-group: red[k·LS + lid]
+#if ALIGNED
     #pragma unroll
+#endif
     for (int k = 0; k < NACC; k++) red[k * LS + lid] = acc[k];
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int st = LS >> 1; st > 0; st >>= 1) {
         if (lid < st)
+#if ALIGNED
             #pragma unroll
+#endif
             for (int k = 0; k < NACC; k++) red[k * LS + lid] += red[k * LS + lid + st];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
@@ -220,7 +257,9 @@ void rows(__global float* restrict out, __global float* restrict out2,
         const float t = TOTAL(k0);
 #if MODE == 0
         float y = 0.0f;
+#if ALIGNED
         #pragma unroll
+#endif
         for (int i = 0; i < NM; i++) {
             const float s = TOTAL(k0 + 1 + i);
             y += act(s) * (t - s);
@@ -228,7 +267,9 @@ void rows(__global float* restrict out, __global float* restrict out2,
         out[b * d + r] = y;
 #elif MODE == 1
         out[b * d + r] = t;
+#if ALIGNED
         #pragma unroll
+#endif
         for (int i = 0; i < NM; i++) out2[(i * BB + b) * d + r] = TOTAL(k0 + 1 + i);
 #elif MODE == 2
         out[b * d + r] = t;

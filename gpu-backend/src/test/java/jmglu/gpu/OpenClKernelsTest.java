@@ -63,6 +63,33 @@ class OpenClKernelsTest {
             }
     }
 
+    @Test void unrolledSmallGroupsMatchReference() {                // the tunings the H200 benchmark picks
+        Rng rng = new Rng(14);
+        int[][] tunings = {{32, 2, 4}, {64, 4, 2}};                       // {LS, R, U}
+        try {
+            for (int[] tu : tunings) {
+                k.mglu().ls = tu[0];
+                k.mglu().rowsPerGroup = tu[1];
+                k.mglu().unroll = tu[2];
+                for (DType dt : DType.values()) {
+                    int h = 512, d = 37, B = 3, nm = 4;
+                    WeightMatrix w = weights(rng, dt, d, h);
+                    MaskPlanes m = MaskPacker.pack(Check.randomMasks(rng, nm, d, h), nm, d, h);
+                    float[] x = Check.random(rng, B * h);
+                    float[] expected = new float[B * d], actual = new float[B * d];
+                    java.util.Arrays.fill(actual, Float.NaN);
+                    ReferenceMglu.flash(expected, x, w, m, B, Act.SILU);
+                    k.flashMglu(actual, x, w, m, B, Act.SILU);
+                    Check.close(expected, actual, abs(h) * nm * Math.sqrt(h), 1e-4, "flashMglu LS=" + tu[0] + " R=" + tu[1] + " U=" + tu[2] + " " + dt);
+                }
+            }
+        } finally {
+            k.mglu().ls = 128;
+            k.mglu().rowsPerGroup = 4;
+            k.mglu().unroll = 1;
+        }
+    }
+
     @Test void mgluScoresMatchReference() {
         Rng rng = new Rng(12);
         for (DType dt : DType.values()) {
