@@ -84,7 +84,7 @@ public final class OpenClBenchMain {
     /** Tries work-group shapes for FlashMGLU and keeps the fastest (B=1 time + ¼ of the B=8 time, at nm=4). */
     private static void tune(OpenClBench b, DType dt, int h, int d, boolean quick, double ceil) {
         // {LS, R, U}; shfl "auto" is warp shuffles on NVIDIA (same as "off" elsewhere)
-        int[][] shapes = {{32, 2, 1}, {32, 2, 2}, {32, 2, 4}, {32, 4, 2}, {64, 4, 1}, {64, 4, 2}, {64, 2, 2}, {128, 4, 2}, {32, 1, 4}, {64, 1, 4}};
+        int[][] shapes = {{64, 2, 2}, {64, 2, 4}, {128, 2, 2}, {32, 2, 4}, {64, 1, 4}};
         String[][] modes = {{"auto", "off"}};
         double best = Double.MAX_VALUE;
         int[] bestShape = null;

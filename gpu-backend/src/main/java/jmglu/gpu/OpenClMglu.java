@@ -55,10 +55,10 @@ public final class OpenClMglu {
 
     private final OpenClContext cl;
     private final cl_mem dummy;
-    public int ls = Integer.getInteger("jmglu.opencl.ls", 128);
-    public int rowsPerGroup = Integer.getInteger("jmglu.opencl.rows", 4);
+    public int ls = Integer.getInteger("jmglu.opencl.ls", 64);
+    public int rowsPerGroup = Integer.getInteger("jmglu.opencl.rows", 2);
     /** Chunk-loop unroll 1, 2 or 4 (aligned h only). */
-    public int unroll = Integer.getInteger("jmglu.opencl.unroll", 1);
+    public int unroll = Integer.getInteger("jmglu.opencl.unroll", 2);
     /** "auto", "on" or "off". */
     public String xlocal = System.getProperty("jmglu.opencl.xlocal", "auto");
     /** "auto" (NVIDIA: on), "on" or "off": warp-shuffle reductions through inline PTX. */
@@ -113,7 +113,7 @@ public final class OpenClMglu {
         };
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
                 + " -DLS=" + LS + " -DR=" + R + " -DXLOCAL=" + (xl ? 1 : 0) + " -DMODE=" + mode
-                + " -DALIGNED=" + (h % 8 == 0 ? 1 : 0) + " -DU=" + unroll;
+                + " -DALIGNED=" + (aligned(w.dtype(), h) ? 1 : 0) + " -DU=" + unroll;
         org.jocl.cl_kernel k;
         if (sh) {
             try {
@@ -175,6 +175,16 @@ public final class OpenClMglu {
             rows(GEMV, s.v(), null, x, s.value(), null, null, B, g, null);
             cl.launch(acc, (long) B * d, 256, i == nm - 1 ? last : null, y, s.a(), s.v(), B * d);
         }
+    }
+
+    /**
+     * The aligned fast path (vloada_half8, unrolled loops, chunk-loop unroll U): fp16 W with h % 8 == 0.
+     * It was validated on the H200 for fp16 only; f32/bf16 on NVIDIA failed (CL_OUT_OF_RESOURCES,
+     * cause not found), so they keep the plain vload path. -Djmglu.opencl.alignedAll=true enables
+     * it for every dtype (PoCL tests pass either way).
+     */
+    static boolean aligned(DType t, int h) {
+        return h % 8 == 0 && (t == DType.F16 || Boolean.getBoolean("jmglu.opencl.alignedAll"));
     }
 
     /** The WT code of mglu.cl: 0 f32, 1 f16, 2 bf16. */

@@ -20,6 +20,7 @@ import jmglu.engine.decode.KernelsDecoder;
  * ReferenceKernels / ReferenceMglu on awkward sizes, every dtype, B = 1, 3, 16, nm = 1, 3, 8, 16,
  * and the OpenCL decoder against KernelsDecoder(ReferenceKernels) at every position.
  * Tolerance |a − e| ≤ abs + rel·|e|. Prints one line per check; exits 1 on the first failure.
+ * Arguments (optional): the dtypes to check (F32 BF16 F16), default all.
  */
 public final class OpenClSelfCheck {
     public static void main(String[] args) {
@@ -31,7 +32,8 @@ public final class OpenClSelfCheck {
             Act[] acts = Act.values();
             int[][] tunings = {{128, 4, 1}, {32, 2, 4}, {64, 4, 2}};          // {LS, R, U}
             for (int[] tu : tunings)
-            for (DType dt : DType.values())
+            for (DType dt : DType.values()) {
+                if (args.length > 0 && !java.util.Arrays.asList(args).contains(dt.name())) continue;
                 for (int[] c : cases) {
                     int h = c[0], d = c[1], B = c[2], nm = c[3];
                     Act g = acts[checks % 3];
@@ -57,6 +59,7 @@ public final class OpenClSelfCheck {
                     close(t, y2, abs, 1e-4, "gemv " + what);
                     checks += 4;
                 }
+            }
             System.out.println("kernels: " + checks + " comparisons passed");
         }
         String[][] models = {{"mglu", "SILU", "F16", "3"}, {"mglu", "GELU", "BF16", "8"}, {"swiglu", "SILU", "F32", "0"}, {"gelu", "GELU", "F16", "0"}};

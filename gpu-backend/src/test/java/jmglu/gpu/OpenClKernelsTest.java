@@ -32,6 +32,7 @@ class OpenClKernelsTest {
 
     @BeforeAll static void open() {
         OpenClTesting.requireOpenCl();
+        System.setProperty("jmglu.opencl.alignedAll", "true");   // PoCL: the aligned path for every dtype too
         k = (OpenClKernels) Backends.select("opencl");
     }
 
@@ -84,9 +85,9 @@ class OpenClKernelsTest {
                 }
             }
         } finally {
-            k.mglu().ls = 128;
-            k.mglu().rowsPerGroup = 4;
-            k.mglu().unroll = 1;
+            k.mglu().ls = 64;                                            // the defaults
+            k.mglu().rowsPerGroup = 2;
+            k.mglu().unroll = 2;
         }
     }
 
