@@ -43,7 +43,8 @@ public final class OpenClSelfCheck {
                     k.mglu().ls = tu[0];
                     k.mglu().rowsPerGroup = tu[1];
                     k.mglu().unroll = tu[2];
-                    String what = "LS=" + tu[0] + " R=" + tu[1] + " U=" + tu[2] + " " + dt + " " + g + " h=" + h + " d=" + d + " B=" + B + " nm=" + nm;
+                    k.mglu().xlocal = tu[0] == 128 ? "on" : "off";
+                    String what = "LS=" + tu[0] + " R=" + tu[1] + " U=" + tu[2] + " xlocal=" + k.mglu().xlocal + " " + dt + " " + g + " h=" + h + " d=" + d + " B=" + B + " nm=" + nm;
                     double abs = 8e-5 * Math.sqrt(h);
                     float[] e = new float[B * d], a = nan(B * d);
                     ReferenceMglu.flash(e, x, w, m, B, g);

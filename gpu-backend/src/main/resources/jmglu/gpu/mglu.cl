@@ -81,7 +81,7 @@ inline float dot8(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi)
 #define XSRC __global const float*
 #define XV8 __global const float8*
 #endif
-#if ALIGNED
+#if ALIGNED && !XLOCAL   /* dynamic __local buffers are not 32-byte aligned on NVIDIA: vload8 there */
 #define XLOAD8(p, i) (*(XV8) ((p) + (i)))
 #else
 #define XLOAD8(p, i) vload8(0, (p) + (i))

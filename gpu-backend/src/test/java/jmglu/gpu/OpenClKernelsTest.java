@@ -72,6 +72,7 @@ class OpenClKernelsTest {
                 k.mglu().ls = tu[0];
                 k.mglu().rowsPerGroup = tu[1];
                 k.mglu().unroll = tu[2];
+                k.mglu().xlocal = tu[0] == 64 ? "on" : "off";            // x staged in local memory too
                 for (DType dt : DType.values()) {
                     int h = 512, d = 37, B = 3, nm = 4;
                     WeightMatrix w = weights(rng, dt, d, h);
@@ -88,6 +89,7 @@ class OpenClKernelsTest {
             k.mglu().ls = 64;                                            // the defaults
             k.mglu().rowsPerGroup = 2;
             k.mglu().unroll = 2;
+            k.mglu().xlocal = "off";
         }
     }
 
