@@ -5,9 +5,13 @@ public final class KernelDevices {
     private KernelDevices() {}
 
     public static KernelDevice open(String name) {
+        if (name.toLowerCase(java.util.Locale.ROOT).startsWith("opencl:")) {   // opencl:N picks OpenCL device N
+            System.setProperty("jmglu.opencl.device", name.substring("opencl:".length()));
+            name = "opencl";
+        }
         return switch (name.toLowerCase(java.util.Locale.ROOT)) {
             case "cpu" -> new CpuKernelDevice();
-            case "opencl" -> throw new IllegalArgumentException("bench kernel: the opencl device is not built into this jmglu yet");
+            case "opencl" -> new OpenClKernelDevice();
             default -> throw new IllegalArgumentException("bench kernel: unknown device '" + name + "' (expected cpu or opencl)");
         };
     }

@@ -1,0 +1,49 @@
+package jmglu.bench;
+
+import jmglu.gpu.OpenClBench;
+import jmglu.gpu.OpenClContext;
+
+/**
+ * The "opencl" kernel-benchmark device (BENCH_API.md) over jmglu.gpu.OpenClBench: kernels timed
+ * with OpenCL profiling events (median of 60 runs after 5 warm-ups; 5 after 1 with --quick),
+ * weight sets rotated (device copies totalling ≥ 1 GiB, ≫ a 60 MB L2), ceiling = device-to-device
+ * copy bandwidth counting bytes read + written, max_rel_err on 32 sampled rows against
+ * ReferenceMglu / ReferenceKernels. The device is picked by -Djmglu.opencl.device=N (--device opencl:N).
+ */
+final class OpenClKernelDevice implements KernelDevice {
+    private final OpenClBench b;
+
+    OpenClKernelDevice() {
+        String why = probe();
+        if (why != null) throw new IllegalArgumentException("bench kernel: the opencl device is unavailable: " + why);
+        b = new OpenClBench(OpenClContext.open());
+    }
+
+    private static String probe() {
+        for (var p : java.util.ServiceLoader.load(jmglu.engine.KernelsProvider.class))
+            if (p.name().equals("opencl")) return p.unavailableReason();
+        return "the gpu-backend is not on the class path";
+    }
+
+    @Override public String describe() { return b.describe(); }
+
+    @Override public String ceilingName() { return "copy bandwidth"; }
+
+    /** Copies 1 GiB on a GPU, 64 MiB on a CPU device (PoCL). */
+    @Override public double measureCeilingGBps() { return b.copyGBps(!b.isGpu()); }
+
+    @Override public Timing time(String kernel, BenchCase c) {
+        OpenClBench.Result r = b.time(kernel, c.dtype(), c.h(), c.d(), c.nm(), c.batch(), c.quick());
+        return new Timing(r.ms(), r.maxRelErr());
+    }
+
+    @Override public long bytesRead(String kernel, BenchCase c) {
+        return OpenClBench.bytesRead(kernel, c.dtype(), c.h(), c.d(), c.nm());
+    }
+
+    @Override public String naiveBytesNote() {
+        return "naive MGLU bytes = nm·(3·W + plane): per route, materialise M⊙W and (1−M)⊙W from one read of W and the plane, then two GEMVs read them (writes not counted)";
+    }
+
+    @Override public void close() { b.close(); }
+}

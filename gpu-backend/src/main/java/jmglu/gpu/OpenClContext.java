@@ -1,0 +1,294 @@
+package jmglu.gpu;
+
+import static org.jocl.CL.*;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jocl.CL;
+import org.jocl.CLException;
+import org.jocl.Pointer;
+import org.jocl.Sizeof;
+import org.jocl.cl_command_queue;
+import org.jocl.cl_context;
+import org.jocl.cl_context_properties;
+import org.jocl.cl_device_id;
+import org.jocl.cl_event;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+import org.jocl.cl_platform_id;
+import org.jocl.cl_program;
+
+/**
+ * One OpenCL device through JOCL: discovery, a context and an in-order profiling queue, programs
+ * built from the .cl resources in jmglu/gpu/ (cached per source + build options), buffers and
+ * launches. Every failure surfaces as an {@link IllegalStateException} naming the OpenCL error
+ * (CL.stringFor_errorCode) and, for builds, the compiler's log.
+ *
+ * <p>Device choice: all devices of all platforms are listed GPUs first (then accelerators, then
+ * CPUs, each in platform order); {@code -Djmglu.opencl.device=N} (the CLI's --device opencl:N)
+ * picks entry N of that list, otherwise entry 0.
+ */
+public final class OpenClContext implements AutoCloseable {
+    public static final String DEVICE_PROPERTY = "jmglu.opencl.device";
+
+    /** A device found on a platform. */
+    public record DeviceRef(cl_platform_id platform, cl_device_id device, String name, String platformName, long type) {
+        public String describe() { return name.trim() + " (" + platformName.trim() + ")"; }
+    }
+
+    public final cl_context context;
+    public final cl_command_queue queue;
+    public final DeviceRef ref;
+    public final long localMemBytes, maxWorkGroup, globalMemBytes;
+    private final Map<String, cl_program> programs = new HashMap<>();
+    private final Map<String, cl_kernel> kernels = new HashMap<>();
+
+    private OpenClContext(DeviceRef ref) {
+        this.ref = ref;
+        try {
+            cl_context_properties props = new cl_context_properties();
+            props.addProperty(CL_CONTEXT_PLATFORM, ref.platform());
+            context = clCreateContext(props, 1, new cl_device_id[] {ref.device()}, null, null, null);
+            queue = clCreateCommandQueue(context, ref.device(), CL_QUEUE_PROFILING_ENABLE, null);
+        } catch (CLException e) {
+            throw fail("creating a context on " + ref.describe(), e);
+        }
+        localMemBytes = infoLong(ref.device(), CL_DEVICE_LOCAL_MEM_SIZE);
+        maxWorkGroup = infoSizeT(ref.device(), CL_DEVICE_MAX_WORK_GROUP_SIZE);
+        globalMemBytes = infoLong(ref.device(), CL_DEVICE_GLOBAL_MEM_SIZE);
+    }
+
+    /** Opens the device chosen by -Djmglu.opencl.device (default 0). */
+    public static OpenClContext open() {
+        String p = System.getProperty(DEVICE_PROPERTY, "0").trim();
+        int n;
+        try { n = Integer.parseInt(p); } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-D" + DEVICE_PROPERTY + "=" + p + " is not a device number");
+        }
+        return open(n);
+    }
+
+    public static OpenClContext open(int index) {
+        List<DeviceRef> all = devices();
+        if (all.isEmpty()) throw new IllegalStateException("OpenCL: no platform with a device found");
+        if (index < 0 || index >= all.size())
+            throw new IllegalArgumentException("OpenCL: device " + index + " does not exist; devices: " + listing(all));
+        return new OpenClContext(all.get(index));
+    }
+
+    /** Every device of every platform, GPUs first. Throws UnsatisfiedLinkError when libOpenCL is missing. */
+    public static List<DeviceRef> devices() {
+        CL.setExceptionsEnabled(true);
+        List<DeviceRef> out = new ArrayList<>();
+        int[] np = new int[1];
+        try {
+            clGetPlatformIDs(0, null, np);
+        } catch (CLException e) {
+            return out;                                   // CL_PLATFORM_NOT_FOUND_KHR: no ICD installed
+        }
+        cl_platform_id[] ps = new cl_platform_id[np[0]];
+        clGetPlatformIDs(ps.length, ps, null);
+        for (long type : new long[] {CL_DEVICE_TYPE_GPU, CL_DEVICE_TYPE_ACCELERATOR, CL_DEVICE_TYPE_CPU}) {
+            for (cl_platform_id p : ps) {
+                int[] nd = new int[1];
+                try {
+                    clGetDeviceIDs(p, type, 0, null, nd);
+                } catch (CLException e) {
+                    continue;                             // CL_DEVICE_NOT_FOUND for this type
+                }
+                cl_device_id[] ds = new cl_device_id[nd[0]];
+                clGetDeviceIDs(p, type, ds.length, ds, null);
+                for (cl_device_id d : ds)
+                    out.add(new DeviceRef(p, d, infoString(d, CL_DEVICE_NAME), platformName(p), type));
+            }
+        }
+        return out;
+    }
+
+    public static String listing(List<DeviceRef> all) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < all.size(); i++) sb.append(i == 0 ? "" : ", ").append(i).append(": ").append(all.get(i).describe());
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------- programs and kernels
+    /** The kernel `name` of resource jmglu/gpu/{file}, built with `options` (cached). */
+    public synchronized cl_kernel kernel(String file, String options, String name) {
+        String key = file + "|" + options + "|" + name;
+        cl_kernel k = kernels.get(key);
+        if (k != null) return k;
+        cl_program prog = program(file, options);
+        try {
+            k = clCreateKernel(prog, name, null);
+        } catch (CLException e) {
+            throw fail("creating kernel " + name + " of " + file, e);
+        }
+        kernels.put(key, k);
+        return k;
+    }
+
+    private cl_program program(String file, String options) {
+        String key = file + "|" + options;
+        cl_program p = programs.get(key);
+        if (p != null) return p;
+        String src = resource(file);
+        p = clCreateProgramWithSource(context, 1, new String[] {src}, null, null);
+        try {
+            clBuildProgram(p, 1, new cl_device_id[] {ref.device()}, options, null, null);
+        } catch (CLException e) {
+            throw new IllegalStateException("OpenCL: building " + file + " with '" + options + "' failed: "
+                    + CL.stringFor_errorCode(e.getStatus()) + "\n--- build log ---\n" + buildLog(p), e);
+        }
+        programs.put(key, p);
+        return p;
+    }
+
+    private String buildLog(cl_program p) {
+        try {
+            long[] size = new long[1];
+            clGetProgramBuildInfo(p, ref.device(), CL_PROGRAM_BUILD_LOG, 0, null, size);
+            byte[] b = new byte[(int) size[0]];
+            clGetProgramBuildInfo(p, ref.device(), CL_PROGRAM_BUILD_LOG, b.length, Pointer.to(b), null);
+            return new String(b, 0, Math.max(0, b.length - 1), StandardCharsets.UTF_8);
+        } catch (CLException e) {
+            return "(no build log: " + CL.stringFor_errorCode(e.getStatus()) + ")";
+        }
+    }
+
+    static String resource(String file) {
+        try (InputStream in = OpenClContext.class.getResourceAsStream("/jmglu/gpu/" + file)) {
+            if (in == null) throw new IllegalStateException("OpenCL: kernel source jmglu/gpu/" + file + " is not on the class path");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("OpenCL: reading jmglu/gpu/" + file, e);
+        }
+    }
+
+    // ---------------------------------------------------------------- buffers
+    public cl_mem alloc(long bytes) {
+        try {
+            return clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(bytes, 4), null, null);
+        } catch (CLException e) {
+            throw fail("allocating " + bytes + " bytes", e);
+        }
+    }
+
+    public cl_mem upload(float[] a) { cl_mem m = alloc(4L * a.length); write(m, a, a.length); return m; }
+    public cl_mem upload(short[] a) { cl_mem m = alloc(2L * a.length); write(m, Pointer.to(a), 2L * a.length); return m; }
+    public cl_mem upload(int[] a) { cl_mem m = alloc(4L * a.length); write(m, Pointer.to(a), 4L * a.length); return m; }
+
+    public void write(cl_mem m, float[] a, int n) { write(m, Pointer.to(a), 4L * n); }
+
+    public void write(cl_mem m, Pointer p, long bytes) {
+        if (bytes == 0) return;
+        try {
+            clEnqueueWriteBuffer(queue, m, CL_TRUE, 0, bytes, p, 0, null, null);
+        } catch (CLException e) {
+            throw fail("writing " + bytes + " bytes", e);
+        }
+    }
+
+    public void read(cl_mem m, float[] a, int n) {
+        try {
+            clEnqueueReadBuffer(queue, m, CL_TRUE, 0, 4L * n, Pointer.to(a), 0, null, null);
+        } catch (CLException e) {
+            throw fail("reading " + 4L * n + " bytes", e);
+        }
+    }
+
+    public void copy(cl_mem src, long srcOff, cl_mem dst, long dstOff, long bytes, cl_event ev) {
+        try {
+            clEnqueueCopyBuffer(queue, src, dst, srcOff, dstOff, bytes, 0, null, ev);
+        } catch (CLException e) {
+            throw fail("copying " + bytes + " bytes", e);
+        }
+    }
+
+    public static void release(cl_mem... ms) { for (cl_mem m : ms) if (m != null) clReleaseMemObject(m); }
+
+    // ---------------------------------------------------------------- launches
+    /** Sets the arguments (cl_mem, Integer, Float, or {@link Local} bytes) and enqueues a 1-D range. */
+    public void launch(cl_kernel k, long global, long local, cl_event ev, Object... args) {
+        try {
+            for (int i = 0; i < args.length; i++) {
+                Object a = args[i];
+                switch (a) {
+                    case cl_mem m -> clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
+                    case Integer v -> clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
+                    case Float v -> clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
+                    case Local l -> clSetKernelArg(k, i, Math.max(4, l.bytes()), null);
+                    default -> throw new IllegalArgumentException("OpenCL launch: argument " + i + " of type " + a.getClass());
+                }
+            }
+            long g = local > 0 ? (global + local - 1) / local * local : global;
+            clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {g}, local > 0 ? new long[] {local} : null, 0, null, ev);
+        } catch (CLException e) {
+            throw fail("launching a kernel (global " + global + ", local " + local + ")", e);
+        }
+    }
+
+    /** A __local argument of the given size. */
+    public record Local(long bytes) {}
+
+    public void finish() {
+        try { clFinish(queue); } catch (CLException e) { throw fail("waiting for the queue", e); }
+    }
+
+    /** Milliseconds between an event's start and end (profiling queue). */
+    public static double elapsedMs(cl_event ev) {
+        long[] t0 = new long[1], t1 = new long[1];
+        clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, Sizeof.cl_ulong, Pointer.to(t0), null);
+        clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, Sizeof.cl_ulong, Pointer.to(t1), null);
+        return (t1[0] - t0[0]) * 1e-6;
+    }
+
+    public String describe() { return ref.describe(); }
+
+    @Override
+    public synchronized void close() {
+        for (cl_kernel k : kernels.values()) clReleaseKernel(k);
+        for (cl_program p : programs.values()) clReleaseProgram(p);
+        kernels.clear();
+        programs.clear();
+        clReleaseCommandQueue(queue);
+        clReleaseContext(context);
+    }
+
+    static IllegalStateException fail(String what, CLException e) {
+        return new IllegalStateException("OpenCL: " + what + " failed: " + CL.stringFor_errorCode(e.getStatus()), e);
+    }
+
+    // ---------------------------------------------------------------- info
+    private static String infoString(cl_device_id d, int param) {
+        long[] size = new long[1];
+        clGetDeviceInfo(d, param, 0, null, size);
+        byte[] b = new byte[(int) size[0]];
+        clGetDeviceInfo(d, param, b.length, Pointer.to(b), null);
+        return new String(b, 0, Math.max(0, b.length - 1), StandardCharsets.UTF_8);
+    }
+
+    private static String platformName(cl_platform_id p) {
+        long[] size = new long[1];
+        clGetPlatformInfo(p, CL_PLATFORM_NAME, 0, null, size);
+        byte[] b = new byte[(int) size[0]];
+        clGetPlatformInfo(p, CL_PLATFORM_NAME, b.length, Pointer.to(b), null);
+        return new String(b, 0, Math.max(0, b.length - 1), StandardCharsets.UTF_8);
+    }
+
+    private static long infoLong(cl_device_id d, int param) {
+        long[] v = new long[1];
+        clGetDeviceInfo(d, param, Sizeof.cl_ulong, Pointer.to(v), null);
+        return v[0];
+    }
+
+    private static long infoSizeT(cl_device_id d, int param) {
+        long[] v = new long[1];
+        clGetDeviceInfo(d, param, Sizeof.size_t, Pointer.to(v), null);
+        return v[0];
+    }
+}

@@ -1,0 +1,194 @@
+package jmglu.gpu;
+
+import static org.jocl.CL.clEnqueueFillBuffer;
+
+import jmglu.engine.Act;
+import jmglu.engine.DType;
+import jmglu.engine.MaskPlanes;
+import jmglu.engine.WeightMatrix;
+import org.jocl.Pointer;
+import org.jocl.cl_event;
+import org.jocl.cl_mem;
+
+/**
+ * Launchers for the row kernels of mglu.cl on device-resident data: FlashMGLU, MGLU scores,
+ * GEMV, the SwiGLU baseline (two matrices, one kernel) and the naive MGLU baseline
+ * (materialise M_i⊙W and (1−M_i)⊙W, two GEMVs and y += g(gate)⊙value per route).
+ * Used by {@link OpenClKernels} (host arrays in and out), {@link OpenClDecoder} and the benchmark.
+ *
+ * <p>Tuning (public fields, defaults from -Djmglu.opencl.ls / .rows / .xlocal): LS threads per
+ * work-group, R output rows per work-group, x staged in local memory (auto: when it fits).
+ * The reduction needs R·NV·B·LS floats of local memory (NV = 1 + nm); R, then LS, shrink until
+ * that fits in a quarter of the device's local memory. On NVIDIA, warps reduce with shfl.sync
+ * (inline PTX, -Djmglu.opencl.shfl=auto|on|off): each warp owns R rows, no local memory, no barriers.
+ */
+public final class OpenClMglu {
+    public static final int MAX_BATCH = 16;
+
+    /** A (rows, cols) weight matrix resident on the device, in its storage type. */
+    public record DeviceMatrix(DType dtype, int rows, int cols, cl_mem mem) {
+        public static DeviceMatrix upload(OpenClContext cl, WeightMatrix w) {
+            long n = (long) w.rows() * w.cols();
+            cl_mem m = w.dtype() == DType.F32
+                    ? upload(cl, w.f32(), n) : uploadHalf(cl, w.half(), n);
+            return new DeviceMatrix(w.dtype(), w.rows(), w.cols(), m);
+        }
+        private static cl_mem upload(OpenClContext cl, float[] a, long n) {
+            cl_mem m = cl.alloc(4 * n); cl.write(m, Pointer.to(a), 4 * n); return m;
+        }
+        private static cl_mem uploadHalf(OpenClContext cl, short[] a, long n) {
+            cl_mem m = cl.alloc(2 * n); cl.write(m, Pointer.to(a), 2 * n); return m;
+        }
+        public long bytes() { return (long) rows * cols * dtype.bytes; }
+        public void release() { OpenClContext.release(mem); }
+    }
+
+    /** Bit-plane masks resident on the device (layout of {@link MaskPlanes}). */
+    public record DeviceMasks(int nm, int rows, int cols, cl_mem mem) {
+        public static DeviceMasks upload(OpenClContext cl, MaskPlanes m) {
+            return new DeviceMasks(m.nm(), m.rows(), m.cols(), cl.upload(m.bits()));
+        }
+        public void release() { OpenClContext.release(mem); }
+    }
+
+    public static final int FLASH = 0, SCORES = 1, GEMV = 2, SWIGLU = 3;
+
+    private final OpenClContext cl;
+    private final cl_mem dummy;
+    public int ls = Integer.getInteger("jmglu.opencl.ls", 64);
+    public int rowsPerGroup = Integer.getInteger("jmglu.opencl.rows", 2);
+    /** Chunk-loop unroll 1, 2 or 4 (aligned h only). */
+    public int unroll = Integer.getInteger("jmglu.opencl.unroll", 2);
+    /** "auto", "on" or "off". */
+    public String xlocal = System.getProperty("jmglu.opencl.xlocal", "off");
+    /** "auto" (NVIDIA: on), "on" or "off": warp-shuffle reductions through inline PTX. */
+    public String shfl = System.getProperty("jmglu.opencl.shfl", "auto");
+
+    public OpenClMglu(OpenClContext cl) {
+        this.cl = cl;
+        this.dummy = cl.alloc(64);
+    }
+
+    public OpenClContext context() { return cl; }
+
+    /**
+     * One launch of the row kernel. mode FLASH: out = y (B, d); SCORES: out = t (B, d), out2 = s
+     * (nm, B, d); GEMV: out = t (B, d); SWIGLU: out = g(x Wᵀ) ⊙ (x W2ᵀ). x is (B, h) float32.
+     */
+    public void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
+                     int B, Act g, cl_event ev) {
+        int h = w.cols(), d = w.rows();
+        String op = switch (mode) { case FLASH -> "flashMglu"; case SCORES -> "mgluScores"; case GEMV -> "gemv"; default -> "swiglu"; };
+        if (B < 1 || B > MAX_BATCH) throw new IllegalArgumentException(op + ": batch B must be in 1.." + MAX_BATCH + ", got " + B);
+        int nm = 0;
+        if (mode == FLASH || mode == SCORES) {
+            if (m == null || m.rows() != d || m.cols() != h)
+                throw new IllegalArgumentException(op + ": W is (" + d + ", " + h + ") but masks are "
+                        + (m == null ? "missing" : "(" + m.rows() + ", " + m.cols() + ")"));
+            nm = m.nm();
+            MaskPlanes.checkNm(nm, op);
+        }
+        if (mode == SWIGLU && (w2 == null || w2.rows() != d || w2.cols() != h || w2.dtype() != w.dtype()))
+            throw new IllegalArgumentException(op + ": Wg is " + w.dtype() + " (" + d + ", " + h + ") but Wv is "
+                    + (w2 == null ? "missing" : w2.dtype() + " (" + w2.rows() + ", " + w2.cols() + ")"));
+        int nv = mode == GEMV ? 1 : mode == SWIGLU ? 2 : nm + 1;
+        boolean sh = useShfl();
+        int R = Math.max(1, Math.min(rowsPerGroup, d)), LS = (int) Math.min(ls, cl.maxWorkGroup);
+        long redBytes;
+        if (sh) {                                   // warp-shuffle reduction: registers only
+            LS = Math.max(32, LS);
+            while (R * nv * B > 64 && R > 1) R >>= 1;
+            redBytes = 4;
+        } else {
+            long budget = Math.min(cl.localMemBytes / 4, 16384);
+            while ((long) R * nv * B * LS * 4 > budget && R > 1) R >>= 1;
+            while ((long) R * nv * B * LS * 4 > budget && LS > 16) LS >>= 1;
+            redBytes = (long) R * nv * B * LS * 4;
+        }
+        long xBytes = 4L * B * h;
+        boolean xl = switch (xlocal) {
+            case "on" -> xBytes + redBytes <= cl.localMemBytes - 1024;
+            case "off" -> false;
+            default -> xBytes + redBytes <= Math.min(cl.localMemBytes / 2, 32768);
+        };
+        String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
+                + " -DLS=" + LS + " -DR=" + R + " -DXLOCAL=" + (xl ? 1 : 0) + " -DMODE=" + mode
+                + " -DALIGNED=" + (aligned(w.dtype(), h) ? 1 : 0) + " -DU=" + unroll;
+        org.jocl.cl_kernel k;
+        if (sh) {
+            try {
+                k = cl.kernel("mglu.cl", opts + " -DSHFL=1", "rows");
+            } catch (IllegalStateException e) {     // the compiler refused the inline PTX: fall back for good
+                System.err.println("jmglu: OpenCL warp-shuffle kernels unavailable, using local-memory reductions ("
+                        + e.getMessage().lines().findFirst().orElse("") + ")");
+                shfl = "off";
+                rows(mode, out, out2, x, w, w2, m, B, g, ev);
+                return;
+            }
+        } else {
+            k = cl.kernel("mglu.cl", opts + " -DSHFL=0", "rows");
+        }
+        int rowsPerWg = R * (sh ? LS / 32 : 1);
+        long groups = (d + rowsPerWg - 1) / rowsPerWg;
+        cl.launch(k, groups * LS, LS, ev, out, out2 == null ? dummy : out2, x, w.mem(),
+                w2 == null ? dummy : w2.mem(), m == null ? dummy : m.mem(), h, d,
+                new OpenClContext.Local(xl ? xBytes : 4), new OpenClContext.Local(redBytes));
+    }
+
+    /** Warp shuffles (inline PTX) on NVIDIA platforms unless -Djmglu.opencl.shfl=off; "on" forces them. */
+    private boolean useShfl() {
+        return switch (shfl) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> cl.ref.platformName().toUpperCase(java.util.Locale.ROOT).contains("NVIDIA");
+        };
+    }
+
+    /** Scratch for {@link #naive}: two materialised (d, h) matrices and two (B, d) GEMV outputs. */
+    public record NaiveScratch(DeviceMatrix gate, DeviceMatrix value, cl_mem a, cl_mem v) {
+        public static NaiveScratch alloc(OpenClContext cl, DType dt, int d, int h, int B) {
+            long n = (long) d * h * dt.bytes;
+            return new NaiveScratch(new DeviceMatrix(dt, d, h, cl.alloc(n)), new DeviceMatrix(dt, d, h, cl.alloc(n)),
+                    cl.alloc(4L * B * d), cl.alloc(4L * B * d));
+        }
+        public void release() { gate.release(); value.release(); OpenClContext.release(a, v); }
+    }
+
+    /**
+     * Naive MGLU as naive PyTorch runs it: y = 0; per route i: gate = M_i⊙W, value = (1−M_i)⊙W
+     * (materialised in W's storage type), a = x gateᵀ, v = x valueᵀ, y += g(a) ⊙ v.
+     * Device bytes per route: read W + plane i, write 2 matrices, read them back: ≈ 5·d·h·bytes.
+     * first/last (may be null) receive the first and last launch's events, for timing.
+     */
+    public void naive(cl_mem y, cl_mem x, DeviceMatrix w, DeviceMasks m, int B, Act g, NaiveScratch s,
+                      cl_event first, cl_event last) {
+        int h = w.cols(), d = w.rows(), nm = m.nm();
+        clEnqueueFillBuffer(cl.queue, y, Pointer.to(new float[] {0f}), 4, 0, 4L * B * d, 0, null, first);
+        String opts = "-DWT=" + wt(w.dtype()) + " -DNM=0 -DBB=1 -DACT=" + g.ordinal()
+                + " -DLS=64 -DR=1 -DXLOCAL=0 -DMODE=2 -DALIGNED=0 -DU=1";
+        var mat = cl.kernel("mglu.cl", opts, "materialise");
+        var acc = cl.kernel("mglu.cl", opts, "glu_acc");
+        long n = (long) d * h;
+        for (int i = 0; i < nm; i++) {
+            cl.launch(mat, n, 256, null, s.gate().mem(), s.value().mem(), w.mem(), m.mem(), h, d, nm, i);
+            rows(GEMV, s.a(), null, x, s.gate(), null, null, B, g, null);
+            rows(GEMV, s.v(), null, x, s.value(), null, null, B, g, null);
+            cl.launch(acc, (long) B * d, 256, i == nm - 1 ? last : null, y, s.a(), s.v(), B * d);
+        }
+    }
+
+    /**
+     * The aligned fast path (vloada_half8, unrolled loops, chunk-loop unroll U): fp16 W with h % 8 == 0.
+     * Validated on the H200 for fp16 (f32/bf16 keep the plain vload path there: they were never
+     * validated since the fault found was x staged in local memory, read as float8 from a buffer that
+     * NVIDIA does not align to 32 bytes). -Djmglu.opencl.alignedAll=true enables it for every dtype.
+     */
+    static boolean aligned(DType t, int h) {
+        return h % 8 == 0 && (t == DType.F16 || Boolean.getBoolean("jmglu.opencl.alignedAll"));
+    }
+
+    /** The WT code of mglu.cl: 0 f32, 1 f16, 2 bf16. */
+    static int wt(DType t) { return switch (t) { case F32 -> 0; case F16 -> 1; case BF16 -> 2; }; }
+
+    public void release() { OpenClContext.release(dummy); }
+}
