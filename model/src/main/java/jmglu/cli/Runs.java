@@ -48,9 +48,9 @@ final class Runs {
         }
         double secs = (System.nanoTime() - t0) * 1e-9;
         History h = t.history();
-        log.printf("trained %d steps (%,d tokens) in %.1f s: %,.0f tokens/s (training steps only), final train loss %.4f, val loss %.4f (perplexity %.2f) on %s%n",
+        log.printf("trained %d steps (%,d tokens) in %.1f s: %,.0f tokens/s (training steps only), train loss %.4f (mean of the last 20 steps), val loss %.4f (perplexity %.2f) on %s%n",
                 o.steps() - start, (long) (o.steps() - start) * o.batch() * model.config.seqLen(), secs, t.tokensPerSec(),
-                h.lastTrain(), h.lastVal(), Math.exp(h.lastVal()), jmglu.autograd.Autograd.kernels().name());
+                h.recentTrain(20), h.lastVal(), Math.exp(h.lastVal()), jmglu.autograd.Autograd.kernels().name());
         return t;
     }
 }

@@ -11,4 +11,13 @@ public final class History {
     public double lastVal() { return val.isEmpty() ? Double.NaN : val.get(val.size() - 1)[1]; }
 
     public double lastTrain() { return train.isEmpty() ? Double.NaN : train.get(train.size() - 1)[1]; }
+
+    /** Mean training loss over the last n steps (one batch is noisy; this is what a summary reports). */
+    public double recentTrain(int n) {
+        if (train.isEmpty()) return Double.NaN;
+        int from = Math.max(0, train.size() - n);
+        double s = 0;
+        for (int i = from; i < train.size(); i++) s += train.get(i)[1];
+        return s / (train.size() - from);
+    }
 }
