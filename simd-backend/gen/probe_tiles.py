@@ -12,6 +12,7 @@ def tile(k, name, evenodd, tfma, mode=""):
         for i in range(k): a(f"        FloatVector s{z}{i} = FloatVector.zero(S);")
     if evenodd:
         a("        IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);")
+        a("        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);")
         a("        for (int c = 0; c < hp; c += 32) {")
         a("            int wd = mo + (c >>> 5);")
         a("            IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();")
@@ -26,6 +27,14 @@ def tile(k, name, evenodd, tfma, mode=""):
                 a(f"            IntVector bv{i} = IntVector.broadcast(SI, bits[wd + {i} * wpr]);")
                 a(f"            se{i} = se{i}.add(pe, bv{i}.and(ev).compare(VectorOperators.NE, 0).cast(S));")
                 a(f"            so{i} = so{i}.add(po, bv{i}.and(od).compare(VectorOperators.NE, 0).cast(S));")
+        elif mode == "K":
+            for z, xv, wv in (("e", "xe", "we"), ("o", "xo", "wo_")):
+                a(f"            FloatVector p{z} = {xv}.mul({wv});")
+                a(f"            t{z} = {xv}.fma({wv}, t{z});")
+            for i in range(k):
+                a(f"            IntVector bv{i} = IntVector.broadcast(SI, bits[wd + {i} * wpr]);")
+                a(f"            se{i} = se{i}.add(pe, bv{i}.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));")
+                a(f"            so{i} = so{i}.add(po, bv{i}.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));")
         elif mode == "H":
             for z, xv, wv in (("e", "xe", "we"), ("o", "xo", "wo_")):
                 a(f"            FloatVector p{z} = {xv}.mul({wv});")
@@ -74,7 +83,7 @@ def tile(k, name, evenodd, tfma, mode=""):
     a("    }")
     return "\n".join(L)
 
-VARS = [("A", False, True, ""), ("E", True, False, ""), ("F", True, True, ""), ("V", False, True, "V"), ("G", False, True, "G"), ("H", True, True, "H"), ("J", True, True, "J")]
+VARS = [("A", False, True, ""), ("E", True, False, ""), ("F", True, True, ""), ("V", False, True, "V"), ("G", False, True, "G"), ("H", True, True, "H"), ("J", True, True, "J"), ("K", True, True, "K")]
 print("""package jmglu.simd;
 
 import jdk.incubator.vector.*;
@@ -85,7 +94,8 @@ public final class FlashProbe {
     static final VectorSpecies<Short> SH = ShortVector.SPECIES_256, SH32 = ShortVector.SPECIES_512;
     static final VectorSpecies<Integer> SI = IntVector.SPECIES_512;
     static final int[] LO = new int[32];
-    static final int[] EV = new int[32];
+    static final int[] EV = new int[32], SH_ = new int[32];
+    static { for (int j = 0; j < 16; j++) { SH_[j] = 31 - 2 * j; SH_[16 + j] = 30 - 2 * j; } }
     static { for (int j = 0; j < 32; j++) LO[j] = 1 << j; for (int j = 0; j < 16; j++) { EV[j] = 1 << (2 * j); EV[16 + j] = 1 << (2 * j + 1); } }
     interface T { void run(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp); }
 """)
@@ -95,6 +105,7 @@ print("""    static T pick(String v, int k) {
         return switch (v + k) {""")
 for k in KS:
     print(f'            case "O{k}" -> FlashTiles::b1k{k}h;')
+    print(f'            case "N{k}" -> FlashTiles::b1k{k}e;')
     for n, _, _, _ in VARS: print(f'            case "{n}{k}" -> FlashProbe::{n}{k};')
 print("""            default -> throw new IllegalArgumentException(v + k);
         };
@@ -123,7 +134,7 @@ print("""            default -> throw new IllegalArgumentException(v + k);
             int nv = vs.length; double[] best = new double[nv]; java.util.Arrays.fill(best, 1e9);
             T[] ts = new T[nv]; float[][] xx = new float[nv][]; double[] err = new double[nv];
             for (int q = 0; q < nv; q++) {
-                ts[q] = pick(vs[q], k); xx[q] = (vs[q].equals("E") || vs[q].equals("F") || vs[q].equals("H") || vs[q].equals("J")) ? xs : x;
+                ts[q] = pick(vs[q], k); xx[q] = (vs[q].equals("E") || vs[q].equals("F") || vs[q].equals("H") || vs[q].equals("J") || vs[q].equals("K") || vs[q].equals("N")) ? xs : x;
                 float[] res = new float[1 + k];
                 for (int r = 0; r < 3 * reps; r++) ts[q].run(res, w, 0, xx[q], 0, bits, 0, wpr, h); // warm up (C2)
                 for (int i = 0; i <= k; i++) err[q] = Math.max(err[q], Math.abs(res[i] - ref[i]));

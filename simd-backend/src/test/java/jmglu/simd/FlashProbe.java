@@ -8,7 +8,8 @@ public final class FlashProbe {
     static final VectorSpecies<Short> SH = ShortVector.SPECIES_256, SH32 = ShortVector.SPECIES_512;
     static final VectorSpecies<Integer> SI = IntVector.SPECIES_512;
     static final int[] LO = new int[32];
-    static final int[] EV = new int[32];
+    static final int[] EV = new int[32], SH_ = new int[32];
+    static { for (int j = 0; j < 16; j++) { SH_[j] = 31 - 2 * j; SH_[16 + j] = 30 - 2 * j; } }
     static { for (int j = 0; j < 32; j++) LO[j] = 1 << j; for (int j = 0; j < 16; j++) { EV[j] = 1 << (2 * j); EV[16 + j] = 1 << (2 * j + 1); } }
     interface T { void run(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp); }
 
@@ -39,6 +40,7 @@ public final class FlashProbe {
         FloatVector to = FloatVector.zero(S);
         FloatVector so0 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -65,6 +67,7 @@ public final class FlashProbe {
         FloatVector to = FloatVector.zero(S);
         FloatVector so0 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -134,6 +137,7 @@ public final class FlashProbe {
         FloatVector to = FloatVector.zero(S);
         FloatVector so0 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -158,6 +162,7 @@ public final class FlashProbe {
         FloatVector to = FloatVector.zero(S);
         FloatVector so0 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -171,6 +176,31 @@ public final class FlashProbe {
             IntVector bv0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]);
             se0 = se0.add(pe, bv0.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so0 = so0.add(po, bv0.and(od).compare(VectorOperators.NE, 0).cast(S));
+        }
+        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
+    }
+
+    static void K1(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector te = FloatVector.zero(S);
+        FloatVector se0 = FloatVector.zero(S);
+        FloatVector to = FloatVector.zero(S);
+        FloatVector so0 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
+        for (int c = 0; c < hp; c += 32) {
+            int wd = mo + (c >>> 5);
+            IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
+            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector wo_ = wi.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);
+            FloatVector pe = xe.mul(we);
+            te = xe.fma(we, te);
+            FloatVector po = xo.mul(wo_);
+            to = xo.fma(wo_, to);
+            IntVector bv0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]);
+            se0 = se0.add(pe, bv0.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so0 = so0.add(po, bv0.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
         }
         res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
         res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
@@ -210,6 +240,7 @@ public final class FlashProbe {
         FloatVector so0 = FloatVector.zero(S);
         FloatVector so1 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -244,6 +275,7 @@ public final class FlashProbe {
         FloatVector so0 = FloatVector.zero(S);
         FloatVector so1 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -332,6 +364,7 @@ public final class FlashProbe {
         FloatVector so0 = FloatVector.zero(S);
         FloatVector so1 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -362,6 +395,7 @@ public final class FlashProbe {
         FloatVector so0 = FloatVector.zero(S);
         FloatVector so1 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -378,6 +412,37 @@ public final class FlashProbe {
             IntVector bv1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]);
             se1 = se1.add(pe, bv1.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so1 = so1.add(po, bv1.and(od).compare(VectorOperators.NE, 0).cast(S));
+        }
+        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
+        res[2] = se1.add(so1).reduceLanes(VectorOperators.ADD);
+    }
+
+    static void K2(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector te = FloatVector.zero(S);
+        FloatVector se0 = FloatVector.zero(S);
+        FloatVector se1 = FloatVector.zero(S);
+        FloatVector to = FloatVector.zero(S);
+        FloatVector so0 = FloatVector.zero(S);
+        FloatVector so1 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
+        for (int c = 0; c < hp; c += 32) {
+            int wd = mo + (c >>> 5);
+            IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
+            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector wo_ = wi.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);
+            FloatVector pe = xe.mul(we);
+            te = xe.fma(we, te);
+            FloatVector po = xo.mul(wo_);
+            to = xo.fma(wo_, to);
+            IntVector bv0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]);
+            se0 = se0.add(pe, bv0.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so0 = so0.add(po, bv0.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+            IntVector bv1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]);
+            se1 = se1.add(pe, bv1.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so1 = so1.add(po, bv1.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
         }
         res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
         res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
@@ -432,6 +497,7 @@ public final class FlashProbe {
         FloatVector so2 = FloatVector.zero(S);
         FloatVector so3 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -482,6 +548,7 @@ public final class FlashProbe {
         FloatVector so2 = FloatVector.zero(S);
         FloatVector so3 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -608,6 +675,7 @@ public final class FlashProbe {
         FloatVector so2 = FloatVector.zero(S);
         FloatVector so3 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -650,6 +718,7 @@ public final class FlashProbe {
         FloatVector so2 = FloatVector.zero(S);
         FloatVector so3 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -672,6 +741,49 @@ public final class FlashProbe {
             IntVector bv3 = IntVector.broadcast(SI, bits[wd + 3 * wpr]);
             se3 = se3.add(pe, bv3.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so3 = so3.add(po, bv3.and(od).compare(VectorOperators.NE, 0).cast(S));
+        }
+        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
+        res[2] = se1.add(so1).reduceLanes(VectorOperators.ADD);
+        res[3] = se2.add(so2).reduceLanes(VectorOperators.ADD);
+        res[4] = se3.add(so3).reduceLanes(VectorOperators.ADD);
+    }
+
+    static void K4(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector te = FloatVector.zero(S);
+        FloatVector se0 = FloatVector.zero(S);
+        FloatVector se1 = FloatVector.zero(S);
+        FloatVector se2 = FloatVector.zero(S);
+        FloatVector se3 = FloatVector.zero(S);
+        FloatVector to = FloatVector.zero(S);
+        FloatVector so0 = FloatVector.zero(S);
+        FloatVector so1 = FloatVector.zero(S);
+        FloatVector so2 = FloatVector.zero(S);
+        FloatVector so3 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
+        for (int c = 0; c < hp; c += 32) {
+            int wd = mo + (c >>> 5);
+            IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
+            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector wo_ = wi.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);
+            FloatVector pe = xe.mul(we);
+            te = xe.fma(we, te);
+            FloatVector po = xo.mul(wo_);
+            to = xo.fma(wo_, to);
+            IntVector bv0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]);
+            se0 = se0.add(pe, bv0.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so0 = so0.add(po, bv0.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+            IntVector bv1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]);
+            se1 = se1.add(pe, bv1.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so1 = so1.add(po, bv1.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+            IntVector bv2 = IntVector.broadcast(SI, bits[wd + 2 * wpr]);
+            se2 = se2.add(pe, bv2.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so2 = so2.add(po, bv2.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+            IntVector bv3 = IntVector.broadcast(SI, bits[wd + 3 * wpr]);
+            se3 = se3.add(pe, bv3.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so3 = so3.add(po, bv3.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
         }
         res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
         res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
@@ -756,6 +868,7 @@ public final class FlashProbe {
         FloatVector so6 = FloatVector.zero(S);
         FloatVector so7 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -838,6 +951,7 @@ public final class FlashProbe {
         FloatVector so6 = FloatVector.zero(S);
         FloatVector so7 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -1040,6 +1154,7 @@ public final class FlashProbe {
         FloatVector so6 = FloatVector.zero(S);
         FloatVector so7 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -1106,6 +1221,7 @@ public final class FlashProbe {
         FloatVector so6 = FloatVector.zero(S);
         FloatVector so7 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
         for (int c = 0; c < hp; c += 32) {
             int wd = mo + (c >>> 5);
             IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
@@ -1152,9 +1268,77 @@ public final class FlashProbe {
         res[8] = se7.add(so7).reduceLanes(VectorOperators.ADD);
     }
 
+    static void K8(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector te = FloatVector.zero(S);
+        FloatVector se0 = FloatVector.zero(S);
+        FloatVector se1 = FloatVector.zero(S);
+        FloatVector se2 = FloatVector.zero(S);
+        FloatVector se3 = FloatVector.zero(S);
+        FloatVector se4 = FloatVector.zero(S);
+        FloatVector se5 = FloatVector.zero(S);
+        FloatVector se6 = FloatVector.zero(S);
+        FloatVector se7 = FloatVector.zero(S);
+        FloatVector to = FloatVector.zero(S);
+        FloatVector so0 = FloatVector.zero(S);
+        FloatVector so1 = FloatVector.zero(S);
+        FloatVector so2 = FloatVector.zero(S);
+        FloatVector so3 = FloatVector.zero(S);
+        FloatVector so4 = FloatVector.zero(S);
+        FloatVector so5 = FloatVector.zero(S);
+        FloatVector so6 = FloatVector.zero(S);
+        FloatVector so7 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
+        for (int c = 0; c < hp; c += 32) {
+            int wd = mo + (c >>> 5);
+            IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
+            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector wo_ = wi.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);
+            FloatVector pe = xe.mul(we);
+            te = xe.fma(we, te);
+            FloatVector po = xo.mul(wo_);
+            to = xo.fma(wo_, to);
+            IntVector bv0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]);
+            se0 = se0.add(pe, bv0.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so0 = so0.add(po, bv0.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+            IntVector bv1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]);
+            se1 = se1.add(pe, bv1.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so1 = so1.add(po, bv1.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+            IntVector bv2 = IntVector.broadcast(SI, bits[wd + 2 * wpr]);
+            se2 = se2.add(pe, bv2.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so2 = so2.add(po, bv2.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+            IntVector bv3 = IntVector.broadcast(SI, bits[wd + 3 * wpr]);
+            se3 = se3.add(pe, bv3.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so3 = so3.add(po, bv3.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+            IntVector bv4 = IntVector.broadcast(SI, bits[wd + 4 * wpr]);
+            se4 = se4.add(pe, bv4.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so4 = so4.add(po, bv4.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+            IntVector bv5 = IntVector.broadcast(SI, bits[wd + 5 * wpr]);
+            se5 = se5.add(pe, bv5.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so5 = so5.add(po, bv5.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+            IntVector bv6 = IntVector.broadcast(SI, bits[wd + 6 * wpr]);
+            se6 = se6.add(pe, bv6.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so6 = so6.add(po, bv6.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+            IntVector bv7 = IntVector.broadcast(SI, bits[wd + 7 * wpr]);
+            se7 = se7.add(pe, bv7.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
+            so7 = so7.add(po, bv7.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+        }
+        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
+        res[2] = se1.add(so1).reduceLanes(VectorOperators.ADD);
+        res[3] = se2.add(so2).reduceLanes(VectorOperators.ADD);
+        res[4] = se3.add(so3).reduceLanes(VectorOperators.ADD);
+        res[5] = se4.add(so4).reduceLanes(VectorOperators.ADD);
+        res[6] = se5.add(so5).reduceLanes(VectorOperators.ADD);
+        res[7] = se6.add(so6).reduceLanes(VectorOperators.ADD);
+        res[8] = se7.add(so7).reduceLanes(VectorOperators.ADD);
+    }
+
     static T pick(String v, int k) {
         return switch (v + k) {
             case "O1" -> FlashTiles::b1k1h;
+            case "N1" -> FlashTiles::b1k1e;
             case "A1" -> FlashProbe::A1;
             case "E1" -> FlashProbe::E1;
             case "F1" -> FlashProbe::F1;
@@ -1162,7 +1346,9 @@ public final class FlashProbe {
             case "G1" -> FlashProbe::G1;
             case "H1" -> FlashProbe::H1;
             case "J1" -> FlashProbe::J1;
+            case "K1" -> FlashProbe::K1;
             case "O2" -> FlashTiles::b1k2h;
+            case "N2" -> FlashTiles::b1k2e;
             case "A2" -> FlashProbe::A2;
             case "E2" -> FlashProbe::E2;
             case "F2" -> FlashProbe::F2;
@@ -1170,7 +1356,9 @@ public final class FlashProbe {
             case "G2" -> FlashProbe::G2;
             case "H2" -> FlashProbe::H2;
             case "J2" -> FlashProbe::J2;
+            case "K2" -> FlashProbe::K2;
             case "O4" -> FlashTiles::b1k4h;
+            case "N4" -> FlashTiles::b1k4e;
             case "A4" -> FlashProbe::A4;
             case "E4" -> FlashProbe::E4;
             case "F4" -> FlashProbe::F4;
@@ -1178,7 +1366,9 @@ public final class FlashProbe {
             case "G4" -> FlashProbe::G4;
             case "H4" -> FlashProbe::H4;
             case "J4" -> FlashProbe::J4;
+            case "K4" -> FlashProbe::K4;
             case "O8" -> FlashTiles::b1k8h;
+            case "N8" -> FlashTiles::b1k8e;
             case "A8" -> FlashProbe::A8;
             case "E8" -> FlashProbe::E8;
             case "F8" -> FlashProbe::F8;
@@ -1186,6 +1376,7 @@ public final class FlashProbe {
             case "G8" -> FlashProbe::G8;
             case "H8" -> FlashProbe::H8;
             case "J8" -> FlashProbe::J8;
+            case "K8" -> FlashProbe::K8;
             default -> throw new IllegalArgumentException(v + k);
         };
     }
@@ -1213,7 +1404,7 @@ public final class FlashProbe {
             int nv = vs.length; double[] best = new double[nv]; java.util.Arrays.fill(best, 1e9);
             T[] ts = new T[nv]; float[][] xx = new float[nv][]; double[] err = new double[nv];
             for (int q = 0; q < nv; q++) {
-                ts[q] = pick(vs[q], k); xx[q] = (vs[q].equals("E") || vs[q].equals("F") || vs[q].equals("H") || vs[q].equals("J")) ? xs : x;
+                ts[q] = pick(vs[q], k); xx[q] = (vs[q].equals("E") || vs[q].equals("F") || vs[q].equals("H") || vs[q].equals("J") || vs[q].equals("K") || vs[q].equals("N")) ? xs : x;
                 float[] res = new float[1 + k];
                 for (int r = 0; r < 3 * reps; r++) ts[q].run(res, w, 0, xx[q], 0, bits, 0, wpr, h); // warm up (C2)
                 for (int i = 0; i <= k; i++) err[q] = Math.max(err[q], Math.abs(res[i] - ref[i]));
