@@ -40,8 +40,8 @@ final class FlashTiles {
     static final long LANES = (1L << L) - 1;
     static final FloatVector ZERO = FloatVector.zero(S);
     static final VectorSpecies<Short> SH2 = ShortVector.SPECIES_512;
-    /** True when the even/odd BF16 tiles apply (16 float lanes). */
-    static final boolean EVEN_ODD = L == 16;
+    /** True when the even/odd BF16 tiles apply (16 float lanes; -Djmglu.simd.evenOdd=false turns them off for A/B timing). */
+    static final boolean EVEN_ODD = L == 16 && !"false".equals(System.getProperty("jmglu.simd.evenOdd"));
     /** [1 << 2j for j < 16, 1 << 2j+1 for j < 16]: the even and odd bit of lane j in a mask word. */
     static final int[] EVEN_ODD_BITS = new int[32];
     static { for (int j = 0; j < 16; j++) { EVEN_ODD_BITS[j] = 1 << 2 * j; EVEN_ODD_BITS[16 + j] = 1 << 2 * j + 1; } }
