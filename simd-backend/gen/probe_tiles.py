@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-
+"""Generates simd-backend/src/test/java/jmglu/simd/FlashProbe.java: a single-thread, in-cache
+per-chunk cost probe (ns per 16 elements) of FlashMGLU B=1 BF16 tile variants (not a unit test).
 O = old widening tile (FlashTiles b1kKh), N = kept even/odd tile (b1kKe); A/E/F/V/G/H/J/K = variants tried. Generate, compile and run (single thread, in cache, round-robin min of 15):
     python3 simd-backend/gen/probe_tiles.py > simd-backend/src/test/java/jmglu/simd/FlashProbe.java
     mvn -B -q -pl simd-backend -am test-compile
-    java --add-modules jdk.incubator.vector -cp simd-backend/target/classes:simd-backend/target/test-classes:engine/target/classes jmglu.simd.FlashProbe 5000 O,N
-"""Generates simd-backend/src/test/java/jmglu/simd/FlashProbe.java: a single-thread, in-cache
-per-chunk cost probe (ns per 16 elements) of FlashMGLU B=1 BF16 tile variants (not a unit test)."""
+    java --add-modules jdk.incubator.vector -cp simd-backend/target/classes:simd-backend/target/test-classes:engine/target/classes jmglu.simd.FlashProbe 5000 O,N,J
+"""
 KS = (1, 2, 4, 8)
 
 def tile(k, name, evenodd, tfma, mode=""):

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-
+"""Generates simd-backend/src/test/java/jmglu/simd/FlashProbe4.java: per-chunk cost probe (ns per 16
+elements per x row) of the 4-row float tiles (the B > 1 path) — a main, not a test.
 O = kept FlashTiles b4kK; M/N/F/P = mixed add/FMA and vector-test-mask variants tried. Generate, compile and run (single thread, in cache, round-robin min of 15):
     python3 simd-backend/gen/probe_tiles4.py > simd-backend/src/test/java/jmglu/simd/FlashProbe4.java
     mvn -B -q -pl simd-backend -am test-compile
-    java --add-modules jdk.incubator.vector -cp simd-backend/target/classes:simd-backend/target/test-classes:engine/target/classes jmglu.simd.FlashProbe4 5000 O,M,N
-"""Generates simd-backend/src/test/java/jmglu/simd/FlashProbe4.java: per-chunk cost probe (ns per 16
-elements per x row) of the 4-row float tiles (the B > 1 path) — a main, not a test."""
+    java --add-modules jdk.incubator.vector -cp simd-backend/target/classes:simd-backend/target/test-classes:engine/target/classes jmglu.simd.FlashProbe4 5000 O,M,N,F,P
+"""
 def tile(k, name, ka, tadd, vtest):
     L = []; a = L.append
     a(f"    static void {name}(float[] res, float[] w, int wo, float[] x, int x0, int x1, int x2, int x3, int[] bits, int mo, int wpr, int hp) {{")
