@@ -24,7 +24,14 @@ def tile(k, name, evenodd, tfma, mode=""):
         a("            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();")
         a("            FloatVector wo_ = wi.and(0xFFFF0000).reinterpretAsFloats();")
         a("            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);")
-        if mode == "J":
+        if mode == "S":
+            for z, xv, wv in (("e", "xe", "we"), ("o", "xo", "wo_")):
+                a(f"            FloatVector p{z} = {xv}.mul({wv});")
+                a(f"            t{z} = {xv}.fma({wv}, t{z});")
+            for i in range(k):
+                a(f"            IntVector bv{i} = IntVector.broadcast(SI, bits[wd + {i} * wpr]);")
+                a(f"            se{i} = se{i}.add(pe, bv{i}.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv{i}.and(od).compare(VectorOperators.NE, 0).cast(S));")
+        elif mode == "J":
             for z, xv, wv in (("e", "xe", "we"), ("o", "xo", "wo_")):
                 a(f"            FloatVector p{z} = {xv}.mul({wv});")
                 a(f"            t{z} = {xv}.fma({wv}, t{z});")
@@ -88,7 +95,7 @@ def tile(k, name, evenodd, tfma, mode=""):
     a("    }")
     return "\n".join(L)
 
-VARS = [("A", False, True, ""), ("E", True, False, ""), ("F", True, True, ""), ("V", False, True, "V"), ("G", False, True, "G"), ("H", True, True, "H"), ("J", True, True, "J"), ("K", True, True, "K")]
+VARS = [("A", False, True, ""), ("E", True, False, ""), ("F", True, True, ""), ("V", False, True, "V"), ("G", False, True, "G"), ("H", True, True, "H"), ("J", True, True, "J"), ("K", True, True, "K"), ("S", True, True, "S")]
 print("""package jmglu.simd;
 
 import jdk.incubator.vector.*;
@@ -139,7 +146,7 @@ print("""            default -> throw new IllegalArgumentException(v + k);
             int nv = vs.length; double[] best = new double[nv]; java.util.Arrays.fill(best, 1e9);
             T[] ts = new T[nv]; float[][] xx = new float[nv][]; double[] err = new double[nv];
             for (int q = 0; q < nv; q++) {
-                ts[q] = pick(vs[q], k); xx[q] = (vs[q].equals("E") || vs[q].equals("F") || vs[q].equals("H") || vs[q].equals("J") || vs[q].equals("K") || vs[q].equals("N")) ? xs : x;
+                ts[q] = pick(vs[q], k); xx[q] = (vs[q].equals("E") || vs[q].equals("F") || vs[q].equals("H") || vs[q].equals("J") || vs[q].equals("K") || vs[q].equals("N") || vs[q].equals("S")) ? xs : x;
                 float[] res = new float[1 + k];
                 for (int r = 0; r < 3 * reps; r++) ts[q].run(res, w, 0, xx[q], 0, bits, 0, wpr, h); // warm up (C2)
                 for (int i = 0; i <= k; i++) err[q] = Math.max(err[q], Math.abs(res[i] - ref[i]));

@@ -206,6 +206,30 @@ public final class FlashProbe {
         res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
     }
 
+    static void S1(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector te = FloatVector.zero(S);
+        FloatVector se0 = FloatVector.zero(S);
+        FloatVector to = FloatVector.zero(S);
+        FloatVector so0 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
+        for (int c = 0; c < hp; c += 32) {
+            int wd = mo + (c >>> 5);
+            IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
+            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector wo_ = wi.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);
+            FloatVector pe = xe.mul(we);
+            te = xe.fma(we, te);
+            FloatVector po = xo.mul(wo_);
+            to = xo.fma(wo_, to);
+            IntVector bv0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]);
+            se0 = se0.add(pe, bv0.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv0.and(od).compare(VectorOperators.NE, 0).cast(S));
+        }
+        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
+    }
+
     static void A2(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
         FloatVector t = FloatVector.zero(S);
         FloatVector s0 = FloatVector.zero(S);
@@ -443,6 +467,35 @@ public final class FlashProbe {
             IntVector bv1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]);
             se1 = se1.add(pe, bv1.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
             so1 = so1.add(po, bv1.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+        }
+        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
+        res[2] = se1.add(so1).reduceLanes(VectorOperators.ADD);
+    }
+
+    static void S2(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector te = FloatVector.zero(S);
+        FloatVector se0 = FloatVector.zero(S);
+        FloatVector se1 = FloatVector.zero(S);
+        FloatVector to = FloatVector.zero(S);
+        FloatVector so0 = FloatVector.zero(S);
+        FloatVector so1 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
+        for (int c = 0; c < hp; c += 32) {
+            int wd = mo + (c >>> 5);
+            IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
+            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector wo_ = wi.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);
+            FloatVector pe = xe.mul(we);
+            te = xe.fma(we, te);
+            FloatVector po = xo.mul(wo_);
+            to = xo.fma(wo_, to);
+            IntVector bv0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]);
+            se0 = se0.add(pe, bv0.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv0.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector bv1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]);
+            se1 = se1.add(pe, bv1.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv1.and(od).compare(VectorOperators.NE, 0).cast(S));
         }
         res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
         res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
@@ -784,6 +837,45 @@ public final class FlashProbe {
             IntVector bv3 = IntVector.broadcast(SI, bits[wd + 3 * wpr]);
             se3 = se3.add(pe, bv3.lanewise(VectorOperators.LSHL, shE).compare(VectorOperators.LT, 0).cast(S));
             so3 = so3.add(po, bv3.lanewise(VectorOperators.LSHL, shO).compare(VectorOperators.LT, 0).cast(S));
+        }
+        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
+        res[2] = se1.add(so1).reduceLanes(VectorOperators.ADD);
+        res[3] = se2.add(so2).reduceLanes(VectorOperators.ADD);
+        res[4] = se3.add(so3).reduceLanes(VectorOperators.ADD);
+    }
+
+    static void S4(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector te = FloatVector.zero(S);
+        FloatVector se0 = FloatVector.zero(S);
+        FloatVector se1 = FloatVector.zero(S);
+        FloatVector se2 = FloatVector.zero(S);
+        FloatVector se3 = FloatVector.zero(S);
+        FloatVector to = FloatVector.zero(S);
+        FloatVector so0 = FloatVector.zero(S);
+        FloatVector so1 = FloatVector.zero(S);
+        FloatVector so2 = FloatVector.zero(S);
+        FloatVector so3 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
+        for (int c = 0; c < hp; c += 32) {
+            int wd = mo + (c >>> 5);
+            IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
+            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector wo_ = wi.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);
+            FloatVector pe = xe.mul(we);
+            te = xe.fma(we, te);
+            FloatVector po = xo.mul(wo_);
+            to = xo.fma(wo_, to);
+            IntVector bv0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]);
+            se0 = se0.add(pe, bv0.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv0.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector bv1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]);
+            se1 = se1.add(pe, bv1.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv1.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector bv2 = IntVector.broadcast(SI, bits[wd + 2 * wpr]);
+            se2 = se2.add(pe, bv2.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv2.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector bv3 = IntVector.broadcast(SI, bits[wd + 3 * wpr]);
+            se3 = se3.add(pe, bv3.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv3.and(od).compare(VectorOperators.NE, 0).cast(S));
         }
         res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
         res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
@@ -1335,6 +1427,65 @@ public final class FlashProbe {
         res[8] = se7.add(so7).reduceLanes(VectorOperators.ADD);
     }
 
+    static void S8(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector te = FloatVector.zero(S);
+        FloatVector se0 = FloatVector.zero(S);
+        FloatVector se1 = FloatVector.zero(S);
+        FloatVector se2 = FloatVector.zero(S);
+        FloatVector se3 = FloatVector.zero(S);
+        FloatVector se4 = FloatVector.zero(S);
+        FloatVector se5 = FloatVector.zero(S);
+        FloatVector se6 = FloatVector.zero(S);
+        FloatVector se7 = FloatVector.zero(S);
+        FloatVector to = FloatVector.zero(S);
+        FloatVector so0 = FloatVector.zero(S);
+        FloatVector so1 = FloatVector.zero(S);
+        FloatVector so2 = FloatVector.zero(S);
+        FloatVector so3 = FloatVector.zero(S);
+        FloatVector so4 = FloatVector.zero(S);
+        FloatVector so5 = FloatVector.zero(S);
+        FloatVector so6 = FloatVector.zero(S);
+        FloatVector so7 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EV, 0), od = IntVector.fromArray(SI, EV, 16);
+        IntVector shE = IntVector.fromArray(SI, SH_, 0), shO = IntVector.fromArray(SI, SH_, 16);
+        for (int c = 0; c < hp; c += 32) {
+            int wd = mo + (c >>> 5);
+            IntVector wi = ShortVector.fromArray(SH32, w, wo + c).reinterpretAsInts();
+            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector wo_ = wi.and(0xFFFF0000).reinterpretAsFloats();
+            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);
+            FloatVector pe = xe.mul(we);
+            te = xe.fma(we, te);
+            FloatVector po = xo.mul(wo_);
+            to = xo.fma(wo_, to);
+            IntVector bv0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]);
+            se0 = se0.add(pe, bv0.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv0.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector bv1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]);
+            se1 = se1.add(pe, bv1.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv1.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector bv2 = IntVector.broadcast(SI, bits[wd + 2 * wpr]);
+            se2 = se2.add(pe, bv2.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv2.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector bv3 = IntVector.broadcast(SI, bits[wd + 3 * wpr]);
+            se3 = se3.add(pe, bv3.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv3.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector bv4 = IntVector.broadcast(SI, bits[wd + 4 * wpr]);
+            se4 = se4.add(pe, bv4.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv4.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector bv5 = IntVector.broadcast(SI, bits[wd + 5 * wpr]);
+            se5 = se5.add(pe, bv5.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv5.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector bv6 = IntVector.broadcast(SI, bits[wd + 6 * wpr]);
+            se6 = se6.add(pe, bv6.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv6.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector bv7 = IntVector.broadcast(SI, bits[wd + 7 * wpr]);
+            se7 = se7.add(pe, bv7.and(ev).compare(VectorOperators.NE, 0).cast(S)).add(po, bv7.and(od).compare(VectorOperators.NE, 0).cast(S));
+        }
+        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
+        res[2] = se1.add(so1).reduceLanes(VectorOperators.ADD);
+        res[3] = se2.add(so2).reduceLanes(VectorOperators.ADD);
+        res[4] = se3.add(so3).reduceLanes(VectorOperators.ADD);
+        res[5] = se4.add(so4).reduceLanes(VectorOperators.ADD);
+        res[6] = se5.add(so5).reduceLanes(VectorOperators.ADD);
+        res[7] = se6.add(so6).reduceLanes(VectorOperators.ADD);
+        res[8] = se7.add(so7).reduceLanes(VectorOperators.ADD);
+    }
+
     static T pick(String v, int k) {
         return switch (v + k) {
             case "O1" -> FlashTiles::b1k1h;
@@ -1347,6 +1498,7 @@ public final class FlashProbe {
             case "H1" -> FlashProbe::H1;
             case "J1" -> FlashProbe::J1;
             case "K1" -> FlashProbe::K1;
+            case "S1" -> FlashProbe::S1;
             case "O2" -> FlashTiles::b1k2h;
             case "N2" -> FlashTiles::b1k2e;
             case "A2" -> FlashProbe::A2;
@@ -1357,6 +1509,7 @@ public final class FlashProbe {
             case "H2" -> FlashProbe::H2;
             case "J2" -> FlashProbe::J2;
             case "K2" -> FlashProbe::K2;
+            case "S2" -> FlashProbe::S2;
             case "O4" -> FlashTiles::b1k4h;
             case "N4" -> FlashTiles::b1k4e;
             case "A4" -> FlashProbe::A4;
@@ -1367,6 +1520,7 @@ public final class FlashProbe {
             case "H4" -> FlashProbe::H4;
             case "J4" -> FlashProbe::J4;
             case "K4" -> FlashProbe::K4;
+            case "S4" -> FlashProbe::S4;
             case "O8" -> FlashTiles::b1k8h;
             case "N8" -> FlashTiles::b1k8e;
             case "A8" -> FlashProbe::A8;
@@ -1377,6 +1531,7 @@ public final class FlashProbe {
             case "H8" -> FlashProbe::H8;
             case "J8" -> FlashProbe::J8;
             case "K8" -> FlashProbe::K8;
+            case "S8" -> FlashProbe::S8;
             default -> throw new IllegalArgumentException(v + k);
         };
     }
@@ -1404,7 +1559,7 @@ public final class FlashProbe {
             int nv = vs.length; double[] best = new double[nv]; java.util.Arrays.fill(best, 1e9);
             T[] ts = new T[nv]; float[][] xx = new float[nv][]; double[] err = new double[nv];
             for (int q = 0; q < nv; q++) {
-                ts[q] = pick(vs[q], k); xx[q] = (vs[q].equals("E") || vs[q].equals("F") || vs[q].equals("H") || vs[q].equals("J") || vs[q].equals("K") || vs[q].equals("N")) ? xs : x;
+                ts[q] = pick(vs[q], k); xx[q] = (vs[q].equals("E") || vs[q].equals("F") || vs[q].equals("H") || vs[q].equals("J") || vs[q].equals("K") || vs[q].equals("N") || vs[q].equals("S")) ? xs : x;
                 float[] res = new float[1 + k];
                 for (int r = 0; r < 3 * reps; r++) ts[q].run(res, w, 0, xx[q], 0, bits, 0, wpr, h); // warm up (C2)
                 for (int i = 0; i <= k; i++) err[q] = Math.max(err[q], Math.abs(res[i] - ref[i]));
