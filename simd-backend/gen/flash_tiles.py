@@ -65,6 +65,36 @@ def tile(bt, k, half):
     a("    }")
     return "\n".join(L)
 
+def tile_eo(k):
+    """B = 1, BF16 row, 16 float lanes: even/odd split, no widening shuffle, masks by a vector bit test."""
+    L = []
+    a = L.append
+    a(f"    static void b1k{k}e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {{")
+    for z in "eo":
+        a(f"        FloatVector t{z} = FloatVector.zero(S);")
+        for i in range(k):
+            a(f"        FloatVector s{z}{i} = FloatVector.zero(S);")
+    a("        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);")
+    a("        for (int c = 0; c < hp; c += 32) { // 32 BF16 = one 512-bit load = one mask word per plane")
+    a("            int wd = mo + (c >>> 5);")
+    a("            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16")
+    a("            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); // w[c+2j] as float")
+    a("            FloatVector wod = wi.and(0xFFFF0000).reinterpretAsFloats();                   // w[c+2j+1] as float")
+    a("            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);")
+    a("            FloatVector pe = xe.mul(we), po = xo.mul(wod);")
+    a("            te = xe.fma(we, te);")
+    a("            to = xo.fma(wod, to);")
+    for i in range(k):
+        a(f"            IntVector b{i} = IntVector.broadcast(SI, bits[wd + {i} * wpr]); // plane {i}: lane j tests bit 2j (even) / 2j+1 (odd)")
+        a(f"            se{i} = se{i}.add(pe, b{i}.and(ev).compare(VectorOperators.NE, 0).cast(S));")
+        a(f"            so{i} = so{i}.add(po, b{i}.and(od).compare(VectorOperators.NE, 0).cast(S));")
+    a("        }")
+    a("        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);")
+    for i in range(k):
+        a(f"        res[{1 + i}] = se{i}.add(so{i}).reduceLanes(VectorOperators.ADD);")
+    a("    }")
+    return "\n".join(L)
+
 print("""package jmglu.simd;
 
 import jdk.incubator.vector.FloatVector;
@@ -87,7 +117,13 @@ import jdk.incubator.vector.VectorSpecies;
  * blend) and shared by the Bt rows: t_b = fma(x_b, w, t_b), s_{b,i} = fma(x_b, m_i⊙w, s_{b,i});
  * larger tiles keep the masked-add form, whose fewer live vectors fit the 32 registers. Every accumulator is a local, so
  * C2 keeps all Bt·(1+K) in vector registers. The "h" tiles read a BF16 row (short[]) and widen
- * it in registers (used when one sweep covers the row). Rows of w and x are zero-padded to hp
+ * it in registers (used when one sweep covers the row). With 16 float lanes (AVX-512) the "e"
+ * tiles replace them: one 512-bit load takes 32 BF16 = 16 ints; even elements are (int << 16),
+ * odd ones (int & 0xFFFF0000), each a single op (no widening shuffle); x comes pre-split per
+ * 32-block into [x_even(16), x_odd(16)] ({@link #evenOdd}); mask lanes come from a vector bit
+ * test of the broadcast word against 1 << 2j / 1 << 2j+1 (a GPR→k-register move per mask was
+ * the bottleneck: ~0.5 ns per plane per 16 elements), and t uses an FMA so the add pipe only
+ * carries the masked adds. Rows of w and x are zero-padded to hp
  * (a multiple of 32) by the caller: padded lanes multiply to 0 and padding mask bits are 0.
  * Tiles (Bt x K): """ + ", ".join(f"{bt}x{k}" for bt, k in TILES) + """.
  */
@@ -100,6 +136,20 @@ final class FlashTiles {
     static final int L = S.length();
     static final long LANES = (1L << L) - 1;
     static final FloatVector ZERO = FloatVector.zero(S);
+    static final VectorSpecies<Short> SH2 = ShortVector.SPECIES_512;
+    /** True when the even/odd BF16 tiles apply (16 float lanes; -Djmglu.simd.evenOdd=false turns them off for A/B timing). */
+    static final boolean EVEN_ODD = L == 16 && !"false".equals(System.getProperty("jmglu.simd.evenOdd"));
+    /** [1 << 2j for j < 16, 1 << 2j+1 for j < 16]: the even and odd bit of lane j in a mask word. */
+    static final int[] EVEN_ODD_BITS = new int[32];
+    static { for (int j = 0; j < 16; j++) { EVEN_ODD_BITS[j] = 1 << 2 * j; EVEN_ODD_BITS[16 + j] = 1 << 2 * j + 1; } }
+
+    /** x (B rows of hp, hp a multiple of 32) with each 32-block reordered as [x0, x2, .., x30, x1, x3, .., x31]. */
+    static float[] evenOdd(float[] x, int n) {
+        float[] s = new float[n];
+        for (int c = 0; c + 32 <= n; c += 32)
+            for (int j = 0; j < 16; j++) { s[c + j] = x[c + 2 * j]; s[c + 16 + j] = x[c + 2 * j + 1]; }
+        return s;
+    }
 
     /** Largest K available for a Bt tile. */
     static int maxK(int bt) { return bt == 4 ? 4 : 8; }
@@ -114,8 +164,19 @@ print("""            default -> throw new IllegalArgumentException("FlashTiles: 
         }
     }
 
-    /** Dispatches to the BF16-fused Bt = 1 tile with k planes; w holds the raw BF16 row at wo. */
+    /**
+     * Dispatches to the BF16-fused Bt = 1 tile with k planes; w holds the raw BF16 row at wo.
+     * When {@link #EVEN_ODD}, x must be in the {@link #evenOdd} layout.
+     */
     static void runBf16(int k, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        if (EVEN_ODD) {
+            switch (k) {""")
+for k in (1, 2, 4, 8):
+    print(f"                case {k} -> b1k{k}e(res, w, wo, x, x0, bits, mo, wpr, hp);")
+print("""                default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
+            }
+            return;
+        }
         switch (k) {""")
 for k in (1, 2, 4, 8):
     print(f"            case {k} -> b1k{k}h(res, w, wo, x, x0, bits, mo, wpr, hp);")
@@ -128,5 +189,8 @@ for bt, k in TILES:
     print()
 for k in (1, 2, 4, 8):
     print(tile(1, k, True))
+    print()
+for k in (1, 2, 4, 8):
+    print(tile_eo(k))
     print()
 print("}")

@@ -20,7 +20,13 @@ import jdk.incubator.vector.VectorSpecies;
  * blend) and shared by the Bt rows: t_b = fma(x_b, w, t_b), s_{b,i} = fma(x_b, m_i⊙w, s_{b,i});
  * larger tiles keep the masked-add form, whose fewer live vectors fit the 32 registers. Every accumulator is a local, so
  * C2 keeps all Bt·(1+K) in vector registers. The "h" tiles read a BF16 row (short[]) and widen
- * it in registers (used when one sweep covers the row). Rows of w and x are zero-padded to hp
+ * it in registers (used when one sweep covers the row). With 16 float lanes (AVX-512) the "e"
+ * tiles replace them: one 512-bit load takes 32 BF16 = 16 ints; even elements are (int << 16),
+ * odd ones (int & 0xFFFF0000), each a single op (no widening shuffle); x comes pre-split per
+ * 32-block into [x_even(16), x_odd(16)] ({@link #evenOdd}); mask lanes come from a vector bit
+ * test of the broadcast word against 1 << 2j / 1 << 2j+1 (a GPR→k-register move per mask was
+ * the bottleneck: ~0.5 ns per plane per 16 elements), and t uses an FMA so the add pipe only
+ * carries the masked adds. Rows of w and x are zero-padded to hp
  * (a multiple of 32) by the caller: padded lanes multiply to 0 and padding mask bits are 0.
  * Tiles (Bt x K): 1x1, 1x2, 1x4, 1x8, 2x1, 2x2, 2x4, 2x8, 4x1, 4x2, 4x4.
  */
@@ -33,6 +39,20 @@ final class FlashTiles {
     static final int L = S.length();
     static final long LANES = (1L << L) - 1;
     static final FloatVector ZERO = FloatVector.zero(S);
+    static final VectorSpecies<Short> SH2 = ShortVector.SPECIES_512;
+    /** True when the even/odd BF16 tiles apply (16 float lanes; -Djmglu.simd.evenOdd=false turns them off for A/B timing). */
+    static final boolean EVEN_ODD = L == 16 && !"false".equals(System.getProperty("jmglu.simd.evenOdd"));
+    /** [1 << 2j for j < 16, 1 << 2j+1 for j < 16]: the even and odd bit of lane j in a mask word. */
+    static final int[] EVEN_ODD_BITS = new int[32];
+    static { for (int j = 0; j < 16; j++) { EVEN_ODD_BITS[j] = 1 << 2 * j; EVEN_ODD_BITS[16 + j] = 1 << 2 * j + 1; } }
+
+    /** x (B rows of hp, hp a multiple of 32) with each 32-block reordered as [x0, x2, .., x30, x1, x3, .., x31]. */
+    static float[] evenOdd(float[] x, int n) {
+        float[] s = new float[n];
+        for (int c = 0; c + 32 <= n; c += 32)
+            for (int j = 0; j < 16; j++) { s[c + j] = x[c + 2 * j]; s[c + 16 + j] = x[c + 2 * j + 1]; }
+        return s;
+    }
 
     /** Largest K available for a Bt tile. */
     static int maxK(int bt) { return bt == 4 ? 4 : 8; }
@@ -55,8 +75,21 @@ final class FlashTiles {
         }
     }
 
-    /** Dispatches to the BF16-fused Bt = 1 tile with k planes; w holds the raw BF16 row at wo. */
+    /**
+     * Dispatches to the BF16-fused Bt = 1 tile with k planes; w holds the raw BF16 row at wo.
+     * When {@link #EVEN_ODD}, x must be in the {@link #evenOdd} layout.
+     */
     static void runBf16(int k, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        if (EVEN_ODD) {
+            switch (k) {
+                case 1 -> b1k1e(res, w, wo, x, x0, bits, mo, wpr, hp);
+                case 2 -> b1k2e(res, w, wo, x, x0, bits, mo, wpr, hp);
+                case 4 -> b1k4e(res, w, wo, x, x0, bits, mo, wpr, hp);
+                case 8 -> b1k8e(res, w, wo, x, x0, bits, mo, wpr, hp);
+                default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
+            }
+            return;
+        }
         switch (k) {
             case 1 -> b1k1h(res, w, wo, x, x0, bits, mo, wpr, hp);
             case 2 -> b1k2h(res, w, wo, x, x0, bits, mo, wpr, hp);
@@ -693,6 +726,164 @@ final class FlashTiles {
         res[6] = s0_5.reduceLanes(VectorOperators.ADD);
         res[7] = s0_6.reduceLanes(VectorOperators.ADD);
         res[8] = s0_7.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void b1k1e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector te = FloatVector.zero(S);
+        FloatVector se0 = FloatVector.zero(S);
+        FloatVector to = FloatVector.zero(S);
+        FloatVector so0 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int c = 0; c < hp; c += 32) { // 32 BF16 = one 512-bit load = one mask word per plane
+            int wd = mo + (c >>> 5);
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16
+            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); // w[c+2j] as float
+            FloatVector wod = wi.and(0xFFFF0000).reinterpretAsFloats();                   // w[c+2j+1] as float
+            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);
+            FloatVector pe = xe.mul(we), po = xo.mul(wod);
+            te = xe.fma(we, te);
+            to = xo.fma(wod, to);
+            IntVector b0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
+            se0 = se0.add(pe, b0.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so0 = so0.add(po, b0.and(od).compare(VectorOperators.NE, 0).cast(S));
+        }
+        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
+    }
+
+    static void b1k2e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector te = FloatVector.zero(S);
+        FloatVector se0 = FloatVector.zero(S);
+        FloatVector se1 = FloatVector.zero(S);
+        FloatVector to = FloatVector.zero(S);
+        FloatVector so0 = FloatVector.zero(S);
+        FloatVector so1 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int c = 0; c < hp; c += 32) { // 32 BF16 = one 512-bit load = one mask word per plane
+            int wd = mo + (c >>> 5);
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16
+            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); // w[c+2j] as float
+            FloatVector wod = wi.and(0xFFFF0000).reinterpretAsFloats();                   // w[c+2j+1] as float
+            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);
+            FloatVector pe = xe.mul(we), po = xo.mul(wod);
+            te = xe.fma(we, te);
+            to = xo.fma(wod, to);
+            IntVector b0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
+            se0 = se0.add(pe, b0.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so0 = so0.add(po, b0.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]); // plane 1: lane j tests bit 2j (even) / 2j+1 (odd)
+            se1 = se1.add(pe, b1.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so1 = so1.add(po, b1.and(od).compare(VectorOperators.NE, 0).cast(S));
+        }
+        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
+        res[2] = se1.add(so1).reduceLanes(VectorOperators.ADD);
+    }
+
+    static void b1k4e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector te = FloatVector.zero(S);
+        FloatVector se0 = FloatVector.zero(S);
+        FloatVector se1 = FloatVector.zero(S);
+        FloatVector se2 = FloatVector.zero(S);
+        FloatVector se3 = FloatVector.zero(S);
+        FloatVector to = FloatVector.zero(S);
+        FloatVector so0 = FloatVector.zero(S);
+        FloatVector so1 = FloatVector.zero(S);
+        FloatVector so2 = FloatVector.zero(S);
+        FloatVector so3 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int c = 0; c < hp; c += 32) { // 32 BF16 = one 512-bit load = one mask word per plane
+            int wd = mo + (c >>> 5);
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16
+            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); // w[c+2j] as float
+            FloatVector wod = wi.and(0xFFFF0000).reinterpretAsFloats();                   // w[c+2j+1] as float
+            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);
+            FloatVector pe = xe.mul(we), po = xo.mul(wod);
+            te = xe.fma(we, te);
+            to = xo.fma(wod, to);
+            IntVector b0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
+            se0 = se0.add(pe, b0.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so0 = so0.add(po, b0.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]); // plane 1: lane j tests bit 2j (even) / 2j+1 (odd)
+            se1 = se1.add(pe, b1.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so1 = so1.add(po, b1.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b2 = IntVector.broadcast(SI, bits[wd + 2 * wpr]); // plane 2: lane j tests bit 2j (even) / 2j+1 (odd)
+            se2 = se2.add(pe, b2.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so2 = so2.add(po, b2.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b3 = IntVector.broadcast(SI, bits[wd + 3 * wpr]); // plane 3: lane j tests bit 2j (even) / 2j+1 (odd)
+            se3 = se3.add(pe, b3.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so3 = so3.add(po, b3.and(od).compare(VectorOperators.NE, 0).cast(S));
+        }
+        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
+        res[2] = se1.add(so1).reduceLanes(VectorOperators.ADD);
+        res[3] = se2.add(so2).reduceLanes(VectorOperators.ADD);
+        res[4] = se3.add(so3).reduceLanes(VectorOperators.ADD);
+    }
+
+    static void b1k8e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector te = FloatVector.zero(S);
+        FloatVector se0 = FloatVector.zero(S);
+        FloatVector se1 = FloatVector.zero(S);
+        FloatVector se2 = FloatVector.zero(S);
+        FloatVector se3 = FloatVector.zero(S);
+        FloatVector se4 = FloatVector.zero(S);
+        FloatVector se5 = FloatVector.zero(S);
+        FloatVector se6 = FloatVector.zero(S);
+        FloatVector se7 = FloatVector.zero(S);
+        FloatVector to = FloatVector.zero(S);
+        FloatVector so0 = FloatVector.zero(S);
+        FloatVector so1 = FloatVector.zero(S);
+        FloatVector so2 = FloatVector.zero(S);
+        FloatVector so3 = FloatVector.zero(S);
+        FloatVector so4 = FloatVector.zero(S);
+        FloatVector so5 = FloatVector.zero(S);
+        FloatVector so6 = FloatVector.zero(S);
+        FloatVector so7 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int c = 0; c < hp; c += 32) { // 32 BF16 = one 512-bit load = one mask word per plane
+            int wd = mo + (c >>> 5);
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16
+            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); // w[c+2j] as float
+            FloatVector wod = wi.and(0xFFFF0000).reinterpretAsFloats();                   // w[c+2j+1] as float
+            FloatVector xe = FloatVector.fromArray(S, x, x0 + c), xo = FloatVector.fromArray(S, x, x0 + c + 16);
+            FloatVector pe = xe.mul(we), po = xo.mul(wod);
+            te = xe.fma(we, te);
+            to = xo.fma(wod, to);
+            IntVector b0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
+            se0 = se0.add(pe, b0.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so0 = so0.add(po, b0.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]); // plane 1: lane j tests bit 2j (even) / 2j+1 (odd)
+            se1 = se1.add(pe, b1.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so1 = so1.add(po, b1.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b2 = IntVector.broadcast(SI, bits[wd + 2 * wpr]); // plane 2: lane j tests bit 2j (even) / 2j+1 (odd)
+            se2 = se2.add(pe, b2.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so2 = so2.add(po, b2.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b3 = IntVector.broadcast(SI, bits[wd + 3 * wpr]); // plane 3: lane j tests bit 2j (even) / 2j+1 (odd)
+            se3 = se3.add(pe, b3.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so3 = so3.add(po, b3.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b4 = IntVector.broadcast(SI, bits[wd + 4 * wpr]); // plane 4: lane j tests bit 2j (even) / 2j+1 (odd)
+            se4 = se4.add(pe, b4.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so4 = so4.add(po, b4.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b5 = IntVector.broadcast(SI, bits[wd + 5 * wpr]); // plane 5: lane j tests bit 2j (even) / 2j+1 (odd)
+            se5 = se5.add(pe, b5.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so5 = so5.add(po, b5.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b6 = IntVector.broadcast(SI, bits[wd + 6 * wpr]); // plane 6: lane j tests bit 2j (even) / 2j+1 (odd)
+            se6 = se6.add(pe, b6.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so6 = so6.add(po, b6.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b7 = IntVector.broadcast(SI, bits[wd + 7 * wpr]); // plane 7: lane j tests bit 2j (even) / 2j+1 (odd)
+            se7 = se7.add(pe, b7.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so7 = so7.add(po, b7.and(od).compare(VectorOperators.NE, 0).cast(S));
+        }
+        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
+        res[2] = se1.add(so1).reduceLanes(VectorOperators.ADD);
+        res[3] = se2.add(so2).reduceLanes(VectorOperators.ADD);
+        res[4] = se3.add(so3).reduceLanes(VectorOperators.ADD);
+        res[5] = se4.add(so4).reduceLanes(VectorOperators.ADD);
+        res[6] = se5.add(so5).reduceLanes(VectorOperators.ADD);
+        res[7] = se6.add(so6).reduceLanes(VectorOperators.ADD);
+        res[8] = se7.add(so7).reduceLanes(VectorOperators.ADD);
     }
 
 }

@@ -11,8 +11,9 @@ import jmglu.engine.WeightMatrix;
 /**
  * FlashMGLU on the CPU: y (B, d) = Σ_i g(s_i) ⊙ (t − s_i), t = x Wᵀ, s_i = x (M_i ⊙ W)ᵀ.
  *
- * <p>Per output row r, W's row is read from memory ONCE. B = 1 with BF16 W and nm ∈ {1,2,4,8}
- * (one sweep): the tile widens BF16 in registers. Otherwise the row is widened (BF16/F16 → float)
+ * <p>Per output row r, W's row is read from memory ONCE. B = 1 with BF16 W, nm ∈ {1,2,4,8} and
+ * h a multiple of 32 (one sweep): the tile uses BF16 in registers, with x pre-split into even/odd
+ * lanes once per call ({@link #prepX}, see {@link FlashTiles}). Otherwise the row is widened (BF16/F16 → float)
  * into an L1 scratch, then {@link FlashTiles} sweeps it with Bt ≤ 4 rows of x and K ≤ 8 bit-planes at
  * a time, all accumulators in registers (B and nm larger than one tile take further sweeps of
  * the L1-resident row, not of memory). Rows are processed in blocks of {@link #BLK}; the block's
@@ -53,6 +54,19 @@ final class SimdFlashMglu {
         return xp;
     }
 
+    /** Whether B = 1 rows go through the BF16-fused one-sweep tile (which then wants x in {@link FlashTiles#evenOdd} layout on 16 lanes). */
+    static boolean fused(int B, WeightMatrix w, MaskPlanes m) {
+        int nm = m.nm();
+        return B == 1 && nm <= 8 && Integer.bitCount(nm) == 1 && w.dtype() == DType.BF16 && padded(w.cols()) == w.cols();
+    }
+
+    /** x in the layout the row kernel wants: padded rows, even/odd split per 32-block for the fused tile. */
+    static float[] prepX(float[] x, int B, WeightMatrix w, MaskPlanes m) {
+        int h = w.cols(), hp = padded(h);
+        float[] xp = padX(x, B, h, hp);
+        return fused(B, w, m) && FlashTiles.EVEN_ODD ? FlashTiles.evenOdd(xp, hp) : xp;
+    }
+
     /** h rounded up to a multiple of 32 (one mask word; a whole number of vectors for L ≤ 32). */
     static int padded(int h) { return (h + 31) & ~31; }
 
@@ -62,7 +76,7 @@ final class SimdFlashMglu {
         int d = w.rows(), h = w.cols(), hp = padded(h), nm = m.nm();
         if (t.length < B * d || s.length < nm * B * d)
             throw new IllegalArgumentException("mgluScores: t needs B·d = " + B * d + ", s needs nm·B·d = " + nm * B * d);
-        float[] xp = padX(x, B, h, hp);
+        float[] xp = prepX(x, B, w, m);
         Parallel.rows(d, (long) d * h * B * (1 + nm), 16, (lo, hi) -> {
             Scratch sc = SCRATCH.get();
             for (int r = lo; r < hi; r++) row(t, r, d, s, r, d, xp, B, hp, w, m, r, sc);
@@ -74,7 +88,7 @@ final class SimdFlashMglu {
         check("flashMglu", x, w, m, B);
         int d = w.rows(), h = w.cols(), hp = padded(h), nm = m.nm();
         if (y.length < B * d) throw new IllegalArgumentException("flashMglu: y has " + y.length + " floats, need B·d = " + B * d);
-        float[] xp = padX(x, B, h, hp);
+        float[] xp = prepX(x, B, w, m);
         Parallel.rows(d, (long) d * h * B * (1 + nm), 16, (lo, hi) -> {
             Scratch sc = SCRATCH.get();
             if (sc.tb.length < B * BLK) sc.tb = new float[B * BLK];
@@ -94,8 +108,8 @@ final class SimdFlashMglu {
     static void row(float[] tOut, int tOff, int tStride, float[] sOut, int sOff, int sStride,
                     float[] xp, int B, int hp, WeightMatrix w, MaskPlanes m, int r, Scratch sc) {
         int h = w.cols(), nm = m.nm(), wpr = m.wordsPerRow();
-        if (B == 1 && nm <= 8 && Integer.bitCount(nm) == 1 && w.dtype() == DType.BF16 && hp == h) {
-            // one sweep covers the row: widen BF16 in registers, no scratch round trip
+        if (fused(B, w, m)) {
+            // one sweep covers the row: BF16 used in registers, no scratch round trip (xp is even/odd split)
             FlashTiles.runBf16(nm, sc.res, w.half(), r * h, xp, 0, m.bits(), r * nm * wpr, wpr, hp);
             tOut[tOff] = sc.res[0];
             for (int i = 0; i < nm; i++) sOut[sOff + i * sStride] = sc.res[1 + i];

@@ -51,8 +51,9 @@ class SimdFlashMgluTest {
         long seed = 200;
         for (DType dt : DType.values())
             for (int B : new int[] {1, 3, 16})
-                for (int nm : new int[] {1, 3, 8, 16}) {
-                    int h = 67 + nm, d = 23 + B;
+                for (int nm : new int[] {1, 2, 3, 4, 8, 16}) {
+                    // h = 96 (a multiple of 32) with B = 1, BF16, nm ∈ {1,2,4,8} takes the fused even/odd tile
+                    int h = nm % 2 == 0 && nm <= 8 ? 96 : 67 + nm, d = 23 + B;
                     Rng rng = new Rng(seed++);
                     float[] x = Check.random(rng, B * h);
                     WeightMatrix w = WeightMatrix.of(dt, Check.random(rng, d * h), d, h);
