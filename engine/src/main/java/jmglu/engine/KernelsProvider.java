@@ -16,6 +16,9 @@ public interface KernelsProvider {
     /** Null when usable here, otherwise why not (no OpenCL platform, Vector API module missing, ...). */
     String unavailableReason();
 
+    /** What this backend would run on, for `jmglu info` (e.g. the OpenCL devices); empty when nothing more to say. */
+    default String details() { return ""; }
+
     /** Creates the kernels; called only when {@link #unavailableReason()} is null. */
     Kernels create();
 }

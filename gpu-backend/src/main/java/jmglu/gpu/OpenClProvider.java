@@ -14,6 +14,16 @@ public final class OpenClProvider implements KernelsProvider {
 
     @Override public String unavailableReason() { return probe(); }
 
+    /** The OpenCL devices in --device opencl:N order. */
+    @Override public String details() {
+        try {
+            var all = OpenClContext.devices();
+            return all.isEmpty() ? "" : "devices " + OpenClContext.listing(all);
+        } catch (UnsatisfiedLinkError | NoClassDefFoundError | RuntimeException e) {
+            return "";
+        }
+    }
+
     @Override public Kernels create() { return new OpenClKernels(OpenClContext.open()); }
 
     /** Null when an OpenCL device can be used here, else why not. */

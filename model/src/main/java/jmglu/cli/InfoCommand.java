@@ -28,6 +28,8 @@ final class InfoCommand implements Callable<Integer> {
         for (KernelsProvider p : Backends.providers()) {
             String why = safe(p::unavailableReason);
             o.printf("  %-10s priority %-3d %s%n", p.name(), p.priority(), why == null ? "available" : "unavailable: " + why);
+            String more = why == null ? safe(p::details) : null;
+            if (more != null && !more.isEmpty()) o.printf("  %-10s %s%n", "", more);
         }
         o.println("decoders  (DecoderProvider: whole-model inference on a device; KernelsDecoder serves every Kernels backend)");
         int n = 0;
