@@ -63,6 +63,17 @@ public final class OpenClMglu {
     public String xlocal = System.getProperty("jmglu.opencl.xlocal", "off");
     /** "auto" (NVIDIA: on), "on" or "off": warp-shuffle reductions through inline PTX. */
     public String shfl = System.getProperty("jmglu.opencl.shfl", "auto");
+    /** "on" or "off": FlashMGLU / scores through mglu_fast.cl (h % 8 == 0, see {@link #fastRows}). */
+    public String fast = System.getProperty("jmglu.opencl.fast", "on");
+    /** Fast path: threads per group, rows per warp task, chunks per lane per step, groups per compute
+     *  unit (0: one group per task, no persistent loop), SMEAR "auto" (on for B > 1), "on", "off". */
+    public int fastLs = Integer.getInteger("jmglu.opencl.fastls", 128);
+    public int fastR = Integer.getInteger("jmglu.opencl.fastrows", 1);
+    public int fastCpl = Integer.getInteger("jmglu.opencl.cpl", 4);
+    public int persist = Integer.getInteger("jmglu.opencl.persist", 0);
+    public String smear = System.getProperty("jmglu.opencl.smear", "auto");
+    /** The fast path serves batches B ≤ fastMaxB; larger B go to the row kernel. */
+    public int fastMaxB = Integer.getInteger("jmglu.opencl.fastmaxb", MAX_BATCH);
 
     public OpenClMglu(OpenClContext cl) {
         this.cl = cl;
@@ -92,6 +103,7 @@ public final class OpenClMglu {
             throw new IllegalArgumentException(op + ": Wg is " + w.dtype() + " (" + d + ", " + h + ") but Wv is "
                     + (w2 == null ? "missing" : w2.dtype() + " (" + w2.rows() + ", " + w2.cols() + ")"));
         int nv = mode == GEMV ? 1 : mode == SWIGLU ? 2 : nm + 1;
+        if (nm > 0 && fastRows(mode, out, out2, x, w, m, B, g, ev)) return;
         boolean sh = useShfl();
         int R = Math.max(1, Math.min(rowsPerGroup, d)), LS = (int) Math.min(ls, cl.maxWorkGroup);
         long redBytes;
@@ -133,6 +145,46 @@ public final class OpenClMglu {
         cl.launch(k, groups * LS, LS, ev, out, out2 == null ? dummy : out2, x, w.mem(),
                 w2 == null ? dummy : w2.mem(), m == null ? dummy : m.mem(), h, d,
                 new OpenClContext.Local(xl ? xBytes : 4), new OpenClContext.Local(redBytes));
+    }
+
+    /**
+     * FlashMGLU (mode FLASH) or the MGLU scores (SCORES) through mglu_fast.cl: warps own R rows, each
+     * lane issues R·CPL W vectors and their mask words before the math, grid-strided over row tasks.
+     * Taken when -Djmglu.opencl.fast is on, h % 8 == 0 and the accumulators fit (nv·B ≤ 96) and B ≤ fastMaxB; returns
+     * false otherwise (the caller runs the `rows` kernel).
+     */
+    private boolean fastRows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMasks m,
+                             int B, Act g, cl_event ev) {
+        int h = w.cols(), d = w.rows(), nm = m.nm(), nv = nm + 1;
+        if (!"on".equals(fast) || h % 8 != 0 || nv * B > 96 || B > fastMaxB) return false;
+        boolean sh = useShfl();
+        int LS = (int) Math.max(32, Math.min(fastLs, cl.maxWorkGroup)) & ~31, R = Math.max(1, fastR), cpl = Math.max(1, fastCpl);
+        while (R > 1 && R * nv * B > 96) R >>= 1;
+        while (cpl > 1 && R * cpl * nm > 64) cpl >>= 1;
+        long redBytes = 4;
+        if (!sh) {                                  // local-memory reduction: NACC floats per thread
+            while (LS > 32 && (long) R * nv * B * LS * 4 > cl.localMemBytes / 2) LS >>= 1;
+            redBytes = (long) R * nv * B * LS * 4;
+            if (redBytes > cl.localMemBytes / 2) return false;
+        }
+        boolean sm = switch (smear) { case "on" -> true; case "off" -> false; default -> B > 1; };
+        String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
+                + " -DLS=" + LS + " -DR=" + R + " -DCPL=" + cpl + " -DSMEAR=" + (sm ? 1 : 0) + " -DMODE=" + mode
+                + " -DEVEN=" + (h % (256 * cpl) == 0 ? 1 : 0) + " -DSHFL=" + (sh ? 1 : 0);
+        org.jocl.cl_kernel k;
+        try {
+            k = cl.kernel("mglu_fast.cl", opts, "flash");
+        } catch (IllegalStateException e) {         // e.g. the compiler refused the inline PTX
+            System.err.println("jmglu: OpenCL fast FlashMGLU kernel unavailable, using the row kernel ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
+            fast = "off";
+            return false;
+        }
+        long rowsPerGroup = (long) R * (LS / 32), tasks = (d + rowsPerGroup - 1) / rowsPerGroup;
+        long groups = persist > 0 ? Math.min(tasks, Math.max(1, cl.computeUnits) * persist) : tasks;
+        cl.launch(k, groups * LS, LS, ev, out, out2 == null ? dummy : out2, x, w.mem(), m.mem(), h, d,
+                new OpenClContext.Local(redBytes));
+        return true;
     }
 
     /** Warp shuffles (inline PTX) on NVIDIA platforms unless -Djmglu.opencl.shfl=off; "on" forces them. */
