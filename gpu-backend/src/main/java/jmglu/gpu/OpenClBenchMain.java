@@ -12,7 +12,7 @@ import jmglu.engine.DType;
  * `jmglu bench kernel --device opencl`, without the CLI):
  * <pre>
  *   java -cp 'lib/*' jmglu.gpu.OpenClBenchMain [--h 4096] [--d 14336] [--masks 1,2,4,8] [--batch 1,8]
- *        [--dtype fp16] [--quick] [--csv FILE] [--tune]
+ *        [--dtype fp16] [--quick] [--csv FILE] [--tune] [--fast on|off]
  * </pre>
  * --tune first times FlashMGLU (nm=4, B=1 and B=8) under several work-group shapes
  * (threads LS × rows R × x in local memory or not), prints them, and keeps the fastest.
@@ -24,6 +24,7 @@ public final class OpenClBenchMain {
         int[] masks = {1, 2, 4, 8}, batch = {1, 8};
         DType dt = DType.F16;
         boolean quick = false, tune = false;
+        String fast = null;
         String csv = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -34,6 +35,7 @@ public final class OpenClBenchMain {
                 case "--dtype" -> dt = DType.parse(args[++i]);
                 case "--quick" -> quick = true;
                 case "--tune" -> tune = true;
+                case "--fast" -> fast = args[++i];
                 case "--csv" -> csv = args[++i];
                 default -> throw new IllegalArgumentException("OpenClBenchMain: unknown option " + args[i]);
             }
@@ -50,6 +52,10 @@ public final class OpenClBenchMain {
                 out.printf(Locale.ROOT, "%s,%s,%d,%d,0,0,ceiling,0,%.1f,100.0,0%n", dev, dts, h, d, ceil);
             }
             if (tune) tune(b, dt, h, d, quick, ceil);
+            if (fast != null) b.mglu.fast = fast;
+            System.out.println("FlashMGLU path: fast=" + b.mglu.fast + " (LS=" + b.mglu.fastLs + " R=" + b.mglu.fastR + " CPL=" + b.mglu.fastCpl
+                    + " persist=" + b.mglu.persist + " smear=" + b.mglu.smear + " for B > 1 or nm >= " + b.mglu.fastMinNm + "), row kernel LS="
+                    + b.mglu.ls + " R=" + b.mglu.rowsPerGroup + " U=" + b.mglu.unroll + " otherwise");
             System.out.println("naive MGLU bytes = nm·(3·d·h·bytes + d·⌈h/32⌉·4) (reads of W, plane, and both masked copies)");
             System.out.printf(Locale.ROOT, "%-12s %3s %3s %10s %10s %10s %8s %8s %9s %6s %9s %6s %9s %6s %9s%n", "h×d", "nm", "B",
                     "flash ms", "naive ms", "swiglu ms", "x naive", "x swiglu", "flash GB/s", "%", "naive GB/s", "%", "swiglu GB/s", "%", "max err");
@@ -103,6 +109,8 @@ public final class OpenClBenchMain {
         System.out.printf(Locale.ROOT, "tune row kernel LS=%d R=%d U=%d: nm=4 B=1 %.4f ms (%.1f%%), B=8 %.4f ms; nm=8 B=1 %.4f ms%n",
                 b.mglu.ls, b.mglu.rowsPerGroup, b.mglu.unroll, r1, 100 * gbps("flashmglu", dt, h, d, 4, r1) / ceil, r8, r81);
         b.mglu.fast = "on";
+        int minNm = b.mglu.fastMinNm;
+        b.mglu.fastMinNm = 0;                       // the fast path at every nm while tuning
         double best = Double.MAX_VALUE;
         int[] bestShape = FAST_SHAPES[0];
         for (int[] s : FAST_SHAPES) {
@@ -126,6 +134,7 @@ public final class OpenClBenchMain {
         fastShape(b.mglu, bestShape);
         double f1 = b.time("flashmglu", dt, h, d, 4, 1, quick).ms(), f8 = b.time("flashmglu", dt, h, d, 4, 8, quick).ms();
         b.mglu.fastMaxB = f1 > r1 ? 0 : f8 > r8 ? 1 : OpenClMglu.MAX_BATCH;
+        b.mglu.fastMinNm = minNm;
         System.out.printf(Locale.ROOT, "tune: keeping fast LS=%d R=%d CPL=%d persist=%d smear=auto (again: B=1 %.4f, B=8 %.4f ms), fast path for B <= %d%n",
                 bestShape[0], bestShape[1], bestShape[2], bestShape[3], f1, f8, b.mglu.fastMaxB);
     }

@@ -66,14 +66,17 @@ public final class OpenClMglu {
     /** "on" or "off": FlashMGLU / scores through mglu_fast.cl (h % 8 == 0, see {@link #fastRows}). */
     public String fast = System.getProperty("jmglu.opencl.fast", "on");
     /** Fast path: threads per group, rows per warp task, chunks per lane per step, groups per compute
-     *  unit (0: one group per task, no persistent loop), SMEAR "auto" (on for B > 1), "on", "off". */
+     *  unit (0: one group per task, no persistent loop), SMEAR "auto" (on for B > 1), "on", "off".
+     *  Defaults from H200 run 8 (LS=128 R=2 CPL=2, SMEAR off: SMEAR on was slower at B=1 and B=8). */
     public int fastLs = Integer.getInteger("jmglu.opencl.fastls", 128);
-    public int fastR = Integer.getInteger("jmglu.opencl.fastrows", 1);
-    public int fastCpl = Integer.getInteger("jmglu.opencl.cpl", 4);
+    public int fastR = Integer.getInteger("jmglu.opencl.fastrows", 2);
+    public int fastCpl = Integer.getInteger("jmglu.opencl.cpl", 2);
     public int persist = Integer.getInteger("jmglu.opencl.persist", 0);
-    public String smear = System.getProperty("jmglu.opencl.smear", "auto");
+    public String smear = System.getProperty("jmglu.opencl.smear", "off");
     /** The fast path serves batches B ≤ fastMaxB; larger B go to the row kernel. */
     public int fastMaxB = Integer.getInteger("jmglu.opencl.fastmaxb", MAX_BATCH);
+    /** At B = 1 the fast path serves nm ≥ fastMinNm only (run 8: the row kernel won nm=4, lost nm=8). */
+    public int fastMinNm = Integer.getInteger("jmglu.opencl.fastminnm", 5);
 
     public OpenClMglu(OpenClContext cl) {
         this.cl = cl;
@@ -150,13 +153,14 @@ public final class OpenClMglu {
     /**
      * FlashMGLU (mode FLASH) or the MGLU scores (SCORES) through mglu_fast.cl: warps own R rows, each
      * lane issues R·CPL W vectors and their mask words before the math, grid-strided over row tasks.
-     * Taken when -Djmglu.opencl.fast is on, h % 8 == 0 and the accumulators fit (nv·B ≤ 96) and B ≤ fastMaxB; returns
+     * Taken when -Djmglu.opencl.fast is on, h % 8 == 0 and the accumulators fit (nv·B ≤ 96), B ≤ fastMaxB and (B > 1 or nm ≥ fastMinNm); returns
      * false otherwise (the caller runs the `rows` kernel).
      */
     private boolean fastRows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMasks m,
                              int B, Act g, cl_event ev) {
         int h = w.cols(), d = w.rows(), nm = m.nm(), nv = nm + 1;
-        if (!"on".equals(fast) || h % 8 != 0 || nv * B > 96 || B > fastMaxB) return false;
+        if (!"on".equals(fast) || h % 8 != 0 || nv * B > 96 || B > fastMaxB
+                || (B == 1 && nm < fastMinNm)) return false;
         boolean sh = useShfl();
         int LS = (int) Math.max(32, Math.min(fastLs, cl.maxWorkGroup)) & ~31, R = Math.max(1, fastR), cpl = Math.max(1, fastCpl);
         while (R > 1 && R * nv * B > 96) R >>= 1;

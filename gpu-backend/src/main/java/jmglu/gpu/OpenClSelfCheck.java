@@ -64,7 +64,10 @@ public final class OpenClSelfCheck {
             // the fast path (mglu_fast.cl) under every shape the tuner may keep, SMEAR on and off;
             // d = 9000 and 5000 make the persistent shapes loop over several row tasks per group
             int[][] fastCases = {{4096, 37, 8, 4}, {4096, 33, 1, 8}, {2056, 19, 3, 2}, {256, 9000, 1, 4}, {264, 5000, 8, 2}};
-            int fc = 0;
+            int fc = 0, minNm = k.mglu().fastMinNm;
+            String smear0 = k.mglu().smear;
+            int[] shape0 = {k.mglu().fastLs, k.mglu().fastR, k.mglu().fastCpl, k.mglu().persist};
+            k.mglu().fastMinNm = 0;                                   // the fast path at every nm here
             for (int[] fs : OpenClBenchMain.FAST_SHAPES)
                 for (int[] c : fastCases) {
                         String sm = fc++ % 2 == 0 ? "off" : "on";     // over the shapes, each case meets both
@@ -90,7 +93,9 @@ public final class OpenClSelfCheck {
                         close(s, s2, abs, 1e-4, "mgluScores s " + what);
                         checks += 3;
                 }
-            k.mglu().smear = "auto";
+            k.mglu().smear = smear0;
+            k.mglu().fastMinNm = minNm;
+            OpenClBenchMain.fastShape(k.mglu(), shape0);
             if (!"on".equals(k.mglu().fast)) { System.out.println("FAIL: the fast kernel did not build"); System.exit(1); }
             System.out.println("kernels: " + checks + " comparisons passed");
         }

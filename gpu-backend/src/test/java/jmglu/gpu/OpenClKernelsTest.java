@@ -97,6 +97,7 @@ class OpenClKernelsTest {
         Rng rng = new Rng(15);
         int[][] tunings = {{1, 4, 0, 0, 128}, {2, 2, 1, 1, 64}, {1, 1, 2, 1, 32}, {2, 4, 0, 1, 96}};
         int[][] cases = {{1024, 37, 1, 4}, {264, 29, 3, 1}, {512, 9, 8, 8}, {2056, 5, 1, 3}};   // (h, d, B, nm)
+        k.mglu().fastMinNm = 0;                                          // the fast path at every nm
         try {
             for (int[] tu : tunings) {
                 k.mglu().fastR = tu[0];
@@ -127,11 +128,12 @@ class OpenClKernelsTest {
                 }
             }
         } finally {
-            k.mglu().fastR = 1;
-            k.mglu().fastCpl = 4;
+            k.mglu().fastR = 2;                                          // the defaults
+            k.mglu().fastCpl = 2;
             k.mglu().persist = 0;
-            k.mglu().smear = "auto";
+            k.mglu().smear = "off";
             k.mglu().fastLs = 128;
+            k.mglu().fastMinNm = 5;
         }
     }
 
