@@ -54,7 +54,7 @@ public final class OpenClBenchMain {
             if (tune) tune(b, dt, h, d, quick, ceil);
             if (fast != null) b.mglu.fast = fast;
             System.out.println("FlashMGLU path: fast=" + b.mglu.fast + " (LS=" + b.mglu.fastLs + " R=" + b.mglu.fastR + " CPL=" + b.mglu.fastCpl
-                    + " persist=" + b.mglu.persist + " smear=" + b.mglu.smear + " for B > 1 or nm >= " + b.mglu.fastMinNm + "), row kernel LS="
+                    + " persist=" + b.mglu.persist + " smear=" + b.mglu.smear + " for nm >= " + b.mglu.fastMinNm + " at B=1, nm >= " + b.mglu.fastMinNmBatch + " at B>1), row kernel LS="
                     + b.mglu.ls + " R=" + b.mglu.rowsPerGroup + " U=" + b.mglu.unroll + " otherwise");
             System.out.println("naive MGLU bytes = nm·(3·d·h·bytes + d·⌈h/32⌉·4) (reads of W, plane, and both masked copies)");
             System.out.printf(Locale.ROOT, "%-12s %3s %3s %10s %10s %10s %8s %8s %9s %6s %9s %6s %9s %6s %9s%n", "h×d", "nm", "B",
@@ -110,7 +110,9 @@ public final class OpenClBenchMain {
                 b.mglu.ls, b.mglu.rowsPerGroup, b.mglu.unroll, r1, 100 * gbps("flashmglu", dt, h, d, 4, r1) / ceil, r8, r81);
         b.mglu.fast = "on";
         int minNm = b.mglu.fastMinNm;
+        int minNmB = b.mglu.fastMinNmBatch;
         b.mglu.fastMinNm = 0;                       // the fast path at every nm while tuning
+        b.mglu.fastMinNmBatch = 0;
         double best = Double.MAX_VALUE;
         int[] bestShape = FAST_SHAPES[0];
         for (int[] s : FAST_SHAPES) {
@@ -135,6 +137,7 @@ public final class OpenClBenchMain {
         double f1 = b.time("flashmglu", dt, h, d, 4, 1, quick).ms(), f8 = b.time("flashmglu", dt, h, d, 4, 8, quick).ms();
         b.mglu.fastMaxB = f1 > r1 ? 0 : f8 > r8 ? 1 : OpenClMglu.MAX_BATCH;
         b.mglu.fastMinNm = minNm;
+        b.mglu.fastMinNmBatch = minNmB;
         System.out.printf(Locale.ROOT, "tune: keeping fast LS=%d R=%d CPL=%d persist=%d smear=auto (again: B=1 %.4f, B=8 %.4f ms), fast path for B <= %d%n",
                 bestShape[0], bestShape[1], bestShape[2], bestShape[3], f1, f8, b.mglu.fastMaxB);
     }

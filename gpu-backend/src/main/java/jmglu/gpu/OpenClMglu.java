@@ -75,8 +75,11 @@ public final class OpenClMglu {
     public String smear = System.getProperty("jmglu.opencl.smear", "off");
     /** The fast path serves batches B ≤ fastMaxB; larger B go to the row kernel. */
     public int fastMaxB = Integer.getInteger("jmglu.opencl.fastmaxb", MAX_BATCH);
-    /** At B = 1 the fast path serves nm ≥ fastMinNm only (run 8: the row kernel won nm=4, lost nm=8). */
+    /** The fast path serves nm ≥ fastMinNm at B = 1 and nm ≥ fastMinNmBatch at B > 1; the row kernel the
+     *  rest. H200 run 9, both kernels side by side: fast won B=1 nm=8 (0.082 vs 0.105 ms) and B=8 nm=4
+     *  (0.202 vs 0.216), tied B=8 nm=8, lost B=1 nm ≤ 4 (≤ 1%) and B=8 nm=1, 2 (0.155 vs 0.127, 0.159 vs 0.152). */
     public int fastMinNm = Integer.getInteger("jmglu.opencl.fastminnm", 5);
+    public int fastMinNmBatch = Integer.getInteger("jmglu.opencl.fastminnmbatch", 4);
 
     public OpenClMglu(OpenClContext cl) {
         this.cl = cl;
@@ -153,14 +156,14 @@ public final class OpenClMglu {
     /**
      * FlashMGLU (mode FLASH) or the MGLU scores (SCORES) through mglu_fast.cl: warps own R rows, each
      * lane issues R·CPL W vectors and their mask words before the math, grid-strided over row tasks.
-     * Taken when -Djmglu.opencl.fast is on, h % 8 == 0 and the accumulators fit (nv·B ≤ 96), B ≤ fastMaxB and (B > 1 or nm ≥ fastMinNm); returns
+     * Taken when -Djmglu.opencl.fast is on, h % 8 == 0 and the accumulators fit (nv·B ≤ 96), B ≤ fastMaxB and nm ≥ fastMinNm (B = 1) or fastMinNmBatch (B > 1); returns
      * false otherwise (the caller runs the `rows` kernel).
      */
     private boolean fastRows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMasks m,
                              int B, Act g, cl_event ev) {
         int h = w.cols(), d = w.rows(), nm = m.nm(), nv = nm + 1;
         if (!"on".equals(fast) || h % 8 != 0 || nv * B > 96 || B > fastMaxB
-                || (B == 1 && nm < fastMinNm)) return false;
+                || nm < (B == 1 ? fastMinNm : fastMinNmBatch)) return false;
         boolean sh = useShfl();
         int LS = (int) Math.max(32, Math.min(fastLs, cl.maxWorkGroup)) & ~31, R = Math.max(1, fastR), cpl = Math.max(1, fastCpl);
         while (R > 1 && R * nv * B > 96) R >>= 1;

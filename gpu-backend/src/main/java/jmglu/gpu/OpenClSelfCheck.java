@@ -67,7 +67,9 @@ public final class OpenClSelfCheck {
             int fc = 0, minNm = k.mglu().fastMinNm;
             String smear0 = k.mglu().smear;
             int[] shape0 = {k.mglu().fastLs, k.mglu().fastR, k.mglu().fastCpl, k.mglu().persist};
+            int minNmB = k.mglu().fastMinNmBatch;
             k.mglu().fastMinNm = 0;                                   // the fast path at every nm here
+            k.mglu().fastMinNmBatch = 0;
             for (int[] fs : OpenClBenchMain.FAST_SHAPES)
                 for (int[] c : fastCases) {
                         String sm = fc++ % 2 == 0 ? "off" : "on";     // over the shapes, each case meets both
@@ -95,6 +97,7 @@ public final class OpenClSelfCheck {
                 }
             k.mglu().smear = smear0;
             k.mglu().fastMinNm = minNm;
+            k.mglu().fastMinNmBatch = minNmB;
             OpenClBenchMain.fastShape(k.mglu(), shape0);
             if (!"on".equals(k.mglu().fast)) { System.out.println("FAIL: the fast kernel did not build"); System.exit(1); }
             System.out.println("kernels: " + checks + " comparisons passed");

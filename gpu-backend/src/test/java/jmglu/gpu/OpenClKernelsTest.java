@@ -98,6 +98,7 @@ class OpenClKernelsTest {
         int[][] tunings = {{1, 4, 0, 0, 128}, {2, 2, 1, 1, 64}, {1, 1, 2, 1, 32}, {2, 4, 0, 1, 96}};
         int[][] cases = {{1024, 37, 1, 4}, {264, 29, 3, 1}, {512, 9, 8, 8}, {2056, 5, 1, 3}};   // (h, d, B, nm)
         k.mglu().fastMinNm = 0;                                          // the fast path at every nm
+        k.mglu().fastMinNmBatch = 0;
         try {
             for (int[] tu : tunings) {
                 k.mglu().fastR = tu[0];
@@ -134,6 +135,7 @@ class OpenClKernelsTest {
             k.mglu().smear = "off";
             k.mglu().fastLs = 128;
             k.mglu().fastMinNm = 5;
+            k.mglu().fastMinNmBatch = 4;
         }
     }
 
