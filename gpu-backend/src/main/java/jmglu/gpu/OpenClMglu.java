@@ -21,6 +21,8 @@ import org.jocl.cl_mem;
  * The reduction needs R·NV·B·LS floats of local memory (NV = 1 + nm); R, then LS, shrink until
  * that fits in a quarter of the device's local memory. On NVIDIA, warps reduce with shfl.sync
  * (inline PTX, -Djmglu.opencl.shfl=auto|on|off): each warp owns R rows, no local memory, no barriers.
+ * FlashMGLU and the scores go through mglu_fast.cl instead where it measured faster on the H200
+ * (-Djmglu.opencl.fast=on|off, {@link #fastRows}).
  */
 public final class OpenClMglu {
     public static final int MAX_BATCH = 16;
