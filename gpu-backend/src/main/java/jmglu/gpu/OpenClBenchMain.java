@@ -12,7 +12,7 @@ import jmglu.engine.DType;
  * `jmglu bench kernel --device opencl`, without the CLI):
  * <pre>
  *   java -cp 'lib/*' jmglu.gpu.OpenClBenchMain [--h 4096] [--d 14336] [--masks 1,2,4,8] [--batch 1,8]
- *        [--dtype fp16] [--quick] [--csv FILE] [--tune]
+ *        [--dtype fp16] [--quick] [--csv FILE] [--tune] [--fast on|off]
  * </pre>
  * --tune first times FlashMGLU (nm=4, B=1 and B=8) under several work-group shapes
  * (threads LS × rows R × x in local memory or not), prints them, and keeps the fastest.
@@ -24,6 +24,7 @@ public final class OpenClBenchMain {
         int[] masks = {1, 2, 4, 8}, batch = {1, 8};
         DType dt = DType.F16;
         boolean quick = false, tune = false;
+        String fast = null;
         String csv = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -34,6 +35,7 @@ public final class OpenClBenchMain {
                 case "--dtype" -> dt = DType.parse(args[++i]);
                 case "--quick" -> quick = true;
                 case "--tune" -> tune = true;
+                case "--fast" -> fast = args[++i];
                 case "--csv" -> csv = args[++i];
                 default -> throw new IllegalArgumentException("OpenClBenchMain: unknown option " + args[i]);
             }
@@ -50,6 +52,10 @@ public final class OpenClBenchMain {
                 out.printf(Locale.ROOT, "%s,%s,%d,%d,0,0,ceiling,0,%.1f,100.0,0%n", dev, dts, h, d, ceil);
             }
             if (tune) tune(b, dt, h, d, quick, ceil);
+            if (fast != null) b.mglu.fast = fast;
+            System.out.println("FlashMGLU path: fast=" + b.mglu.fast + " (LS=" + b.mglu.fastLs + " R=" + b.mglu.fastR + " CPL=" + b.mglu.fastCpl
+                    + " persist=" + b.mglu.persist + " smear=" + b.mglu.smear + " for nm >= " + b.mglu.fastMinNm + " at B=1, nm >= " + b.mglu.fastMinNmBatch + " at B>1), row kernel LS="
+                    + b.mglu.ls + " R=" + b.mglu.rowsPerGroup + " U=" + b.mglu.unroll + " otherwise");
             System.out.println("naive MGLU bytes = nm·(3·d·h·bytes + d·⌈h/32⌉·4) (reads of W, plane, and both masked copies)");
             System.out.printf(Locale.ROOT, "%-12s %3s %3s %10s %10s %10s %8s %8s %9s %6s %9s %6s %9s %6s %9s%n", "h×d", "nm", "B",
                     "flash ms", "naive ms", "swiglu ms", "x naive", "x swiglu", "flash GB/s", "%", "naive GB/s", "%", "swiglu GB/s", "%", "max err");
@@ -81,32 +87,58 @@ public final class OpenClBenchMain {
         out.printf(Locale.ROOT, "%s,%s,%d,%d,%d,%d,%s,%.5f,%.1f,%.1f,%.3e%n", dev, dts, h, d, nm, B, k, r.ms(), g, 100 * g / ceil, r.maxRelErr());
     }
 
-    /** Tries work-group shapes for FlashMGLU and keeps the fastest (B=1 time + ¼ of the B=8 time, at nm=4). */
+    /** Fast-path shapes the tuner tries and the self-check validates: {LS, R, CPL, persist}. */
+    public static final int[][] FAST_SHAPES = {{128, 2, 4, 0}, {128, 4, 2, 0}, {128, 2, 2, 0}, {256, 2, 4, 0},
+                                               {128, 4, 4, 0}, {64, 2, 4, 0}, {128, 2, 4, 8}, {128, 1, 4, 0}};
+
+    /** Sets the fast path's shape on m. */
+    public static void fastShape(OpenClMglu m, int[] s) {
+        m.fastLs = s[0]; m.fastR = s[1]; m.fastCpl = s[2]; m.persist = s[3];
+    }
+
+    /**
+     * Times FlashMGLU at nm=4 (B=1, also with SMEAR forced on; B=8, also with SMEAR forced off) for the
+     * row kernel (run 6's default shape) and every fast-path shape; keeps the fastest by B=1 time + ¼ of
+     * the B=8 time (smear "auto"), skipping shapes whose sampled error exceeds 1e-2; then, per batch
+     * size (B=1, B=8), the fast path is kept only where it beats the row kernel (fastMaxB).
+     */
     private static void tune(OpenClBench b, DType dt, int h, int d, boolean quick, double ceil) {
-        // {LS, R, U}; shfl "auto" is warp shuffles on NVIDIA (same as "off" elsewhere)
-        int[][] shapes = {{64, 2, 2}, {64, 2, 4}, {128, 2, 2}, {32, 2, 4}, {64, 1, 4}};
-        String[][] modes = {{"auto", "off"}};
+        b.mglu.fast = "off";
+        double r1 = b.time("flashmglu", dt, h, d, 4, 1, quick).ms(), r8 = b.time("flashmglu", dt, h, d, 4, 8, quick).ms(),
+               r81 = b.time("flashmglu", dt, h, d, 8, 1, quick).ms();
+        System.out.printf(Locale.ROOT, "tune row kernel LS=%d R=%d U=%d: nm=4 B=1 %.4f ms (%.1f%%), B=8 %.4f ms; nm=8 B=1 %.4f ms%n",
+                b.mglu.ls, b.mglu.rowsPerGroup, b.mglu.unroll, r1, 100 * gbps("flashmglu", dt, h, d, 4, r1) / ceil, r8, r81);
+        b.mglu.fast = "on";
+        int minNm = b.mglu.fastMinNm;
+        int minNmB = b.mglu.fastMinNmBatch;
+        b.mglu.fastMinNm = 0;                       // the fast path at every nm while tuning
+        b.mglu.fastMinNmBatch = 0;
         double best = Double.MAX_VALUE;
-        int[] bestShape = null;
-        String[] bestMode = null;
-        for (String[] md : modes)
-            for (int[] s : shapes) {
-                b.mglu.ls = s[0];
-                b.mglu.rowsPerGroup = s[1];
-                b.mglu.unroll = s[2];
-                b.mglu.shfl = md[0];
-                b.mglu.xlocal = md[1];
-                double t1 = b.time("flashmglu", dt, h, d, 4, 1, quick).ms(), t8 = b.time("flashmglu", dt, h, d, 4, 8, quick).ms();
-                double g1 = gbps("flashmglu", dt, h, d, 4, t1);
-                System.out.printf(Locale.ROOT, "tune LS=%d R=%d U=%d shfl=%s xlocal=%s: nm=4 B=1 %.4f ms (%.1f GB/s, %.1f%%), B=8 %.4f ms%n",
-                        s[0], s[1], s[2], md[0], md[1], t1, g1, 100 * g1 / ceil, t8);
-                if (t1 + 0.25 * t8 < best) { best = t1 + 0.25 * t8; bestShape = s; bestMode = md; }
-            }
-        b.mglu.ls = bestShape[0];
-        b.mglu.rowsPerGroup = bestShape[1];
-        b.mglu.unroll = bestShape[2];
-        b.mglu.shfl = bestMode[0];
-        b.mglu.xlocal = bestMode[1];
-        System.out.printf(Locale.ROOT, "tune: keeping LS=%d R=%d U=%d shfl=%s xlocal=%s%n", bestShape[0], bestShape[1], bestShape[2], bestMode[0], bestMode[1]);
+        int[] bestShape = FAST_SHAPES[0];
+        for (int[] s : FAST_SHAPES) {
+            fastShape(b.mglu, s);
+            b.mglu.smear = "auto";
+            OpenClBench.Result a1 = b.time("flashmglu", dt, h, d, 4, 1, quick), a8 = b.time("flashmglu", dt, h, d, 4, 8, quick),
+                    a81 = b.time("flashmglu", dt, h, d, 8, 1, quick);
+            b.mglu.smear = "on";
+            double s1 = b.time("flashmglu", dt, h, d, 4, 1, quick).ms();
+            b.mglu.smear = "off";
+            double s8 = b.time("flashmglu", dt, h, d, 4, 8, quick).ms();
+            b.mglu.smear = "auto";
+            double err = Math.max(a1.maxRelErr(), Math.max(a8.maxRelErr(), a81.maxRelErr()));
+            System.out.printf(Locale.ROOT, "tune fast LS=%d R=%d CPL=%d persist=%d: nm=4 B=1 %.4f ms (%.1f%%; smear on %.4f), "
+                            + "B=8 %.4f ms (smear off %.4f); nm=8 B=1 %.4f ms (%.1f%%); err %.1e%n",
+                    s[0], s[1], s[2], s[3], a1.ms(), 100 * gbps("flashmglu", dt, h, d, 4, a1.ms()) / ceil, s1, a8.ms(), s8,
+                    a81.ms(), 100 * gbps("flashmglu", dt, h, d, 8, a81.ms()) / ceil, err);
+            double score = a1.ms() + 0.25 * a8.ms();
+            if (err <= 1e-2 && score < best) { best = score; bestShape = s; }
+        }
+        fastShape(b.mglu, bestShape);
+        double f1 = b.time("flashmglu", dt, h, d, 4, 1, quick).ms(), f8 = b.time("flashmglu", dt, h, d, 4, 8, quick).ms();
+        b.mglu.fastMaxB = f1 > r1 ? 0 : f8 > r8 ? 1 : OpenClMglu.MAX_BATCH;
+        b.mglu.fastMinNm = minNm;
+        b.mglu.fastMinNmBatch = minNmB;
+        System.out.printf(Locale.ROOT, "tune: keeping fast LS=%d R=%d CPL=%d persist=%d smear=auto (again: B=1 %.4f, B=8 %.4f ms), fast path for B <= %d%n",
+                bestShape[0], bestShape[1], bestShape[2], bestShape[3], f1, f8, b.mglu.fastMaxB);
     }
 }

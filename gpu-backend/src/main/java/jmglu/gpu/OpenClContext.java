@@ -44,7 +44,7 @@ public final class OpenClContext implements AutoCloseable {
     public final cl_context context;
     public final cl_command_queue queue;
     public final DeviceRef ref;
-    public final long localMemBytes, maxWorkGroup, globalMemBytes;
+    public final long localMemBytes, maxWorkGroup, globalMemBytes, computeUnits;
     private final Map<String, cl_program> programs = new HashMap<>();
     private final Map<String, cl_kernel> kernels = new HashMap<>();
 
@@ -61,6 +61,7 @@ public final class OpenClContext implements AutoCloseable {
         localMemBytes = infoLong(ref.device(), CL_DEVICE_LOCAL_MEM_SIZE);
         maxWorkGroup = infoSizeT(ref.device(), CL_DEVICE_MAX_WORK_GROUP_SIZE);
         globalMemBytes = infoLong(ref.device(), CL_DEVICE_GLOBAL_MEM_SIZE);
+        computeUnits = infoInt(ref.device(), CL_DEVICE_MAX_COMPUTE_UNITS);
     }
 
     /** Opens the device chosen by -Djmglu.opencl.device (default 0). */
@@ -283,6 +284,12 @@ public final class OpenClContext implements AutoCloseable {
     private static long infoLong(cl_device_id d, int param) {
         long[] v = new long[1];
         clGetDeviceInfo(d, param, Sizeof.cl_ulong, Pointer.to(v), null);
+        return v[0];
+    }
+
+    private static long infoInt(cl_device_id d, int param) {
+        int[] v = new int[1];
+        clGetDeviceInfo(d, param, Sizeof.cl_uint, Pointer.to(v), null);
         return v[0];
     }
 

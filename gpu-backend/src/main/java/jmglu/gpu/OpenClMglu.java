@@ -21,6 +21,8 @@ import org.jocl.cl_mem;
  * The reduction needs R·NV·B·LS floats of local memory (NV = 1 + nm); R, then LS, shrink until
  * that fits in a quarter of the device's local memory. On NVIDIA, warps reduce with shfl.sync
  * (inline PTX, -Djmglu.opencl.shfl=auto|on|off): each warp owns R rows, no local memory, no barriers.
+ * FlashMGLU and the scores go through mglu_fast.cl instead where it measured faster on the H200
+ * (-Djmglu.opencl.fast=on|off, {@link #fastRows}).
  */
 public final class OpenClMglu {
     public static final int MAX_BATCH = 16;
@@ -63,6 +65,23 @@ public final class OpenClMglu {
     public String xlocal = System.getProperty("jmglu.opencl.xlocal", "off");
     /** "auto" (NVIDIA: on), "on" or "off": warp-shuffle reductions through inline PTX. */
     public String shfl = System.getProperty("jmglu.opencl.shfl", "auto");
+    /** "on" or "off": FlashMGLU / scores through mglu_fast.cl (h % 8 == 0, see {@link #fastRows}). */
+    public String fast = System.getProperty("jmglu.opencl.fast", "on");
+    /** Fast path: threads per group, rows per warp task, chunks per lane per step, groups per compute
+     *  unit (0: one group per task, no persistent loop), SMEAR "auto" (on for B > 1), "on", "off".
+     *  Defaults from H200 run 8 (LS=128 R=2 CPL=2, SMEAR off: SMEAR on was slower at B=1 and B=8). */
+    public int fastLs = Integer.getInteger("jmglu.opencl.fastls", 128);
+    public int fastR = Integer.getInteger("jmglu.opencl.fastrows", 2);
+    public int fastCpl = Integer.getInteger("jmglu.opencl.cpl", 2);
+    public int persist = Integer.getInteger("jmglu.opencl.persist", 0);
+    public String smear = System.getProperty("jmglu.opencl.smear", "off");
+    /** The fast path serves batches B ≤ fastMaxB; larger B go to the row kernel. */
+    public int fastMaxB = Integer.getInteger("jmglu.opencl.fastmaxb", MAX_BATCH);
+    /** The fast path serves nm ≥ fastMinNm at B = 1 and nm ≥ fastMinNmBatch at B > 1; the row kernel the
+     *  rest. H200 run 9, both kernels side by side: fast won B=1 nm=8 (0.082 vs 0.105 ms) and B=8 nm=4
+     *  (0.202 vs 0.216), tied B=8 nm=8, lost B=1 nm ≤ 4 (≤ 1%) and B=8 nm=1, 2 (0.155 vs 0.127, 0.159 vs 0.152). */
+    public int fastMinNm = Integer.getInteger("jmglu.opencl.fastminnm", 5);
+    public int fastMinNmBatch = Integer.getInteger("jmglu.opencl.fastminnmbatch", 4);
 
     public OpenClMglu(OpenClContext cl) {
         this.cl = cl;
@@ -92,6 +111,7 @@ public final class OpenClMglu {
             throw new IllegalArgumentException(op + ": Wg is " + w.dtype() + " (" + d + ", " + h + ") but Wv is "
                     + (w2 == null ? "missing" : w2.dtype() + " (" + w2.rows() + ", " + w2.cols() + ")"));
         int nv = mode == GEMV ? 1 : mode == SWIGLU ? 2 : nm + 1;
+        if (nm > 0 && fastRows(mode, out, out2, x, w, m, B, g, ev)) return;
         boolean sh = useShfl();
         int R = Math.max(1, Math.min(rowsPerGroup, d)), LS = (int) Math.min(ls, cl.maxWorkGroup);
         long redBytes;
@@ -133,6 +153,47 @@ public final class OpenClMglu {
         cl.launch(k, groups * LS, LS, ev, out, out2 == null ? dummy : out2, x, w.mem(),
                 w2 == null ? dummy : w2.mem(), m == null ? dummy : m.mem(), h, d,
                 new OpenClContext.Local(xl ? xBytes : 4), new OpenClContext.Local(redBytes));
+    }
+
+    /**
+     * FlashMGLU (mode FLASH) or the MGLU scores (SCORES) through mglu_fast.cl: warps own R rows, each
+     * lane issues R·CPL W vectors and their mask words before the math, grid-strided over row tasks.
+     * Taken when -Djmglu.opencl.fast is on, h % 8 == 0 and the accumulators fit (nv·B ≤ 96), B ≤ fastMaxB and nm ≥ fastMinNm (B = 1) or fastMinNmBatch (B > 1); returns
+     * false otherwise (the caller runs the `rows` kernel).
+     */
+    private boolean fastRows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMasks m,
+                             int B, Act g, cl_event ev) {
+        int h = w.cols(), d = w.rows(), nm = m.nm(), nv = nm + 1;
+        if (!"on".equals(fast) || h % 8 != 0 || nv * B > 96 || B > fastMaxB
+                || nm < (B == 1 ? fastMinNm : fastMinNmBatch)) return false;
+        boolean sh = useShfl();
+        int LS = (int) Math.max(32, Math.min(fastLs, cl.maxWorkGroup)) & ~31, R = Math.max(1, fastR), cpl = Math.max(1, fastCpl);
+        while (R > 1 && R * nv * B > 96) R >>= 1;
+        while (cpl > 1 && R * cpl * nm > 64) cpl >>= 1;
+        long redBytes = 4;
+        if (!sh) {                                  // local-memory reduction: NACC floats per thread
+            while (LS > 32 && (long) R * nv * B * LS * 4 > cl.localMemBytes / 2) LS >>= 1;
+            redBytes = (long) R * nv * B * LS * 4;
+            if (redBytes > cl.localMemBytes / 2) return false;
+        }
+        boolean sm = switch (smear) { case "on" -> true; case "off" -> false; default -> B > 1; };
+        String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
+                + " -DLS=" + LS + " -DR=" + R + " -DCPL=" + cpl + " -DSMEAR=" + (sm ? 1 : 0) + " -DMODE=" + mode
+                + " -DEVEN=" + (h % (256 * cpl) == 0 ? 1 : 0) + " -DSHFL=" + (sh ? 1 : 0);
+        org.jocl.cl_kernel k;
+        try {
+            k = cl.kernel("mglu_fast.cl", opts, "flash");
+        } catch (IllegalStateException e) {         // e.g. the compiler refused the inline PTX
+            System.err.println("jmglu: OpenCL fast FlashMGLU kernel unavailable, using the row kernel ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
+            fast = "off";
+            return false;
+        }
+        long rowsPerGroup = (long) R * (LS / 32), tasks = (d + rowsPerGroup - 1) / rowsPerGroup;
+        long groups = persist > 0 ? Math.min(tasks, Math.max(1, cl.computeUnits) * persist) : tasks;
+        cl.launch(k, groups * LS, LS, ev, out, out2 == null ? dummy : out2, x, w.mem(), m.mem(), h, d,
+                new OpenClContext.Local(redBytes));
+        return true;
     }
 
     /** Warp shuffles (inline PTX) on NVIDIA platforms unless -Djmglu.opencl.shfl=off; "on" forces them. */

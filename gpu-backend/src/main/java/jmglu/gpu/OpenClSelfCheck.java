@@ -61,6 +61,45 @@ public final class OpenClSelfCheck {
                     checks += 4;
                 }
             }
+            // the fast path (mglu_fast.cl) under every shape the tuner may keep, SMEAR on and off;
+            // d = 9000 and 5000 make the persistent shapes loop over several row tasks per group
+            int[][] fastCases = {{4096, 37, 8, 4}, {4096, 33, 1, 8}, {2056, 19, 3, 2}, {256, 9000, 1, 4}, {264, 5000, 8, 2}};
+            int fc = 0, minNm = k.mglu().fastMinNm;
+            String smear0 = k.mglu().smear;
+            int[] shape0 = {k.mglu().fastLs, k.mglu().fastR, k.mglu().fastCpl, k.mglu().persist};
+            int minNmB = k.mglu().fastMinNmBatch;
+            k.mglu().fastMinNm = 0;                                   // the fast path at every nm here
+            k.mglu().fastMinNmBatch = 0;
+            for (int[] fs : OpenClBenchMain.FAST_SHAPES)
+                for (int[] c : fastCases) {
+                        String sm = fc++ % 2 == 0 ? "off" : "on";     // over the shapes, each case meets both
+                        int h = c[0], d = c[1], B = c[2], nm = c[3];
+                        DType dt = checks % 5 == 0 ? DType.BF16 : checks % 7 == 0 ? DType.F32 : DType.F16;
+                        Act g = acts[fc % 3];
+                        WeightMatrix w = WeightMatrix.of(dt, gauss(rng, d * h, 1), d, h);
+                        MaskPlanes m = MaskPacker.pack(masks(rng, nm * d * h), nm, d, h);
+                        float[] x = gauss(rng, B * h, 1);
+                        OpenClBenchMain.fastShape(k.mglu(), fs);
+                        k.mglu().smear = sm;
+                        String what = "fast LS=" + fs[0] + " R=" + fs[1] + " CPL=" + fs[2] + " persist=" + fs[3] + " smear=" + sm
+                                + " " + dt + " " + g + " h=" + h + " d=" + d + " B=" + B + " nm=" + nm;
+                        double abs = 8e-5 * Math.sqrt(h);
+                        float[] e = new float[B * d], a = nan(B * d);
+                        ReferenceMglu.flash(e, x, w, m, B, g);
+                        k.flashMglu(a, x, w, m, B, g);
+                        close(e, a, abs * nm * Math.sqrt(h), 1e-4, "flashMglu " + what);
+                        float[] t = new float[B * d], s = new float[nm * B * d], t2 = nan(B * d), s2 = nan(nm * B * d);
+                        ReferenceMglu.scores(t, s, x, w, m, B);
+                        k.mgluScores(t2, s2, x, w, m, B);
+                        close(t, t2, abs, 1e-4, "mgluScores t " + what);
+                        close(s, s2, abs, 1e-4, "mgluScores s " + what);
+                        checks += 3;
+                }
+            k.mglu().smear = smear0;
+            k.mglu().fastMinNm = minNm;
+            k.mglu().fastMinNmBatch = minNmB;
+            OpenClBenchMain.fastShape(k.mglu(), shape0);
+            if (!"on".equals(k.mglu().fast)) { System.out.println("FAIL: the fast kernel did not build"); System.exit(1); }
             System.out.println("kernels: " + checks + " comparisons passed");
         }
         String[][] models = {{"mglu", "SILU", "F16", "3"}, {"mglu", "GELU", "BF16", "8"}, {"swiglu", "SILU", "F32", "0"}, {"gelu", "GELU", "F16", "0"}};

@@ -93,6 +93,52 @@ class OpenClKernelsTest {
         }
     }
 
+    @Test void fastPathTuningsMatchReference() {                   // mglu_fast.cl: {R, CPL, persist, smear, LS}
+        Rng rng = new Rng(15);
+        int[][] tunings = {{1, 4, 0, 0, 128}, {2, 2, 1, 1, 64}, {1, 1, 2, 1, 32}, {2, 4, 0, 1, 96}};
+        int[][] cases = {{1024, 37, 1, 4}, {264, 29, 3, 1}, {512, 9, 8, 8}, {2056, 5, 1, 3}};   // (h, d, B, nm)
+        k.mglu().fastMinNm = 0;                                          // the fast path at every nm
+        k.mglu().fastMinNmBatch = 0;
+        try {
+            for (int[] tu : tunings) {
+                k.mglu().fastR = tu[0];
+                k.mglu().fastCpl = tu[1];
+                k.mglu().persist = tu[2];
+                k.mglu().smear = tu[3] == 1 ? "on" : "off";
+                k.mglu().fastLs = tu[4];
+                for (int[] c : cases) {
+                    int h = c[0], d = c[1], B = c[2], nm = c[3];
+                    DType dt = DType.values()[(c[0] + tu[1]) % 3];
+                    WeightMatrix w = weights(rng, dt, d, h);
+                    MaskPlanes m = MaskPacker.pack(Check.randomMasks(rng, nm, d, h), nm, d, h);
+                    float[] x = Check.random(rng, B * h);
+                    float[] expected = new float[B * d], actual = new float[B * d];
+                    java.util.Arrays.fill(actual, Float.NaN);
+                    ReferenceMglu.flash(expected, x, w, m, B, Act.GELU);
+                    k.flashMglu(actual, x, w, m, B, Act.GELU);
+                    String what = " R=" + tu[0] + " CPL=" + tu[1] + " persist=" + tu[2] + " smear=" + tu[3] + " LS=" + tu[4]
+                            + " " + dt + " h=" + h + " d=" + d + " B=" + B + " nm=" + nm;
+                    Check.close(expected, actual, abs(h) * nm * Math.sqrt(h), 1e-4, "flashMglu" + what);
+                    float[] t = new float[B * d], s = new float[nm * B * d], t2 = new float[B * d], s2 = new float[nm * B * d];
+                    java.util.Arrays.fill(t2, Float.NaN);
+                    java.util.Arrays.fill(s2, Float.NaN);
+                    ReferenceMglu.scores(t, s, x, w, m, B);
+                    k.mgluScores(t2, s2, x, w, m, B);
+                    Check.close(t, t2, abs(h), 1e-4, "mgluScores t" + what);
+                    Check.close(s, s2, abs(h), 1e-4, "mgluScores s" + what);
+                }
+            }
+        } finally {
+            k.mglu().fastR = 2;                                          // the defaults
+            k.mglu().fastCpl = 2;
+            k.mglu().persist = 0;
+            k.mglu().smear = "off";
+            k.mglu().fastLs = 128;
+            k.mglu().fastMinNm = 5;
+            k.mglu().fastMinNmBatch = 4;
+        }
+    }
+
     @Test void mgluScoresMatchReference() {
         Rng rng = new Rng(12);
         for (DType dt : DType.values()) {
