@@ -137,8 +137,8 @@ public final class OpenClContext implements AutoCloseable {
         String key = file + "|" + options;
         cl_program p = programs.get(key);
         if (p != null) return p;
-        String src = resource(file);
-        p = clCreateProgramWithSource(context, 1, new String[] {src}, null, null);
+        // common.cl (act, dot8, HSUM8) first, then the program's own source
+        p = clCreateProgramWithSource(context, 2, new String[] {resource("common.cl"), resource(file)}, null, null);
         try {
             clBuildProgram(p, 1, new cl_device_id[] {ref.device()}, options, null, null);
         } catch (CLException e) {

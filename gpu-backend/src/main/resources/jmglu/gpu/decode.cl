@@ -2,16 +2,6 @@
 // (GEMV, FlashMGLU, SwiGLU). One token at a time; vectors are (C) floats, caches (maxSeq, nH, hd).
 // Build-time: ACT (0 silu, 1 gelu tanh form, 2 relu) for act_inplace.
 
-inline float act(float x) {
-#if ACT == 0
-    return x / (1.0f + exp(-x));
-#elif ACT == 1
-    return 0.5f * x * (1.0f + tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
-#else
-    return fmax(x, 0.0f);
-#endif
-}
-
 // out (C) = x · rstd · w, rstd = 1/√(mean(x²) + eps). One work-group; red has LS floats.
 __kernel void rmsnorm(__global float* restrict out, __global const float* restrict x, __global const float* restrict w,
                       const int C, const float eps, __local float* red) {

@@ -62,18 +62,6 @@ typedef ushort rawtype;
 #endif
 #define NACC (R * NV * BB)   /* partial sums per thread; acc[(rr·BB + b)·NV + v] */
 
-inline float act(float x) {
-#if ACT == 0
-    return x / (1.0f + exp(-x));
-#elif ACT == 1
-    return 0.5f * x * (1.0f + tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
-#else
-    return fmax(x, 0.0f);
-#endif
-}
-
-inline float dot8(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi); }
-
 #if XLOCAL
 #define XSRC __local const float*
 #define XV8 __local const float8*
@@ -93,7 +81,6 @@ inline float dot8(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi)
     if ((m) & 4u) s += (p).s2;   if ((m) & 8u) s += (p).s3; \
     if ((m) & 16u) s += (p).s4;  if ((m) & 32u) s += (p).s5; \
     if ((m) & 64u) s += (p).s6;  if ((m) & 128u) s += (p).s7; } while (0)
-#define HSUM8(p) ((((p).s0 + (p).s1) + ((p).s2 + (p).s3)) + (((p).s4 + (p).s5) + ((p).s6 + (p).s7)))
 
 #if SHFL
 // NVIDIA only (inline PTX): warp-wide butterfly sum, every lane gets the total

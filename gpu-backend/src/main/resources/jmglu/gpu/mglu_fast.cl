@@ -34,18 +34,6 @@ typedef ushort wtype;
 #define NACC (R * NV * BB)       /* acc[(rr·BB + b)·NV + v] */
 #define WPG (LS / 32)            /* warps per work-group */
 
-inline float act(float x) {
-#if ACT == 0
-    return x / (1.0f + exp(-x));
-#elif ACT == 1
-    return 0.5f * x * (1.0f + tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
-#else
-    return fmax(x, 0.0f);
-#endif
-}
-
-inline float dot8(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi); }
-#define HSUM8(p) ((((p).s0 + (p).s1) + ((p).s2 + (p).s3)) + (((p).s4 + (p).s5) + ((p).s6 + (p).s7)))
 // bit j of m moved to bit 31 of lane j: select(a, b, c) takes b where c's sign bit is set
 #define SMEAR8(m) as_int8((uint8)(m) << (uint8)(31, 30, 29, 28, 27, 26, 25, 24))
 #define MASKED_ADD(s, p, m) do { \

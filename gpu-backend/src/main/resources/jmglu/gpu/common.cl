@@ -1,0 +1,20 @@
+// jmglu OpenCL: definitions shared by every program (the host prepends this file to each source).
+// Build-time: ACT selects g (0 silu, 1 gelu in its tanh form, as in jmglu.engine.Act, 2 relu).
+
+#ifndef ACT
+#define ACT 0
+#endif
+
+inline float act(float x) {
+#if ACT == 0
+    return x / (1.0f + exp(-x));
+#elif ACT == 1
+    return 0.5f * x * (1.0f + tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+#else
+    return fmax(x, 0.0f);
+#endif
+}
+
+// dot product of two 8-vectors, and the horizontal sum of one (pairwise, for rounding)
+inline float dot8(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi); }
+#define HSUM8(p) ((((p).s0 + (p).s1) + ((p).s2 + (p).s3)) + (((p).s4 + (p).s5) + ((p).s6 + (p).s7)))
