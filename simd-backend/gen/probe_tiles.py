@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates simd-backend/src/test/java/jmglu/simd/FlashProbe.java: a single-thread, in-cache
 per-chunk cost probe (ns per 16 elements) of FlashMGLU B=1 BF16 tile variants (not a unit test).
-O = old widening tile (FlashTiles b1kKh), N = kept even/odd tile (b1kKe); A/E/F/V/G/H/J/K = variants tried. Generate, compile and run (single thread, in cache, round-robin min of 15):
+O = old widening tile (FlashTilesBf16 b1kKh), N = kept even/odd tile (b1kKe); A/E/F/V/G/H/J/K = variants tried. Generate, compile and run (single thread, in cache, round-robin min of 15):
     python3 simd-backend/gen/probe_tiles.py > simd-backend/src/test/java/jmglu/simd/FlashProbe.java
     mvn -B -q -pl simd-backend -am test-compile
     java --add-modules jdk.incubator.vector -cp simd-backend/target/classes:simd-backend/target/test-classes:engine/target/classes jmglu.simd.FlashProbe 5000 O,N,J
@@ -116,8 +116,8 @@ for k in KS:
 print("""    static T pick(String v, int k) {
         return switch (v + k) {""")
 for k in KS:
-    print(f'            case "O{k}" -> FlashTiles::b1k{k}h;')
-    print(f'            case "N{k}" -> FlashTiles::b1k{k}e;')
+    print(f'            case "O{k}" -> FlashTilesBf16::b1k{k}h;')
+    print(f'            case "N{k}" -> FlashTilesBf16::b1k{k}e;')
     for n, _, _, _ in VARS: print(f'            case "{n}{k}" -> FlashProbe::{n}{k};')
 print("""            default -> throw new IllegalArgumentException(v + k);
         };

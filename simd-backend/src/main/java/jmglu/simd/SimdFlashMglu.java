@@ -64,7 +64,7 @@ final class SimdFlashMglu {
     static float[] prepX(float[] x, int B, WeightMatrix w, MaskPlanes m) {
         int h = w.cols(), hp = padded(h);
         float[] xp = padX(x, B, h, hp);
-        return fused(B, w, m) && FlashTiles.EVEN_ODD ? FlashTiles.evenOdd(xp, hp) : xp;
+        return fused(B, w, m) && FlashTilesBf16.EVEN_ODD ? FlashTilesBf16.evenOdd(xp, hp) : xp;
     }
 
     /** h rounded up to a multiple of 32 (one mask word; a whole number of vectors for L ≤ 32). */
@@ -110,7 +110,7 @@ final class SimdFlashMglu {
         int h = w.cols(), nm = m.nm(), wpr = m.wordsPerRow();
         if (fused(B, w, m)) {
             // one sweep covers the row: BF16 used in registers, no scratch round trip (xp is even/odd split)
-            FlashTiles.runBf16(nm, sc.res, w.half(), r * h, xp, 0, m.bits(), r * nm * wpr, wpr, hp);
+            FlashTilesBf16.runBf16(nm, sc.res, w.half(), r * h, xp, 0, m.bits(), r * nm * wpr, wpr, hp);
             tOut[tOff] = sc.res[0];
             for (int i = 0; i < nm; i++) sOut[sOff + i * sStride] = sc.res[1 + i];
             return;

@@ -15,7 +15,7 @@ public final class FlashProbeBig {
         for (int i = 0; i < w.length; i++) w[i] = (short) (Float.floatToIntBits((float) rnd.nextGaussian()) >>> 16);
         float[] x = new float[h];
         for (int i = 0; i < h; i++) x[i] = (float) rnd.nextGaussian();
-        float[] xs = FlashTiles.evenOdd(x, h);
+        float[] xs = FlashTilesBf16.evenOdd(x, h);
         int wpr = h / 32;
         for (String ks : nms) {
             int k = Integer.parseInt(ks);
@@ -29,14 +29,14 @@ public final class FlashProbeBig {
                     long t0 = System.nanoTime();
                     for (int r = 0; r < rows; r++)
                         switch (v * 16 + k) {
-                            case 1 -> FlashTiles.b1k1h(res, w, r * h, x, 0, bits, r * k * wpr, wpr, h);
-                            case 2 -> FlashTiles.b1k2h(res, w, r * h, x, 0, bits, r * k * wpr, wpr, h);
-                            case 4 -> FlashTiles.b1k4h(res, w, r * h, x, 0, bits, r * k * wpr, wpr, h);
-                            case 8 -> FlashTiles.b1k8h(res, w, r * h, x, 0, bits, r * k * wpr, wpr, h);
-                            case 17 -> FlashTiles.b1k1e(res, w, r * h, xs, 0, bits, r * k * wpr, wpr, h);
-                            case 18 -> FlashTiles.b1k2e(res, w, r * h, xs, 0, bits, r * k * wpr, wpr, h);
-                            case 20 -> FlashTiles.b1k4e(res, w, r * h, xs, 0, bits, r * k * wpr, wpr, h);
-                            case 24 -> FlashTiles.b1k8e(res, w, r * h, xs, 0, bits, r * k * wpr, wpr, h);
+                            case 1 -> FlashTilesBf16.b1k1h(res, w, r * h, x, 0, bits, r * k * wpr, wpr, h);
+                            case 2 -> FlashTilesBf16.b1k2h(res, w, r * h, x, 0, bits, r * k * wpr, wpr, h);
+                            case 4 -> FlashTilesBf16.b1k4h(res, w, r * h, x, 0, bits, r * k * wpr, wpr, h);
+                            case 8 -> FlashTilesBf16.b1k8h(res, w, r * h, x, 0, bits, r * k * wpr, wpr, h);
+                            case 17 -> FlashTilesBf16.b1k1e(res, w, r * h, xs, 0, bits, r * k * wpr, wpr, h);
+                            case 18 -> FlashTilesBf16.b1k2e(res, w, r * h, xs, 0, bits, r * k * wpr, wpr, h);
+                            case 20 -> FlashTilesBf16.b1k4e(res, w, r * h, xs, 0, bits, r * k * wpr, wpr, h);
+                            case 24 -> FlashTilesBf16.b1k8e(res, w, r * h, xs, 0, bits, r * k * wpr, wpr, h);
                             default -> throw new IllegalArgumentException("nm " + k);
                         }
                     best[v] = Math.min(best[v], System.nanoTime() - t0);
