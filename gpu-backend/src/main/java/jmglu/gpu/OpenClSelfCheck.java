@@ -45,19 +45,10 @@ public final class OpenClSelfCheck {
                     k.mglu().unroll = tu[2];
                     k.mglu().xlocal = tu[0] == 128 ? "on" : "off";
                     String what = "LS=" + tu[0] + " R=" + tu[1] + " U=" + tu[2] + " xlocal=" + k.mglu().xlocal + " " + dt + " " + g + " h=" + h + " d=" + d + " B=" + B + " nm=" + nm;
-                    double abs = 8e-5 * Math.sqrt(h);
-                    float[] e = new float[B * d], a = nan(B * d);
-                    ReferenceMglu.flash(e, x, w, m, B, g);
-                    k.flashMglu(a, x, w, m, B, g);
-                    close(e, a, abs * nm * Math.sqrt(h), 1e-4, "flashMglu " + what);
-                    float[] t = new float[B * d], s = new float[nm * B * d], t2 = nan(B * d), s2 = nan(nm * B * d);
-                    ReferenceMglu.scores(t, s, x, w, m, B);
-                    k.mgluScores(t2, s2, x, w, m, B);
-                    close(t, t2, abs, 1e-4, "mgluScores t " + what);
-                    close(s, s2, abs, 1e-4, "mgluScores s " + what);
+                    float[] t = flashAndScores(k, x, w, m, B, g, what);
                     float[] y2 = nan(B * d);
                     k.gemv(y2, x, w, B);
-                    close(t, y2, abs, 1e-4, "gemv " + what);
+                    close(t, y2, 8e-5 * Math.sqrt(h), 1e-4, "gemv " + what);
                     checks += 4;
                 }
             }
@@ -83,16 +74,7 @@ public final class OpenClSelfCheck {
                         k.mglu().smear = sm;
                         String what = "fast LS=" + fs[0] + " R=" + fs[1] + " CPL=" + fs[2] + " persist=" + fs[3] + " smear=" + sm
                                 + " " + dt + " " + g + " h=" + h + " d=" + d + " B=" + B + " nm=" + nm;
-                        double abs = 8e-5 * Math.sqrt(h);
-                        float[] e = new float[B * d], a = nan(B * d);
-                        ReferenceMglu.flash(e, x, w, m, B, g);
-                        k.flashMglu(a, x, w, m, B, g);
-                        close(e, a, abs * nm * Math.sqrt(h), 1e-4, "flashMglu " + what);
-                        float[] t = new float[B * d], s = new float[nm * B * d], t2 = nan(B * d), s2 = nan(nm * B * d);
-                        ReferenceMglu.scores(t, s, x, w, m, B);
-                        k.mgluScores(t2, s2, x, w, m, B);
-                        close(t, t2, abs, 1e-4, "mgluScores t " + what);
-                        close(s, s2, abs, 1e-4, "mgluScores s " + what);
+                        flashAndScores(k, x, w, m, B, g, what);
                         checks += 3;
                 }
             k.mglu().smear = smear0;
@@ -142,6 +124,25 @@ public final class OpenClSelfCheck {
         float[] m = new float[n];
         for (int i = 0; i < n; i++) m[i] = rng.nextDouble() < 0.5 ? 1f : 0f;
         return m;
+    }
+
+    /**
+     * flashMglu and mgluScores on the device against ReferenceMglu (abs 8e-5·√h, ×nm·√h for y;
+     * rel 1e-4); returns the reference t for further checks.
+     */
+    static float[] flashAndScores(OpenClKernels k, float[] x, WeightMatrix w, MaskPlanes m, int B, Act g, String what) {
+        int h = w.cols(), d = w.rows(), nm = m.nm();
+        double abs = 8e-5 * Math.sqrt(h);
+        float[] e = new float[B * d], a = nan(B * d);
+        ReferenceMglu.flash(e, x, w, m, B, g);
+        k.flashMglu(a, x, w, m, B, g);
+        close(e, a, abs * nm * Math.sqrt(h), 1e-4, "flashMglu " + what);
+        float[] t = new float[B * d], s = new float[nm * B * d], t2 = nan(B * d), s2 = nan(nm * B * d);
+        ReferenceMglu.scores(t, s, x, w, m, B);
+        k.mgluScores(t2, s2, x, w, m, B);
+        close(t, t2, abs, 1e-4, "mgluScores t " + what);
+        close(s, s2, abs, 1e-4, "mgluScores s " + what);
+        return t;
     }
 
     static float[] nan(int n) { float[] a = new float[n]; java.util.Arrays.fill(a, Float.NaN); return a; }

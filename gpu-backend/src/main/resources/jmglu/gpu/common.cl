@@ -18,3 +18,10 @@ inline float act(float x) {
 // dot product of two 8-vectors, and the horizontal sum of one (pairwise, for rounding)
 inline float dot8(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi); }
 #define HSUM8(p) ((((p).s0 + (p).s1) + ((p).s2 + (p).s3)) + (((p).s4 + (p).s5) + ((p).s6 + (p).s7)))
+
+// s += p_j where bit j of m is set, j = 0..7 (predicated adds; m is shared by the B rows of x)
+#define MASKED_ADD(s, p, m) do { \
+    if ((m) & 1u) s += (p).s0;   if ((m) & 2u) s += (p).s1; \
+    if ((m) & 4u) s += (p).s2;   if ((m) & 8u) s += (p).s3; \
+    if ((m) & 16u) s += (p).s4;  if ((m) & 32u) s += (p).s5; \
+    if ((m) & 64u) s += (p).s6;  if ((m) & 128u) s += (p).s7; } while (0)

@@ -75,13 +75,6 @@ typedef ushort rawtype;
 #define XLOAD8(p, i) vload8(0, (p) + (i))
 #endif
 
-// s += p_j where bit j of m is set, j = 0..7 (predicated adds; m is shared by the B rows of x)
-#define MASKED_ADD(s, p, m) do { \
-    if ((m) & 1u) s += (p).s0;   if ((m) & 2u) s += (p).s1; \
-    if ((m) & 4u) s += (p).s2;   if ((m) & 8u) s += (p).s3; \
-    if ((m) & 16u) s += (p).s4;  if ((m) & 32u) s += (p).s5; \
-    if ((m) & 64u) s += (p).s6;  if ((m) & 128u) s += (p).s7; } while (0)
-
 #if SHFL
 // NVIDIA only (inline PTX): warp-wide butterfly sum, every lane gets the total
 inline float warp_sum(float v) {

@@ -36,11 +36,6 @@ typedef ushort wtype;
 
 // bit j of m moved to bit 31 of lane j: select(a, b, c) takes b where c's sign bit is set
 #define SMEAR8(m) as_int8((uint8)(m) << (uint8)(31, 30, 29, 28, 27, 26, 25, 24))
-#define MASKED_ADD(s, p, m) do { \
-    if ((m) & 1u) s += (p).s0;   if ((m) & 2u) s += (p).s1; \
-    if ((m) & 4u) s += (p).s2;   if ((m) & 8u) s += (p).s3; \
-    if ((m) & 16u) s += (p).s4;  if ((m) & 32u) s += (p).s5; \
-    if ((m) & 64u) s += (p).s6;  if ((m) & 128u) s += (p).s7; } while (0)
 
 #if SHFL
 // NVIDIA only (inline PTX): warp-wide butterfly sum, every lane gets the total
