@@ -25,7 +25,10 @@ final class OpenClKernelDevice implements KernelDevice {
         return "the gpu-backend is not on the class path";
     }
 
-    @Override public String describe() { return b.describe(); }
+    /** The device, and the read bandwidth of a kernel that only reads (stream.cl), a practical ceiling beside the copy one. */
+    @Override public String describe() {
+        return b.describe() + String.format(java.util.Locale.ROOT, "; read-only kernel %.1f GB/s", b.readGBps(!b.isGpu()));
+    }
 
     @Override public String ceilingName() { return "copy bandwidth"; }
 

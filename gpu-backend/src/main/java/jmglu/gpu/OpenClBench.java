@@ -71,6 +71,37 @@ public final class OpenClBench implements AutoCloseable {
         }
     }
 
+    /**
+     * Read bandwidth (GB/s) of stream.cl over a buffer of up to 1 GiB: the practical ceiling of a kernel
+     * that only reads (4 vectors of 16 bytes per item and step, 8 groups of 256 per compute unit; the
+     * best of the shapes tried on the H200, gpu-backend/results/run12_probe.txt).
+     */
+    public double readGBps(boolean quick) {
+        long bytes = Math.min(quick ? 64L << 20 : 1L << 30, cl.globalMemBytes / 8) & ~15L;
+        var k = cl.kernel("stream.cl", "-DU=4", "stream");
+        long global = 8L * Math.max(1, cl.computeUnits) * 256;
+        cl_mem a = cl.alloc(bytes), out = cl.alloc(4 * global);
+        try {
+            int[] block = new int[Math.min((int) (bytes / 4), 1 << 22)];   // random data, not a constant fill
+            Rng rng = new Rng(5);
+            for (int i = 0; i < block.length; i++) block[i] = (int) rng.nextLong();
+            cl_mem src = cl.upload(block);
+            for (long off = 0; off < bytes; off += 4L * block.length) cl.copy(src, 0, a, off, Math.min(4L * block.length, bytes - off), null);
+            OpenClContext.release(src);
+            double[] ms = new double[quick ? 5 : 30];
+            for (int i = -3; i < ms.length; i++) {
+                cl_event ev = new cl_event();
+                cl.launch(k, global, 256, ev, out, a, bytes / 16);
+                cl.finish();
+                if (i >= 0) ms[i] = OpenClContext.elapsedMs(ev);
+                clReleaseEvent(ev);
+            }
+            return bytes / (median(ms) * 1e-3) / 1e9;
+        } finally {
+            OpenClContext.release(a, out);
+        }
+    }
+
     /** Bytes the kernel must read (the GB/s figure's numerator). */
     public static long bytesRead(String kernel, DType dt, int h, int d, int nm) {
         long w = (long) d * h * dt.bytes, planes = (long) d * MaskPlanes.wordsPerRow(h) * 4;
@@ -100,9 +131,9 @@ public final class OpenClBench implements AutoCloseable {
         OpenClMglu.NaiveScratch scratch = kernel.equals("naive_mglu") ? OpenClMglu.NaiveScratch.alloc(cl, dt, d, h, B) : null;
         try {
             for (int s = 0; s < sets; s++) {
-                ws.add(s == 0 ? OpenClMglu.DeviceMatrix.upload(cl, w) : copyOf(ws.get(0)));
+                ws.add(s == 0 ? OpenClMglu.DeviceMatrix.upload(cl, w, !two && mglu.tensorCores()) : copyOf(ws.get(0)));
                 if (two) w2s.add(s == 0 ? OpenClMglu.DeviceMatrix.upload(cl, w2) : copyOf(w2s.get(0)));
-                else ms.add(s == 0 ? OpenClMglu.DeviceMasks.upload(cl, m) : copyOf(ms.get(0)));
+                else ms.add(s == 0 ? OpenClMglu.DeviceMasks.upload(cl, m, mglu.tensorCores()) : copyOf(ms.get(0)));
             }
             // correctness on set 0
             run(kernel, dy, dx, ws.get(0), two ? w2s.get(0) : null, two ? null : ms.get(0), B, scratch, null, null);
@@ -149,7 +180,7 @@ public final class OpenClBench implements AutoCloseable {
     }
 
     /** Reference on 32 rows spread over d (all rows when d ≤ 32). */
-    private static double sampledError(String kernel, float[] y, float[] x, WeightMatrix w, WeightMatrix w2, MaskPlanes m, int B) {
+    static double sampledError(String kernel, float[] y, float[] x, WeightMatrix w, WeightMatrix w2, MaskPlanes m, int B) {
         int d = w.rows(), h = w.cols(), n = Math.min(32, d);
         int[] rows = new int[n];
         for (int i = 0; i < n; i++) rows[i] = (int) ((long) i * d / n);
@@ -226,16 +257,20 @@ public final class OpenClBench implements AutoCloseable {
     }
 
     private OpenClMglu.DeviceMatrix copyOf(OpenClMglu.DeviceMatrix a) {
-        cl_mem m = cl.alloc(a.bytes());
-        cl.copy(a.mem(), 0, m, 0, a.bytes(), null);
-        return new OpenClMglu.DeviceMatrix(a.dtype(), a.rows(), a.cols(), m);
+        return new OpenClMglu.DeviceMatrix(a.dtype(), a.rows(), a.cols(), copy(a.mem()), a.tc() == null ? null : copy(a.tc()));
     }
 
     private OpenClMglu.DeviceMasks copyOf(OpenClMglu.DeviceMasks a) {
-        long bytes = (long) a.rows() * a.nm() * MaskPlanes.wordsPerRow(a.cols()) * 4;
-        cl_mem m = cl.alloc(bytes);
-        cl.copy(a.mem(), 0, m, 0, bytes, null);
-        return new OpenClMglu.DeviceMasks(a.nm(), a.rows(), a.cols(), m);
+        return new OpenClMglu.DeviceMasks(a.nm(), a.rows(), a.cols(), copy(a.mem()), a.tc() == null ? null : copy(a.tc()));
+    }
+
+    /** A device copy of a whole buffer. */
+    private cl_mem copy(cl_mem src) {
+        long[] size = new long[1];
+        org.jocl.CL.clGetMemObjectInfo(src, org.jocl.CL.CL_MEM_SIZE, org.jocl.Sizeof.size_t, org.jocl.Pointer.to(size), null);
+        cl_mem m = cl.alloc(size[0]);
+        cl.copy(src, 0, m, 0, size[0], null);
+        return m;
     }
 
     static double median(double[] a) {

@@ -45,6 +45,8 @@ public final class OpenClBenchMain {
             System.out.println(b.describe());
             double ceil = b.copyGBps(quick);
             System.out.printf(Locale.ROOT, "ceiling: copy bandwidth %.1f GB/s (device-to-device copy, bytes read + written)%n", ceil);
+            double rd = b.readGBps(quick);
+            System.out.printf(Locale.ROOT, "read-only kernel (stream.cl): %.1f GB/s = %.1f%% of the copy bandwidth%n", rd, 100 * rd / ceil);
             String dev = "opencl";
             String dts = switch (dt) { case F32 -> "f32"; case BF16 -> "bf16"; case F16 -> "fp16"; };
             if (out != null) {
@@ -53,7 +55,9 @@ public final class OpenClBenchMain {
             }
             if (tune) tune(b, dt, h, d, quick, ceil);
             if (fast != null) b.mglu.fast = fast;
-            System.out.println("FlashMGLU path: fast=" + b.mglu.fast + " (LS=" + b.mglu.fastLs + " R=" + b.mglu.fastR + " CPL=" + b.mglu.fastCpl
+            System.out.println("FlashMGLU path: tensor cores " + (b.mglu.tensorCores() ? "on" : "off") + " (flash_tc.cl, warps/row block "
+                    + b.mglu.tcWarps + ", x parts " + b.mglu.tcParts + "; 16-bit W, h % 32 == 0, B <= 8), else");
+            System.out.println("  fast=" + b.mglu.fast + " (LS=" + b.mglu.fastLs + " R=" + b.mglu.fastR + " CPL=" + b.mglu.fastCpl
                     + " persist=" + b.mglu.persist + " smear=" + b.mglu.smear + " for nm >= " + b.mglu.fastMinNm + " at B=1, nm >= " + b.mglu.fastMinNmBatch + " at B>1), row kernel LS="
                     + b.mglu.ls + " R=" + b.mglu.rowsPerGroup + " U=" + b.mglu.unroll + " otherwise");
             System.out.println("naive MGLU bytes = nm·(3·d·h·bytes + d·⌈h/32⌉·4) (reads of W, plane, and both masked copies)");

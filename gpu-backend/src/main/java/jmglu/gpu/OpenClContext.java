@@ -149,6 +149,16 @@ public final class OpenClContext implements AutoCloseable {
         return p;
     }
 
+    /** The built program's binary for this device (PTX text on NVIDIA), for inspection. */
+    public synchronized byte[] binary(String file, String options) {
+        cl_program p = program(file, options);
+        long[] size = new long[1];
+        clGetProgramInfo(p, CL_PROGRAM_BINARY_SIZES, Sizeof.size_t, Pointer.to(size), null);
+        byte[] b = new byte[(int) size[0]];
+        clGetProgramInfo(p, CL_PROGRAM_BINARIES, Sizeof.POINTER, Pointer.to(new Pointer[] {Pointer.to(b)}), null);
+        return b;
+    }
+
     private String buildLog(cl_program p) {
         try {
             long[] size = new long[1];
@@ -221,6 +231,7 @@ public final class OpenClContext implements AutoCloseable {
                 switch (a) {
                     case cl_mem m -> clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
                     case Integer v -> clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
+                    case Long v -> clSetKernelArg(k, i, Sizeof.cl_long, Pointer.to(new long[] {v}));
                     case Float v -> clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
                     case Local l -> clSetKernelArg(k, i, Math.max(4, l.bytes()), null);
                     default -> throw new IllegalArgumentException("OpenCL launch: argument " + i + " of type " + a.getClass());

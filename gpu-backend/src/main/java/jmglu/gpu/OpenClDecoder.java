@@ -60,7 +60,7 @@ public final class OpenClDecoder implements Decoder {
         lmHead = mat(weights.lmHead());
         for (DecoderWeights.Layer L : weights.layers())
             layers.add(new Layer(keep(cl.upload(L.attnNorm())), mat(L.wq()), mat(L.wk()), mat(L.wv()), mat(L.wo()),
-                    keep(cl.upload(L.ffnNorm())), mat(L.w1()), L.w3() == null ? null : mat(L.w3()), mat(L.w2()),
+                    keep(cl.upload(L.ffnNorm())), L.masks() == null ? mat(L.w1()) : matTc(L.w1()), L.w3() == null ? null : mat(L.w3()), mat(L.w2()),
                     L.masks() == null ? null : masks(L.masks()),
                     keep(cl.alloc(4L * maxSeq * C)), keep(cl.alloc(4L * maxSeq * C))));
         ropeTab = keep(cl.upload(ropeTable(maxSeq, hd, weights.ropeTheta())));
@@ -163,8 +163,15 @@ public final class OpenClDecoder implements Decoder {
         return d;
     }
 
+    /** A masked FFN matrix: also in the tensor-core tile layout when that path is on (held twice then). */
+    private OpenClMglu.DeviceMatrix matTc(jmglu.engine.WeightMatrix m) {
+        var d = OpenClMglu.DeviceMatrix.upload(cl, m, mglu.tensorCores());
+        mats.add(d);
+        return d;
+    }
+
     private OpenClMglu.DeviceMasks masks(jmglu.engine.MaskPlanes m) {
-        var d = OpenClMglu.DeviceMasks.upload(cl, m);
+        var d = OpenClMglu.DeviceMasks.upload(cl, m, mglu.tensorCores());
         masks.add(d);
         return d;
     }

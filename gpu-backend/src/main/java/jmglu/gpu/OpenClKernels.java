@@ -61,8 +61,9 @@ public final class OpenClKernels extends ReferenceKernels implements AutoCloseab
             throw new IllegalArgumentException(op + ": W is (" + d + ", " + h + ") but masks are (" + m.rows() + ", " + m.cols() + ")");
         if (out2 != null && out2.length < m.nm() * B * d)
             throw new IllegalArgumentException(op + ": s has " + out2.length + " floats, need (" + m.nm() + ", " + B + ", " + d + ")");
-        var dw = OpenClMglu.DeviceMatrix.upload(cl, w);
-        var dm = m == null ? null : OpenClMglu.DeviceMasks.upload(cl, m);
+        boolean tc = m != null && mglu.tensorCores();
+        var dw = OpenClMglu.DeviceMatrix.upload(cl, w, tc);
+        var dm = m == null ? null : OpenClMglu.DeviceMasks.upload(cl, m, tc);
         cl_mem dx = cl.alloc(4L * B * h), dy = cl.alloc(4L * B * d);
         cl_mem ds = out2 == null ? null : cl.alloc(4L * m.nm() * B * d);
         try {

@@ -21,19 +21,33 @@ import org.jocl.cl_mem;
  * The reduction needs R·NV·B·LS floats of local memory (NV = 1 + nm); R, then LS, shrink until
  * that fits in a quarter of the device's local memory. On NVIDIA, warps reduce with shfl.sync
  * (inline PTX, -Djmglu.opencl.shfl=auto|on|off): each warp owns R rows, no local memory, no barriers.
- * FlashMGLU and the scores go through mglu_fast.cl instead where it measured faster on the H200
- * (-Djmglu.opencl.fast=on|off, {@link #fastRows}).
+ * FlashMGLU and the scores take, in order: the tensor-core kernel flash_tc.cl (NVIDIA mma.sync;
+ * 16-bit W with h % 32 == 0, B ≤ 8, both operands uploaded with their {@link TcLayout} copy;
+ * -Djmglu.opencl.tc=auto|on|off, {@link #tcRows}); mglu_fast.cl where it measured faster on the H200
+ * (-Djmglu.opencl.fast=on|off, {@link #fastRows}); the row kernel otherwise. On the H200 (results/run11)
+ * the tensor-core kernel runs fp16 FlashMGLU at h=4096, d=14336, B=1 in 0.039 / 0.041 / 0.047 / 0.067 ms
+ * at nm = 1 / 2 / 4 / 8, against 0.056 / 0.059 / 0.057 / 0.082 for the row and fast kernels (run 9).
  */
 public final class OpenClMglu {
     public static final int MAX_BATCH = 16;
 
-    /** A (rows, cols) weight matrix resident on the device, in its storage type. */
-    public record DeviceMatrix(DType dtype, int rows, int cols, cl_mem mem) {
-        public static DeviceMatrix upload(OpenClContext cl, WeightMatrix w) {
+    /**
+     * A (rows, cols) weight matrix resident on the device, in its storage type; tc (or null) holds the
+     * same values in the tensor-core kernel's tile layout ({@link TcLayout}).
+     */
+    public record DeviceMatrix(DType dtype, int rows, int cols, cl_mem mem, cl_mem tc) {
+        public DeviceMatrix(DType dtype, int rows, int cols, cl_mem mem) { this(dtype, rows, cols, mem, null); }
+
+        public static DeviceMatrix upload(OpenClContext cl, WeightMatrix w) { return upload(cl, w, false); }
+
+        /** With tc, also the tile layout when the tensor-core kernel can take this matrix (16-bit, h % 32 == 0). */
+        public static DeviceMatrix upload(OpenClContext cl, WeightMatrix w, boolean tc) {
             long n = (long) w.rows() * w.cols();
             cl_mem m = w.dtype() == DType.F32
                     ? upload(cl, w.f32(), n) : uploadHalf(cl, w.half(), n);
-            return new DeviceMatrix(w.dtype(), w.rows(), w.cols(), m);
+            cl_mem t = tc && w.dtype() != DType.F32 && TcLayout.fits(w.cols())
+                    ? cl.upload(TcLayout.packW(w.half(), w.rows(), w.cols())) : null;
+            return new DeviceMatrix(w.dtype(), w.rows(), w.cols(), m, t);
         }
         private static cl_mem upload(OpenClContext cl, float[] a, long n) {
             cl_mem m = cl.alloc(4 * n); cl.write(m, Pointer.to(a), 4 * n); return m;
@@ -42,15 +56,20 @@ public final class OpenClMglu {
             cl_mem m = cl.alloc(2 * n); cl.write(m, Pointer.to(a), 2 * n); return m;
         }
         public long bytes() { return (long) rows * cols * dtype.bytes; }
-        public void release() { OpenClContext.release(mem); }
+        public void release() { OpenClContext.release(mem, tc); }
     }
 
-    /** Bit-plane masks resident on the device (layout of {@link MaskPlanes}). */
-    public record DeviceMasks(int nm, int rows, int cols, cl_mem mem) {
-        public static DeviceMasks upload(OpenClContext cl, MaskPlanes m) {
-            return new DeviceMasks(m.nm(), m.rows(), m.cols(), cl.upload(m.bits()));
+    /** Bit-plane masks resident on the device (layout of {@link MaskPlanes}); tc (or null) in {@link TcLayout}. */
+    public record DeviceMasks(int nm, int rows, int cols, cl_mem mem, cl_mem tc) {
+        public DeviceMasks(int nm, int rows, int cols, cl_mem mem) { this(nm, rows, cols, mem, null); }
+
+        public static DeviceMasks upload(OpenClContext cl, MaskPlanes m) { return upload(cl, m, false); }
+
+        public static DeviceMasks upload(OpenClContext cl, MaskPlanes m, boolean tc) {
+            cl_mem t = tc && TcLayout.fits(m.cols()) ? cl.upload(TcLayout.packMasks(m)) : null;
+            return new DeviceMasks(m.nm(), m.rows(), m.cols(), cl.upload(m.bits()), t);
         }
-        public void release() { OpenClContext.release(mem); }
+        public void release() { OpenClContext.release(mem, tc); }
     }
 
     public static final int FLASH = 0, SCORES = 1, GEMV = 2, SWIGLU = 3;
@@ -83,6 +102,13 @@ public final class OpenClMglu {
     public int fastMinNm = Integer.getInteger("jmglu.opencl.fastminnm", 5);
     public int fastMinNmBatch = Integer.getInteger("jmglu.opencl.fastminnmbatch", 4);
 
+    /** "auto" (NVIDIA: on), "on" (elsewhere the mma is emulated: slow, for tests) or "off": flash_tc.cl. */
+    public String tc = System.getProperty("jmglu.opencl.tc", "auto");
+    /** Tensor-core kernel: warps per row block (they split h), and parts of x (1: x in W's 16-bit type;
+     *  2: x = x₀ + x₁, about 22 bits; the default, same speed at B ≤ 4). */
+    public int tcWarps = Integer.getInteger("jmglu.opencl.tcwarps", 4);
+    public int tcParts = Integer.getInteger("jmglu.opencl.xparts", 2);
+
     public OpenClMglu(OpenClContext cl) {
         this.cl = cl;
         this.dummy = cl.alloc(64);
@@ -111,6 +137,7 @@ public final class OpenClMglu {
             throw new IllegalArgumentException(op + ": Wg is " + w.dtype() + " (" + d + ", " + h + ") but Wv is "
                     + (w2 == null ? "missing" : w2.dtype() + " (" + w2.rows() + ", " + w2.cols() + ")"));
         int nv = mode == GEMV ? 1 : mode == SWIGLU ? 2 : nm + 1;
+        if (nm > 0 && tcRows(mode, out, out2, x, w, m, B, g, ev)) return;
         if (nm > 0 && fastRows(mode, out, out2, x, w, m, B, g, ev)) return;
         boolean sh = useShfl();
         int R = Math.max(1, Math.min(rowsPerGroup, d)), LS = (int) Math.min(ls, cl.maxWorkGroup);
@@ -196,12 +223,50 @@ public final class OpenClMglu {
         return true;
     }
 
+    /** Whether masked weights should also be uploaded in the tensor-core layout (the tc path is on). */
+    public boolean tensorCores() {
+        return switch (tc) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> nvidia();
+        };
+    }
+
+    /**
+     * FlashMGLU (FLASH) or the MGLU scores (SCORES) through flash_tc.cl: mma.sync tiles of 16 rows, B ≤ 8,
+     * 16-bit W with h % 32 == 0, both operands uploaded with their tile layout; false otherwise.
+     */
+    private boolean tcRows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMasks m,
+                           int B, Act g, cl_event ev) {
+        if (!tensorCores() || w.tc() == null || m.tc() == null || B > 8 || w.dtype() == DType.F32) return false;
+        int h = w.cols(), d = w.rows(), nm = m.nm(), ks = Math.max(1, Math.min(tcWarps, h / 32)), xs = tcParts == 1 ? 1 : 2;
+        boolean emu = !nvidia();
+        if (emu) ks = 1;                            // the emulated mma wants one warp per group
+        String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal() + " -DMODE=" + mode
+                + " -DKS=" + ks + " -DXS=" + xs + " -DEMU=" + (emu ? 1 : 0);
+        org.jocl.cl_kernel k;
+        try {
+            k = cl.kernel("flash_tc.cl", opts, "flash_tc");
+        } catch (IllegalStateException e) {         // e.g. a driver whose compiler refuses the inline PTX
+            System.err.println("jmglu: OpenCL tensor-core FlashMGLU unavailable, using the row kernels ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
+            tc = "off";
+            return false;
+        }
+        long red = 4L * Math.max(1, ks - 1) * ((B * xs + 7) / 8) * (nm + 1) * 4 * 32;
+        cl.launch(k, (long) TcLayout.blocks(d) * 32 * ks, 32L * ks, ev, out, out2 == null ? dummy : out2, x, w.tc(), m.tc(), h, d,
+                new OpenClContext.Local(red));
+        return true;
+    }
+
+    private boolean nvidia() { return cl.ref.platformName().toUpperCase(java.util.Locale.ROOT).contains("NVIDIA"); }
+
     /** Warp shuffles (inline PTX) on NVIDIA platforms unless -Djmglu.opencl.shfl=off; "on" forces them. */
     private boolean useShfl() {
         return switch (shfl) {
             case "on" -> true;
             case "off" -> false;
-            default -> cl.ref.platformName().toUpperCase(java.util.Locale.ROOT).contains("NVIDIA");
+            default -> nvidia();
         };
     }
 
