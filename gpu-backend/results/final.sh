@@ -16,6 +16,9 @@ if [ -n "${GEN:-}" ]; then
     "$B/jmglu" generate --device opencl --model /tmp/tiny -n 60 --temperature 0 --prompt "def forward(self"
     "$B/jmglu" generate --device simd --model /tmp/tiny -n 60 --temperature 0 --prompt "def forward(self" ) 2>&1 | grep -v WARNING | tail -12 | tee "$OUT/generate.txt"
 fi
+if [ -n "${HARNESS:-}" ]; then   # the CLI: both shapes of the issue, fp16
+  "$B/jmglu" bench kernel --device opencl --dtype fp16 --csv "$OUT/harness.csv" 2>&1 | grep -v WARNING | tee "$OUT/harness.txt"
+fi
 if [ -n "${TABLE:-}" ]; then
   "${J[@]}" jmglu.gpu.OpenClBenchMain $TABLE --csv "$OUT/opencl.csv" 2>&1 | grep -v WARNING | tee "$OUT/opencl.txt"
   PYTHONUNBUFFERED=1 python3 "$D/pytorch_mglu.py" --csv "$OUT/pytorch.csv" --compare "$OUT/opencl.csv" 2>&1 | tee "$OUT/pytorch.txt"

@@ -25,9 +25,14 @@ final class OpenClKernelDevice implements KernelDevice {
         return "the gpu-backend is not on the class path";
     }
 
-    /** The device, and the read bandwidth of a kernel that only reads (stream.cl), a practical ceiling beside the copy one. */
+    /**
+     * The device, and the read bandwidth of a kernel that only reads (stream.cl) over 1 GiB and over
+     * 117 MB (one 4096×14336 fp16 W): a practical ceiling beside the copy one, which depends on the size.
+     */
     @Override public String describe() {
-        return b.describe() + String.format(java.util.Locale.ROOT, "; read-only kernel %.1f GB/s", b.readGBps(!b.isGpu()));
+        boolean gpu = b.isGpu();
+        return b.describe() + String.format(java.util.Locale.ROOT, "; read-only kernel %.1f GB/s over %s, %.1f GB/s over 117 MB",
+                b.readGBps(gpu ? 1L << 30 : 64L << 20), gpu ? "1 GiB" : "64 MiB", b.readGBps(4096L * 14336 * 2));
     }
 
     @Override public String ceilingName() { return "copy bandwidth"; }

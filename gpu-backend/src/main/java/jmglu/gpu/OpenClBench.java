@@ -72,12 +72,14 @@ public final class OpenClBench implements AutoCloseable {
     }
 
     /**
-     * Read bandwidth (GB/s) of stream.cl over a buffer of up to 1 GiB: the practical ceiling of a kernel
-     * that only reads (4 vectors of 16 bytes per item and step, 8 groups of 256 per compute unit; the
-     * best of the shapes tried on the H200, gpu-backend/results/run12_probe.txt).
+     * Read bandwidth (GB/s) of stream.cl over one buffer of the given size (capped at 1/8 of the device
+     * memory): the practical ceiling of a kernel that only reads (4 vectors of 16 bytes per item and step,
+     * 8 groups of 256 per compute unit; the best shape tried on the H200, results/run12_probe.txt). It
+     * depends on the size: on the H200 a 1 GiB read ran at 4.48 TB/s and a 117 MB one (a 4096×14336 fp16
+     * W) at 3.5–3.6 TB/s, a short kernel losing its start and end (results/README.md, run 14).
      */
-    public double readGBps(boolean quick) {
-        long bytes = Math.min(quick ? 64L << 20 : 1L << 30, cl.globalMemBytes / 8) & ~15L;
+    public double readGBps(long bytes) {
+        bytes = Math.min(bytes, cl.globalMemBytes / 8) & ~15L;
         var k = cl.kernel("stream.cl", "-DU=4", "stream");
         long global = 8L * Math.max(1, cl.computeUnits) * 256;
         cl_mem a = cl.alloc(bytes), out = cl.alloc(4 * global);
@@ -88,7 +90,7 @@ public final class OpenClBench implements AutoCloseable {
             cl_mem src = cl.upload(block);
             for (long off = 0; off < bytes; off += 4L * block.length) cl.copy(src, 0, a, off, Math.min(4L * block.length, bytes - off), null);
             OpenClContext.release(src);
-            double[] ms = new double[quick ? 5 : 30];
+            double[] ms = new double[isGpu() ? 30 : 5];
             for (int i = -3; i < ms.length; i++) {
                 cl_event ev = new cl_event();
                 cl.launch(k, global, 256, ev, out, a, bytes / 16);

@@ -45,8 +45,10 @@ public final class OpenClBenchMain {
             System.out.println(b.describe());
             double ceil = b.copyGBps(quick);
             System.out.printf(Locale.ROOT, "ceiling: copy bandwidth %.1f GB/s (device-to-device copy, bytes read + written)%n", ceil);
-            double rd = b.readGBps(quick);
-            System.out.printf(Locale.ROOT, "read-only kernel (stream.cl): %.1f GB/s = %.1f%% of the copy bandwidth%n", rd, 100 * rd / ceil);
+            long wBytes = (long) h * d * dt.bytes;
+            double rd = b.readGBps(quick ? 64L << 20 : 1L << 30), rw = b.readGBps(wBytes);
+            System.out.printf(Locale.ROOT, "read-only kernel (stream.cl): %.1f GB/s over %s, %.1f GB/s over one W (%.0f MB) = %.1f%% of the copy bandwidth%n",
+                    rd, quick ? "64 MiB" : "1 GiB", rw, wBytes / 1e6, 100 * rw / ceil);
             String dev = "opencl";
             String dts = switch (dt) { case F32 -> "f32"; case BF16 -> "bf16"; case F16 -> "fp16"; };
             if (out != null) {

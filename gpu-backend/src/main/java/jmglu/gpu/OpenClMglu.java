@@ -242,8 +242,12 @@ public final class OpenClMglu {
         int h = w.cols(), d = w.rows(), nm = m.nm(), ks = Math.max(1, Math.min(tcWarps, h / 32)), xs = tcParts == 1 ? 1 : 2;
         boolean emu = !nvidia();
         if (emu) ks = 1;                            // the emulated mma wants one warp per group
+        // loads two steps ahead when the x parts take two n-tiles (B·parts > 8), except nm = 2: H200 runs 11
+        // and 14, B=8, ms one step / two steps ahead: nm=1 0.047/0.044, nm=2 0.047/0.060, nm=4 0.078/0.067,
+        // nm=8 0.116/0.091; at B=1 two steps measured the same as one (run 13)
+        int pd = B * xs > 8 && nm != 2 ? 2 : 1;
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal() + " -DMODE=" + mode
-                + " -DKS=" + ks + " -DXS=" + xs + " -DEMU=" + (emu ? 1 : 0);
+                + " -DKS=" + ks + " -DXS=" + xs + " -DEMU=" + (emu ? 1 : 0) + " -DPD=" + pd;
         org.jocl.cl_kernel k;
         try {
             k = cl.kernel("flash_tc.cl", opts, "flash_tc");

@@ -22,7 +22,9 @@ import org.jocl.cl_mem;
  * program's binary (PTX on NVIDIA) to a folder for ptxas -v and cuobjdump -sass.
  * <pre>
  *   java -cp 'lib/*' jmglu.gpu.OpenClProbe [--h 4096] [--d 14336] [--ptx DIR] VARIANT...
- *   VARIANT = stream:U:LS:GROUPS_PER_CU | tc:NM:B:WARPS:-:XPARTS:EMU   (NM 0 = GEMV; the 5th field is unused)
+ *   VARIANT = stream:U:LS:GROUPS_PER_CU | tc:NM:B:WARPS:MAXREG:XPARTS:EMU[:PD]
+ *   (NM 0 = GEMV; MAXREG 0 or -: the compiler's choice, else NVIDIA's -cl-nv-maxrregcount; EMU -: by platform;
+ *    PD: prefetch distance, default 1)
  * </pre>
  * Each line: median ms of 40 launches after 5 warm-ups, GB/s of the bytes read, max_rel_err.
  */
@@ -67,11 +69,12 @@ public final class OpenClProbe {
                         System.out.printf(Locale.ROOT, "%-28s %8.4f ms %8.1f GB/s read%n", v, ms, wBytes / (ms * 1e-3) / 1e9);
                         continue;
                     }
-                    if (!f[0].equals("tc") || f.length != 7) throw new IllegalArgumentException("unknown variant (stream:U:LS:G, tc:NM:B:WARPS:-:XPARTS:EMU)");
+                    if (!f[0].equals("tc") || f.length < 7) throw new IllegalArgumentException("unknown variant (stream:U:LS:G, tc:NM:B:WARPS:MAXREG:XPARTS:EMU[:PD])");
                     int nm = Integer.parseInt(f[1]), B = Integer.parseInt(f[2]), ks = Integer.parseInt(f[3]), xs = Integer.parseInt(f[5]);
                     String emu = f[6].equals("-") ? emuDefault : f[6];
                     String opts = "-DWT=1 -DNM=" + nm + " -DBB=" + B + " -DKS=" + ks + " -DXS=" + xs + " -DEMU=" + emu
-                            + " -DACT=0 -DMODE=" + (nm == 0 ? 2 : 0);
+                            + " -DACT=0 -DMODE=" + (nm == 0 ? 2 : 0) + (f.length > 7 ? " -DPD=" + f[7] : "")
+                            + (f[4].equals("-") || f[4].equals("0") ? "" : " -cl-nv-maxrregcount " + f[4]);
                     var k = cl.kernel("flash_tc.cl", opts, "flash_tc");
                     if (ptx != null) Files.write(ptx.resolve(v.replace(':', '_') + ".ptx"), cl.binary("flash_tc.cl", opts));
                     final int hh = h, dd = d;

@@ -26,7 +26,7 @@
 // issued one step ahead (registers double-buffered), so a warp always has a step in flight.
 //
 // Build-time: WT (1 fp16, 2 bf16), NM (0: GEMV), BB (1..8), ACT, MODE (0 flash, 1 scores, 2 gemv), KS,
-// XS (1, 2), EMU.
+// XS (1, 2), EMU, PD (prefetch distance in steps, 1 or 2; default 1).
 
 #define NV (NM + 1)
 #define LS (32 * KS)
@@ -134,10 +134,13 @@ void flash_tc(__global float* restrict out, __global float* restrict out2, __glo
         #pragma unroll
         for (int v = 0; v < NV; v++) { acc[j][v][0] = 0.0f; acc[j][v][1] = 0.0f; acc[j][v][2] = 0.0f; acc[j][v][3] = 0.0f; }
 
-    // software pipeline: the loads of step st + 1 are issued before the math of step st
-    uint4 wa, wb, na, nb;                                               // W words of rows q, q+8: now, next
+    // software pipeline: the loads of step st + PD are issued before the math of step st (PD = 1, 2)
+#ifndef PD
+#define PD 1
+#endif
+    uint4 wa, wb, na, nb, na2, nb2;                                     // W words of rows q, q+8: now, next, after
 #if NM > 0
-    uint mw[MW], nm_[MW];                                               // mask bytes of rows q, q+8
+    uint mw[MW], nm_[MW], nm2[MW];                                      // mask bytes of rows q, q+8
 #endif
 #if NM > 0 && MW == 2
 #define LOAD_MASKS(p, M) do { const uint2 v_ = *(__global const uint2*) (p); M[0] = v_.x; M[1] = v_.y; } while (0)
@@ -153,13 +156,25 @@ void flash_tc(__global float* restrict out, __global float* restrict out2, __glo
         A = w[2 * e_]; Bv = w[2 * e_ + 1]; \
         LOAD_MASKS(mb + e_ * MW, M); } while (0)
     if (s0 < s1) LOAD_STEP(s0, na, nb, nm_);
+#if PD == 2
+    if (s0 < s1) LOAD_STEP(min(s0 + 1, s1 - 1), na2, nb2, nm2);
+#endif
     for (int st = s0; st < s1; st++) {
         wa = na; wb = nb;
 #if NM > 0
         #pragma unroll
         for (int k = 0; k < MW; k++) mw[k] = nm_[k];
 #endif
+#if PD == 2
+        na = na2; nb = nb2;
+#if NM > 0
+        #pragma unroll
+        for (int k = 0; k < MW; k++) nm_[k] = nm2[k];
+#endif
+        LOAD_STEP(min(st + 2, s1 - 1), na2, nb2, nm2);                  // past the end: reloads, unused
+#else
         LOAD_STEP(min(st + 1, s1 - 1), na, nb, nm_);                    // the last one reloads, unused
+#endif
         const int c = (st << 5) + (u << 3);
         uint4 xv[NT];                                                    // B column q of each n-tile
         #pragma unroll
