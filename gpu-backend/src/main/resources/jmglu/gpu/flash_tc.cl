@@ -23,7 +23,7 @@
 // (x ≈ x₀ + x₁, about 22 bits kept with XS = 2), column 8·j + n of n-tile j is batch b = (8j+n)/XS,
 // part (8j+n)%XS, so B·XS ≤ 8 takes one mma per k-step and the parts are added in the epilogue.
 // Route i uses the same fragments with A sign-flipped by its mask (FLIP, below). Each step's loads are
-// issued one step ahead (registers double-buffered), so a warp always has a step in flight.
+// issued PD steps ahead (registers double- or triple-buffered), so a warp always has loads in flight.
 //
 // Build-time: WT (1 fp16, 2 bf16), NM (0: GEMV), BB (1..8), ACT, MODE (0 flash, 1 scores, 2 gemv), KS,
 // XS (1, 2), EMU, PD (prefetch distance in steps, 1 or 2; default 1).
@@ -128,7 +128,7 @@ void flash_tc(__global float* restrict out, __global float* restrict out2, __glo
 #if EMU
     __local uint sA[128], sB[64];
 #endif
-    float acc[NT][NV][4];                                               // acc[j][v][e], v = 0: t, 1 + i: s_i
+    float acc[NT][NV][4];                                               // acc[j][v][e], v = 0: t, 1 + i: u_i
     #pragma unroll
     for (int j = 0; j < NT; j++)
         #pragma unroll
