@@ -1,7 +1,15 @@
 #!/usr/bin/env python3
 """Generates simd-backend/src/test/java/jmglu/simd/FlashProbe.java: a single-thread, in-cache
 per-chunk cost probe (ns per 16 elements) of FlashMGLU B=1 BF16 tile variants (not a unit test).
-O = old widening tile (FlashTilesBf16 b1kKh), N = kept even/odd tile (b1kKe); A/E/F/V/G/H/J/K = variants tried. Generate, compile and run (single thread, in cache, round-robin min of 15):
+O = old widening tile (FlashTilesBf16 b1kKh), N = the even/odd tile as it was (loop over c, c >>> 5 word
+index: C2 keeps a bounds check per plane load); A/E/F/V/G/H/J/K = variants tried before. Word-index loop
+(every index linear in q, bounds checks hoisted): W = vector bit test (now FlashTilesBf16 b1kKe),
+R = run-time pext (Integer.compress) + VectorMask.fromLong, P = planes pre-split once (even bits low 16,
+odd high 16) + fromLong(word & 0xFFFF) / fromLong(word >>> 16), Q = P with one block's k words adjacent,
+X = W and P on alternate planes. Measured 2026-11-28 (AMD EPYC Zen 5, load ~1), ns per 16 elements,
+nm = 1/2/4/8: N 0.72/0.88/1.82/3.28, W 0.77/0.93/1.41/3.06, X 0.78/0.93/1.58/3.18, P 0.83/1.04/1.78/3.35,
+R 0.78/1.21/2.08/3.74, Q 0.76/1.02/1.66/3.26: a GPR→k move (kmovq) costs more here than and + vpcmpd, so
+the pre-split cache (P/Q) and pext (R) lose; W is kept. Generate, compile and run (single thread, in cache, round-robin min of 15):
     python3 simd-backend/gen/probe_tiles.py > simd-backend/src/test/java/jmglu/simd/FlashProbe.java
     mvn -B -q -pl simd-backend -am test-compile
     java --add-modules jdk.incubator.vector -cp simd-backend/target/classes:simd-backend/target/test-classes:engine/target/classes jmglu.simd.FlashProbe 5000 O,N,J

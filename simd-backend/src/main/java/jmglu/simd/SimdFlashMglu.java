@@ -13,7 +13,10 @@ import jmglu.engine.WeightMatrix;
  *
  * <p>Per output row r, W's row is read from memory ONCE. B = 1 with BF16 W, nm ∈ {1,2,4,8} and
  * h a multiple of 32 (one sweep): the tile uses BF16 in registers, with x pre-split into even/odd
- * lanes once per call ({@link #prepX}, see {@link FlashTiles}). Otherwise the row is widened (BF16/F16 → float)
+ * lanes once per call ({@link #prepX}, see {@link FlashTiles}). B > 1 with BF16 W, h a multiple of 32
+ * and 16 lanes: {@link #rowE} sweeps the raw BF16 row with the e tiles (Bt ≤ 4 rows of x × K ≤ 2
+ * planes, BF16 widened in registers, masks shared by the rows; out of cache at 2048×8192, B = 8 it took
+ * 0.64–0.90 of the time of the path below, FlashAB). Otherwise the row is widened (BF16/F16 → float)
  * into an L1 scratch, then {@link FlashTiles} sweeps it with Bt ≤ 4 rows of x and K ≤ 8 bit-planes at
  * a time, all accumulators in registers (B and nm larger than one tile take further sweeps of
  * the L1-resident row, not of memory). Rows are processed in blocks of {@link #BLK}; the block's
