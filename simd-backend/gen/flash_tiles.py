@@ -239,10 +239,10 @@ print("""            default -> throw new IllegalArgumentException("FlashTiles: 
 
     /**
      * Dispatches to the BF16-fused Bt = 1 tile with k planes; w holds the raw BF16 row at wo.
-     * When {@link #EVEN_ODD}, x must be in the {@link #evenOdd} layout.
+     * eo: the even/odd tile (x in the {@link #evenOdd} layout; needs {@link #EVEN_ODD}), else the widening one.
      */
-    static void runBf16(int k, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
-        if (EVEN_ODD) {
+    static void runBf16(boolean eo, int k, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        if (eo) {
             switch (k) {""")
 for k in (1, 2, 4, 8):
     print(f"                case {k} -> b1k{k}e(res, w, wo, x, x0, bits, mo, wpr, hp);")

@@ -39,10 +39,10 @@ final class FlashTilesBf16 {
 
     /**
      * Dispatches to the BF16-fused Bt = 1 tile with k planes; w holds the raw BF16 row at wo.
-     * When {@link #EVEN_ODD}, x must be in the {@link #evenOdd} layout.
+     * eo: the even/odd tile (x in the {@link #evenOdd} layout; needs {@link #EVEN_ODD}), else the widening one.
      */
-    static void runBf16(int k, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
-        if (EVEN_ODD) {
+    static void runBf16(boolean eo, int k, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        if (eo) {
             switch (k) {
                 case 1 -> b1k1e(res, w, wo, x, x0, bits, mo, wpr, hp);
                 case 2 -> b1k2e(res, w, wo, x, x0, bits, mo, wpr, hp);

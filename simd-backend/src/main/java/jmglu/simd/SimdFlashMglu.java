@@ -70,6 +70,13 @@ final class SimdFlashMglu {
     static boolean fusedB(int B, WeightMatrix w) {
         return B > 1 && evenOddB && w.dtype() == DType.BF16 && padded(w.cols()) == w.cols();
     }
+    /**
+     * The nm (bit nm set) whose B = 1 BF16 rows use the even/odd "e" tile; the others use the widening
+     * "h" tile. Not final: tests and FlashAB switch it to compare both in one JVM.
+     */
+    static volatile int eTileNms = FlashTilesBf16.EVEN_ODD ? 1 << 1 | 1 << 2 | 1 << 4 | 1 << 8 : 0;
+    static boolean eTile(int nm) { return (eTileNms >>> nm & 1) != 0; }
+
     /** Not final: tests and probes switch it to compare both B > 1 paths in one JVM. */
     static volatile boolean evenOddB = FlashTilesBf16.EVEN_ODD && !"false".equals(System.getProperty("jmglu.simd.evenOddB"));
 
@@ -77,7 +84,7 @@ final class SimdFlashMglu {
     static float[] prepX(float[] x, int B, WeightMatrix w, MaskPlanes m) {
         int h = w.cols(), hp = padded(h);
         float[] xp = padX(x, B, h, hp);
-        boolean eo = (fused(B, w, m) && FlashTilesBf16.EVEN_ODD) || fusedB(B, w);
+        boolean eo = (fused(B, w, m) && eTile(m.nm())) || fusedB(B, w);
         return eo ? FlashTilesBf16.evenOdd(xp, B * hp) : xp;
     }
 
@@ -124,7 +131,7 @@ final class SimdFlashMglu {
         int h = w.cols(), nm = m.nm(), wpr = m.wordsPerRow();
         if (fused(B, w, m)) {
             // one sweep covers the row: BF16 used in registers, no scratch round trip (xp is even/odd split)
-            FlashTilesBf16.runBf16(nm, sc.res, w.half(), r * h, xp, 0, m.bits(), r * nm * wpr, wpr, hp);
+            FlashTilesBf16.runBf16(eTile(nm), nm, sc.res, w.half(), r * h, xp, 0, m.bits(), r * nm * wpr, wpr, hp);
             tOut[tOff] = sc.res[0];
             for (int i = 0; i < nm; i++) sOut[sOff + i * sStride] = sc.res[1 + i];
             return;

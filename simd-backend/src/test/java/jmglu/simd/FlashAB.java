@@ -7,10 +7,11 @@ import jmglu.engine.MaskPlanes;
 import jmglu.engine.WeightMatrix;
 
 /**
- * Out-of-cache A/B of the two B > 1 FlashMGLU paths (a main, not a test): full SimdFlashMglu.flash
- * calls on all threads over rotated BF16 weight sets totalling ≥ 1 GiB (≫ L3), the even/odd tiles
- * ("E", rowE) and the widen-then-float-tiles path ("F") ALTERNATING call by call, so load drift on a
- * shared machine hits both alike; medians of the per-call times and their ratio.
+ * Out-of-cache A/B of the two FlashMGLU BF16 paths (a main, not a test): full SimdFlashMglu.flash
+ * calls on all threads over rotated BF16 weight sets totalling ≥ 1 GiB (≫ L3), ALTERNATING call by
+ * call, so load drift on a shared machine hits both alike; medians of the per-call times and their
+ * ratio. B > 1: the even/odd tiles ("E", rowE) against widen-then-float-tiles ("F"); B = 1: the
+ * even/odd tile ("E", b1kKe) against the widening tile ("F", b1kKh).
  * Usage: FlashAB [h] [d] [nm list] [B list] [calls per variant]
  */
 public final class FlashAB {
@@ -29,6 +30,7 @@ public final class FlashAB {
         }
         float[] x = new float[16 * h];
         for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
+        int eAll = SimdFlashMglu.eTileNms;
         for (String ns : nms) {
             int nm = Integer.parseInt(ns);
             MaskPlanes[] ms = new MaskPlanes[n];
@@ -44,6 +46,7 @@ public final class FlashAB {
                 for (int i = -n; i < calls; i++) // the first n calls (a full rotation) warm up
                     for (int v = 0; v < 2; v++) {
                         SimdFlashMglu.evenOddB = v == 0;
+                        SimdFlashMglu.eTileNms = v == 0 ? eAll : 0;
                         int s = Math.floorMod(2 * i + v, n);
                         long t0 = System.nanoTime();
                         SimdFlashMglu.flash(y, x, ws[s], ms[s], B, Act.SILU);
@@ -51,6 +54,7 @@ public final class FlashAB {
                     }
                 Arrays.sort(t[0]); Arrays.sort(t[1]);
                 double e = t[0][calls / 2], f = t[1][calls / 2];
+                SimdFlashMglu.evenOddB = true; SimdFlashMglu.eTileNms = eAll;
                 System.out.printf("h×d %d×%d nm=%d B=%d   E %.3f ms   F %.3f ms   E/F %.2f%n", h, d, nm, B, e, f, e / f);
             }
         }

@@ -117,6 +117,21 @@ class SimdFlashMgluTest {
         } finally { SimdFlashMglu.evenOddB = saved; }
     }
 
+    /** B = 1, BF16, h a multiple of 32, nm ∈ {1,2,4,8}: the even/odd "e" tiles and the widening "h" tiles. */
+    @Test void flashBf16SingleRowBothTiles() {
+        long seed = 500;
+        int saved = SimdFlashMglu.eTileNms;
+        try {
+            for (int h : new int[] {32, 96, 160})
+                for (int nm : new int[] {1, 2, 4, 8}) {
+                    SimdFlashMglu.eTileNms = saved;
+                    flashAgainstDense(DType.BF16, Act.SILU, 1, h, 11 + nm, nm, seed);
+                    SimdFlashMglu.eTileNms = 0;
+                    flashAgainstDense(DType.BF16, Act.SILU, 1, h, 11 + nm, nm, seed++);
+                }
+        } finally { SimdFlashMglu.eTileNms = saved; }
+    }
+
     @Test void badShapesThrow() {
         WeightMatrix w = WeightMatrix.of(DType.F32, new float[6], 2, 3);
         MaskPlanes m = new MaskPlanes(1, 3, 2, new int[3]);
