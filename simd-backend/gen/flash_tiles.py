@@ -75,7 +75,8 @@ def tile(bt, k, half):
     return "\n".join(L)
 
 def tile_eo(k):
-    """B = 1, BF16 row, 16 float lanes: even/odd split, no widening shuffle, masks by a vector bit test."""
+    """B = 1, BF16 row, 16 float lanes: even/odd split, no widening shuffle, masks by a vector bit test.
+    The loop runs over the word index q (every index linear in q, so C2 hoists the bounds checks)."""
     L = []
     a = L.append
     a(f"    static void b1k{k}e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {{")
@@ -84,8 +85,8 @@ def tile_eo(k):
         for i in range(k):
             a(f"        FloatVector s{z}{i} = FloatVector.zero(S);")
     a("        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);")
-    a("        for (int c = 0; c < hp; c += 32) { // 32 BF16 = one 512-bit load = one mask word per plane")
-    a("            int wd = mo + (c >>> 5);")
+    a("        for (int q = 0; q < wpr; q++) { // 32 BF16 = one 512-bit load = one mask word per plane")
+    a("            int c = q << 5;")
     a("            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16")
     a("            FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); // w[c+2j] as float")
     a("            FloatVector wod = wi.and(0xFFFF0000).reinterpretAsFloats();                   // w[c+2j+1] as float")
@@ -94,13 +95,71 @@ def tile_eo(k):
     a("            te = xe.fma(we, te);")
     a("            to = xo.fma(wod, to);")
     for i in range(k):
-        a(f"            IntVector b{i} = IntVector.broadcast(SI, bits[wd + {i} * wpr]); // plane {i}: lane j tests bit 2j (even) / 2j+1 (odd)")
+        a(f"            IntVector b{i} = IntVector.broadcast(SI, bits[mo + {i} * wpr + q]); // plane {i}: lane j tests bit 2j (even) / 2j+1 (odd)")
         a(f"            se{i} = se{i}.add(pe, b{i}.and(ev).compare(VectorOperators.NE, 0).cast(S));")
         a(f"            so{i} = so{i}.add(po, b{i}.and(od).compare(VectorOperators.NE, 0).cast(S));")
     a("        }")
     a("        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);")
     for i in range(k):
         a(f"        res[{1 + i}] = se{i}.add(so{i}).reduceLanes(VectorOperators.ADD);")
+    a("    }")
+    return "\n".join(L)
+
+# B > 1 over a raw BF16 row, 16 lanes: (bt rows of x) x (k planes), with or without t
+# measured in cache (FlashProbeB, B = 8): 8-row tiles spill and lose to 4-row ones; 4x4 loses to two 4x2 sweeps
+ETILES = [(1, 1), (1, 2), (1, 4), (1, 8), (2, 1), (2, 2), (4, 1), (4, 2)]
+
+import os
+def fma_routes(bt, k):
+    """How many of the k planes use the FMA form (m_i⊙w blended once, shared by the bt rows); the rest
+    use p = x⊙w and a merge-masked add (add pipes instead of FMA pipes)."""
+    e = os.environ.get("EB_A", "all")
+    return k if e == "all" else 0 if e == "0" else k // 2
+
+def tile_eb(bt, k, with_t):
+    """bt rows of x (even/odd split, row stride hp) against one BF16 row and k planes. Even and odd
+    halves share the accumulators; the row is widened once and each half's k masks are made once per
+    32 elements, shared by the bt rows (each half's masks are used before the next half's are made,
+    so at most k of the 7 usable k-registers are live)."""
+    L = []
+    a = L.append
+    name = f"e{bt}k{k}" + ("" if with_t else "n")
+    a(f"    static void {name}(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {{")
+    for b in range(bt):
+        if with_t:
+            a(f"        FloatVector t{b} = FloatVector.zero(S);")
+        for i in range(k):
+            a(f"        FloatVector s{b}_{i} = FloatVector.zero(S);")
+    a("        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);")
+    a("        for (int q = 0; q < wpr; q++) {")
+    a("            int c = q << 5;")
+    a("            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();")
+    for i in range(k):
+        a(f"            IntVector b{i} = IntVector.broadcast(SI, bits[mo + {i} * wpr + q]);")
+    for half, wexpr, pat, off in (("e", "wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()", "ev", ""), ("o", "wi.and(0xFFFF0000).reinterpretAsFloats()", "od", " + 16")):
+        a(f"            FloatVector w{half.upper()} = {wexpr};")
+        for i in range(k):
+            a(f"            VectorMask<Float> m{half}{i} = b{i}.and({pat}).compare(VectorOperators.NE, 0).cast(S);")
+        nf = fma_routes(bt, k)
+        for i in range(nf):
+            a(f"            FloatVector wm{half}{i} = ZERO.blend(w{half.upper()}, m{half}{i});")
+        for b in range(bt):
+            a(f"            FloatVector x{half}{b} = FloatVector.fromArray(S, x, x0 + {b} * hp + c{off});")
+            if nf < k:
+                a(f"            FloatVector p{half}{b} = x{half}{b}.mul(w{half.upper()});")
+            if with_t:
+                a(f"            t{b} = x{half}{b}.fma(w{half.upper()}, t{b});")
+            for i in range(k):
+                if i < nf:
+                    a(f"            s{b}_{i} = x{half}{b}.fma(wm{half}{i}, s{b}_{i});")
+                else:
+                    a(f"            s{b}_{i} = s{b}_{i}.add(p{half}{b}, m{half}{i});")
+    a("        }")
+    for b in range(bt):
+        if with_t:
+            a(f"        res[{b * (1 + k)}] = t{b}.reduceLanes(VectorOperators.ADD);")
+        for i in range(k):
+            a(f"        res[{b * (1 + k) + 1 + i}] = s{b}_{i}.reduceLanes(VectorOperators.ADD);")
     a("    }")
     return "\n".join(L)
 
@@ -132,7 +191,12 @@ import jdk.incubator.vector.VectorSpecies;
  * 32-block into [x_even(16), x_odd(16)] ({@link #evenOdd}); mask lanes come from a vector bit
  * test of the broadcast word against 1 << 2j / 1 << 2j+1 (a GPR→k-register move per mask was
  * the bottleneck: ~0.5 ns per plane per 16 elements), and t uses an FMA so the add pipe only
- * carries the masked adds. Rows of w and x are zero-padded to hp
+ * carries the masked adds; they loop over the word index q so every array index is linear in the loop
+ * variable and C2 hoists the bounds checks (nm = 4: 1.8 → 1.4 ns per 16 elements in cache).
+ * B > 1 with a BF16 row: the e{Bt}k{K} tiles (FlashTilesBf16, n = without t) widen the row the same
+ * way once per 32 elements and make each plane's even/odd masks once, shared by Bt ≤ 4 rows of x
+ * (even/odd split too); FMA form with m_i⊙w blended once; even and odd halves share accumulators.
+ * Rows of w and x are zero-padded to hp
  * (a multiple of 32) by the caller: padded lanes multiply to 0 and padding mask bits are 0.
  * Tiles (Bt x K): """ + ", ".join(f"{bt}x{k}" for bt, k in TILES) + """.
  */
@@ -175,10 +239,10 @@ print("""            default -> throw new IllegalArgumentException("FlashTiles: 
 
     /**
      * Dispatches to the BF16-fused Bt = 1 tile with k planes; w holds the raw BF16 row at wo.
-     * When {@link #EVEN_ODD}, x must be in the {@link #evenOdd} layout.
+     * eo: the even/odd tile (x in the {@link #evenOdd} layout; needs {@link #EVEN_ODD}), else the widening one.
      */
-    static void runBf16(int k, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
-        if (EVEN_ODD) {
+    static void runBf16(boolean eo, int k, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        if (eo) {
             switch (k) {""")
 for k in (1, 2, 4, 8):
     print(f"                case {k} -> b1k{k}e(res, w, wo, x, x0, bits, mo, wpr, hp);")
@@ -192,6 +256,22 @@ for k in (1, 2, 4, 8):
 print("""            default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
         }
     }
+
+    /** The largest k of the B > 1 BF16 even/odd tiles with bt rows (bt ∈ {1, 2, 4}). */
+    static int maxKe(int bt) { return bt == 1 ? 8 : 2; }
+
+    /**
+     * Dispatches to the B > 1 BF16 even/odd tile e{bt}k{k} (withT: also t = x·w, else res's t slots are
+     * left alone); rows of x at x0 + b·hp in {@link #evenOdd} layout.
+     */
+    static void runE(int bt, int k, boolean withT, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        switch ((withT ? 256 : 0) + bt * 16 + k) {""")
+for bt, k in ETILES:
+    for t in (True, False):
+        print(f"            case {(256 if t else 0) + bt * 16 + k} -> e{bt}k{k}{'' if t else 'n'}(res, w, wo, x, x0, bits, mo, wpr, hp);")
+print("""            default -> throw new IllegalArgumentException("FlashTiles: no BF16 B>1 tile for Bt=" + bt + ", K=" + k);
+        }
+    }
 """)
 for bt, k in TILES:
     print(tile(bt, k, False))
@@ -202,6 +282,10 @@ for k in (1, 2, 4, 8):
 for k in (1, 2, 4, 8):
     print(tile_eo(k))
     print()
+for bt, k in ETILES:
+    for t in (True, False):
+        print(tile_eb(bt, k, t))
+        print()
 print("}")
 
 # ---- split the buffered class into FlashTiles (float tiles, dispatch) and FlashTilesBf16

@@ -52,6 +52,8 @@ final class CpuKernelDevice implements KernelDevice {
         return gbps;
     }
 
+    @Override public double measureFmaGflops() { return CpuCeilings.fmaGflops(20_000_000L, 5); }
+
     @Override public Timing time(String kernel, BenchCase c) {
         prepare(c);
         int n = ws.length, B = c.batch();

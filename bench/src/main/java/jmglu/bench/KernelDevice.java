@@ -15,6 +15,12 @@ public interface KernelDevice extends AutoCloseable {
     double measureCeilingGBps();
 
     /**
+     * Compute ceiling in GFLOP/s (CPU: independent vector FMA chains on all cores), measured in this run;
+     * NaN when the device does not measure one (the table then prints no FMA floor).
+     */
+    default double measureFmaGflops() { return Double.NaN; }
+
+    /**
      * Times one kernel ("flashmglu", "naive_mglu", "swiglu") on one case with weight sets rotated
      * so they are not cache-resident; returns the median ms per call and max_rel_err against the
      * reference on that run's data.

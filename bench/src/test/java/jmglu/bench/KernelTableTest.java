@@ -45,6 +45,7 @@ class KernelTableTest {
             assertTrue(Double.parseDouble(f[10]) < 1e-3, "max_rel_err vs the reference: " + row);
         }
         assertTrue(text.toString().contains("h×d = 67×33"), text.toString());
+        assertTrue(text.toString().contains("compute ceiling: FMA "), text.toString());
     }
 
     @Test

@@ -39,10 +39,10 @@ final class FlashTilesBf16 {
 
     /**
      * Dispatches to the BF16-fused Bt = 1 tile with k planes; w holds the raw BF16 row at wo.
-     * When {@link #EVEN_ODD}, x must be in the {@link #evenOdd} layout.
+     * eo: the even/odd tile (x in the {@link #evenOdd} layout; needs {@link #EVEN_ODD}), else the widening one.
      */
-    static void runBf16(int k, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
-        if (EVEN_ODD) {
+    static void runBf16(boolean eo, int k, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        if (eo) {
             switch (k) {
                 case 1 -> b1k1e(res, w, wo, x, x0, bits, mo, wpr, hp);
                 case 2 -> b1k2e(res, w, wo, x, x0, bits, mo, wpr, hp);
@@ -58,6 +58,35 @@ final class FlashTilesBf16 {
             case 4 -> b1k4h(res, w, wo, x, x0, bits, mo, wpr, hp);
             case 8 -> b1k8h(res, w, wo, x, x0, bits, mo, wpr, hp);
             default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
+        }
+    }
+
+    /** The largest k of the B > 1 BF16 even/odd tiles with bt rows (bt ∈ {1, 2, 4}). */
+    static int maxKe(int bt) { return bt == 1 ? 8 : 2; }
+
+    /**
+     * Dispatches to the B > 1 BF16 even/odd tile e{bt}k{k} (withT: also t = x·w, else res's t slots are
+     * left alone); rows of x at x0 + b·hp in {@link #evenOdd} layout.
+     */
+    static void runE(int bt, int k, boolean withT, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        switch ((withT ? 256 : 0) + bt * 16 + k) {
+            case 273 -> e1k1(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 17 -> e1k1n(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 274 -> e1k2(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 18 -> e1k2n(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 276 -> e1k4(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 20 -> e1k4n(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 280 -> e1k8(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 24 -> e1k8n(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 289 -> e2k1(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 33 -> e2k1n(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 290 -> e2k2(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 34 -> e2k2n(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 321 -> e4k1(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 65 -> e4k1n(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 322 -> e4k2(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 66 -> e4k2n(res, w, wo, x, x0, bits, mo, wpr, hp);
+            default -> throw new IllegalArgumentException("FlashTiles: no BF16 B>1 tile for Bt=" + bt + ", K=" + k);
         }
     }
 
@@ -198,8 +227,8 @@ final class FlashTilesBf16 {
         FloatVector to = FloatVector.zero(S);
         FloatVector so0 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
-        for (int c = 0; c < hp; c += 32) { // 32 BF16 = one 512-bit load = one mask word per plane
-            int wd = mo + (c >>> 5);
+        for (int q = 0; q < wpr; q++) { // 32 BF16 = one 512-bit load = one mask word per plane
+            int c = q << 5;
             IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16
             FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); // w[c+2j] as float
             FloatVector wod = wi.and(0xFFFF0000).reinterpretAsFloats();                   // w[c+2j+1] as float
@@ -207,7 +236,7 @@ final class FlashTilesBf16 {
             FloatVector pe = xe.mul(we), po = xo.mul(wod);
             te = xe.fma(we, te);
             to = xo.fma(wod, to);
-            IntVector b0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
             se0 = se0.add(pe, b0.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so0 = so0.add(po, b0.and(od).compare(VectorOperators.NE, 0).cast(S));
         }
@@ -223,8 +252,8 @@ final class FlashTilesBf16 {
         FloatVector so0 = FloatVector.zero(S);
         FloatVector so1 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
-        for (int c = 0; c < hp; c += 32) { // 32 BF16 = one 512-bit load = one mask word per plane
-            int wd = mo + (c >>> 5);
+        for (int q = 0; q < wpr; q++) { // 32 BF16 = one 512-bit load = one mask word per plane
+            int c = q << 5;
             IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16
             FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); // w[c+2j] as float
             FloatVector wod = wi.and(0xFFFF0000).reinterpretAsFloats();                   // w[c+2j+1] as float
@@ -232,10 +261,10 @@ final class FlashTilesBf16 {
             FloatVector pe = xe.mul(we), po = xo.mul(wod);
             te = xe.fma(we, te);
             to = xo.fma(wod, to);
-            IntVector b0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
             se0 = se0.add(pe, b0.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so0 = so0.add(po, b0.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]); // plane 1: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]); // plane 1: lane j tests bit 2j (even) / 2j+1 (odd)
             se1 = se1.add(pe, b1.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so1 = so1.add(po, b1.and(od).compare(VectorOperators.NE, 0).cast(S));
         }
@@ -256,8 +285,8 @@ final class FlashTilesBf16 {
         FloatVector so2 = FloatVector.zero(S);
         FloatVector so3 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
-        for (int c = 0; c < hp; c += 32) { // 32 BF16 = one 512-bit load = one mask word per plane
-            int wd = mo + (c >>> 5);
+        for (int q = 0; q < wpr; q++) { // 32 BF16 = one 512-bit load = one mask word per plane
+            int c = q << 5;
             IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16
             FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); // w[c+2j] as float
             FloatVector wod = wi.and(0xFFFF0000).reinterpretAsFloats();                   // w[c+2j+1] as float
@@ -265,16 +294,16 @@ final class FlashTilesBf16 {
             FloatVector pe = xe.mul(we), po = xo.mul(wod);
             te = xe.fma(we, te);
             to = xo.fma(wod, to);
-            IntVector b0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
             se0 = se0.add(pe, b0.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so0 = so0.add(po, b0.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]); // plane 1: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]); // plane 1: lane j tests bit 2j (even) / 2j+1 (odd)
             se1 = se1.add(pe, b1.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so1 = so1.add(po, b1.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b2 = IntVector.broadcast(SI, bits[wd + 2 * wpr]); // plane 2: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b2 = IntVector.broadcast(SI, bits[mo + 2 * wpr + q]); // plane 2: lane j tests bit 2j (even) / 2j+1 (odd)
             se2 = se2.add(pe, b2.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so2 = so2.add(po, b2.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b3 = IntVector.broadcast(SI, bits[wd + 3 * wpr]); // plane 3: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b3 = IntVector.broadcast(SI, bits[mo + 3 * wpr + q]); // plane 3: lane j tests bit 2j (even) / 2j+1 (odd)
             se3 = se3.add(pe, b3.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so3 = so3.add(po, b3.and(od).compare(VectorOperators.NE, 0).cast(S));
         }
@@ -305,8 +334,8 @@ final class FlashTilesBf16 {
         FloatVector so6 = FloatVector.zero(S);
         FloatVector so7 = FloatVector.zero(S);
         IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
-        for (int c = 0; c < hp; c += 32) { // 32 BF16 = one 512-bit load = one mask word per plane
-            int wd = mo + (c >>> 5);
+        for (int q = 0; q < wpr; q++) { // 32 BF16 = one 512-bit load = one mask word per plane
+            int c = q << 5;
             IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16
             FloatVector we = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats(); // w[c+2j] as float
             FloatVector wod = wi.and(0xFFFF0000).reinterpretAsFloats();                   // w[c+2j+1] as float
@@ -314,28 +343,28 @@ final class FlashTilesBf16 {
             FloatVector pe = xe.mul(we), po = xo.mul(wod);
             te = xe.fma(we, te);
             to = xo.fma(wod, to);
-            IntVector b0 = IntVector.broadcast(SI, bits[wd + 0 * wpr]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
             se0 = se0.add(pe, b0.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so0 = so0.add(po, b0.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b1 = IntVector.broadcast(SI, bits[wd + 1 * wpr]); // plane 1: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]); // plane 1: lane j tests bit 2j (even) / 2j+1 (odd)
             se1 = se1.add(pe, b1.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so1 = so1.add(po, b1.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b2 = IntVector.broadcast(SI, bits[wd + 2 * wpr]); // plane 2: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b2 = IntVector.broadcast(SI, bits[mo + 2 * wpr + q]); // plane 2: lane j tests bit 2j (even) / 2j+1 (odd)
             se2 = se2.add(pe, b2.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so2 = so2.add(po, b2.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b3 = IntVector.broadcast(SI, bits[wd + 3 * wpr]); // plane 3: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b3 = IntVector.broadcast(SI, bits[mo + 3 * wpr + q]); // plane 3: lane j tests bit 2j (even) / 2j+1 (odd)
             se3 = se3.add(pe, b3.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so3 = so3.add(po, b3.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b4 = IntVector.broadcast(SI, bits[wd + 4 * wpr]); // plane 4: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b4 = IntVector.broadcast(SI, bits[mo + 4 * wpr + q]); // plane 4: lane j tests bit 2j (even) / 2j+1 (odd)
             se4 = se4.add(pe, b4.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so4 = so4.add(po, b4.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b5 = IntVector.broadcast(SI, bits[wd + 5 * wpr]); // plane 5: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b5 = IntVector.broadcast(SI, bits[mo + 5 * wpr + q]); // plane 5: lane j tests bit 2j (even) / 2j+1 (odd)
             se5 = se5.add(pe, b5.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so5 = so5.add(po, b5.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b6 = IntVector.broadcast(SI, bits[wd + 6 * wpr]); // plane 6: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b6 = IntVector.broadcast(SI, bits[mo + 6 * wpr + q]); // plane 6: lane j tests bit 2j (even) / 2j+1 (odd)
             se6 = se6.add(pe, b6.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so6 = so6.add(po, b6.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b7 = IntVector.broadcast(SI, bits[wd + 7 * wpr]); // plane 7: lane j tests bit 2j (even) / 2j+1 (odd)
+            IntVector b7 = IntVector.broadcast(SI, bits[mo + 7 * wpr + q]); // plane 7: lane j tests bit 2j (even) / 2j+1 (odd)
             se7 = se7.add(pe, b7.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so7 = so7.add(po, b7.and(od).compare(VectorOperators.NE, 0).cast(S));
         }
@@ -348,6 +377,768 @@ final class FlashTilesBf16 {
         res[6] = se5.add(so5).reduceLanes(VectorOperators.ADD);
         res[7] = se6.add(so6).reduceLanes(VectorOperators.ADD);
         res[8] = se7.add(so7).reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e1k1(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector t0 = FloatVector.zero(S);
+        FloatVector s0_0 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            t0 = xe0.fma(wE, t0);
+            s0_0 = xe0.fma(wme0, s0_0);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            t0 = xo0.fma(wO, t0);
+            s0_0 = xo0.fma(wmo0, s0_0);
+        }
+        res[0] = t0.reduceLanes(VectorOperators.ADD);
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e1k1n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector s0_0 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            s0_0 = xe0.fma(wme0, s0_0);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            s0_0 = xo0.fma(wmo0, s0_0);
+        }
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e1k2(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector t0 = FloatVector.zero(S);
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector s0_1 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me1 = b1.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector wme1 = ZERO.blend(wE, me1);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            t0 = xe0.fma(wE, t0);
+            s0_0 = xe0.fma(wme0, s0_0);
+            s0_1 = xe0.fma(wme1, s0_1);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo1 = b1.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector wmo1 = ZERO.blend(wO, mo1);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            t0 = xo0.fma(wO, t0);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            s0_1 = xo0.fma(wmo1, s0_1);
+        }
+        res[0] = t0.reduceLanes(VectorOperators.ADD);
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[2] = s0_1.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e1k2n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector s0_1 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me1 = b1.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector wme1 = ZERO.blend(wE, me1);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            s0_0 = xe0.fma(wme0, s0_0);
+            s0_1 = xe0.fma(wme1, s0_1);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo1 = b1.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector wmo1 = ZERO.blend(wO, mo1);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            s0_1 = xo0.fma(wmo1, s0_1);
+        }
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[2] = s0_1.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e1k4(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector t0 = FloatVector.zero(S);
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector s0_1 = FloatVector.zero(S);
+        FloatVector s0_2 = FloatVector.zero(S);
+        FloatVector s0_3 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]);
+            IntVector b2 = IntVector.broadcast(SI, bits[mo + 2 * wpr + q]);
+            IntVector b3 = IntVector.broadcast(SI, bits[mo + 3 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me1 = b1.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me2 = b2.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me3 = b3.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector wme1 = ZERO.blend(wE, me1);
+            FloatVector wme2 = ZERO.blend(wE, me2);
+            FloatVector wme3 = ZERO.blend(wE, me3);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            t0 = xe0.fma(wE, t0);
+            s0_0 = xe0.fma(wme0, s0_0);
+            s0_1 = xe0.fma(wme1, s0_1);
+            s0_2 = xe0.fma(wme2, s0_2);
+            s0_3 = xe0.fma(wme3, s0_3);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo1 = b1.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo2 = b2.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo3 = b3.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector wmo1 = ZERO.blend(wO, mo1);
+            FloatVector wmo2 = ZERO.blend(wO, mo2);
+            FloatVector wmo3 = ZERO.blend(wO, mo3);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            t0 = xo0.fma(wO, t0);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            s0_1 = xo0.fma(wmo1, s0_1);
+            s0_2 = xo0.fma(wmo2, s0_2);
+            s0_3 = xo0.fma(wmo3, s0_3);
+        }
+        res[0] = t0.reduceLanes(VectorOperators.ADD);
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[2] = s0_1.reduceLanes(VectorOperators.ADD);
+        res[3] = s0_2.reduceLanes(VectorOperators.ADD);
+        res[4] = s0_3.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e1k4n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector s0_1 = FloatVector.zero(S);
+        FloatVector s0_2 = FloatVector.zero(S);
+        FloatVector s0_3 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]);
+            IntVector b2 = IntVector.broadcast(SI, bits[mo + 2 * wpr + q]);
+            IntVector b3 = IntVector.broadcast(SI, bits[mo + 3 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me1 = b1.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me2 = b2.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me3 = b3.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector wme1 = ZERO.blend(wE, me1);
+            FloatVector wme2 = ZERO.blend(wE, me2);
+            FloatVector wme3 = ZERO.blend(wE, me3);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            s0_0 = xe0.fma(wme0, s0_0);
+            s0_1 = xe0.fma(wme1, s0_1);
+            s0_2 = xe0.fma(wme2, s0_2);
+            s0_3 = xe0.fma(wme3, s0_3);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo1 = b1.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo2 = b2.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo3 = b3.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector wmo1 = ZERO.blend(wO, mo1);
+            FloatVector wmo2 = ZERO.blend(wO, mo2);
+            FloatVector wmo3 = ZERO.blend(wO, mo3);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            s0_1 = xo0.fma(wmo1, s0_1);
+            s0_2 = xo0.fma(wmo2, s0_2);
+            s0_3 = xo0.fma(wmo3, s0_3);
+        }
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[2] = s0_1.reduceLanes(VectorOperators.ADD);
+        res[3] = s0_2.reduceLanes(VectorOperators.ADD);
+        res[4] = s0_3.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e1k8(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector t0 = FloatVector.zero(S);
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector s0_1 = FloatVector.zero(S);
+        FloatVector s0_2 = FloatVector.zero(S);
+        FloatVector s0_3 = FloatVector.zero(S);
+        FloatVector s0_4 = FloatVector.zero(S);
+        FloatVector s0_5 = FloatVector.zero(S);
+        FloatVector s0_6 = FloatVector.zero(S);
+        FloatVector s0_7 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]);
+            IntVector b2 = IntVector.broadcast(SI, bits[mo + 2 * wpr + q]);
+            IntVector b3 = IntVector.broadcast(SI, bits[mo + 3 * wpr + q]);
+            IntVector b4 = IntVector.broadcast(SI, bits[mo + 4 * wpr + q]);
+            IntVector b5 = IntVector.broadcast(SI, bits[mo + 5 * wpr + q]);
+            IntVector b6 = IntVector.broadcast(SI, bits[mo + 6 * wpr + q]);
+            IntVector b7 = IntVector.broadcast(SI, bits[mo + 7 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me1 = b1.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me2 = b2.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me3 = b3.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me4 = b4.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me5 = b5.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me6 = b6.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me7 = b7.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector wme1 = ZERO.blend(wE, me1);
+            FloatVector wme2 = ZERO.blend(wE, me2);
+            FloatVector wme3 = ZERO.blend(wE, me3);
+            FloatVector wme4 = ZERO.blend(wE, me4);
+            FloatVector wme5 = ZERO.blend(wE, me5);
+            FloatVector wme6 = ZERO.blend(wE, me6);
+            FloatVector wme7 = ZERO.blend(wE, me7);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            t0 = xe0.fma(wE, t0);
+            s0_0 = xe0.fma(wme0, s0_0);
+            s0_1 = xe0.fma(wme1, s0_1);
+            s0_2 = xe0.fma(wme2, s0_2);
+            s0_3 = xe0.fma(wme3, s0_3);
+            s0_4 = xe0.fma(wme4, s0_4);
+            s0_5 = xe0.fma(wme5, s0_5);
+            s0_6 = xe0.fma(wme6, s0_6);
+            s0_7 = xe0.fma(wme7, s0_7);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo1 = b1.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo2 = b2.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo3 = b3.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo4 = b4.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo5 = b5.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo6 = b6.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo7 = b7.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector wmo1 = ZERO.blend(wO, mo1);
+            FloatVector wmo2 = ZERO.blend(wO, mo2);
+            FloatVector wmo3 = ZERO.blend(wO, mo3);
+            FloatVector wmo4 = ZERO.blend(wO, mo4);
+            FloatVector wmo5 = ZERO.blend(wO, mo5);
+            FloatVector wmo6 = ZERO.blend(wO, mo6);
+            FloatVector wmo7 = ZERO.blend(wO, mo7);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            t0 = xo0.fma(wO, t0);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            s0_1 = xo0.fma(wmo1, s0_1);
+            s0_2 = xo0.fma(wmo2, s0_2);
+            s0_3 = xo0.fma(wmo3, s0_3);
+            s0_4 = xo0.fma(wmo4, s0_4);
+            s0_5 = xo0.fma(wmo5, s0_5);
+            s0_6 = xo0.fma(wmo6, s0_6);
+            s0_7 = xo0.fma(wmo7, s0_7);
+        }
+        res[0] = t0.reduceLanes(VectorOperators.ADD);
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[2] = s0_1.reduceLanes(VectorOperators.ADD);
+        res[3] = s0_2.reduceLanes(VectorOperators.ADD);
+        res[4] = s0_3.reduceLanes(VectorOperators.ADD);
+        res[5] = s0_4.reduceLanes(VectorOperators.ADD);
+        res[6] = s0_5.reduceLanes(VectorOperators.ADD);
+        res[7] = s0_6.reduceLanes(VectorOperators.ADD);
+        res[8] = s0_7.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e1k8n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector s0_1 = FloatVector.zero(S);
+        FloatVector s0_2 = FloatVector.zero(S);
+        FloatVector s0_3 = FloatVector.zero(S);
+        FloatVector s0_4 = FloatVector.zero(S);
+        FloatVector s0_5 = FloatVector.zero(S);
+        FloatVector s0_6 = FloatVector.zero(S);
+        FloatVector s0_7 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]);
+            IntVector b2 = IntVector.broadcast(SI, bits[mo + 2 * wpr + q]);
+            IntVector b3 = IntVector.broadcast(SI, bits[mo + 3 * wpr + q]);
+            IntVector b4 = IntVector.broadcast(SI, bits[mo + 4 * wpr + q]);
+            IntVector b5 = IntVector.broadcast(SI, bits[mo + 5 * wpr + q]);
+            IntVector b6 = IntVector.broadcast(SI, bits[mo + 6 * wpr + q]);
+            IntVector b7 = IntVector.broadcast(SI, bits[mo + 7 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me1 = b1.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me2 = b2.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me3 = b3.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me4 = b4.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me5 = b5.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me6 = b6.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me7 = b7.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector wme1 = ZERO.blend(wE, me1);
+            FloatVector wme2 = ZERO.blend(wE, me2);
+            FloatVector wme3 = ZERO.blend(wE, me3);
+            FloatVector wme4 = ZERO.blend(wE, me4);
+            FloatVector wme5 = ZERO.blend(wE, me5);
+            FloatVector wme6 = ZERO.blend(wE, me6);
+            FloatVector wme7 = ZERO.blend(wE, me7);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            s0_0 = xe0.fma(wme0, s0_0);
+            s0_1 = xe0.fma(wme1, s0_1);
+            s0_2 = xe0.fma(wme2, s0_2);
+            s0_3 = xe0.fma(wme3, s0_3);
+            s0_4 = xe0.fma(wme4, s0_4);
+            s0_5 = xe0.fma(wme5, s0_5);
+            s0_6 = xe0.fma(wme6, s0_6);
+            s0_7 = xe0.fma(wme7, s0_7);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo1 = b1.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo2 = b2.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo3 = b3.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo4 = b4.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo5 = b5.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo6 = b6.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo7 = b7.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector wmo1 = ZERO.blend(wO, mo1);
+            FloatVector wmo2 = ZERO.blend(wO, mo2);
+            FloatVector wmo3 = ZERO.blend(wO, mo3);
+            FloatVector wmo4 = ZERO.blend(wO, mo4);
+            FloatVector wmo5 = ZERO.blend(wO, mo5);
+            FloatVector wmo6 = ZERO.blend(wO, mo6);
+            FloatVector wmo7 = ZERO.blend(wO, mo7);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            s0_1 = xo0.fma(wmo1, s0_1);
+            s0_2 = xo0.fma(wmo2, s0_2);
+            s0_3 = xo0.fma(wmo3, s0_3);
+            s0_4 = xo0.fma(wmo4, s0_4);
+            s0_5 = xo0.fma(wmo5, s0_5);
+            s0_6 = xo0.fma(wmo6, s0_6);
+            s0_7 = xo0.fma(wmo7, s0_7);
+        }
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[2] = s0_1.reduceLanes(VectorOperators.ADD);
+        res[3] = s0_2.reduceLanes(VectorOperators.ADD);
+        res[4] = s0_3.reduceLanes(VectorOperators.ADD);
+        res[5] = s0_4.reduceLanes(VectorOperators.ADD);
+        res[6] = s0_5.reduceLanes(VectorOperators.ADD);
+        res[7] = s0_6.reduceLanes(VectorOperators.ADD);
+        res[8] = s0_7.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e2k1(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector t0 = FloatVector.zero(S);
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector t1 = FloatVector.zero(S);
+        FloatVector s1_0 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            t0 = xe0.fma(wE, t0);
+            s0_0 = xe0.fma(wme0, s0_0);
+            FloatVector xe1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c);
+            t1 = xe1.fma(wE, t1);
+            s1_0 = xe1.fma(wme0, s1_0);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            t0 = xo0.fma(wO, t0);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            FloatVector xo1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c + 16);
+            t1 = xo1.fma(wO, t1);
+            s1_0 = xo1.fma(wmo0, s1_0);
+        }
+        res[0] = t0.reduceLanes(VectorOperators.ADD);
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[2] = t1.reduceLanes(VectorOperators.ADD);
+        res[3] = s1_0.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e2k1n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector s1_0 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            s0_0 = xe0.fma(wme0, s0_0);
+            FloatVector xe1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c);
+            s1_0 = xe1.fma(wme0, s1_0);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            FloatVector xo1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c + 16);
+            s1_0 = xo1.fma(wmo0, s1_0);
+        }
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[3] = s1_0.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e2k2(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector t0 = FloatVector.zero(S);
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector s0_1 = FloatVector.zero(S);
+        FloatVector t1 = FloatVector.zero(S);
+        FloatVector s1_0 = FloatVector.zero(S);
+        FloatVector s1_1 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me1 = b1.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector wme1 = ZERO.blend(wE, me1);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            t0 = xe0.fma(wE, t0);
+            s0_0 = xe0.fma(wme0, s0_0);
+            s0_1 = xe0.fma(wme1, s0_1);
+            FloatVector xe1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c);
+            t1 = xe1.fma(wE, t1);
+            s1_0 = xe1.fma(wme0, s1_0);
+            s1_1 = xe1.fma(wme1, s1_1);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo1 = b1.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector wmo1 = ZERO.blend(wO, mo1);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            t0 = xo0.fma(wO, t0);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            s0_1 = xo0.fma(wmo1, s0_1);
+            FloatVector xo1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c + 16);
+            t1 = xo1.fma(wO, t1);
+            s1_0 = xo1.fma(wmo0, s1_0);
+            s1_1 = xo1.fma(wmo1, s1_1);
+        }
+        res[0] = t0.reduceLanes(VectorOperators.ADD);
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[2] = s0_1.reduceLanes(VectorOperators.ADD);
+        res[3] = t1.reduceLanes(VectorOperators.ADD);
+        res[4] = s1_0.reduceLanes(VectorOperators.ADD);
+        res[5] = s1_1.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e2k2n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector s0_1 = FloatVector.zero(S);
+        FloatVector s1_0 = FloatVector.zero(S);
+        FloatVector s1_1 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me1 = b1.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector wme1 = ZERO.blend(wE, me1);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            s0_0 = xe0.fma(wme0, s0_0);
+            s0_1 = xe0.fma(wme1, s0_1);
+            FloatVector xe1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c);
+            s1_0 = xe1.fma(wme0, s1_0);
+            s1_1 = xe1.fma(wme1, s1_1);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo1 = b1.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector wmo1 = ZERO.blend(wO, mo1);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            s0_1 = xo0.fma(wmo1, s0_1);
+            FloatVector xo1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c + 16);
+            s1_0 = xo1.fma(wmo0, s1_0);
+            s1_1 = xo1.fma(wmo1, s1_1);
+        }
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[2] = s0_1.reduceLanes(VectorOperators.ADD);
+        res[4] = s1_0.reduceLanes(VectorOperators.ADD);
+        res[5] = s1_1.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e4k1(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector t0 = FloatVector.zero(S);
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector t1 = FloatVector.zero(S);
+        FloatVector s1_0 = FloatVector.zero(S);
+        FloatVector t2 = FloatVector.zero(S);
+        FloatVector s2_0 = FloatVector.zero(S);
+        FloatVector t3 = FloatVector.zero(S);
+        FloatVector s3_0 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            t0 = xe0.fma(wE, t0);
+            s0_0 = xe0.fma(wme0, s0_0);
+            FloatVector xe1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c);
+            t1 = xe1.fma(wE, t1);
+            s1_0 = xe1.fma(wme0, s1_0);
+            FloatVector xe2 = FloatVector.fromArray(S, x, x0 + 2 * hp + c);
+            t2 = xe2.fma(wE, t2);
+            s2_0 = xe2.fma(wme0, s2_0);
+            FloatVector xe3 = FloatVector.fromArray(S, x, x0 + 3 * hp + c);
+            t3 = xe3.fma(wE, t3);
+            s3_0 = xe3.fma(wme0, s3_0);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            t0 = xo0.fma(wO, t0);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            FloatVector xo1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c + 16);
+            t1 = xo1.fma(wO, t1);
+            s1_0 = xo1.fma(wmo0, s1_0);
+            FloatVector xo2 = FloatVector.fromArray(S, x, x0 + 2 * hp + c + 16);
+            t2 = xo2.fma(wO, t2);
+            s2_0 = xo2.fma(wmo0, s2_0);
+            FloatVector xo3 = FloatVector.fromArray(S, x, x0 + 3 * hp + c + 16);
+            t3 = xo3.fma(wO, t3);
+            s3_0 = xo3.fma(wmo0, s3_0);
+        }
+        res[0] = t0.reduceLanes(VectorOperators.ADD);
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[2] = t1.reduceLanes(VectorOperators.ADD);
+        res[3] = s1_0.reduceLanes(VectorOperators.ADD);
+        res[4] = t2.reduceLanes(VectorOperators.ADD);
+        res[5] = s2_0.reduceLanes(VectorOperators.ADD);
+        res[6] = t3.reduceLanes(VectorOperators.ADD);
+        res[7] = s3_0.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e4k1n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector s1_0 = FloatVector.zero(S);
+        FloatVector s2_0 = FloatVector.zero(S);
+        FloatVector s3_0 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            s0_0 = xe0.fma(wme0, s0_0);
+            FloatVector xe1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c);
+            s1_0 = xe1.fma(wme0, s1_0);
+            FloatVector xe2 = FloatVector.fromArray(S, x, x0 + 2 * hp + c);
+            s2_0 = xe2.fma(wme0, s2_0);
+            FloatVector xe3 = FloatVector.fromArray(S, x, x0 + 3 * hp + c);
+            s3_0 = xe3.fma(wme0, s3_0);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            FloatVector xo1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c + 16);
+            s1_0 = xo1.fma(wmo0, s1_0);
+            FloatVector xo2 = FloatVector.fromArray(S, x, x0 + 2 * hp + c + 16);
+            s2_0 = xo2.fma(wmo0, s2_0);
+            FloatVector xo3 = FloatVector.fromArray(S, x, x0 + 3 * hp + c + 16);
+            s3_0 = xo3.fma(wmo0, s3_0);
+        }
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[3] = s1_0.reduceLanes(VectorOperators.ADD);
+        res[5] = s2_0.reduceLanes(VectorOperators.ADD);
+        res[7] = s3_0.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e4k2(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector t0 = FloatVector.zero(S);
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector s0_1 = FloatVector.zero(S);
+        FloatVector t1 = FloatVector.zero(S);
+        FloatVector s1_0 = FloatVector.zero(S);
+        FloatVector s1_1 = FloatVector.zero(S);
+        FloatVector t2 = FloatVector.zero(S);
+        FloatVector s2_0 = FloatVector.zero(S);
+        FloatVector s2_1 = FloatVector.zero(S);
+        FloatVector t3 = FloatVector.zero(S);
+        FloatVector s3_0 = FloatVector.zero(S);
+        FloatVector s3_1 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me1 = b1.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector wme1 = ZERO.blend(wE, me1);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            t0 = xe0.fma(wE, t0);
+            s0_0 = xe0.fma(wme0, s0_0);
+            s0_1 = xe0.fma(wme1, s0_1);
+            FloatVector xe1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c);
+            t1 = xe1.fma(wE, t1);
+            s1_0 = xe1.fma(wme0, s1_0);
+            s1_1 = xe1.fma(wme1, s1_1);
+            FloatVector xe2 = FloatVector.fromArray(S, x, x0 + 2 * hp + c);
+            t2 = xe2.fma(wE, t2);
+            s2_0 = xe2.fma(wme0, s2_0);
+            s2_1 = xe2.fma(wme1, s2_1);
+            FloatVector xe3 = FloatVector.fromArray(S, x, x0 + 3 * hp + c);
+            t3 = xe3.fma(wE, t3);
+            s3_0 = xe3.fma(wme0, s3_0);
+            s3_1 = xe3.fma(wme1, s3_1);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo1 = b1.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector wmo1 = ZERO.blend(wO, mo1);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            t0 = xo0.fma(wO, t0);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            s0_1 = xo0.fma(wmo1, s0_1);
+            FloatVector xo1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c + 16);
+            t1 = xo1.fma(wO, t1);
+            s1_0 = xo1.fma(wmo0, s1_0);
+            s1_1 = xo1.fma(wmo1, s1_1);
+            FloatVector xo2 = FloatVector.fromArray(S, x, x0 + 2 * hp + c + 16);
+            t2 = xo2.fma(wO, t2);
+            s2_0 = xo2.fma(wmo0, s2_0);
+            s2_1 = xo2.fma(wmo1, s2_1);
+            FloatVector xo3 = FloatVector.fromArray(S, x, x0 + 3 * hp + c + 16);
+            t3 = xo3.fma(wO, t3);
+            s3_0 = xo3.fma(wmo0, s3_0);
+            s3_1 = xo3.fma(wmo1, s3_1);
+        }
+        res[0] = t0.reduceLanes(VectorOperators.ADD);
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[2] = s0_1.reduceLanes(VectorOperators.ADD);
+        res[3] = t1.reduceLanes(VectorOperators.ADD);
+        res[4] = s1_0.reduceLanes(VectorOperators.ADD);
+        res[5] = s1_1.reduceLanes(VectorOperators.ADD);
+        res[6] = t2.reduceLanes(VectorOperators.ADD);
+        res[7] = s2_0.reduceLanes(VectorOperators.ADD);
+        res[8] = s2_1.reduceLanes(VectorOperators.ADD);
+        res[9] = t3.reduceLanes(VectorOperators.ADD);
+        res[10] = s3_0.reduceLanes(VectorOperators.ADD);
+        res[11] = s3_1.reduceLanes(VectorOperators.ADD);
+    }
+
+    static void e4k2n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
+        FloatVector s0_0 = FloatVector.zero(S);
+        FloatVector s0_1 = FloatVector.zero(S);
+        FloatVector s1_0 = FloatVector.zero(S);
+        FloatVector s1_1 = FloatVector.zero(S);
+        FloatVector s2_0 = FloatVector.zero(S);
+        FloatVector s2_1 = FloatVector.zero(S);
+        FloatVector s3_0 = FloatVector.zero(S);
+        FloatVector s3_1 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        for (int q = 0; q < wpr; q++) {
+            int c = q << 5;
+            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]);
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]);
+            FloatVector wE = wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            VectorMask<Float> me0 = b0.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> me1 = b1.and(ev).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wme0 = ZERO.blend(wE, me0);
+            FloatVector wme1 = ZERO.blend(wE, me1);
+            FloatVector xe0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c);
+            s0_0 = xe0.fma(wme0, s0_0);
+            s0_1 = xe0.fma(wme1, s0_1);
+            FloatVector xe1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c);
+            s1_0 = xe1.fma(wme0, s1_0);
+            s1_1 = xe1.fma(wme1, s1_1);
+            FloatVector xe2 = FloatVector.fromArray(S, x, x0 + 2 * hp + c);
+            s2_0 = xe2.fma(wme0, s2_0);
+            s2_1 = xe2.fma(wme1, s2_1);
+            FloatVector xe3 = FloatVector.fromArray(S, x, x0 + 3 * hp + c);
+            s3_0 = xe3.fma(wme0, s3_0);
+            s3_1 = xe3.fma(wme1, s3_1);
+            FloatVector wO = wi.and(0xFFFF0000).reinterpretAsFloats();
+            VectorMask<Float> mo0 = b0.and(od).compare(VectorOperators.NE, 0).cast(S);
+            VectorMask<Float> mo1 = b1.and(od).compare(VectorOperators.NE, 0).cast(S);
+            FloatVector wmo0 = ZERO.blend(wO, mo0);
+            FloatVector wmo1 = ZERO.blend(wO, mo1);
+            FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
+            s0_0 = xo0.fma(wmo0, s0_0);
+            s0_1 = xo0.fma(wmo1, s0_1);
+            FloatVector xo1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c + 16);
+            s1_0 = xo1.fma(wmo0, s1_0);
+            s1_1 = xo1.fma(wmo1, s1_1);
+            FloatVector xo2 = FloatVector.fromArray(S, x, x0 + 2 * hp + c + 16);
+            s2_0 = xo2.fma(wmo0, s2_0);
+            s2_1 = xo2.fma(wmo1, s2_1);
+            FloatVector xo3 = FloatVector.fromArray(S, x, x0 + 3 * hp + c + 16);
+            s3_0 = xo3.fma(wmo0, s3_0);
+            s3_1 = xo3.fma(wmo1, s3_1);
+        }
+        res[1] = s0_0.reduceLanes(VectorOperators.ADD);
+        res[2] = s0_1.reduceLanes(VectorOperators.ADD);
+        res[4] = s1_0.reduceLanes(VectorOperators.ADD);
+        res[5] = s1_1.reduceLanes(VectorOperators.ADD);
+        res[7] = s2_0.reduceLanes(VectorOperators.ADD);
+        res[8] = s2_1.reduceLanes(VectorOperators.ADD);
+        res[10] = s3_0.reduceLanes(VectorOperators.ADD);
+        res[11] = s3_1.reduceLanes(VectorOperators.ADD);
     }
 
 }

@@ -13,7 +13,10 @@ import jmglu.engine.WeightMatrix;
  *
  * <p>Per output row r, W's row is read from memory ONCE. B = 1 with BF16 W, nm ∈ {1,2,4,8} and
  * h a multiple of 32 (one sweep): the tile uses BF16 in registers, with x pre-split into even/odd
- * lanes once per call ({@link #prepX}, see {@link FlashTiles}). Otherwise the row is widened (BF16/F16 → float)
+ * lanes once per call ({@link #prepX}, see {@link FlashTiles}). B > 1 with BF16 W, h a multiple of 32
+ * and 16 lanes: {@link #rowE} sweeps the raw BF16 row with the e tiles (Bt ≤ 4 rows of x × K ≤ 2
+ * planes, BF16 widened in registers, masks shared by the rows; out of cache at 2048×8192, B = 8 it took
+ * 0.64–0.90 of the time of the path below, FlashAB). Otherwise the row is widened (BF16/F16 → float)
  * into an L1 scratch, then {@link FlashTiles} sweeps it with Bt ≤ 4 rows of x and K ≤ 8 bit-planes at
  * a time, all accumulators in registers (B and nm larger than one tile take further sweeps of
  * the L1-resident row, not of memory). Rows are processed in blocks of {@link #BLK}; the block's
@@ -60,11 +63,29 @@ final class SimdFlashMglu {
         return B == 1 && nm <= 8 && Integer.bitCount(nm) == 1 && w.dtype() == DType.BF16 && padded(w.cols()) == w.cols();
     }
 
-    /** x in the layout the row kernel wants: padded rows, even/odd split per 32-block for the fused tile. */
+    /**
+     * Whether B > 1 rows go through the BF16 even/odd tiles over the raw row ({@link FlashTilesBf16#runE}):
+     * BF16 W, h a multiple of 32, 16 float lanes (-Djmglu.simd.evenOddB=false turns it off for A/B timing).
+     */
+    static boolean fusedB(int B, WeightMatrix w) {
+        return B > 1 && evenOddB && w.dtype() == DType.BF16 && padded(w.cols()) == w.cols();
+    }
+    /**
+     * The nm (bit nm set) whose B = 1 BF16 rows use the even/odd "e" tile; the others use the widening
+     * "h" tile. Not final: tests and FlashAB switch it to compare both in one JVM.
+     */
+    static volatile int eTileNms = FlashTilesBf16.EVEN_ODD ? 1 << 1 | 1 << 2 | 1 << 4 | 1 << 8 : 0;
+    static boolean eTile(int nm) { return (eTileNms >>> nm & 1) != 0; }
+
+    /** Not final: tests and probes switch it to compare both B > 1 paths in one JVM. */
+    static volatile boolean evenOddB = FlashTilesBf16.EVEN_ODD && !"false".equals(System.getProperty("jmglu.simd.evenOddB"));
+
+    /** x in the layout the row kernel wants: padded rows, even/odd split per 32-block for the fused tiles. */
     static float[] prepX(float[] x, int B, WeightMatrix w, MaskPlanes m) {
         int h = w.cols(), hp = padded(h);
         float[] xp = padX(x, B, h, hp);
-        return fused(B, w, m) && FlashTilesBf16.EVEN_ODD ? FlashTilesBf16.evenOdd(xp, hp) : xp;
+        boolean eo = (fused(B, w, m) && eTile(m.nm())) || fusedB(B, w);
+        return eo ? FlashTilesBf16.evenOdd(xp, B * hp) : xp;
     }
 
     /** h rounded up to a multiple of 32 (one mask word; a whole number of vectors for L ≤ 32). */
@@ -110,11 +131,12 @@ final class SimdFlashMglu {
         int h = w.cols(), nm = m.nm(), wpr = m.wordsPerRow();
         if (fused(B, w, m)) {
             // one sweep covers the row: BF16 used in registers, no scratch round trip (xp is even/odd split)
-            FlashTilesBf16.runBf16(nm, sc.res, w.half(), r * h, xp, 0, m.bits(), r * nm * wpr, wpr, hp);
+            FlashTilesBf16.runBf16(eTile(nm), nm, sc.res, w.half(), r * h, xp, 0, m.bits(), r * nm * wpr, wpr, hp);
             tOut[tOff] = sc.res[0];
             for (int i = 0; i < nm; i++) sOut[sOff + i * sStride] = sc.res[1 + i];
             return;
         }
+        if (fusedB(B, w)) { rowE(tOut, tOff, tStride, sOut, sOff, sStride, xp, B, hp, w, m, r, sc); return; }
         float[] wr;
         int wo;
         if (w.dtype() == DType.F32 && hp == h) { wr = w.f32(); wo = r * h; }
@@ -129,6 +151,32 @@ final class SimdFlashMglu {
                 int left = Math.min(nm - i0, FlashTiles.maxK(bt));
                 int k = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
                 FlashTiles.run(bt, k, res, wr, wo, xp, xs, m.bits(), (r * nm + i0) * wpr, wpr, hp);
+                for (int b = 0; b < bt; b++) {
+                    if (i0 == 0) tOut[tOff + (b0 + b) * tStride] = res[b * (1 + k)];
+                    for (int i = 0; i < k; i++) sOut[sOff + ((i0 + i) * B + b0 + b) * sStride] = res[b * (1 + k) + 1 + i];
+                }
+                i0 += k;
+            }
+            b0 += bt;
+        }
+    }
+
+    /**
+     * {@link #row} for B > 1 over the raw BF16 row: tiles of bt ≤ 4 rows of x × k ≤ 2 planes (k ≤ 8 for
+     * a single row); t is accumulated with the first plane group only. The row (and its mask words)
+     * stays in L1 across the tiles: memory is read once per row whatever B and nm. (8-row tiles and
+     * 4×4 tiles were measured slower: C2 spills their accumulators.)
+     */
+    static void rowE(float[] tOut, int tOff, int tStride, float[] sOut, int sOff, int sStride,
+                     float[] xp, int B, int hp, WeightMatrix w, MaskPlanes m, int r, Scratch sc) {
+        int h = w.cols(), nm = m.nm(), wpr = m.wordsPerRow();
+        float[] res = sc.res;
+        for (int b0 = 0; b0 < B; ) {
+            int left = B - b0, bt = left >= 4 ? 4 : left >= 2 ? 2 : 1;
+            for (int i0 = 0; i0 < nm; ) {
+                int kl = Math.min(nm - i0, FlashTilesBf16.maxKe(bt));
+                int k = kl >= 8 ? 8 : kl >= 4 ? 4 : kl >= 2 ? 2 : 1;
+                FlashTilesBf16.runE(bt, k, i0 == 0, res, w.half(), r * h, xp, b0 * hp, m.bits(), (r * nm + i0) * wpr, wpr, hp);
                 for (int b = 0; b < bt; b++) {
                     if (i0 == 0) tOut[tOff + (b0 + b) * tStride] = res[b * (1 + k)];
                     for (int i = 0; i < k; i++) sOut[sOff + ((i0 + i) * B + b0 + b) * sStride] = res[b * (1 + k) + 1 + i];

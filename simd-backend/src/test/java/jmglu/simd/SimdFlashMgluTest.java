@@ -93,6 +93,45 @@ class SimdFlashMgluTest {
         Check.close(ref, yN, ABS * Math.sqrt(h), REL, "flashMglu threads=4 vs dense");
     }
 
+    /**
+     * B > 1 with BF16 W and h a multiple of 32 takes the even/odd tiles over the raw row
+     * (SimdFlashMglu.rowE: 4/2/1-row tiles × 2-plane groups, t only in the first group); every
+     * tile split of B and nm is hit. The path is asserted taken (on AVX-512), then both B > 1 paths
+     * are compared with the dense reference.
+     */
+    @Test void flashBf16BatchEvenOddTiles() {
+        long seed = 300;
+        boolean saved = SimdFlashMglu.evenOddB;
+        try {
+            for (int h : new int[] {32, 96, 160})
+                for (int B : new int[] {2, 3, 5, 8, 11})
+                    for (int nm : new int[] {1, 2, 3, 4, 5, 8, 16}) {
+                        int d = 13 + nm;
+                        WeightMatrix probe = WeightMatrix.of(DType.BF16, new float[d * h], d, h);
+                        SimdFlashMglu.evenOddB = FlashTilesBf16.EVEN_ODD;
+                        if (FlashTilesBf16.EVEN_ODD) assertTrue(SimdFlashMglu.fusedB(B, probe), "rowE not taken for B=" + B + " h=" + h);
+                        flashAgainstDense(DType.BF16, Act.SILU, B, h, d, nm, seed);
+                        SimdFlashMglu.evenOddB = false;
+                        flashAgainstDense(DType.BF16, Act.SILU, B, h, d, nm, seed++);
+                    }
+        } finally { SimdFlashMglu.evenOddB = saved; }
+    }
+
+    /** B = 1, BF16, h a multiple of 32, nm ∈ {1,2,4,8}: the even/odd "e" tiles and the widening "h" tiles. */
+    @Test void flashBf16SingleRowBothTiles() {
+        long seed = 500;
+        int saved = SimdFlashMglu.eTileNms;
+        try {
+            for (int h : new int[] {32, 96, 160})
+                for (int nm : new int[] {1, 2, 4, 8}) {
+                    SimdFlashMglu.eTileNms = saved;
+                    flashAgainstDense(DType.BF16, Act.SILU, 1, h, 11 + nm, nm, seed);
+                    SimdFlashMglu.eTileNms = 0;
+                    flashAgainstDense(DType.BF16, Act.SILU, 1, h, 11 + nm, nm, seed++);
+                }
+        } finally { SimdFlashMglu.eTileNms = saved; }
+    }
+
     @Test void badShapesThrow() {
         WeightMatrix w = WeightMatrix.of(DType.F32, new float[6], 2, 3);
         MaskPlanes m = new MaskPlanes(1, 3, 2, new int[3]);
