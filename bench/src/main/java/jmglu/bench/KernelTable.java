@@ -55,8 +55,9 @@ public final class KernelTable {
                                     h, d, nm, B, KERNELS.get(i), t[i].ms(), gbps[i], 100 * gbps[i] / ceil, t[i].maxRelErr());
                     }
                     double floor = 2.0 * B * (1 + nm) * d * h / (fma * 1e6); // ms; NaN without a compute ceiling
-                    out.printf(Locale.ROOT, "%3d %3d | %9.3f %9.3f %10.3f %9.3f | %7.2f %7.2f | %7.1f (%3.0f%%) %7.1f (%3.0f%%) %7.1f (%3.0f%%) | %8.1e %8.1e %8.1e%n",
-                            nm, B, t[0].ms(), floor, t[1].ms(), t[2].ms(), t[1].ms() / t[0].ms(), t[2].ms() / t[0].ms(),
+                    String fl = Double.isNaN(floor) ? "-" : String.format(Locale.ROOT, "%.3f", floor);
+                    out.printf(Locale.ROOT, "%3d %3d | %9.3f %9s %10.3f %9.3f | %7.2f %7.2f | %7.1f (%3.0f%%) %7.1f (%3.0f%%) %7.1f (%3.0f%%) | %8.1e %8.1e %8.1e%n",
+                            nm, B, t[0].ms(), fl, t[1].ms(), t[2].ms(), t[1].ms() / t[0].ms(), t[2].ms() / t[0].ms(),
                             gbps[0], 100 * gbps[0] / ceil, gbps[1], 100 * gbps[1] / ceil, gbps[2], 100 * gbps[2] / ceil,
                             t[0].maxRelErr(), t[1].maxRelErr(), t[2].maxRelErr());
                     if (csv != null) csv.flush();
