@@ -28,7 +28,7 @@ import jdk.incubator.vector.VectorSpecies;
  * the bottleneck: ~0.5 ns per plane per 16 elements), and t uses an FMA so the add pipe only
  * carries the masked adds; they loop over the word index q so every array index is linear in the loop
  * variable and C2 hoists the bounds checks (nm = 4: 1.8 → 1.4 ns per 16 elements in cache).
- * B > 1 with a BF16 row: the e{Bt}k{K} tiles (FlashTilesBf16, n = without t) widen the row the same
+ * B > 1 with a BF16 row: the e{Bt}k{K} tiles (FlashTilesBf16Batch, n = without t) widen the row the same
  * way once per 32 elements and make each plane's even/odd masks once, shared by Bt ≤ 4 rows of x
  * (even/odd split too); FMA form with m_i⊙w blended once; even and odd halves share accumulators.
  * Rows of w and x are zero-padded to hp

@@ -174,9 +174,9 @@ final class SimdFlashMglu {
         for (int b0 = 0; b0 < B; ) {
             int left = B - b0, bt = left >= 4 ? 4 : left >= 2 ? 2 : 1;
             for (int i0 = 0; i0 < nm; ) {
-                int kl = Math.min(nm - i0, FlashTilesBf16.maxKe(bt));
+                int kl = Math.min(nm - i0, FlashTilesBf16Batch.maxKe(bt));
                 int k = kl >= 8 ? 8 : kl >= 4 ? 4 : kl >= 2 ? 2 : 1;
-                FlashTilesBf16.runE(bt, k, i0 == 0, res, w.half(), r * h, xp, b0 * hp, m.bits(), (r * nm + i0) * wpr, wpr, hp);
+                FlashTilesBf16Batch.runE(bt, k, i0 == 0, res, w.half(), r * h, xp, b0 * hp, m.bits(), (r * nm + i0) * wpr, wpr, hp);
                 for (int b = 0; b < bt; b++) {
                     if (i0 == 0) tOut[tOff + (b0 + b) * tStride] = res[b * (1 + k)];
                     for (int i = 0; i < k; i++) sOut[sOff + ((i0 + i) * B + b0 + b) * sStride] = res[b * (1 + k) + 1 + i];
