@@ -64,7 +64,7 @@ final class SimdFlashMglu {
     }
 
     /**
-     * Whether B > 1 rows go through the BF16 even/odd tiles over the raw row ({@link FlashTilesBf16#runE}):
+     * Whether B > 1 rows go through the BF16 even/odd tiles over the raw row ({@link FlashTilesBf16Batch#runE}):
      * BF16 W, h a multiple of 32, 16 float lanes (-Djmglu.simd.evenOddB=false turns it off for A/B timing).
      */
     static boolean fusedB(int B, WeightMatrix w) {
