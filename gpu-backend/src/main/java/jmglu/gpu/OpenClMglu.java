@@ -242,6 +242,10 @@ public final class OpenClMglu {
         int h = w.cols(), d = w.rows(), nm = m.nm(), ks = Math.max(1, Math.min(tcWarps, h / 32)), xs = tcParts == 1 ? 1 : 2;
         boolean emu = !nvidia();
         if (emu) ks = 1;                            // the emulated mma wants one warp per group
+        // warps 1..ks−1 hand over their tiles through local memory: (ks − 1)·NT·(1 + nm)·4·32 floats
+        long red = 4L * ((B * xs + 7) / 8) * (nm + 1) * 4 * 32;
+        while (ks > 1 && (ks - 1) * red > cl.localMemBytes) ks >>= 1;    // nm = 16, B > 4: 52 KB at ks = 4
+        red *= Math.max(1, ks - 1);
         // loads two steps ahead when the x parts take two n-tiles (B·parts > 8), except nm = 2: H200 runs 11
         // and 14, B=8, ms one step / two steps ahead: nm=1 0.047/0.044, nm=2 0.047/0.060, nm=4 0.078/0.067,
         // nm=8 0.116/0.091; at B=1 two steps measured the same as one (run 13)
@@ -257,7 +261,6 @@ public final class OpenClMglu {
             tc = "off";
             return false;
         }
-        long red = 4L * Math.max(1, ks - 1) * ((B * xs + 7) / 8) * (nm + 1) * 4 * 32;
         cl.launch(k, (long) TcLayout.blocks(d) * 32 * ks, 32L * ks, ev, out, out2 == null ? dummy : out2, x, w.tc(), m.tc(), h, d,
                 new OpenClContext.Local(red));
         return true;
