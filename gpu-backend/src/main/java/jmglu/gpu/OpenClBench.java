@@ -259,20 +259,11 @@ public final class OpenClBench implements AutoCloseable {
     }
 
     private OpenClMglu.DeviceMatrix copyOf(OpenClMglu.DeviceMatrix a) {
-        return new OpenClMglu.DeviceMatrix(a.dtype(), a.rows(), a.cols(), copy(a.mem()), a.tc() == null ? null : copy(a.tc()));
+        return new OpenClMglu.DeviceMatrix(a.dtype(), a.rows(), a.cols(), cl.duplicate(a.mem()), a.tc() == null ? null : cl.duplicate(a.tc()));
     }
 
     private OpenClMglu.DeviceMasks copyOf(OpenClMglu.DeviceMasks a) {
-        return new OpenClMglu.DeviceMasks(a.nm(), a.rows(), a.cols(), copy(a.mem()), a.tc() == null ? null : copy(a.tc()));
-    }
-
-    /** A device copy of a whole buffer. */
-    private cl_mem copy(cl_mem src) {
-        long[] size = new long[1];
-        org.jocl.CL.clGetMemObjectInfo(src, org.jocl.CL.CL_MEM_SIZE, org.jocl.Sizeof.size_t, org.jocl.Pointer.to(size), null);
-        cl_mem m = cl.alloc(size[0]);
-        cl.copy(src, 0, m, 0, size[0], null);
-        return m;
+        return new OpenClMglu.DeviceMasks(a.nm(), a.rows(), a.cols(), cl.duplicate(a.mem()), a.tc() == null ? null : cl.duplicate(a.tc()));
     }
 
     static double median(double[] a) {

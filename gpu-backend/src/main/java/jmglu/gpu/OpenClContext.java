@@ -220,6 +220,19 @@ public final class OpenClContext implements AutoCloseable {
         }
     }
 
+    /** A new buffer holding a device-side copy of the whole of src (enqueued on the queue). */
+    public cl_mem duplicate(cl_mem src) {
+        long[] size = new long[1];
+        try {
+            clGetMemObjectInfo(src, CL_MEM_SIZE, Sizeof.size_t, Pointer.to(size), null);
+        } catch (CLException e) {
+            throw fail("reading a buffer's size", e);
+        }
+        cl_mem m = alloc(size[0]);
+        copy(src, 0, m, 0, size[0], null);
+        return m;
+    }
+
     public static void release(cl_mem... ms) { for (cl_mem m : ms) if (m != null) clReleaseMemObject(m); }
 
     // ---------------------------------------------------------------- launches

@@ -54,7 +54,7 @@ public final class OpenClProbe {
             long wBytes = w.bytes();
             int sets = (int) Math.min(32, Math.max(2, (OpenClBench.ROTATE_BYTES * 3 / 2) / wBytes));
             cl_mem dx = cl.upload(x), dy = cl.alloc(4L * 8 * d), dout = cl.alloc(4L << 24);
-            List<cl_mem> raw = copies(cl, cl.upload(w.half()), wBytes, sets), tcw = copies(cl, cl.upload(TcLayout.packW(w.half(), d, h)), 0, sets);
+            List<cl_mem> raw = copies(cl, cl.upload(w.half()), sets), tcw = copies(cl, cl.upload(TcLayout.packW(w.half(), d, h)), sets);
             Map<Integer, MaskPlanes> masks = new HashMap<>();
             Map<Integer, List<cl_mem>> tcm = new HashMap<>();
             String emuDefault = cl.ref.platformName().toUpperCase(Locale.ROOT).contains("NVIDIA") ? "0" : "1";
@@ -79,7 +79,7 @@ public final class OpenClProbe {
                     if (ptx != null) Files.write(ptx.resolve(v.replace(':', '_') + ".ptx"), cl.binary("flash_tc.cl", opts));
                     final int hh = h, dd = d;
                     MaskPlanes m = nm == 0 ? null : masks.computeIfAbsent(nm, q -> OpenClBench.randomMasks(new Rng(11 + q), q, dd, hh));
-                    List<cl_mem> dm = nm == 0 ? tcw : tcm.computeIfAbsent(nm, q -> copies(cl, cl.upload(TcLayout.packMasks(m)), 0, sets));
+                    List<cl_mem> dm = nm == 0 ? tcw : tcm.computeIfAbsent(nm, q -> copies(cl, cl.upload(TcLayout.packMasks(m)), sets));
                     long groups = TcLayout.blocks(d), LS = 32L * ks;
                     var red = new OpenClContext.Local(4L * Math.max(1, ks - 1) * ((B * xs + 7) / 8) * (nm + 1) * 4 * 32);
                     double ms = time(cl, (s, ev) -> cl.launch(k, groups * LS, LS, ev, dy, dy, dx, tcw.get(s), dm.get(s), hh, dd, red), sets);
@@ -96,15 +96,10 @@ public final class OpenClProbe {
         }
     }
 
-    /** first and sets − 1 device copies of it (bytes 0: the buffer's size). */
-    private static List<cl_mem> copies(OpenClContext cl, cl_mem first, long bytes, int sets) {
-        if (bytes == 0) {
-            long[] size = new long[1];
-            org.jocl.CL.clGetMemObjectInfo(first, org.jocl.CL.CL_MEM_SIZE, org.jocl.Sizeof.size_t, org.jocl.Pointer.to(size), null);
-            bytes = size[0];
-        }
+    /** first and sets − 1 device copies of it. */
+    private static List<cl_mem> copies(OpenClContext cl, cl_mem first, int sets) {
         List<cl_mem> l = new ArrayList<>(List.of(first));
-        for (int s = 1; s < sets; s++) { cl_mem m = cl.alloc(bytes); cl.copy(first, 0, m, 0, bytes, null); l.add(m); }
+        for (int s = 1; s < sets; s++) l.add(cl.duplicate(first));
         return l;
     }
 
