@@ -77,16 +77,21 @@ def tile(bt, k, half):
     return "\n".join(L)
 
 def tile_eo(k):
-    """B = 1, BF16 row, 16 float lanes: even/odd split, no widening shuffle, masks by a vector bit test.
-    The loop runs over the word index q (every index linear in q, so C2 hoists the bounds checks)."""
+    """B = 1, BF16 row, 16 float lanes: even/odd split, no widening shuffle.
+    The loop runs over the word index q (every index linear in q, so C2 hoists the bounds checks).
+    Masks in the sign form: u_i = Σ_j σ_ij p_j with σ = +1 where the mask bit is set and −1 where not
+    (the word shifted so lane j's bit lands on bit 31, then p ^ (~bit & sign): one vpternlogd, then a
+    plain add), and s_i = (t + u_i) / 2. No k-register is involved: the earlier form (and + compare to
+    a k-register + masked add) did the same count of vector ops but ran 1.0-1.25x slower out of cache
+    (FlashSignAB, see simd-backend/results/README.md)."""
     L = []
     a = L.append
     a(f"    static void b1k{k}e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {{")
     for z in "eo":
         a(f"        FloatVector t{z} = FloatVector.zero(S);")
         for i in range(k):
-            a(f"        FloatVector s{z}{i} = FloatVector.zero(S);")
-    a("        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);")
+            a(f"        FloatVector u{z}{i} = FloatVector.zero(S);")
+    a("        IntVector she = IntVector.fromArray(SI, SIGN_SHIFTS, 0), sho = IntVector.fromArray(SI, SIGN_SHIFTS, 16);")
     a("        for (int q = 0; q < wpr; q++) { // 32 BF16 = one 512-bit load = one mask word per plane")
     a("            int c = q << 5;")
     a("            IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16")
@@ -96,14 +101,16 @@ def tile_eo(k):
     a("            FloatVector pe = xe.mul(we), po = xo.mul(wod);")
     a("            te = xe.fma(we, te);")
     a("            to = xo.fma(wod, to);")
+    a("            IntVector pei = pe.reinterpretAsInts(), poi = po.reinterpretAsInts();")
     for i in range(k):
-        a(f"            IntVector b{i} = IntVector.broadcast(SI, bits[mo + {i} * wpr + q]); // plane {i}: lane j tests bit 2j (even) / 2j+1 (odd)")
-        a(f"            se{i} = se{i}.add(pe, b{i}.and(ev).compare(VectorOperators.NE, 0).cast(S));")
-        a(f"            so{i} = so{i}.add(po, b{i}.and(od).compare(VectorOperators.NE, 0).cast(S));")
+        a(f"            IntVector b{i} = IntVector.broadcast(SI, bits[mo + {i} * wpr + q]); // plane {i}: lane j's bit 2j (even) / 2j+1 (odd) to bit 31")
+        a(f"            ue{i} = ue{i}.add(pei.lanewise(VectorOperators.XOR, b{i}.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p")
+        a(f"            uo{i} = uo{i}.add(poi.lanewise(VectorOperators.XOR, b{i}.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());")
     a("        }")
-    a("        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);")
+    a("        float t = te.add(to).reduceLanes(VectorOperators.ADD);")
+    a("        res[0] = t;")
     for i in range(k):
-        a(f"        res[{1 + i}] = se{i}.add(so{i}).reduceLanes(VectorOperators.ADD);")
+        a(f"        res[{1 + i}] = 0.5f * (t + ue{i}.add(uo{i}).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2")
     a("    }")
     return "\n".join(L)
 
@@ -190,10 +197,12 @@ import jdk.incubator.vector.VectorSpecies;
  * it in registers (used when one sweep covers the row). With 16 float lanes (AVX-512) the "e"
  * tiles replace them: one 512-bit load takes 32 BF16 = 16 ints; even elements are (int << 16),
  * odd ones (int & 0xFFFF0000), each a single op (no widening shuffle); x comes pre-split per
- * 32-block into [x_even(16), x_odd(16)] ({@link #evenOdd}); mask lanes come from a vector bit
- * test of the broadcast word against 1 << 2j / 1 << 2j+1 (a GPR→k-register move per mask was
- * the bottleneck: ~0.5 ns per plane per 16 elements), and t uses an FMA so the add pipe only
- * carries the masked adds; they loop over the word index q so every array index is linear in the loop
+ * 32-block into [x_even(16), x_odd(16)] ({@link #evenOdd}); masks take the sign form: the broadcast
+ * word shifted left by 31 − 2j (even) / 30 − 2j (odd) puts lane j's bit on bit 31, ±p = p ^ (~bit &
+ * sign) is one vpternlogd, u_i += ±p, and s_i = (t + u_i)/2, so no k-register is involved (a
+ * GPR→k-register move per mask cost ~0.5 ns per plane per 16 elements; a vector bit test into a
+ * k-register, the previous form, did as many vector ops but ran 1.0-1.25x slower out of cache);
+ * they loop over the word index q so every array index is linear in the loop
  * variable and C2 hoists the bounds checks (nm = 4: 1.8 → 1.4 ns per 16 elements in cache).
  * B > 1 with a BF16 row: the e{Bt}k{K} tiles (FlashTilesBf16Batch, n = without t) widen the row the same
  * way once per 32 elements and make each plane's even/odd masks once, shared by Bt ≤ 4 rows of x
@@ -217,6 +226,10 @@ final class FlashTiles {
     /** [1 << 2j for j < 16, 1 << 2j+1 for j < 16]: the even and odd bit of lane j in a mask word. */
     static final int[] EVEN_ODD_BITS = new int[32];
     static { for (int j = 0; j < 16; j++) { EVEN_ODD_BITS[j] = 1 << 2 * j; EVEN_ODD_BITS[16 + j] = 1 << 2 * j + 1; } }
+    /** [31 − 2j for j < 16, 30 − 2j for j < 16]: shifting a mask word left by these puts lane j's even / odd bit at bit 31. */
+    static final int[] SIGN_SHIFTS = new int[32];
+    static { for (int j = 0; j < 16; j++) { SIGN_SHIFTS[j] = 31 - 2 * j; SIGN_SHIFTS[16 + j] = 30 - 2 * j; } }
+    static final int SIGN = 0x80000000;
 
     /** x (B rows of hp, hp a multiple of 32) with each 32-block reordered as [x0, x2, .., x30, x1, x3, .., x31]. */
     static float[] evenOdd(float[] x, int n) {

@@ -23,10 +23,12 @@ import jdk.incubator.vector.VectorSpecies;
  * it in registers (used when one sweep covers the row). With 16 float lanes (AVX-512) the "e"
  * tiles replace them: one 512-bit load takes 32 BF16 = 16 ints; even elements are (int << 16),
  * odd ones (int & 0xFFFF0000), each a single op (no widening shuffle); x comes pre-split per
- * 32-block into [x_even(16), x_odd(16)] ({@link #evenOdd}); mask lanes come from a vector bit
- * test of the broadcast word against 1 << 2j / 1 << 2j+1 (a GPR→k-register move per mask was
- * the bottleneck: ~0.5 ns per plane per 16 elements), and t uses an FMA so the add pipe only
- * carries the masked adds; they loop over the word index q so every array index is linear in the loop
+ * 32-block into [x_even(16), x_odd(16)] ({@link #evenOdd}); masks take the sign form: the broadcast
+ * word shifted left by 31 − 2j (even) / 30 − 2j (odd) puts lane j's bit on bit 31, ±p = p ^ (~bit &
+ * sign) is one vpternlogd, u_i += ±p, and s_i = (t + u_i)/2, so no k-register is involved (a
+ * GPR→k-register move per mask cost ~0.5 ns per plane per 16 elements; a vector bit test into a
+ * k-register, the previous form, did as many vector ops but ran 1.0-1.25x slower out of cache);
+ * they loop over the word index q so every array index is linear in the loop
  * variable and C2 hoists the bounds checks (nm = 4: 1.8 → 1.4 ns per 16 elements in cache).
  * B > 1 with a BF16 row: the e{Bt}k{K} tiles (FlashTilesBf16Batch, n = without t) widen the row the same
  * way once per 32 elements and make each plane's even/odd masks once, shared by Bt ≤ 4 rows of x

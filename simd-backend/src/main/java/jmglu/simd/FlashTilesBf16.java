@@ -28,6 +28,10 @@ final class FlashTilesBf16 {
     /** [1 << 2j for j < 16, 1 << 2j+1 for j < 16]: the even and odd bit of lane j in a mask word. */
     static final int[] EVEN_ODD_BITS = new int[32];
     static { for (int j = 0; j < 16; j++) { EVEN_ODD_BITS[j] = 1 << 2 * j; EVEN_ODD_BITS[16 + j] = 1 << 2 * j + 1; } }
+    /** [31 − 2j for j < 16, 30 − 2j for j < 16]: shifting a mask word left by these puts lane j's even / odd bit at bit 31. */
+    static final int[] SIGN_SHIFTS = new int[32];
+    static { for (int j = 0; j < 16; j++) { SIGN_SHIFTS[j] = 31 - 2 * j; SIGN_SHIFTS[16 + j] = 30 - 2 * j; } }
+    static final int SIGN = 0x80000000;
 
     /** x (B rows of hp, hp a multiple of 32) with each 32-block reordered as [x0, x2, .., x30, x1, x3, .., x31]. */
     static float[] evenOdd(float[] x, int n) {
@@ -194,10 +198,10 @@ final class FlashTilesBf16 {
 
     static void b1k1e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
         FloatVector te = FloatVector.zero(S);
-        FloatVector se0 = FloatVector.zero(S);
+        FloatVector ue0 = FloatVector.zero(S);
         FloatVector to = FloatVector.zero(S);
-        FloatVector so0 = FloatVector.zero(S);
-        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        FloatVector uo0 = FloatVector.zero(S);
+        IntVector she = IntVector.fromArray(SI, SIGN_SHIFTS, 0), sho = IntVector.fromArray(SI, SIGN_SHIFTS, 16);
         for (int q = 0; q < wpr; q++) { // 32 BF16 = one 512-bit load = one mask word per plane
             int c = q << 5;
             IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16
@@ -207,22 +211,24 @@ final class FlashTilesBf16 {
             FloatVector pe = xe.mul(we), po = xo.mul(wod);
             te = xe.fma(we, te);
             to = xo.fma(wod, to);
-            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
-            se0 = se0.add(pe, b0.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so0 = so0.add(po, b0.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector pei = pe.reinterpretAsInts(), poi = po.reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]); // plane 0: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue0 = ue0.add(pei.lanewise(VectorOperators.XOR, b0.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo0 = uo0.add(poi.lanewise(VectorOperators.XOR, b0.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
         }
-        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
-        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
+        float t = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[0] = t;
+        res[1] = 0.5f * (t + ue0.add(uo0).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
     }
 
     static void b1k2e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
         FloatVector te = FloatVector.zero(S);
-        FloatVector se0 = FloatVector.zero(S);
-        FloatVector se1 = FloatVector.zero(S);
+        FloatVector ue0 = FloatVector.zero(S);
+        FloatVector ue1 = FloatVector.zero(S);
         FloatVector to = FloatVector.zero(S);
-        FloatVector so0 = FloatVector.zero(S);
-        FloatVector so1 = FloatVector.zero(S);
-        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        FloatVector uo0 = FloatVector.zero(S);
+        FloatVector uo1 = FloatVector.zero(S);
+        IntVector she = IntVector.fromArray(SI, SIGN_SHIFTS, 0), sho = IntVector.fromArray(SI, SIGN_SHIFTS, 16);
         for (int q = 0; q < wpr; q++) { // 32 BF16 = one 512-bit load = one mask word per plane
             int c = q << 5;
             IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16
@@ -232,30 +238,32 @@ final class FlashTilesBf16 {
             FloatVector pe = xe.mul(we), po = xo.mul(wod);
             te = xe.fma(we, te);
             to = xo.fma(wod, to);
-            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
-            se0 = se0.add(pe, b0.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so0 = so0.add(po, b0.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]); // plane 1: lane j tests bit 2j (even) / 2j+1 (odd)
-            se1 = se1.add(pe, b1.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so1 = so1.add(po, b1.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector pei = pe.reinterpretAsInts(), poi = po.reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]); // plane 0: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue0 = ue0.add(pei.lanewise(VectorOperators.XOR, b0.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo0 = uo0.add(poi.lanewise(VectorOperators.XOR, b0.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]); // plane 1: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue1 = ue1.add(pei.lanewise(VectorOperators.XOR, b1.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo1 = uo1.add(poi.lanewise(VectorOperators.XOR, b1.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
         }
-        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
-        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
-        res[2] = se1.add(so1).reduceLanes(VectorOperators.ADD);
+        float t = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[0] = t;
+        res[1] = 0.5f * (t + ue0.add(uo0).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
+        res[2] = 0.5f * (t + ue1.add(uo1).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
     }
 
     static void b1k4e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
         FloatVector te = FloatVector.zero(S);
-        FloatVector se0 = FloatVector.zero(S);
-        FloatVector se1 = FloatVector.zero(S);
-        FloatVector se2 = FloatVector.zero(S);
-        FloatVector se3 = FloatVector.zero(S);
+        FloatVector ue0 = FloatVector.zero(S);
+        FloatVector ue1 = FloatVector.zero(S);
+        FloatVector ue2 = FloatVector.zero(S);
+        FloatVector ue3 = FloatVector.zero(S);
         FloatVector to = FloatVector.zero(S);
-        FloatVector so0 = FloatVector.zero(S);
-        FloatVector so1 = FloatVector.zero(S);
-        FloatVector so2 = FloatVector.zero(S);
-        FloatVector so3 = FloatVector.zero(S);
-        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        FloatVector uo0 = FloatVector.zero(S);
+        FloatVector uo1 = FloatVector.zero(S);
+        FloatVector uo2 = FloatVector.zero(S);
+        FloatVector uo3 = FloatVector.zero(S);
+        IntVector she = IntVector.fromArray(SI, SIGN_SHIFTS, 0), sho = IntVector.fromArray(SI, SIGN_SHIFTS, 16);
         for (int q = 0; q < wpr; q++) { // 32 BF16 = one 512-bit load = one mask word per plane
             int c = q << 5;
             IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16
@@ -265,46 +273,48 @@ final class FlashTilesBf16 {
             FloatVector pe = xe.mul(we), po = xo.mul(wod);
             te = xe.fma(we, te);
             to = xo.fma(wod, to);
-            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
-            se0 = se0.add(pe, b0.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so0 = so0.add(po, b0.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]); // plane 1: lane j tests bit 2j (even) / 2j+1 (odd)
-            se1 = se1.add(pe, b1.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so1 = so1.add(po, b1.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b2 = IntVector.broadcast(SI, bits[mo + 2 * wpr + q]); // plane 2: lane j tests bit 2j (even) / 2j+1 (odd)
-            se2 = se2.add(pe, b2.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so2 = so2.add(po, b2.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b3 = IntVector.broadcast(SI, bits[mo + 3 * wpr + q]); // plane 3: lane j tests bit 2j (even) / 2j+1 (odd)
-            se3 = se3.add(pe, b3.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so3 = so3.add(po, b3.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector pei = pe.reinterpretAsInts(), poi = po.reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]); // plane 0: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue0 = ue0.add(pei.lanewise(VectorOperators.XOR, b0.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo0 = uo0.add(poi.lanewise(VectorOperators.XOR, b0.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]); // plane 1: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue1 = ue1.add(pei.lanewise(VectorOperators.XOR, b1.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo1 = uo1.add(poi.lanewise(VectorOperators.XOR, b1.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
+            IntVector b2 = IntVector.broadcast(SI, bits[mo + 2 * wpr + q]); // plane 2: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue2 = ue2.add(pei.lanewise(VectorOperators.XOR, b2.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo2 = uo2.add(poi.lanewise(VectorOperators.XOR, b2.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
+            IntVector b3 = IntVector.broadcast(SI, bits[mo + 3 * wpr + q]); // plane 3: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue3 = ue3.add(pei.lanewise(VectorOperators.XOR, b3.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo3 = uo3.add(poi.lanewise(VectorOperators.XOR, b3.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
         }
-        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
-        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
-        res[2] = se1.add(so1).reduceLanes(VectorOperators.ADD);
-        res[3] = se2.add(so2).reduceLanes(VectorOperators.ADD);
-        res[4] = se3.add(so3).reduceLanes(VectorOperators.ADD);
+        float t = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[0] = t;
+        res[1] = 0.5f * (t + ue0.add(uo0).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
+        res[2] = 0.5f * (t + ue1.add(uo1).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
+        res[3] = 0.5f * (t + ue2.add(uo2).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
+        res[4] = 0.5f * (t + ue3.add(uo3).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
     }
 
     static void b1k8e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
         FloatVector te = FloatVector.zero(S);
-        FloatVector se0 = FloatVector.zero(S);
-        FloatVector se1 = FloatVector.zero(S);
-        FloatVector se2 = FloatVector.zero(S);
-        FloatVector se3 = FloatVector.zero(S);
-        FloatVector se4 = FloatVector.zero(S);
-        FloatVector se5 = FloatVector.zero(S);
-        FloatVector se6 = FloatVector.zero(S);
-        FloatVector se7 = FloatVector.zero(S);
+        FloatVector ue0 = FloatVector.zero(S);
+        FloatVector ue1 = FloatVector.zero(S);
+        FloatVector ue2 = FloatVector.zero(S);
+        FloatVector ue3 = FloatVector.zero(S);
+        FloatVector ue4 = FloatVector.zero(S);
+        FloatVector ue5 = FloatVector.zero(S);
+        FloatVector ue6 = FloatVector.zero(S);
+        FloatVector ue7 = FloatVector.zero(S);
         FloatVector to = FloatVector.zero(S);
-        FloatVector so0 = FloatVector.zero(S);
-        FloatVector so1 = FloatVector.zero(S);
-        FloatVector so2 = FloatVector.zero(S);
-        FloatVector so3 = FloatVector.zero(S);
-        FloatVector so4 = FloatVector.zero(S);
-        FloatVector so5 = FloatVector.zero(S);
-        FloatVector so6 = FloatVector.zero(S);
-        FloatVector so7 = FloatVector.zero(S);
-        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        FloatVector uo0 = FloatVector.zero(S);
+        FloatVector uo1 = FloatVector.zero(S);
+        FloatVector uo2 = FloatVector.zero(S);
+        FloatVector uo3 = FloatVector.zero(S);
+        FloatVector uo4 = FloatVector.zero(S);
+        FloatVector uo5 = FloatVector.zero(S);
+        FloatVector uo6 = FloatVector.zero(S);
+        FloatVector uo7 = FloatVector.zero(S);
+        IntVector she = IntVector.fromArray(SI, SIGN_SHIFTS, 0), sho = IntVector.fromArray(SI, SIGN_SHIFTS, 16);
         for (int q = 0; q < wpr; q++) { // 32 BF16 = one 512-bit load = one mask word per plane
             int c = q << 5;
             IntVector wi = ShortVector.fromArray(SH2, w, wo + c).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16
@@ -314,39 +324,41 @@ final class FlashTilesBf16 {
             FloatVector pe = xe.mul(we), po = xo.mul(wod);
             te = xe.fma(we, te);
             to = xo.fma(wod, to);
-            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]); // plane 0: lane j tests bit 2j (even) / 2j+1 (odd)
-            se0 = se0.add(pe, b0.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so0 = so0.add(po, b0.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]); // plane 1: lane j tests bit 2j (even) / 2j+1 (odd)
-            se1 = se1.add(pe, b1.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so1 = so1.add(po, b1.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b2 = IntVector.broadcast(SI, bits[mo + 2 * wpr + q]); // plane 2: lane j tests bit 2j (even) / 2j+1 (odd)
-            se2 = se2.add(pe, b2.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so2 = so2.add(po, b2.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b3 = IntVector.broadcast(SI, bits[mo + 3 * wpr + q]); // plane 3: lane j tests bit 2j (even) / 2j+1 (odd)
-            se3 = se3.add(pe, b3.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so3 = so3.add(po, b3.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b4 = IntVector.broadcast(SI, bits[mo + 4 * wpr + q]); // plane 4: lane j tests bit 2j (even) / 2j+1 (odd)
-            se4 = se4.add(pe, b4.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so4 = so4.add(po, b4.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b5 = IntVector.broadcast(SI, bits[mo + 5 * wpr + q]); // plane 5: lane j tests bit 2j (even) / 2j+1 (odd)
-            se5 = se5.add(pe, b5.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so5 = so5.add(po, b5.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b6 = IntVector.broadcast(SI, bits[mo + 6 * wpr + q]); // plane 6: lane j tests bit 2j (even) / 2j+1 (odd)
-            se6 = se6.add(pe, b6.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so6 = so6.add(po, b6.and(od).compare(VectorOperators.NE, 0).cast(S));
-            IntVector b7 = IntVector.broadcast(SI, bits[mo + 7 * wpr + q]); // plane 7: lane j tests bit 2j (even) / 2j+1 (odd)
-            se7 = se7.add(pe, b7.and(ev).compare(VectorOperators.NE, 0).cast(S));
-            so7 = so7.add(po, b7.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector pei = pe.reinterpretAsInts(), poi = po.reinterpretAsInts();
+            IntVector b0 = IntVector.broadcast(SI, bits[mo + 0 * wpr + q]); // plane 0: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue0 = ue0.add(pei.lanewise(VectorOperators.XOR, b0.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo0 = uo0.add(poi.lanewise(VectorOperators.XOR, b0.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
+            IntVector b1 = IntVector.broadcast(SI, bits[mo + 1 * wpr + q]); // plane 1: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue1 = ue1.add(pei.lanewise(VectorOperators.XOR, b1.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo1 = uo1.add(poi.lanewise(VectorOperators.XOR, b1.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
+            IntVector b2 = IntVector.broadcast(SI, bits[mo + 2 * wpr + q]); // plane 2: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue2 = ue2.add(pei.lanewise(VectorOperators.XOR, b2.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo2 = uo2.add(poi.lanewise(VectorOperators.XOR, b2.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
+            IntVector b3 = IntVector.broadcast(SI, bits[mo + 3 * wpr + q]); // plane 3: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue3 = ue3.add(pei.lanewise(VectorOperators.XOR, b3.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo3 = uo3.add(poi.lanewise(VectorOperators.XOR, b3.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
+            IntVector b4 = IntVector.broadcast(SI, bits[mo + 4 * wpr + q]); // plane 4: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue4 = ue4.add(pei.lanewise(VectorOperators.XOR, b4.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo4 = uo4.add(poi.lanewise(VectorOperators.XOR, b4.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
+            IntVector b5 = IntVector.broadcast(SI, bits[mo + 5 * wpr + q]); // plane 5: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue5 = ue5.add(pei.lanewise(VectorOperators.XOR, b5.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo5 = uo5.add(poi.lanewise(VectorOperators.XOR, b5.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
+            IntVector b6 = IntVector.broadcast(SI, bits[mo + 6 * wpr + q]); // plane 6: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue6 = ue6.add(pei.lanewise(VectorOperators.XOR, b6.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo6 = uo6.add(poi.lanewise(VectorOperators.XOR, b6.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
+            IntVector b7 = IntVector.broadcast(SI, bits[mo + 7 * wpr + q]); // plane 7: lane j's bit 2j (even) / 2j+1 (odd) to bit 31
+            ue7 = ue7.add(pei.lanewise(VectorOperators.XOR, b7.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
+            uo7 = uo7.add(poi.lanewise(VectorOperators.XOR, b7.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
         }
-        res[0] = te.add(to).reduceLanes(VectorOperators.ADD);
-        res[1] = se0.add(so0).reduceLanes(VectorOperators.ADD);
-        res[2] = se1.add(so1).reduceLanes(VectorOperators.ADD);
-        res[3] = se2.add(so2).reduceLanes(VectorOperators.ADD);
-        res[4] = se3.add(so3).reduceLanes(VectorOperators.ADD);
-        res[5] = se4.add(so4).reduceLanes(VectorOperators.ADD);
-        res[6] = se5.add(so5).reduceLanes(VectorOperators.ADD);
-        res[7] = se6.add(so6).reduceLanes(VectorOperators.ADD);
-        res[8] = se7.add(so7).reduceLanes(VectorOperators.ADD);
+        float t = te.add(to).reduceLanes(VectorOperators.ADD);
+        res[0] = t;
+        res[1] = 0.5f * (t + ue0.add(uo0).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
+        res[2] = 0.5f * (t + ue1.add(uo1).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
+        res[3] = 0.5f * (t + ue2.add(uo2).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
+        res[4] = 0.5f * (t + ue3.add(uo3).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
+        res[5] = 0.5f * (t + ue4.add(uo4).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
+        res[6] = 0.5f * (t + ue5.add(uo5).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
+        res[7] = 0.5f * (t + ue6.add(uo6).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
+        res[8] = 0.5f * (t + ue7.add(uo7).reduceLanes(VectorOperators.ADD)); // s_i = (t + u_i) / 2
     }
 }
