@@ -17,9 +17,10 @@ import jmglu.simd.SimdKernels;
  * jmglu.simd.Baselines, g = SiLU (SwiMGLU against SwiGLU).
  *
  * <p>Cache: W sets are rotated, one per call, with enough sets that they total ≥ 1 GiB (≫ the
- * 300 MiB L3), so every call streams its weights from DRAM. SwiGLU uses the disjoint pairs of sets
- * (0,1), (2,3), ... as Wg and Wv. Each kernel: one full rotation and ≥ 2 s of warm-up (3 calls and 0.5 s with --quick), then ≥ 9 timed calls (≥ 3 with --quick), the
- * median reported. Check: after timing, the kernel's output on set 0 is compared with a float64
+ * 300 MiB L3), so every call streams its weights from DRAM; SwiGLU takes two consecutive sets as Wg
+ * and Wv. The kernels of one case are timed together, alternating call by call ({@link #timeAll}):
+ * one full rotation each and ≥ 2 s of warm-up (3 calls and 0.5 s with --quick), then ≥ 9 timed
+ * calls each (≥ 3 with --quick), the median reported. Check: after timing, the kernel's output on set 0 is compared with a float64
  * reference on a sample of 49 rows (every B row), not all d rows (the scalar reference on the
  * full shape takes seconds); max_rel_err = max |y − ref| / max(|ref|, mean|ref|).
  */
@@ -54,30 +55,55 @@ final class CpuKernelDevice implements KernelDevice {
 
     @Override public double measureFmaGflops() { return CpuCeilings.fmaGflops(20_000_000L, 5); }
 
-    @Override public Timing time(String kernel, BenchCase c) {
+    @Override public Timing time(String kernel, BenchCase c) { return timeAll(java.util.List.of(kernel), c)[0]; }
+
+    /**
+     * The kernels alternate call by call (flash, naive, SwiGLU, flash, ...) and every call takes the
+     * next weight set of one rotation shared by all of them (SwiGLU takes two), so no set is read
+     * again before ≥ 1 GiB of others, and load from elsewhere on this shared machine lands on all
+     * kernels alike. Warm-up: a full rotation per kernel and ≥ 2 s in all (0.5 s with --quick).
+     */
+    @Override public Timing[] timeAll(java.util.List<String> kernels, BenchCase c) {
         prepare(c);
-        int n = ws.length, B = c.batch();
-        float[] y = new float[B * c.d()];
-        IntConsumer call = switch (kernel) {
-            case "flashmglu" -> s -> k.flashMglu(y, x, ws[s], ms[s], B, Act.SILU);
-            case "naive_mglu" -> s -> Baselines.naiveMglu(y, x, ws[s], ms[s], B, Act.SILU, naive());
-            // disjoint pairs (0,1), (2,3), ...: no matrix is read by two consecutive calls (it would still be in L3)
-            case "swiglu" -> s -> Baselines.swiglu(y, x, ws[2 * (s % (n / 2))], ws[2 * (s % (n / 2)) + 1], B);
-            default -> throw new IllegalArgumentException("bench kernel: unknown kernel '" + kernel + "'");
-        };
-        // warm-up: a full rotation (3 calls with --quick) and at least 2 s (0.5 s) of calls, so C2 has compiled the tiles
+        int n = ws.length, B = c.batch(), K = kernels.size();
+        float[][] y = new float[K][B * c.d()];
+        IntConsumer[] calls = new IntConsumer[K];
+        for (int k = 0; k < K; k++) calls[k] = call(kernels.get(k), y[k], B);
+        int[] next = {0}; // the shared rotation: set next[0] % n, then the one after (SwiGLU: both)
+        IntConsumer[] rotated = new IntConsumer[K];
+        for (int k = 0; k < K; k++) {
+            IntConsumer f = calls[k];
+            int sets = kernels.get(k).equals("swiglu") ? 2 : 1;
+            rotated[k] = ignored -> { int s = next[0] % n; next[0] += sets; f.accept(s); };
+        }
         int warm = c.quick() ? Math.min(n, 3) : n, reps = c.quick() ? 3 : Math.max(9, n);
         long until = System.nanoTime() + (c.quick() ? 500_000_000L : 2_000_000_000L);
-        for (int i = 0; i < warm || System.nanoTime() < until; i++) { call.accept(i % n); warm = Math.max(warm, i + 1); }
-        double[] ms = new double[reps];
-        for (int i = 0; i < reps; i++) {
-            long t0 = System.nanoTime();
-            call.accept((warm + i) % n);
-            ms[i] = (System.nanoTime() - t0) / 1e6;
+        for (int i = 0; i < warm || System.nanoTime() < until; i++) for (IntConsumer f : rotated) f.accept(0);
+        double[][] ms = new double[K][reps];
+        for (int i = 0; i < reps; i++)
+            for (int k = 0; k < K; k++) {
+                long t0 = System.nanoTime();
+                rotated[k].accept(0);
+                ms[k][i] = (System.nanoTime() - t0) / 1e6;
+            }
+        Timing[] out = new Timing[K];
+        for (int k = 0; k < K; k++) {
+            Arrays.sort(ms[k]);
+            calls[k].accept(0); // set 0 (SwiGLU: sets 0 and 1), the data the check recomputes
+            out[k] = new Timing(ms[k][reps / 2], check(kernels.get(k), y[k], B));
         }
-        Arrays.sort(ms);
-        call.accept(0);
-        return new Timing(ms[reps / 2], check(kernel, y, B));
+        return out;
+    }
+
+    /** One call of a kernel on weight set s (SwiGLU: sets s and s + 1 as Wg and Wv), output into y. */
+    private IntConsumer call(String kernel, float[] y, int B) {
+        int n = ws.length;
+        return switch (kernel) {
+            case "flashmglu" -> s -> k.flashMglu(y, x, ws[s], ms[s], B, Act.SILU);
+            case "naive_mglu" -> s -> Baselines.naiveMglu(y, x, ws[s], ms[s], B, Act.SILU, naive());
+            case "swiglu" -> s -> Baselines.swiglu(y, x, ws[s], ws[(s + 1) % n], B);
+            default -> throw new IllegalArgumentException("bench kernel: unknown kernel '" + kernel + "'");
+        };
     }
 
     interface IntConsumer { void accept(int s); }

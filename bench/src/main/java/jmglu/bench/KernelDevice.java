@@ -28,6 +28,17 @@ public interface KernelDevice extends AutoCloseable {
     Timing time(String kernel, BenchCase c);
 
     /**
+     * Times several kernels on one case, in the order given. The default times each in turn with
+     * {@link #time}; a device on a shared machine overrides it to alternate the kernels call by call,
+     * so that a burst of load from elsewhere hits every kernel alike and their ratios stay fair.
+     */
+    default Timing[] timeAll(java.util.List<String> kernels, BenchCase c) {
+        Timing[] t = new Timing[kernels.size()];
+        for (int i = 0; i < t.length; i++) t[i] = time(kernels.get(i), c);
+        return t;
+    }
+
+    /**
      * Bytes the kernel must read per call (for GB/s): FlashMGLU d·h·bytes(W) + nm·d·⌈h/32⌉·4;
      * SwiGLU 2·d·h·bytes(W); naive MGLU as jmglu.simd.Baselines implements it,
      * nm·(4·d·h·bytes(W) + 2·d·⌈h/32⌉·4). A device whose naive kernel reads otherwise overrides this.

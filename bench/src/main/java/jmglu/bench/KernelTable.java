@@ -45,10 +45,9 @@ public final class KernelTable {
             for (int nm : masks)
                 for (int B : batches) {
                     BenchCase c = new BenchCase(dtype, h, d, nm, B, quick);
-                    Timing[] t = new Timing[3];
+                    Timing[] t = dev.timeAll(KERNELS, c);
                     double[] gbps = new double[3];
                     for (int i = 0; i < 3; i++) {
-                        t[i] = dev.time(KERNELS.get(i), c);
                         gbps[i] = dev.bytesRead(KERNELS.get(i), c) / (t[i].ms() * 1e6);
                         if (csv != null)
                             csv.printf(Locale.ROOT, "%s,%s,%d,%d,%d,%d,%s,%.4f,%.3f,%.1f,%.3e%n", deviceName, dtype.name().toLowerCase(Locale.ROOT),
