@@ -28,7 +28,8 @@ public final class OpenClSelfCheck {
         try (OpenClKernels k = new OpenClKernels(OpenClContext.open())) {
             System.out.println("self-check on " + k.describe());
             Rng rng = new Rng(7);
-            int[][] cases = {{67, 33, 1, 1}, {129, 17, 3, 3}, {31, 7, 16, 8}, {100, 31, 1, 16}, {257, 65, 3, 8}, {4096, 70, 8, 4}, {64, 19, 3, 2}, {200, 9, 1, 4}, {512, 33, 16, 16}};
+            int[][] cases = {{67, 33, 1, 1}, {129, 17, 3, 3}, {31, 7, 16, 8}, {100, 31, 1, 16}, {257, 65, 3, 8}, {4096, 70, 8, 4}, {64, 19, 3, 2}, {200, 9, 1, 4}, {512, 33, 16, 16},
+                    {512, 33, 8, 16}, {256, 40, 5, 16}}; // the last two: tensor cores (NVIDIA) at nm = 16, B > 4 (fewer warps per row block)
             Act[] acts = Act.values();
             int[][] tunings = {{128, 4, 1}, {32, 2, 4}, {64, 4, 2}};          // {LS, R, U}
             for (int[] tu : tunings)
