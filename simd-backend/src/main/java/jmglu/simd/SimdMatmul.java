@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Blocking (BLIS style): K in blocks of KC; B's (KC × NR) panel, NR = 2 vectors, is packed
  * contiguous and zero-padded (so it streams from L1/L2 whatever the strides); the 6 × NR
  * micro-kernel keeps 12 accumulators in registers: per k, 2 loads of B, 6 broadcasts of A,
- * 12 FMAs (then 4 × NR and 1 × NR for the last rows). Threads split column panels (or rows when
+ * 12 FMAs (then 1 × NR for the last rows). Threads split column panels (or rows when
  * there are few panels). At 512³ this runs at 1.4x the earlier 4 × 3-vector kernel (65-70% of
  * the FMA ceiling against 45-50%; its 512 = 10⅔ panels of 48 left a partial panel and an uneven
  * thread split). An 8 × NR kernel (16 accumulators) ran 4x slower: C2 kept its accumulators
@@ -61,14 +61,13 @@ final class SimdMatmul {
                 int i = i0;
                 if (nr == NR) {
                     for (; i + MR <= i1; i += MR) micro6(c, co + i * N + jp, N, a, aBase + i * ars, ars, aks, panel, kc);
-                    for (; i + 4 <= i1; i += 4) micro4(c, co + i * N + jp, N, a, aBase + i * ars, ars, aks, panel, kc);
                     for (; i < i1; i++) micro1(c, co + i * N + jp, a, aBase + i * ars, aks, panel, kc);
-                } else { // partial panel: the kernels write a zeroed 4 × NR tile, whose first nr columns are added to C
+                } else { // partial panel: the kernels write a zeroed MR × NR tile, whose first nr columns are added to C
                     float[] tile = TILE.get();
-                    for (; i < i1; i += 4) {
-                        int mr = Math.min(4, i1 - i);
+                    for (; i < i1; i += MR) {
+                        int mr = Math.min(MR, i1 - i);
                         Arrays.fill(tile, 0f);
-                        if (mr == 4) micro4(tile, 0, NR, a, aBase + i * ars, ars, aks, panel, kc);
+                        if (mr == MR) micro6(tile, 0, NR, a, aBase + i * ars, ars, aks, panel, kc);
                         else for (int ii = 0; ii < mr; ii++) micro1(tile, ii * NR, a, aBase + (i + ii) * ars, aks, panel, kc);
                         for (int ii = 0; ii < mr; ii++)
                             for (int j = 0; j < nr; j++) c[co + (i + ii) * N + jp + j] += tile[ii * NR + j];
@@ -120,27 +119,6 @@ final class SimdMatmul {
         store(c, co + 3 * ldc, c30, c31);
         store(c, co + 4 * ldc, c40, c41);
         store(c, co + 5 * ldc, c50, c51);
-    }
-
-    /** C[4 rows, NR cols] += A[4 rows, kc] · panel; C row stride ldc. */
-    static void micro4(float[] c, int co, int ldc, float[] a, int ao, int ars, int aks, float[] p, int kc) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-        int a0 = ao, a1 = ao + ars, a2 = ao + 2 * ars, a3 = ao + 3 * ars;
-        for (int k = 0, pk = 0, ak = 0; k < kc; k++, pk += NR, ak += aks) {
-            FloatVector b0 = FloatVector.fromArray(S, p, pk), b1 = FloatVector.fromArray(S, p, pk + L);
-            FloatVector x = FloatVector.broadcast(S, a[a0 + ak]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[a1 + ak]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[a2 + ak]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[a3 + ak]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-        }
-        store(c, co, c00, c01);
-        store(c, co + ldc, c10, c11);
-        store(c, co + 2 * ldc, c20, c21);
-        store(c, co + 3 * ldc, c30, c31);
     }
 
     /** C[1 row, NR cols] += A[1 row, kc] · panel. */
