@@ -83,7 +83,7 @@ def tile_eo(k):
     (the word shifted so lane j's bit lands on bit 31, then p ^ (~bit & sign): one vpternlogd, then a
     plain add), and s_i = (t + u_i) / 2. No k-register is involved: the earlier form (and + compare to
     a k-register + masked add) did the same count of vector ops but ran 1.0-1.25x slower out of cache
-    (FlashSignAB, see simd-backend/results/README.md)."""
+    (side by side out of cache, see simd-backend/results/README.md)."""
     L = []
     a = L.append
     a(f"    static void b1k{k}e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {{")

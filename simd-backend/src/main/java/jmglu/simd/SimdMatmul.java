@@ -16,8 +16,8 @@ import jdk.incubator.vector.VectorSpecies;
  * contiguous and zero-padded (so it streams from L1/L2 whatever the strides); the 6 × NR
  * micro-kernel keeps 12 accumulators in registers: per k, 2 loads of B, 6 broadcasts of A,
  * 12 FMAs (then 1 × NR for the last rows). Threads split column panels (or rows when
- * there are few panels). At 512³ this runs at 1.4x the earlier 4 × 3-vector kernel (65-70% of
- * the FMA ceiling against 45-50%; its 512 = 10⅔ panels of 48 left a partial panel and an uneven
+ * there are few panels). At 512³ this runs at 1.2-1.4x the earlier 4 × 3-vector kernel (52-70% of
+ * the FMA ceiling against 42-50%, side by side; its 512 = 10⅔ panels of 48 left a partial panel and an uneven
  * thread split). An 8 × NR kernel (16 accumulators) ran 4x slower: C2 kept its accumulators
  * boxed on the heap.
  */
