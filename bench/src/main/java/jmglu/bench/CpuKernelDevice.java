@@ -69,21 +69,20 @@ final class CpuKernelDevice implements KernelDevice {
         float[][] y = new float[K][B * c.d()];
         IntConsumer[] calls = new IntConsumer[K];
         for (int k = 0; k < K; k++) calls[k] = call(kernels.get(k), y[k], B);
-        int[] next = {0}; // the shared rotation: set next[0] % n, then the one after (SwiGLU: both)
-        IntConsumer[] rotated = new IntConsumer[K];
-        for (int k = 0; k < K; k++) {
-            IntConsumer f = calls[k];
-            int sets = kernels.get(k).equals("swiglu") ? 2 : 1;
-            rotated[k] = ignored -> { int s = next[0] % n; next[0] += sets; f.accept(s); };
-        }
+        int[] sets = new int[K]; // weight sets a call reads: SwiGLU two, the others one
+        for (int k = 0; k < K; k++) sets[k] = kernels.get(k).equals("swiglu") ? 2 : 1;
+        int next = 0; // the shared rotation: each call starts at set next % n
         int warm = c.quick() ? Math.min(n, 3) : n, reps = c.quick() ? 3 : Math.max(9, n);
         long until = System.nanoTime() + (c.quick() ? 500_000_000L : 2_000_000_000L);
-        for (int i = 0; i < warm || System.nanoTime() < until; i++) for (IntConsumer f : rotated) f.accept(0);
+        for (int i = 0; i < warm || System.nanoTime() < until; i++)
+            for (int k = 0; k < K; k++) { calls[k].accept(next % n); next += sets[k]; }
         double[][] ms = new double[K][reps];
         for (int i = 0; i < reps; i++)
             for (int k = 0; k < K; k++) {
+                int s = next % n;
+                next += sets[k];
                 long t0 = System.nanoTime();
-                rotated[k].accept(0);
+                calls[k].accept(s);
                 ms[k][i] = (System.nanoTime() - t0) / 1e6;
             }
         Timing[] out = new Timing[K];
