@@ -2,7 +2,9 @@ package jmglu.engine;
 
 /**
  * Storage types. Compute is always float32; BF16 and F16 are storage formats for weights
- * (inference reads 16 bits per weight element). Conversions round to nearest, ties to even.
+ * (inference reads 16 bits per weight element); I32 holds mask bit-planes. Conversions round to
+ * nearest, ties to even. Every multi-byte value is little-endian in memory and in files
+ * (the {@code LE_*} layouts; they are unaligned so that any file offset can be read).
  *
  * <pre>
  *   F32  : 1 sign | 8 exponent | 23 mantissa
@@ -11,10 +13,25 @@ package jmglu.engine;
  * </pre>
  */
 public enum DType {
-    F32(4), BF16(2), F16(2);
+    F32(4), BF16(2), F16(2),
+    /** 32-bit integers: mask bit-planes (32 mask bits per word, see {@link MaskPlanes}) and token ids. */
+    I32(4);
 
     /** Bytes per element. */
     public final int bytes;
+
+    public static final java.lang.foreign.ValueLayout.OfFloat LE_FLOAT =
+            java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    public static final java.lang.foreign.ValueLayout.OfShort LE_SHORT =
+            java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    public static final java.lang.foreign.ValueLayout.OfInt LE_INT =
+            java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+
+    /** The float storage types (what weights may be stored in). */
+    public static DType[] floats() { return new DType[] {F32, BF16, F16}; }
+
+    /** Whether this is a 16-bit float storage type (BF16 or F16). */
+    public boolean isHalf() { return this == BF16 || this == F16; }
 
     DType(int bytes) { this.bytes = bytes; }
 
@@ -24,6 +41,7 @@ public enum DType {
             case "f32", "fp32", "float32" -> F32;
             case "bf16", "bfloat16" -> BF16;
             case "f16", "fp16", "float16", "half" -> F16;
+            case "i32", "int32" -> I32;
             default -> throw new IllegalArgumentException("unknown dtype '" + s + "' (expected f32, bf16 or fp16)");
         };
     }
@@ -33,7 +51,7 @@ public enum DType {
         return switch (this) {
             case BF16 -> floatToBf16(f);
             case F16 -> Float.floatToFloat16(f);
-            case F32 -> throw new IllegalStateException("F32 is not a 16-bit type");
+            case F32, I32 -> throw new IllegalStateException(this + " is not a 16-bit type");
         };
     }
 
@@ -42,7 +60,7 @@ public enum DType {
         return switch (this) {
             case BF16 -> bf16ToFloat(bits);
             case F16 -> Float.float16ToFloat(bits);
-            case F32 -> throw new IllegalStateException("F32 is not a 16-bit type");
+            case F32, I32 -> throw new IllegalStateException(this + " is not a 16-bit type");
         };
     }
 

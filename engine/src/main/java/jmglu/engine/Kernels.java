@@ -14,7 +14,7 @@ package jmglu.engine;
  */
 public interface Kernels {
 
-    /** Short name, as picked by -Djmglu.backend= (reference, simd, opencl). */
+    /** Short name: reference, simd. */
     String name();
 
     // ---------------------------------------------------------------- matmul

@@ -82,7 +82,7 @@ public final class ReferenceMglu {
             float xw = x[xo + c] * w.get(r, c);
             t += xw;
             for (int i = 0; i < nm; i++)
-                if (((m.bits()[(r * nm + i) * wpr + (c >>> 5)] >>> (c & 31)) & 1) != 0) si[i] += xw;
+                if (((m.word((long) (r * nm + i) * wpr + (c >>> 5)) >>> (c & 31)) & 1) != 0) si[i] += xw;
         }
         return t;
     }

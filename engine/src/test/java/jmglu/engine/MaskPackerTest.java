@@ -16,17 +16,18 @@ class MaskPackerTest {
             assertArrayEquals(m, MaskPacker.unpack(p), "round trip nm=" + nm + " (" + rows + "," + cols + ")");
             int wpr = (cols + 31) / 32;
             assertEquals(wpr, p.wordsPerRow());
-            assertEquals(rows * nm * wpr, p.bits().length);
+            int[] bits = p.toInts();
+            assertEquals(rows * nm * wpr, bits.length);
             assertEquals(4L * rows * nm * wpr, p.bytes());
             for (int i = 0; i < nm; i++) for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) {
                 int want = (int) m[(i * rows + r) * cols + c];
                 assertEquals(want, p.get(i, r, c));
                 // the documented layout: word (r·nm + i)·wpr + c/32, bit c mod 32
-                assertEquals(want, (p.bits()[(r * nm + i) * wpr + c / 32] >> (c % 32)) & 1);
+                assertEquals(want, (bits[(r * nm + i) * wpr + c / 32] >> (c % 32)) & 1);
             }
-            for (int w = 0; w < p.bits().length; w++) {          // padding bits (columns ≥ cols of each last word) are zero
+            for (int w = 0; w < bits.length; w++) {          // padding bits (columns ≥ cols of each last word) are zero
                 int used = cols - (w % wpr) * 32;
-                if (used < 32) assertEquals(0, p.bits()[w] >>> used, "padding bits of word " + w + " (cols " + cols + ")");
+                if (used < 32) assertEquals(0, bits[w] >>> used, "padding bits of word " + w + " (cols " + cols + ")");
             }
         }
     }

@@ -65,7 +65,7 @@ class ReferenceKernelsTest {
     }
 
     @Test void gemvOnEveryStorageType() {
-        for (DType t : DType.values()) for (int B : new int[] {1, 3, 5}) for (int d : AWKWARD) for (int h : AWKWARD) {
+        for (DType t : DType.floats()) for (int B : new int[] {1, 3, 5}) for (int d : AWKWARD) for (int h : AWKWARD) {
             WeightMatrix w = WeightMatrix.of(t, rand(d * h), d, h);
             float[] wf = w.toFloat(), x = rand(B * h), y = new float[B * d];
             k.gemv(y, x, w, B);

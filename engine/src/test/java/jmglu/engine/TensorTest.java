@@ -54,11 +54,11 @@ class TensorTest {
             assertEquals(d, h.dtype());
             for (int i = 0; i < v.length; i++) {
                 assertEquals(d.decode(d.encode(v[i])), h.get(i), d + " element " + i + " is the RNE rounding");
-                assertEquals(h.halfData()[i], d.encode(v[i]));
+                assertEquals(h.toShorts()[i], d.encode(v[i]));
             }
             Tensor back = h.to(DType.F32);
             assertArrayEquals(h.toArray(), back.toArray());
-            assertArrayEquals(h.halfData(), back.to(d).halfData(), d + ": f32 → " + d + " → f32 → " + d + " is stable");
+            assertArrayEquals(h.toShorts(), back.to(d).toShorts(), d + ": f32 → " + d + " → f32 → " + d + " is stable");
             Tensor other = h.to(d == DType.BF16 ? DType.F16 : DType.BF16);           // half to half goes through float
             DType o = other.dtype();
             for (int i = 0; i < v.length; i++) assertEquals(o.decode(o.encode(h.get(i))), other.get(i));
@@ -102,7 +102,7 @@ class TensorTest {
         throwsNaming("asWeights", () -> Tensor.zeros(2, 3, 4).asWeights());
         throwsNaming("WeightMatrix.of", () -> WeightMatrix.of(DType.F16, new float[3], -1, 3));
         throwsNaming("WeightMatrix.of", () -> WeightMatrix.of(DType.F32, new float[3], 2, 2));
-        throwsNaming("WeightMatrix", () -> new WeightMatrix(DType.BF16, 2, 2, new float[4], null));
-        throwsNaming("WeightMatrix", () -> new WeightMatrix(DType.F32, 0, 2, new float[4], null));
+        throwsNaming("WeightMatrix", () -> new WeightMatrix(DType.BF16, 2, 2, java.lang.foreign.MemorySegment.ofArray(new float[4])));
+        throwsNaming("WeightMatrix", () -> new WeightMatrix(DType.F32, 0, 2, java.lang.foreign.MemorySegment.ofArray(new float[4])));
     }
 }

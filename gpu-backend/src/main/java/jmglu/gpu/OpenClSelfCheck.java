@@ -33,7 +33,7 @@ public final class OpenClSelfCheck {
             Act[] acts = Act.values();
             int[][] tunings = {{128, 4, 1}, {32, 2, 4}, {64, 4, 2}};          // {LS, R, U}
             for (int[] tu : tunings)
-            for (DType dt : DType.values()) {
+            for (DType dt : DType.floats()) {
                 if (args.length > 0 && !java.util.Arrays.asList(args).contains(dt.name())) continue;
                 for (int[] c : cases) {
                     int h = c[0], d = c[1], B = c[2], nm = c[3];

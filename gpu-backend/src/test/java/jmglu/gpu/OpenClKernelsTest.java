@@ -48,7 +48,7 @@ class OpenClKernelsTest {
         Rng rng = new Rng(11);
         Act[] acts = Act.values();
         int n = 0;
-        for (DType dt : DType.values())
+        for (DType dt : DType.floats())
             for (int[] c : CASES) {
                 int h = c[0], d = c[1], B = c[2], nm = c[3];
                 Act g = acts[n++ % acts.length];
@@ -73,7 +73,7 @@ class OpenClKernelsTest {
                 k.mglu().rowsPerGroup = tu[1];
                 k.mglu().unroll = tu[2];
                 k.mglu().xlocal = tu[0] == 64 ? "on" : "off";            // x staged in local memory too
-                for (DType dt : DType.values()) {
+                for (DType dt : DType.floats()) {
                     int h = 512, d = 37, B = 3, nm = 4;
                     WeightMatrix w = weights(rng, dt, d, h);
                     MaskPlanes m = MaskPacker.pack(Check.randomMasks(rng, nm, d, h), nm, d, h);
@@ -108,7 +108,7 @@ class OpenClKernelsTest {
                 k.mglu().fastLs = tu[4];
                 for (int[] c : cases) {
                     int h = c[0], d = c[1], B = c[2], nm = c[3];
-                    DType dt = DType.values()[(c[0] + tu[1]) % 3];
+                    DType dt = DType.floats()[(c[0] + tu[1]) % 3];
                     WeightMatrix w = weights(rng, dt, d, h);
                     MaskPlanes m = MaskPacker.pack(Check.randomMasks(rng, nm, d, h), nm, d, h);
                     float[] x = Check.random(rng, B * h);
@@ -141,7 +141,7 @@ class OpenClKernelsTest {
 
     @Test void mgluScoresMatchReference() {
         Rng rng = new Rng(12);
-        for (DType dt : DType.values()) {
+        for (DType dt : DType.floats()) {
             int[] c = CASES[(dt.ordinal() + 1) % CASES.length];
             int h = c[0], d = c[1], B = c[2], nm = c[3];
             WeightMatrix w = weights(rng, dt, d, h);
@@ -161,7 +161,7 @@ class OpenClKernelsTest {
     @Test void gemvMatchesReference() {
         Rng rng = new Rng(13);
         int[][] shapes = {{67, 33, 1}, {129, 17, 3}, {31, 7, 16}, {64, 9, 3}};
-        for (DType dt : DType.values())
+        for (DType dt : DType.floats())
             for (int[] c : shapes) {
                 int h = c[0], d = c[1], B = c[2];
                 WeightMatrix w = weights(rng, dt, d, h);

@@ -1,4 +1,4 @@
-package jmglu.engine.decode;
+package jmglu.engine;
 
 /** Top-K routing weights: keep the K largest router logits, softmax over them, zero elsewhere. */
 public final class TopK {

@@ -1,0 +1,97 @@
+package jmglu.engine;
+
+import java.util.Set;
+
+/**
+ * A backend: where tensors live and what runs over them. Chosen once (the CLI's --device, or
+ * {@link Backends#open}) and then passed explicitly to the model, trainer and session; there is
+ * no process-wide "current backend".
+ *
+ * <p>Two levels of operations:
+ * <ul>
+ *   <li>{@link #kernels()}: the array kernels training runs on (host memory, the {@link Kernels}
+ *       contract). A backend without training support says so with {@link #canTrain()} and its
+ *       kernels() throws an {@link UnsupportedOperationException} naming it.</li>
+ *   <li>The decode ops below, over {@link Tensor}s resident on this backend: what one decode step
+ *       of the model needs. Host backends run them through their array kernels
+ *       ({@link HostBackend}); a device backend runs them on device buffers without moving data
+ *       to the host, so a whole step stays on the device. Shapes are per batch row b &lt; B: every
+ *       row is an independent sequence with its own position.</li>
+ * </ul>
+ * An op a backend does not implement throws {@link UnsupportedOperationException} with one line
+ * naming the backend and the op; {@link #ops()} lists the ones it has, so callers can check before
+ * any work ({@link #require}).
+ */
+public interface Backend extends AutoCloseable {
+
+    /** The --device name: "reference", "simd", "opencl". */
+    String name();
+
+    /** What runs it, for messages: "simd (2 threads, 16 float lanes)", "opencl: NVIDIA H200". */
+    String describe();
+
+    // ---------------------------------------------------------------- training
+    /** Whether {@link #kernels()} exists (training runs on host arrays through it). */
+    boolean canTrain();
+
+    /** The array kernels for training; throws UnsupportedOperationException naming the backend when {@link #canTrain()} is false. */
+    Kernels kernels();
+
+    // ---------------------------------------------------------------- storage
+    /** t resident on this backend for repeated reads (weights): host backends return t itself (no copy). */
+    Tensor adopt(Tensor t);
+
+    /** A zeroed F32 tensor on this backend (activations, KV caches). */
+    Tensor zeros(int... shape);
+
+    /** Copies the F32 tensor t (on this backend) into dst[0, t.size()). */
+    void read(Tensor t, float[] dst);
+
+    /** Frees what {@link #adopt} or {@link #zeros} allocated for t (host backends: nothing). */
+    default void release(Tensor t) {}
+
+    /** The names of the decode ops this backend implements (see {@link #require}). */
+    Set<String> ops();
+
+    /** Throws one UnsupportedOperationException naming the backend and the first op of ops it lacks. */
+    default void require(String why, String... ops) {
+        for (String op : ops)
+            if (!ops().contains(op))
+                throw new UnsupportedOperationException("backend '" + name() + "' does not implement " + op + ", which " + why + " needs");
+    }
+
+    // ---------------------------------------------------------------- decode ops
+    /** out (B, C) F32 = table[ids[b]] widened, table (V, C) in F32/BF16/F16. */
+    void embedding(Tensor out, Tensor table, int[] ids);
+
+    /** out (B, C) = x · rstd · w per row, rstd = 1/√(mean(x²) + eps); w (C) F32. */
+    void rmsnorm(Tensor out, Tensor x, Tensor w, float eps);
+
+    /** y (B, d) = x (B, h) · Wᵀ, or y += that when acc (a residual add); W (d, h) F32/BF16/F16. */
+    void linear(Tensor y, Tensor x, Tensor w, boolean acc);
+
+    /** RoPE in place on x (B, nH·hd), row b at position pos[b] (interleaved pairs, as {@link Kernels#rope}). */
+    void rope(Tensor x, int nH, int hd, int[] pos, float theta);
+
+    /**
+     * One attention step per row b: writes k[b], v[b] (B, nKv·hd) into the caches (B, maxT, nKv·hd)
+     * at position pos[b], then out[b] (nH·hd) = softmax(q[b] · K[0..pos[b]]ᵀ / √hd) V[0..pos[b]];
+     * query head j reads key/value head j / (nH / nKv) (grouped-query attention; nKv = nH is MHA).
+     */
+    void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd);
+
+    /** x = g(x) in place. */
+    void act(Act g, Tensor x);
+
+    /** y (B, d) = g(x Wgᵀ) ⊙ (x Wvᵀ): the gated linear unit (SwiGLU for g = SiLU) before its output projection. */
+    void glu(Tensor y, Tensor x, Tensor wGate, Tensor wValue, Act g);
+
+    /** FlashMGLU: y (B, d) = Σ_i g(s_i) ⊙ (t − s_i), t = x Wᵀ, s_i = x (M_i ⊙ W)ᵀ; masks I32 (d, nm, ⌈h/32⌉). */
+    void flashMglu(Tensor y, Tensor x, Tensor w, Tensor masks, Act g);
+
+    /** Top-K routed MGLU: r = x routerᵀ (B, nm); y = Σ_{i ∈ topK(r)} softmax_K(r)_i · g(s_i) ⊙ (t − s_i). */
+    void mgluTopK(Tensor y, Tensor x, Tensor w, Tensor masks, Tensor router, int k, Act g);
+
+    /** Frees the backend's resources (device memory, queues). */
+    @Override default void close() {}
+}
