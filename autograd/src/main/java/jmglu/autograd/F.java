@@ -18,72 +18,83 @@ import jmglu.autograd.ops.Scale;
 import jmglu.autograd.ops.Softmax;
 import jmglu.autograd.ops.Sum;
 import jmglu.engine.Act;
+import jmglu.engine.Kernels;
 
 /**
- * The differentiable ops, one line each: every op is a small class in jmglu.autograd.ops with
- * its forward and backward side by side. Shapes are checked; a mismatch throws one
+ * The differentiable ops over one set of {@link Kernels}, one line each (like torch.nn.functional,
+ * but bound to the kernels it was made with: there is no global backend). Every op is a small
+ * class in jmglu.autograd.ops with its forward and backward side by side, and its backward runs
+ * on the same kernels as its forward. Shapes are checked; a mismatch throws one
  * IllegalArgumentException naming the op and the shapes. SwiGLU and the GELU MLP are
  * compositions: mul(act(g, linear(x, wg)), linear(x, wv)).
  */
 public final class F {
-    private F() {}
+    private final Kernels k;
+
+    public F(Kernels kernels) {
+        if (kernels == null) throw new IllegalArgumentException("F: kernels are null");
+        this.k = kernels;
+    }
+
+    /** The kernels these ops run on. */
+    public Kernels kernels() { return k; }
 
     /** y (N, out) = x (N, in) · wᵀ, w (out, in) like nn.Linear without bias; x may be (…, in). */
-    public static Var linear(Var x, Var w) { return Linear.apply(x, w); }
+    public Var linear(Var x, Var w) { return Linear.apply(k, x, w); }
 
     /** (M, K) · (K, N) → (M, N). */
-    public static Var matmul(Var a, Var b) { return Matmul.apply(a, b); }
+    public Var matmul(Var a, Var b) { return Matmul.apply(k, a, b); }
 
     /** a + b, same shape. */
-    public static Var add(Var a, Var b) { return Add.apply(a, b); }
+    public Var add(Var a, Var b) { return Add.apply(k, a, b); }
 
     /** a ⊙ b, same shape. */
-    public static Var mul(Var a, Var b) { return Mul.apply(a, b); }
+    public Var mul(Var a, Var b) { return Mul.apply(k, a, b); }
 
     /** s · a. */
-    public static Var scale(Var a, float s) { return Scale.apply(a, s); }
+    public Var scale(Var a, float s) { return Scale.apply(k, a, s); }
 
     /** g(x) elementwise: SiLU, GELU (tanh form) or ReLU. */
-    public static Var act(Act g, Var x) { return Activation.apply(g, x); }
+    public Var act(Act g, Var x) { return Activation.apply(k, g, x); }
 
     /** RMSNorm over the last dimension: x (N, C), w (C): x / √(mean(x²) + eps) ⊙ w. */
-    public static Var rmsnorm(Var x, Var w, float eps) { return RmsNorm.apply(x, w, eps); }
+    public Var rmsnorm(Var x, Var w, float eps) { return RmsNorm.apply(k, x, w, eps); }
 
     /** Rotary embedding on x (B, T, nH, hd), positions 0..T−1, interleaved pairs. */
-    public static Var rope(Var x, float theta) { return Rope.apply(x, theta); }
+    public Var rope(Var x, float theta) { return Rope.apply(k, x, theta); }
 
     /** Causal self-attention, q, k, v (B, T, nH, hd) → (B, T, nH, hd). */
-    public static Var attention(Var q, Var k, Var v) { return Attention.apply(q, k, v); }
+    public Var attention(Var q, Var key, Var v) { return Attention.apply(k, q, key, v); }
 
     /** Rows of table (V, C) → (ids.length, C). */
-    public static Var embedding(Var table, int[] ids) { return Embedding.apply(table, ids); }
+    public Var embedding(Var table, int[] ids) { return Embedding.apply(k, table, ids); }
 
     /** Mean softmax cross-entropy of logits (N, V) (or (…, V)) against targets (N) → (1). */
-    public static Var crossEntropy(Var logits, int[] targets) { return CrossEntropy.apply(logits, targets); }
+    public Var crossEntropy(Var logits, int[] targets) { return CrossEntropy.apply(k, logits, targets); }
 
     /** A view with a new shape of the same size (one dimension may be -1). */
-    public static Var reshape(Var x, int... shape) { return Reshape.apply(x, shape); }
+    public Var reshape(Var x, int... shape) { return Reshape.apply(k, x, shape); }
 
     /** Σ x → (1). */
-    public static Var sum(Var x) { return Sum.apply(x); }
+    public Var sum(Var x) { return Sum.apply(k, x); }
 
     /** mean x → (1). */
-    public static Var mean(Var x) { return Mean.apply(x); }
+    public Var mean(Var x) { return Mean.apply(k, x); }
 
     /** Row-wise softmax over the last dimension (an addition to the contract; Top-K tests compose with it). */
-    public static Var softmax(Var x) { return Softmax.apply(x); }
+    public Var softmax(Var x) { return Softmax.apply(k, x); }
 
     /**
      * MGLU: x (N, h), w (d, h), maskLogits (nm, d, h) → y (N, d) = Σ_i g(s_i) ⊙ (t − s_i),
      * t = x wᵀ, s_i = x (M_i⊙w)ᵀ, hard masks M_i = 1[L_i &gt; 0], straight-through dL_i = dM_i.
      */
-    public static Var mglu(Var x, Var w, Var maskLogits, Act g) { return Mglu.apply(x, w, maskLogits, g); }
+    public Var mglu(Var x, Var w, Var maskLogits, Act g) { return Mglu.apply(k, x, w, maskLogits, g); }
 
     /**
      * Top-K routed MGLU: r = x routerᵀ (N, nm), router (nm, h); keep the k largest per row, softmax
      * over them → G; y = Σ_{i∈topK} G_i · g(s_i) ⊙ (t − s_i).
      */
-    public static Var mgluTopK(Var x, Var w, Var maskLogits, Var router, int k, Act g) {
-        return MgluTopK.apply(x, w, maskLogits, router, k, g);
+    public Var mgluTopK(Var x, Var w, Var maskLogits, Var router, int topK, Act g) {
+        return MgluTopK.apply(k, x, w, maskLogits, router, topK, g);
     }
 }

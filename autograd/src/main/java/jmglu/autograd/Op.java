@@ -1,5 +1,6 @@
 package jmglu.autograd;
 
+import jmglu.engine.Kernels;
 import jmglu.engine.Tensor;
 
 /**
@@ -14,6 +15,8 @@ import jmglu.engine.Tensor;
  */
 public abstract class Op {
     private final String name;
+    /** The kernels the forward ran on; the backward runs on the same ones (set by {@link #record}). */
+    protected Kernels kernels;
 
     protected Op(String name) { this.name = name; }
 
@@ -24,8 +27,9 @@ public abstract class Op {
      * The output Var for value: a graph node produced by this op when some input requires a
      * gradient and recording is on, else a constant.
      */
-    protected final Var record(Tensor value, Var... inputs) {
+    protected final Var record(Kernels kernels, Tensor value, Var... inputs) {
         if (!recording(inputs)) return Var.constant(value);
+        this.kernels = kernels;
         return new Var(value, this, inputs.clone());
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** GradCheck itself must be able to fail: an op with a wrong backward is caught. */
 class GradCheckTest {
+    static final F f = new F(new jmglu.engine.ReferenceKernels());
 
     /** out = x², but the backward claims 2x + 0.1 (a small bug). */
     static final class WrongSquare extends Op {
@@ -16,7 +17,7 @@ class GradCheckTest {
         static Var apply(Var x) {
             float[] a = x.value().toArray();
             for (int i = 0; i < a.length; i++) a[i] *= a[i];
-            return new WrongSquare(x).record(Tensor.of(a, x.shape()), x);
+            return new WrongSquare(x).record(null, Tensor.of(a, x.shape()), x);
         }
         @Override protected void backward(Tensor dy) {
             float[] g = grad(x), xv = x.value().toArray(), d = dy.data();
@@ -33,7 +34,7 @@ class GradCheckTest {
 
     @Test void theRightBackwardPasses() {
         Var x = Vars.param(1, 1, 4);
-        double worst = GradCheck.check("square", () -> F.mul(x, x), 1e-2, 2e-3, 2e-2, x);
+        double worst = GradCheck.check("square", () -> f.mul(x, x), 1e-2, 2e-3, 2e-2, x);
         assertTrue(worst < 1e-3, "worst |analytic − numeric| " + worst);
     }
 }

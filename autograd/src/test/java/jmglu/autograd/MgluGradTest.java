@@ -24,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * </ol>
  */
 class MgluGradTest {
+    static final F f = new F(new jmglu.engine.ReferenceKernels());
     static final double EPS = 1e-2, ABS = 2e-3, REL = 2e-2;
 
     /** x (N, h), w (d, h), L (nm, d, h) for a seed; for ReLU the seed is advanced until every |s_i| ≥ 0.05. */
@@ -91,21 +92,21 @@ class MgluGradTest {
     @Test void finiteDifferencesForDxAndDw() {
         for (Act g : Act.values()) {
             Case c = Case.make(100, 3, 5, 4, 3, g);
-            GradCheck.check("mglu " + g + " (dx, dW)", () -> F.mglu(c.x, c.w, c.L, g), EPS, ABS, REL, c.x, c.w);
+            GradCheck.check("mglu " + g + " (dx, dW)", () -> f.mglu(c.x, c.w, c.L, g), EPS, ABS, REL, c.x, c.w);
         }
         Case one = Case.make(200, 2, 4, 3, 1, Act.SILU);   // nm = 1
-        GradCheck.check("mglu nm=1", () -> F.mglu(one.x, one.w, one.L, Act.SILU), EPS, ABS, REL, one.x, one.w);
+        GradCheck.check("mglu nm=1", () -> f.mglu(one.x, one.w, one.L, Act.SILU), EPS, ABS, REL, one.x, one.w);
     }
 
     @Test void allGradientsMatchTheFloat64Formulas() {
         // h = 37 spans two mask words per row; nm = 5
         for (Act g : Act.values()) {
             Case c = Case.make(300, 3, 37, 4, 5, g);
-            Supplier<Var> f = () -> F.mglu(c.x, c.w, c.L, g);
-            float[] dy = GradCheck.weights(f, 7);
-            float[][] ana = GradCheck.analytic(f, dy, c.x, c.w, c.L);
+            Supplier<Var> fn = () -> f.mglu(c.x, c.w, c.L, g);
+            float[] dy = GradCheck.weights(fn, 7);
+            float[][] ana = GradCheck.analytic(fn, dy, c.x, c.w, c.L);
             F64 ref = F64.of(c, g, dy);
-            Check.close(ref.y, F.mglu(c.x, c.w, c.L, g).value().toArray(), 1e-4, 1e-4, "mglu " + g + " y");
+            Check.close(ref.y, f.mglu(c.x, c.w, c.L, g).value().toArray(), 1e-4, 1e-4, "mglu " + g + " y");
             Check.close(ref.dx, ana[0], 1e-4, 1e-3, "mglu " + g + " dx");
             Check.close(ref.dW, ana[1], 1e-4, 1e-3, "mglu " + g + " dW");
             Check.close(ref.dL, ana[2], 1e-4, 1e-3, "mglu " + g + " dL (straight-through)");
@@ -116,16 +117,16 @@ class MgluGradTest {
         Case c = Case.make(400, 4, 33, 6, 4, Act.GELU);
         float[] expected = new float[c.N * c.d];
         ReferenceMglu.dense(expected, c.x.value().toArray(), c.w.value().toArray(), c.masks(), c.N, c.h, c.d, c.nm, Act.GELU);
-        Check.close(expected, F.mglu(c.x, c.w, c.L, Act.GELU).value().toArray(), 1e-5, 1e-4, "mglu vs ReferenceMglu.dense");
+        Check.close(expected, f.mglu(c.x, c.w, c.L, Act.GELU).value().toArray(), 1e-5, 1e-4, "mglu vs ReferenceMglu.dense");
     }
 
     /** Σ_i act(linear(x, M_i⊙W)) ⊙ linear(x, W − M_i⊙W) with the masks as parameters. */
     static Var composition(Var x, Var w, Var[] M, Act g) {
         Var y = null;
         for (Var mi : M) {
-            Var gateW = F.mul(w, mi), valueW = F.add(w, F.scale(gateW, -1f));
-            Var route = F.mul(F.act(g, F.linear(x, gateW)), F.linear(x, valueW));
-            y = y == null ? route : F.add(y, route);
+            Var gateW = f.mul(w, mi), valueW = f.add(w, f.scale(gateW, -1f));
+            Var route = f.mul(f.act(g, f.linear(x, gateW)), f.linear(x, valueW));
+            y = y == null ? route : f.add(y, route);
         }
         return y;
     }
@@ -142,7 +143,7 @@ class MgluGradTest {
         for (Act g : Act.values()) {
             Case c = Case.make(500, 4, 6, 5, 3, g);
             Var[] M = maskParams(c);
-            Supplier<Var> fused = () -> F.mglu(c.x, c.w, c.L, g), composed = () -> composition(c.x, c.w, M, g);
+            Supplier<Var> fused = () -> f.mglu(c.x, c.w, c.L, g), composed = () -> composition(c.x, c.w, M, g);
             Check.close(composed.get().value().toArray(), fused.get().value().toArray(), 1e-5, 1e-4, "mglu " + g + " y vs composition");
             float[] dy = GradCheck.weights(fused, 11);
             float[][] a = GradCheck.analytic(fused, dy, c.x, c.w, c.L);
@@ -161,11 +162,11 @@ class MgluGradTest {
     @Test void theMaskIsStrictlyPositiveLogits() {
         // L = 0 is "off" (M = 1[L > 0]): with every mask off, s_i = 0 and y = Σ g(0)·t = 0 for SiLU
         Var x = Vars.param(1, 1, 2, 3), w = Vars.param(2, 1, 4, 3), L = Var.param(Tensor.zeros(2, 4, 3));
-        float[] y = F.mglu(x, w, L, Act.SILU).value().toArray();
+        float[] y = f.mglu(x, w, L, Act.SILU).value().toArray();
         for (float v : y) assertTrue(v == 0f, "y should be 0 with all masks off, got " + v);
         // with every mask on, value_i = 0, so y = 0 again; with one logit on, only that weight gates
         Var on = Var.param(Tensor.of(new float[] {1e-3f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 2, 4, 3));
-        float[] y1 = F.mglu(x, w, on, Act.RELU).value().toArray();
+        float[] y1 = f.mglu(x, w, on, Act.RELU).value().toArray();
         double s = (double) x.value().get(0, 0) * w.value().get(0, 0), t = 0;
         for (int c = 0; c < 3; c++) t += (double) x.value().get(0, c) * w.value().get(0, c);
         Check.close(new double[] {Math.max(s, 0) * (t - s)}, new float[] {y1[0]}, 1e-6, 1e-5, "one mask element on");

@@ -19,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * exp underflows to exactly 0); y = Σ_i (G_i broadcast) ⊙ act(gate_i) ⊙ value_i.
  */
 class MgluTopKGradTest {
+    static final F f = new F(new jmglu.engine.ReferenceKernels());
     static final double EPS = 1e-2, ABS = 2e-3, REL = 2e-2;
 
     record Case(Var x, Var w, Var L, Var router, int N, int h, int d, int nm, int k) {
@@ -43,7 +44,7 @@ class MgluTopKGradTest {
             return gap;
         }
 
-        Supplier<Var> fused(Act g) { return () -> F.mgluTopK(x, w, L, router, k, g); }
+        Supplier<Var> fused(Act g) { return () -> f.mgluTopK(x, w, L, router, k, g); }
     }
 
     @Test void finiteDifferencesForDxDwAndRouter() {
@@ -57,18 +58,18 @@ class MgluTopKGradTest {
 
     /** The composition with masks M_i as parameters and the selection of the forward as a constant bias. */
     static Var composition(Case c, Var[] M, Act g) {
-        float[] G = MgluTopK.routing(c.x, c.router, c.k), bias = new float[G.length];
+        float[] G = MgluTopK.routing(f.kernels(), c.x, c.router, c.k), bias = new float[G.length];
         for (int j = 0; j < G.length; j++) bias[j] = G[j] > 0 ? 0f : -1e4f;
-        Var gates = F.softmax(F.add(F.linear(c.x, c.router), Vars.constant(bias, c.N, c.nm)));   // (N, nm)
+        Var gates = f.softmax(f.add(f.linear(c.x, c.router), Vars.constant(bias, c.N, c.nm)));   // (N, nm)
         Var ones = Vars.constant(filled(c.d, 1f), 1, c.d);
         Var y = null;
         for (int i = 0; i < c.nm; i++) {
             float[] e = new float[c.nm];
             e[i] = 1f;
-            Var gi = F.matmul(F.matmul(gates, Vars.constant(e, c.nm, 1)), ones);                 // (N, d): G[:, i] broadcast
-            Var gateW = F.mul(c.w, M[i]), valueW = F.add(c.w, F.scale(gateW, -1f));
-            Var route = F.mul(gi, F.mul(F.act(g, F.linear(c.x, gateW)), F.linear(c.x, valueW)));
-            y = y == null ? route : F.add(y, route);
+            Var gi = f.matmul(f.matmul(gates, Vars.constant(e, c.nm, 1)), ones);                 // (N, d): G[:, i] broadcast
+            Var gateW = f.mul(c.w, M[i]), valueW = f.add(c.w, f.scale(gateW, -1f));
+            Var route = f.mul(gi, f.mul(f.act(g, f.linear(c.x, gateW)), f.linear(c.x, valueW)));
+            y = y == null ? route : f.add(y, route);
         }
         return y;
     }
@@ -101,7 +102,7 @@ class MgluTopKGradTest {
 
     @Test void routingKeepsKRoutesPerRowThatSumToOne() {
         Case c = Case.make(900, 5, 4, 3, 6, 2);
-        float[] G = MgluTopK.routing(c.x, c.router, 2);
+        float[] G = MgluTopK.routing(f.kernels(), c.x, c.router, 2);
         for (int b = 0; b < c.N; b++) {
             int kept = 0; double sum = 0;
             for (int i = 0; i < c.nm; i++) { if (G[b * c.nm + i] > 0) kept++; sum += G[b * c.nm + i]; }
@@ -114,8 +115,8 @@ class MgluTopKGradTest {
         // a zero router gives G = 1/nm for every route: y = mglu(x)/nm
         Case c = Case.make(950, 3, 5, 4, 4, 4);
         Var zero = Var.param(Tensor.zeros(4, 5));
-        float[] top = F.mgluTopK(c.x, c.w, c.L, zero, 4, Act.SILU).value().toArray();
-        float[] plain = F.mglu(c.x, c.w, c.L, Act.SILU).value().toArray();
+        float[] top = f.mgluTopK(c.x, c.w, c.L, zero, 4, Act.SILU).value().toArray();
+        float[] plain = f.mglu(c.x, c.w, c.L, Act.SILU).value().toArray();
         for (int j = 0; j < plain.length; j++) plain[j] /= 4;
         Check.close(plain, top, 1e-6, 1e-5, "mgluTopK k=nm, zero router");
     }

@@ -33,10 +33,11 @@ public final class MgluRegressionDemo {
     public record Result(double[] losses, double zeroLoss, double maskFlips) {}
 
     /** Trains for steps steps from seed, printing the loss every few steps to out (may be null). */
-    public static Result train(long seed, int steps, PrintStream out) { return train(seed, steps, out, true); }
+    public static Result train(Kernels k, long seed, int steps, PrintStream out) { return train(k, seed, steps, out, true); }
 
-    /** As {@link #train(long, int, PrintStream)}; with trainMasks false the mask logits stay at their initial values (ablation). */
-    public static Result train(long seed, int steps, PrintStream out, boolean trainMasks) {
+    /** As {@link #train(Kernels, long, int, PrintStream)}; with trainMasks false the mask logits stay at their initial values (ablation). */
+    public static Result train(Kernels k, long seed, int steps, PrintStream out, boolean trainMasks) {
+        F f = new F(k);
         if (steps < 1) throw new IllegalArgumentException("MgluRegressionDemo: steps must be >= 1, got " + steps);
         Rng rng = new Rng(seed);
         // teacher (constants)
@@ -52,7 +53,6 @@ public final class MgluRegressionDemo {
         float[] L0 = L.value().toArray();
         float[][] m = new float[params.length][], v = new float[params.length][];
         for (int p = 0; p < params.length; p++) { m[p] = new float[params[p].value().size()]; v[p] = new float[m[p].length]; }
-        Kernels k = Autograd.kernels();
         float lr0 = 1e-2f, wd = 0f;
         double[] losses = new double[steps];
         double zeroLoss = 0;   // Σ mean(y*²): the loss of always predicting 0, for scale
@@ -61,11 +61,11 @@ public final class MgluRegressionDemo {
             out.printf("MGLU regression: B=%d h=%d d=%d nm=%d g=%s, AdamW lr=%.0e with cosine decay, %d steps, kernels=%s%n", B, h, d, nm, G, lr0, steps, k.name());
         for (int step = 1; step <= steps; step++) {
             Var x = Var.constant(Tensor.randn(rng, 1, B, h));                                      // (B, h)
-            Var target = Autograd.noGrad(() -> F.linear(F.mglu(x, tW, tL, G), tWo));                // (B, h)
-            Var pred = F.linear(F.mglu(x, W, L, G), Wo);                                            // (B, h)
-            Var diff = F.add(pred, F.scale(target, -1f));
-            Var loss = F.mean(F.mul(diff, diff));                                                   // (1)
-            zeroLoss += Autograd.noGrad(() -> F.mean(F.mul(target, target))).value().get(0);
+            Var target = Autograd.noGrad(() -> f.linear(f.mglu(x, tW, tL, G), tWo));                // (B, h)
+            Var pred = f.linear(f.mglu(x, W, L, G), Wo);                                            // (B, h)
+            Var diff = f.add(pred, f.scale(target, -1f));
+            Var loss = f.mean(f.mul(diff, diff));                                                   // (1)
+            zeroLoss += Autograd.noGrad(() -> f.mean(f.mul(target, target))).value().get(0);
             for (Var p : params) p.zeroGrad();
             loss.backward();
             float lr = (float) (lr0 * 0.5 * (1 + Math.cos(Math.PI * (step - 1) / steps)));   // cosine decay to 0
@@ -97,13 +97,13 @@ public final class MgluRegressionDemo {
      * Runs the demo, printing the loss every few steps, then the same run (same initialisation and
      * batches) with the masks frozen, to show what training the masks adds.
      */
-    public static void run(PrintStream out, long seed, int steps) {
+    public static void run(Kernels k, PrintStream out, long seed, int steps) {
         long t0 = System.nanoTime();
-        double[] l = train(seed, steps, out).losses();
+        double[] l = train(k, seed, steps, out).losses();
         int tail = Math.min(10, steps);
         out.printf("loss %.5f -> %.5f (mean of the first and last %d steps: %.5f -> %.5f) in %.1f s%n", l[0], l[l.length - 1],
                 tail, meanOf(l, 0, tail), meanOf(l, steps - tail, steps), (System.nanoTime() - t0) / 1e9);
-        double[] frozen = train(seed, steps, null, false).losses();
+        double[] frozen = train(k, seed, steps, null, false).losses();
         out.printf("same batches with the masks frozen at their initialisation: last %d steps %.5f (learned masks: %.5f)%n",
                 tail, meanOf(frozen, steps - tail, steps), meanOf(l, steps - tail, steps));
     }
@@ -116,10 +116,10 @@ public final class MgluRegressionDemo {
         return s / (to - from);
     }
 
-    /** Usage: MgluRegressionDemo [seed] [steps]. */
+    /** Usage: MgluRegressionDemo [seed] [steps] (on the reference kernels). */
     public static void main(String[] args) {
         long seed = args.length > 0 ? Long.parseLong(args[0]) : 1;
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 400;
-        run(System.out, seed, steps);
+        run(new jmglu.engine.ReferenceKernels(), System.out, seed, steps);
     }
 }

@@ -1,7 +1,7 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
+import jmglu.engine.Kernels;
 import jmglu.autograd.Var;
 import jmglu.engine.Act;
 import jmglu.engine.Tensor;
@@ -13,16 +13,16 @@ public final class Activation extends Op {
 
     private Activation(Act g, Var x) { super("act"); this.g = g; this.x = x; }
 
-    public static Var apply(Act g, Var x) {
+    public static Var apply(Kernels kn, Act g, Var x) {
         Shapes.notNull("act", "g", g);
         Shapes.notNull("act", "x", x);
         Tensor xv = x.value(), out = Tensor.zeros(xv.shape());
-        Autograd.kernels().act(g, out.data(), 0, xv.data(), xv.offset(), xv.size());
-        return new Activation(g, x).record(out, x);
+        kn.act(g, out.data(), 0, xv.data(), xv.offset(), xv.size());
+        return new Activation(g, x).record(kn, out, x);
     }
 
     @Override protected void backward(Tensor dy) {
         Tensor xv = x.value();
-        Autograd.kernels().actBackward(g, grad(x), 0, xv.data(), xv.offset(), dy.data(), 0, dy.size());
+        kernels.actBackward(g, grad(x), 0, xv.data(), xv.offset(), dy.data(), 0, dy.size());
     }
 }

@@ -1,7 +1,7 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
+import jmglu.engine.Kernels;
 import jmglu.autograd.Var;
 import jmglu.engine.Tensor;
 
@@ -11,16 +11,16 @@ public final class Add extends Op {
 
     private Add(Var a, Var b) { super("add"); this.a = a; this.b = b; }
 
-    public static Var apply(Var a, Var b) {
+    public static Var apply(Kernels kn, Var a, Var b) {
         Shapes.sameShape("add", "a", a, "b", b);
         Tensor av = a.value(), bv = b.value(), out = Tensor.zeros(av.shape());
-        Autograd.kernels().add(out.data(), 0, av.data(), av.offset(), bv.data(), bv.offset(), av.size());
-        return new Add(a, b).record(out, a, b);
+        kn.add(out.data(), 0, av.data(), av.offset(), bv.data(), bv.offset(), av.size());
+        return new Add(a, b).record(kn, out, a, b);
     }
 
     @Override protected void backward(Tensor dy) {
         int n = dy.size();
-        if (needs(a)) Autograd.kernels().addScaled(grad(a), 0, dy.data(), 0, 1f, n);
-        if (needs(b)) Autograd.kernels().addScaled(grad(b), 0, dy.data(), 0, 1f, n);
+        if (needs(a)) kernels.addScaled(grad(a), 0, dy.data(), 0, 1f, n);
+        if (needs(b)) kernels.addScaled(grad(b), 0, dy.data(), 0, 1f, n);
     }
 }

@@ -1,7 +1,7 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
+import jmglu.engine.Kernels;
 import jmglu.autograd.Var;
 import jmglu.engine.Tensor;
 
@@ -23,15 +23,15 @@ public final class Attention extends Op {
         this.qa = qa; this.ka = ka; this.va = va; this.att = att;
     }
 
-    public static Var apply(Var q, Var k, Var v) {
+    public static Var apply(Kernels kn, Var q, Var k, Var v) {
         Shapes.rank("attention", "q", q, 4);
         Shapes.sameShape("attention", "q", q, "k", k);
         Shapes.sameShape("attention", "q", q, "v", v);
         int[] s = q.shape();
         float[] qa = Shapes.dense(q.value()), ka = Shapes.dense(k.value()), va = Shapes.dense(v.value());
         float[] out = new float[q.value().size()], att = new float[s[0] * s[2] * s[1] * s[1]];
-        Autograd.kernels().attention(out, att, qa, ka, va, s[0], s[1], s[2], s[3]);
-        return new Attention(q, k, v, s, qa, ka, va, att).record(Tensor.of(out, s), q, k, v);
+        kn.attention(out, att, qa, ka, va, s[0], s[1], s[2], s[3]);
+        return new Attention(q, k, v, s, qa, ka, va, att).record(kn, Tensor.of(out, s), q, k, v);
     }
 
     @Override protected void backward(Tensor dout) {
@@ -40,7 +40,7 @@ public final class Attention extends Op {
         float[] dk = needs(k) ? grad(k) : new float[n];
         float[] dv = needs(v) ? grad(v) : new float[n];
         float[] datt = new float[att.length];
-        Autograd.kernels().attentionBackward(dq, dk, dv, datt, dout.data(), qa, ka, va, att, B, T, nH, hd);
+        kernels.attentionBackward(dq, dk, dv, datt, dout.data(), qa, ka, va, att, B, T, nH, hd);
     }
 
     @Override protected void release() { qa = ka = va = att = null; }

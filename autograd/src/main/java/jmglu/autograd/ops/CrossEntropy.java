@@ -1,7 +1,7 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
+import jmglu.engine.Kernels;
 import jmglu.autograd.Var;
 import jmglu.engine.Tensor;
 
@@ -22,7 +22,7 @@ public final class CrossEntropy extends Op {
         this.logits = logits; this.targets = targets; this.N = N; this.V = V; this.probs = probs;
     }
 
-    public static Var apply(Var logits, int[] targets) {
+    public static Var apply(Kernels kn, Var logits, int[] targets) {
         Shapes.rankAtLeast("crossEntropy", "logits", logits, 1);
         Shapes.notNull("crossEntropy", "targets", targets);
         Tensor lv = logits.value();
@@ -39,12 +39,12 @@ public final class CrossEntropy extends Op {
                 throw Shapes.fail("crossEntropy", "logits " + Shapes.str(logits) + " hold " + z + " at row " + (i / V) + ", column " + (i % V));
         }
         float[] probs = new float[N * V];
-        double loss = Autograd.kernels().crossEntropy(probs, la, lv.offset(), targets, N, V);
-        return new CrossEntropy(logits, targets.clone(), N, V, probs).record(Tensor.of(new float[] {(float) loss}, 1), logits);
+        double loss = kn.crossEntropy(probs, la, lv.offset(), targets, N, V);
+        return new CrossEntropy(logits, targets.clone(), N, V, probs).record(kn, Tensor.of(new float[] {(float) loss}, 1), logits);
     }
 
     @Override protected void backward(Tensor dloss) {
-        Autograd.kernels().crossEntropyBackward(grad(logits), 0, probs, targets, N, V, dloss.data()[0]);
+        kernels.crossEntropyBackward(grad(logits), 0, probs, targets, N, V, dloss.data()[0]);
     }
 
     @Override protected void release() { probs = null; }

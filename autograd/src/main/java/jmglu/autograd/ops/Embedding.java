@@ -1,7 +1,7 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
+import jmglu.engine.Kernels;
 import jmglu.autograd.Var;
 import jmglu.engine.Tensor;
 
@@ -16,7 +16,7 @@ public final class Embedding extends Op {
 
     private Embedding(Var table, int[] ids, int C) { super("embedding"); this.table = table; this.ids = ids; this.C = C; }
 
-    public static Var apply(Var table, int[] ids) {
+    public static Var apply(Kernels kn, Var table, int[] ids) {
         Shapes.rank("embedding", "table", table, 2);
         Shapes.notNull("embedding", "ids", ids);
         int V = table.shape()[0], C = table.shape()[1];
@@ -26,11 +26,11 @@ public final class Embedding extends Op {
                 throw Shapes.fail("embedding", "id " + ids[i] + " at position " + i + " is outside the table " + Shapes.str(table) + " (ids must be in 0.." + (V - 1) + ")");
         Tensor tv = table.value(), out = Tensor.zeros(ids.length, C);
         int[] copy = ids.clone();
-        Autograd.kernels().embedding(out.data(), 0, tv.data(), tv.offset(), copy, copy.length, C);
-        return new Embedding(table, copy, C).record(out, table);
+        kn.embedding(out.data(), 0, tv.data(), tv.offset(), copy, copy.length, C);
+        return new Embedding(table, copy, C).record(kn, out, table);
     }
 
     @Override protected void backward(Tensor dy) {
-        Autograd.kernels().embeddingBackward(grad(table), 0, dy.data(), 0, ids, ids.length, C);
+        kernels.embeddingBackward(grad(table), 0, dy.data(), 0, ids, ids.length, C);
     }
 }

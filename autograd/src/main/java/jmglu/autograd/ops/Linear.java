@@ -1,6 +1,5 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
 import jmglu.autograd.Var;
 import jmglu.engine.Kernels;
@@ -20,7 +19,7 @@ public final class Linear extends Op {
         this.x = x; this.w = w; this.N = N; this.in = in; this.out = out;
     }
 
-    public static Var apply(Var x, Var w) {
+    public static Var apply(Kernels kn, Var x, Var w) {
         Shapes.rankAtLeast("linear", "x", x, 1);
         Shapes.rank("linear", "w", w, 2);
         int in = Shapes.last(x), out = w.shape()[0];
@@ -29,12 +28,12 @@ public final class Linear extends Op {
         Tensor xv = x.value(), wv = w.value();
         int N = xv.size() / in;
         Tensor y = Tensor.zeros(Shapes.withLast(xv.shape(), out));
-        Autograd.kernels().matmulTransB(y.data(), 0, xv.data(), xv.offset(), wv.data(), wv.offset(), N, in, out, false);
-        return new Linear(x, w, N, in, out).record(y, x, w);
+        kn.matmulTransB(y.data(), 0, xv.data(), xv.offset(), wv.data(), wv.offset(), N, in, out, false);
+        return new Linear(x, w, N, in, out).record(kn, y, x, w);
     }
 
     @Override protected void backward(Tensor dy) {
-        Kernels k = Autograd.kernels();
+        Kernels k = kernels;
         Tensor xv = x.value(), wv = w.value();
         if (needs(x)) k.matmul(grad(x), 0, dy.data(), 0, wv.data(), wv.offset(), N, out, in, true);
         if (needs(w)) k.matmulTransA(grad(w), 0, dy.data(), 0, xv.data(), xv.offset(), out, N, in, true);

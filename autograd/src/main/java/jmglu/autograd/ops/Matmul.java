@@ -1,6 +1,5 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
 import jmglu.autograd.Var;
 import jmglu.engine.Kernels;
@@ -19,19 +18,19 @@ public final class Matmul extends Op {
         this.a = a; this.b = b; this.M = M; this.K = K; this.N = N;
     }
 
-    public static Var apply(Var a, Var b) {
+    public static Var apply(Kernels kn, Var a, Var b) {
         Shapes.rank("matmul", "a", a, 2);
         Shapes.rank("matmul", "b", b, 2);
         int M = a.shape()[0], K = a.shape()[1], N = b.shape()[1];
         if (b.shape()[0] != K)
             throw Shapes.fail("matmul", "a " + Shapes.str(a) + " and b " + Shapes.str(b) + ": inner dimensions differ");
         Tensor av = a.value(), bv = b.value(), c = Tensor.zeros(M, N);
-        Autograd.kernels().matmul(c.data(), 0, av.data(), av.offset(), bv.data(), bv.offset(), M, K, N, false);
-        return new Matmul(a, b, M, K, N).record(c, a, b);
+        kn.matmul(c.data(), 0, av.data(), av.offset(), bv.data(), bv.offset(), M, K, N, false);
+        return new Matmul(a, b, M, K, N).record(kn, c, a, b);
     }
 
     @Override protected void backward(Tensor dc) {
-        Kernels k = Autograd.kernels();
+        Kernels k = kernels;
         Tensor av = a.value(), bv = b.value();
         // da = dc (M, N) · bᵀ with b stored (K, N): matmulTransB with "B" (rows K, cols N)
         if (needs(a)) k.matmulTransB(grad(a), 0, dc.data(), 0, bv.data(), bv.offset(), M, N, K, true);

@@ -1,7 +1,7 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
+import jmglu.engine.Kernels;
 import jmglu.autograd.Var;
 import jmglu.engine.Act;
 import jmglu.engine.MaskPacker;
@@ -30,16 +30,16 @@ public final class Mglu extends Op {
         this.xa = xa; this.wa = wa; this.masks = masks; this.t = t; this.s = s;
     }
 
-    public static Var apply(Var x, Var w, Var maskLogits, Act g) {
+    public static Var apply(Kernels kn, Var x, Var w, Var maskLogits, Act g) {
         int[] dims = check("mglu", x, w, maskLogits, g);
         int N = dims[0], h = dims[1], d = dims[2], nm = dims[3];
         float[] xa = Shapes.dense(x.value()), wa = Shapes.dense(w.value());
         MaskPlanes m = MaskPacker.pack(Shapes.dense(maskLogits.value()), nm, d, h);
         float[] t = new float[N * d], s = new float[nm * N * d];
-        MgluCore.scores(Autograd.kernels(), t, s, xa, wa, m, N);
-        float[] y = MgluCore.combine(Autograd.kernels(), g, t, s, null, N, d, nm);
+        MgluCore.scores(kn, t, s, xa, wa, m, N);
+        float[] y = MgluCore.combine(kn, g, t, s, null, N, d, nm);
         Tensor out = Tensor.of(y, Shapes.withLast(x.shape(), d));
-        return new Mglu(x, w, maskLogits, g, N, xa, wa, m, t, s).record(out, x, w, maskLogits);
+        return new Mglu(x, w, maskLogits, g, N, xa, wa, m, t, s).record(kn, out, x, w, maskLogits);
     }
 
     /** Validates the MGLU operands; returns {N, h, d, nm}. */
@@ -59,7 +59,7 @@ public final class Mglu extends Op {
     }
 
     @Override protected void backward(Tensor dy) {
-        MgluCore.backward(Autograd.kernels(), g, dy.data(), null, t, s, xa, wa, masks, N,
+        MgluCore.backward(kernels, g, dy.data(), null, t, s, xa, wa, masks, N,
                 needs(x) ? grad(x) : null, needs(w) ? grad(w) : null, needs(L) ? grad(L) : null, null);
     }
 

@@ -1,7 +1,6 @@
 package jmglu.autograd.ops;
 
 import jmglu.engine.Act;
-import jmglu.engine.DType;
 import jmglu.engine.Kernels;
 import jmglu.engine.MaskPlanes;
 import jmglu.engine.WeightMatrix;
@@ -31,7 +30,7 @@ final class MgluCore {
 
     /** t (N, d) and s (nm, N, d) from x (N, h), W (d, h) F32 and the masks. */
     static void scores(Kernels k, float[] t, float[] s, float[] x, float[] w, MaskPlanes m, int N) {
-        k.mgluScores(t, s, x, new WeightMatrix(DType.F32, m.rows(), m.cols(), w, null), m, N);
+        k.mgluScores(t, s, x, WeightMatrix.ofF32(w, 0, m.rows(), m.cols()), m, N);
     }
 
     /** y (N, d) = Σ_i G_i · g(s_i) ⊙ (t − s_i); G (N, nm) or null for all ones. */
@@ -112,10 +111,9 @@ final class MgluCore {
     /** Mask plane i of m as 0/1 floats into out (rows, cols). */
     static void unpackPlane(MaskPlanes m, int i, float[] out) {
         int rows = m.rows(), cols = m.cols(), nm = m.nm(), wpr = m.wordsPerRow();
-        int[] bits = m.bits();
         for (int r = 0; r < rows; r++) {
-            int base = (r * nm + i) * wpr;
-            for (int c = 0; c < cols; c++) out[r * cols + c] = (bits[base + (c >>> 5)] >>> (c & 31)) & 1;
+            long base = (long) (r * nm + i) * wpr;
+            for (int c = 0; c < cols; c++) out[r * cols + c] = (m.word(base + (c >>> 5)) >>> (c & 31)) & 1;
         }
     }
 }

@@ -1,6 +1,5 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
 import jmglu.autograd.Var;
 import jmglu.engine.Act;
@@ -8,7 +7,7 @@ import jmglu.engine.Kernels;
 import jmglu.engine.MaskPacker;
 import jmglu.engine.MaskPlanes;
 import jmglu.engine.Tensor;
-import jmglu.engine.decode.TopK;
+import jmglu.engine.TopK;
 
 /**
  * Top-K routed MGLU: router logits r (N, nm) = x routerᵀ, router (nm, h); per row keep the K
@@ -32,7 +31,7 @@ public final class MgluTopK extends Op {
         this.x = x; this.w = w; this.L = L; this.router = router; this.g = g; this.N = N;
     }
 
-    public static Var apply(Var x, Var w, Var maskLogits, Var router, int k, Act g) {
+    public static Var apply(Kernels kn, Var x, Var w, Var maskLogits, Var router, int k, Act g) {
         int[] dims = Mglu.check("mgluTopK", x, w, maskLogits, g);
         int N = dims[0], h = dims[1], d = dims[2], nm = dims[3];
         Shapes.rank("mgluTopK", "router", router, 2);
@@ -40,7 +39,6 @@ public final class MgluTopK extends Op {
             throw Shapes.fail("mgluTopK", "router " + Shapes.str(router) + " must be (nm, h) = (" + nm + ", " + h + ") for maskLogits "
                     + Shapes.str(maskLogits) + " and x " + Shapes.str(x));
         if (k < 1 || k > nm) throw Shapes.fail("mgluTopK", "k must be in 1.." + nm + " (nm of maskLogits " + Shapes.str(maskLogits) + "), got " + k);
-        Kernels kn = Autograd.kernels();
         MgluTopK op = new MgluTopK(x, w, maskLogits, router, g, N);
         op.xa = Shapes.dense(x.value());
         op.wa = Shapes.dense(w.value());
@@ -61,21 +59,21 @@ public final class MgluTopK extends Op {
         op.s = new float[nm * N * d];
         MgluCore.scores(kn, op.t, op.s, op.xa, op.wa, op.masks, N);
         float[] y = MgluCore.combine(kn, g, op.t, op.s, op.G, N, d, nm);
-        return op.record(Tensor.of(y, Shapes.withLast(x.shape(), d)), x, w, maskLogits, router);
+        return op.record(kn, Tensor.of(y, Shapes.withLast(x.shape(), d)), x, w, maskLogits, router);
     }
 
     /** The routing weights G (N, nm) of the forward (zero for dropped routes); for tests. */
-    public static float[] routing(Var x, Var router, int k) {
+    public static float[] routing(Kernels kernels, Var x, Var router, int k) {
         int nm = router.shape()[0], h = router.shape()[1], N = x.value().size() / h;
         float[] r = new float[N * nm], G = new float[N * nm];
-        Autograd.kernels().matmulTransB(r, 0, Shapes.dense(x.value()), 0, Shapes.dense(router.value()), 0, N, h, nm, false);
+        kernels.matmulTransB(r, 0, Shapes.dense(x.value()), 0, Shapes.dense(router.value()), 0, N, h, nm, false);
         for (int b = 0; b < N; b++)
             System.arraycopy(TopK.weights(java.util.Arrays.copyOfRange(r, b * nm, (b + 1) * nm), nm, k), 0, G, b * nm, nm);
         return G;
     }
 
     @Override protected void backward(Tensor dy) {
-        Kernels k = Autograd.kernels();
+        Kernels k = kernels;
         int nm = masks.nm(), h = masks.cols();
         boolean viaRouter = needs(router) || needs(x);
         float[] dG = viaRouter ? new float[N * nm] : null;

@@ -1,7 +1,7 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
+import jmglu.engine.Kernels;
 import jmglu.autograd.Var;
 import jmglu.engine.Tensor;
 
@@ -14,7 +14,7 @@ public final class Reshape extends Op {
 
     private Reshape(Var x) { super("reshape"); this.x = x; }
 
-    public static Var apply(Var x, int... shape) {
+    public static Var apply(Kernels kn, Var x, int... shape) {
         Shapes.notNull("reshape", "x", x);
         Shapes.notNull("reshape", "shape", shape);
         Tensor view;
@@ -23,10 +23,10 @@ public final class Reshape extends Op {
         } catch (IllegalArgumentException e) {
             throw Shapes.fail("reshape", "cannot view x " + Shapes.str(x) + " as " + java.util.Arrays.toString(shape));
         }
-        return new Reshape(x).record(view, x);
+        return new Reshape(x).record(kn, view, x);
     }
 
     @Override protected void backward(Tensor dy) {
-        Autograd.kernels().addScaled(grad(x), 0, dy.data(), 0, 1f, dy.size());
+        kernels.addScaled(grad(x), 0, dy.data(), 0, 1f, dy.size());
     }
 }

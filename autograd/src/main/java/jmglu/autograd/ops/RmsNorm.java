@@ -1,7 +1,7 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
+import jmglu.engine.Kernels;
 import jmglu.autograd.Var;
 import jmglu.engine.Tensor;
 
@@ -20,7 +20,7 @@ public final class RmsNorm extends Op {
         this.x = x; this.w = w; this.rows = rows; this.C = C; this.rstd = rstd;
     }
 
-    public static Var apply(Var x, Var w, float eps) {
+    public static Var apply(Kernels kn, Var x, Var w, float eps) {
         Shapes.rankAtLeast("rmsnorm", "x", x, 1);
         Shapes.rank("rmsnorm", "w", w, 1);
         int C = Shapes.last(x);
@@ -30,8 +30,8 @@ public final class RmsNorm extends Op {
         Tensor xv = x.value(), wv = w.value(), out = Tensor.zeros(xv.shape());
         int rows = xv.size() / C;
         float[] rstd = new float[rows];
-        Autograd.kernels().rmsnorm(out.data(), 0, rstd, 0, xv.data(), xv.offset(), wv.data(), wv.offset(), rows, C, eps);
-        return new RmsNorm(x, w, rows, C, rstd).record(out, x, w);
+        kn.rmsnorm(out.data(), 0, rstd, 0, xv.data(), xv.offset(), wv.data(), wv.offset(), rows, C, eps);
+        return new RmsNorm(x, w, rows, C, rstd).record(kn, out, x, w);
     }
 
     @Override protected void backward(Tensor dy) {
@@ -39,7 +39,7 @@ public final class RmsNorm extends Op {
         // the kernel writes both gradients: a scratch buffer stands in for the one not wanted
         float[] dx = needs(x) ? grad(x) : new float[xv.size()];
         float[] dw = needs(w) ? grad(w) : new float[C];
-        Autograd.kernels().rmsnormBackward(dx, 0, dw, 0, dy.data(), 0, xv.data(), xv.offset(), wv.data(), wv.offset(), rstd, 0, rows, C);
+        kernels.rmsnormBackward(dx, 0, dw, 0, dy.data(), 0, xv.data(), xv.offset(), wv.data(), wv.offset(), rstd, 0, rows, C);
     }
 
     @Override protected void release() { rstd = null; }

@@ -1,7 +1,7 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
+import jmglu.engine.Kernels;
 import jmglu.autograd.Var;
 import jmglu.engine.Tensor;
 
@@ -20,17 +20,17 @@ public final class Rope extends Op {
         this.x = x; this.B = B; this.T = T; this.nH = nH; this.hd = hd; this.theta = theta;
     }
 
-    public static Var apply(Var x, float theta) {
+    public static Var apply(Kernels kn, Var x, float theta) {
         Shapes.rank("rope", "x", x, 4);
         int[] s = x.shape();
         if (s[3] % 2 != 0) throw Shapes.fail("rope", "x " + Shapes.str(x) + ": head dimension hd must be even");
         if (!(theta > 0) || !Float.isFinite(theta)) throw Shapes.fail("rope", "theta must be finite and > 0, got " + theta);
         Tensor xv = x.value(), out = Tensor.zeros(s);
-        Autograd.kernels().rope(out.data(), 0, xv.data(), xv.offset(), s[0], s[1], s[2], s[3], 0, theta);
-        return new Rope(x, s[0], s[1], s[2], s[3], theta).record(out, x);
+        kn.rope(out.data(), 0, xv.data(), xv.offset(), s[0], s[1], s[2], s[3], 0, theta);
+        return new Rope(x, s[0], s[1], s[2], s[3], theta).record(kn, out, x);
     }
 
     @Override protected void backward(Tensor dy) {
-        Autograd.kernels().ropeBackward(grad(x), 0, dy.data(), 0, B, T, nH, hd, 0, theta);
+        kernels.ropeBackward(grad(x), 0, dy.data(), 0, B, T, nH, hd, 0, theta);
     }
 }

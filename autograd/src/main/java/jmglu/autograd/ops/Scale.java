@@ -1,7 +1,7 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
+import jmglu.engine.Kernels;
 import jmglu.autograd.Var;
 import jmglu.engine.Tensor;
 
@@ -12,15 +12,15 @@ public final class Scale extends Op {
 
     private Scale(Var a, float s) { super("scale"); this.a = a; this.s = s; }
 
-    public static Var apply(Var a, float s) {
+    public static Var apply(Kernels kn, Var a, float s) {
         Shapes.notNull("scale", "a", a);
         if (!Float.isFinite(s)) throw Shapes.fail("scale", "factor must be finite, got " + s + " for a " + Shapes.str(a));
         Tensor av = a.value(), out = Tensor.zeros(av.shape());
-        Autograd.kernels().scale(out.data(), 0, av.data(), av.offset(), s, av.size());
-        return new Scale(a, s).record(out, a);
+        kn.scale(out.data(), 0, av.data(), av.offset(), s, av.size());
+        return new Scale(a, s).record(kn, out, a);
     }
 
     @Override protected void backward(Tensor dy) {
-        Autograd.kernels().addScaled(grad(a), 0, dy.data(), 0, s, dy.size());
+        kernels.addScaled(grad(a), 0, dy.data(), 0, s, dy.size());
     }
 }

@@ -1,7 +1,7 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
+import jmglu.engine.Kernels;
 import jmglu.autograd.Var;
 import jmglu.engine.Tensor;
 
@@ -16,17 +16,17 @@ public final class Softmax extends Op {
 
     private Softmax(Var x, int rows, int C, float[] y) { super("softmax"); this.x = x; this.rows = rows; this.C = C; this.y = y; }
 
-    public static Var apply(Var x) {
+    public static Var apply(Kernels kn, Var x) {
         Shapes.rankAtLeast("softmax", "x", x, 1);
         Tensor xv = x.value();
         int C = Shapes.last(x), rows = xv.size() / C;
         float[] y = new float[xv.size()];
-        Autograd.kernels().softmax(y, 0, xv.data(), xv.offset(), rows, C);
-        return new Softmax(x, rows, C, y).record(Tensor.of(y, xv.shape()), x);
+        kn.softmax(y, 0, xv.data(), xv.offset(), rows, C);
+        return new Softmax(x, rows, C, y).record(kn, Tensor.of(y, xv.shape()), x);
     }
 
     @Override protected void backward(Tensor dy) {
-        Autograd.kernels().softmaxBackward(grad(x), 0, y, 0, dy.data(), 0, rows, C);
+        kernels.softmaxBackward(grad(x), 0, y, 0, dy.data(), 0, rows, C);
     }
 
     @Override protected void release() { y = null; }

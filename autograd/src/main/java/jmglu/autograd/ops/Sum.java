@@ -1,7 +1,7 @@
 package jmglu.autograd.ops;
 
-import jmglu.autograd.Autograd;
 import jmglu.autograd.Op;
+import jmglu.engine.Kernels;
 import jmglu.autograd.Var;
 import jmglu.engine.Tensor;
 
@@ -11,11 +11,11 @@ public final class Sum extends Op {
 
     private Sum(Var x) { super("sum"); this.x = x; }
 
-    public static Var apply(Var x) {
+    public static Var apply(Kernels kn, Var x) {
         Shapes.notNull("sum", "x", x);
         Tensor xv = x.value();
-        double s = Autograd.kernels().sum(xv.data(), xv.offset(), xv.size());
-        return new Sum(x).record(Tensor.of(new float[] {(float) s}, 1), x);
+        double s = kn.sum(xv.data(), xv.offset(), xv.size());
+        return new Sum(x).record(kn, Tensor.of(new float[] {(float) s}, 1), x);
     }
 
     @Override protected void backward(Tensor dy) {
