@@ -10,17 +10,17 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 : "${JAVA_HOME:?bundle.sh needs JAVA_HOME (a JDK 25); run it through ./jmglu bundle}"
 DIST="$ROOT/dist"
 OUT="$DIST/jmglu-bundle"
-LIB="$ROOT/bench/target/lib"
+LIB="$ROOT/app/target/lib"
 [ -d "$LIB" ] || { echo "bundle: $LIB is missing; build first (./jmglu bundle builds)" >&2; exit 1; }
 
 rm -rf "$OUT" "$DIST/jmglu-bundle.tgz"
 mkdir -p "$OUT/lib"
 cp "$LIB"/*.jar "$OUT/lib/"
-BENCH_JAR=$(ls "$ROOT"/bench/target/bench-*.jar 2>/dev/null | grep -v -e sources -e tests | head -n1 || true)
-if [ -n "$BENCH_JAR" ]; then
-  cp "$BENCH_JAR" "$OUT/lib/"
+APP_JAR=$(ls "$ROOT"/app/target/app-*.jar 2>/dev/null | grep -v -e sources -e tests | head -n1 || true)
+if [ -n "$APP_JAR" ]; then
+  cp "$APP_JAR" "$OUT/lib/"
 else # no jar yet: pack the compiled classes
-  "$JAVA_HOME/bin/jar" --create --file "$OUT/lib/bench.jar" -C "$ROOT/bench/target/classes" .
+  "$JAVA_HOME/bin/jar" --create --file "$OUT/lib/app.jar" -C "$ROOT/app/target/classes" .
 fi
 
 # modules: the fixed set plus what jdeps finds the jars need

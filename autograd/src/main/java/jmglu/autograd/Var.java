@@ -47,8 +47,15 @@ public final class Var {
     /** A leaf that collects a gradient (a trainable parameter, or an input being differentiated). */
     public static Var param(Tensor t) { return new Var(checkF32("Var.param", t), true); }
 
-    /** A leaf without gradient (data, targets, fixed masks). */
-    public static Var constant(Tensor t) { return new Var(checkF32("Var.constant", t), false); }
+    /**
+     * A leaf without gradient (data, targets, fixed masks). A constant may hold any tensor (a BF16
+     * weight in a mapped file, a device buffer) for code that only reads it; the autograd ops
+     * themselves compute on heap F32 and say so when given anything else.
+     */
+    public static Var constant(Tensor t) {
+        if (t == null) throw new IllegalArgumentException("Var.constant: tensor is null");
+        return new Var(t, false);
+    }
 
     private static Tensor checkF32(String what, Tensor t) {
         if (t == null) throw new IllegalArgumentException(what + ": tensor is null");

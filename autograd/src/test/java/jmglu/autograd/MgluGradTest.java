@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <ol>
  *   <li>central finite differences for dx and dW with the masks fixed (mask logits kept away
  *       from 0, so no perturbation flips a mask);</li>
- *   <li>a float64 evaluation of the formulas of DESIGN.md, for y, dx, dW and the
+ *   <li>a float64 evaluation of the formulas of docs/DESIGN.md, for y, dx, dW and the
  *       straight-through dL_i = W ⊙ (ds_iᵀ x) (finite differences cannot check dL: the hard
  *       mask has derivative 0 almost everywhere);</li>
  *   <li>the composition from primitive ops, gate_i = linear(x, M_i⊙W),
@@ -50,7 +50,7 @@ class MgluGradTest {
         }
     }
 
-    /** The formulas of DESIGN.md in float64, for upstream dy (N, d). */
+    /** The formulas of docs/DESIGN.md in float64, for upstream dy (N, d). */
     record F64(double[][][] s, double[] y, double[] dx, double[] dW, double[] dL) {
         static F64 of(Case c, Act g, float[] dy) {
             int N = c.N, h = c.h, d = c.d, nm = c.nm;

@@ -1,7 +1,7 @@
 package jmglu.bench;
 
 /**
- * A device the kernel benchmark runs on (BENCH_API.md): "cpu" here, "opencl" from the GPU
+ * A device the kernel benchmark runs on (docs/BENCH_API.md): "cpu" here, "opencl" from the GPU
  * backend. Both print the same table and CSV through {@link KernelTable}.
  */
 public interface KernelDevice extends AutoCloseable {

@@ -4,7 +4,7 @@ import jmglu.gpu.OpenClBench;
 import jmglu.gpu.OpenClContext;
 
 /**
- * The "opencl" kernel-benchmark device (BENCH_API.md) over jmglu.gpu.OpenClBench: kernels timed
+ * The "opencl" kernel-benchmark device (docs/BENCH_API.md) over jmglu.gpu.OpenClBench: kernels timed
  * with OpenCL profiling events (median of 60 runs after 5 warm-ups; 5 after 1 with --quick),
  * weight sets rotated (device copies totalling ≥ 1 GiB, ≫ a 60 MB L2), ceiling = device-to-device
  * copy bandwidth counting bytes read + written, max_rel_err on 32 sampled rows against

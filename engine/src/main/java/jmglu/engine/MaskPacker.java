@@ -2,7 +2,7 @@ package jmglu.engine;
 
 /**
  * Packs nm masks (or mask logits: an element is 1 where the value is &gt; 0, the hard mask
- * M = 1[L &gt; 0] of DESIGN.md) into the formats the kernels read.
+ * M = 1[L &gt; 0] of docs/DESIGN.md) into the formats the kernels read.
  * <ul>
  *   <li>bit-planes ({@link MaskPlanes}): nm bits per element, jmglu's format;</li>
  *   <li>one byte per element, bit i = mask i (the paper's FlashMGLU layout, nm ≤ 8): kept to

@@ -2,36 +2,50 @@ package jmglu.model;
 
 import jmglu.autograd.F;
 import jmglu.autograd.Var;
+import jmglu.engine.Backend;
 
 /**
- * Causal multi-head self-attention with rotary position embeddings (RoPE), no biases:
+ * Causal self-attention with rotary position embeddings (RoPE), no biases:
  * q, k, v = x Wqᵀ, x Wkᵀ, x Wvᵀ; q, k rotated by position; y = softmax(q kᵀ/√hd + causal) v;
- * out = y Woᵀ.
+ * out = y Woᵀ. With nKv &lt; nH key/value heads (grouped-query attention) query head j reads
+ * key/value head j / (nH / nKv).
  */
 public final class Attention {
-    final Var wq, wk, wv, wo;    // (C, C) each, nn.Linear layout (out, in)
-    final int nH, hd;
+    final Var wq, wk, wv, wo;    // (C, C), (kvDim, C), (kvDim, C), (C, C): nn.Linear layout (out, in)
+    final int nH, nKv, hd;
     final float theta;
 
     Attention(Params.Scope p, Config c) {
-        int C = c.dim();
+        int C = c.dim(), kv = c.kvDim();
         double std = 0.02, resid = 0.02 / Math.sqrt(2.0 * c.nLayers());  // GPT-2: residual projections scaled down
         wq = p.randn("wq.weight", std, C, C);
-        wk = p.randn("wk.weight", std, C, C);
-        wv = p.randn("wv.weight", std, C, C);
+        wk = p.randn("wk.weight", std, kv, C);
+        wv = p.randn("wv.weight", std, kv, C);
         wo = p.randn("wo.weight", resid, C, C);
         nH = c.nHeads();
+        nKv = c.nKvHeads();
         hd = c.headDim();
         theta = c.ropeTheta();
     }
 
-    /** x (B·T, C) → (B·T, C). */
-    Var forward(Var x, int B, int T) {
-        int C = nH * hd;
-        Var q = F.rope(F.reshape(F.linear(x, wq), B, T, nH, hd), theta);    // (B, T, nH, hd)
-        Var k = F.rope(F.reshape(F.linear(x, wk), B, T, nH, hd), theta);    // (B, T, nH, hd)
-        Var v = F.reshape(F.linear(x, wv), B, T, nH, hd);                   // (B, T, nH, hd)
-        Var y = F.reshape(F.attention(q, k, v), B * T, C);                  // (B·T, C)
-        return F.linear(y, wo);                                             // (B·T, C)
+    /** Training: x (B·T, C) → (B·T, C). */
+    Var forward(F f, Var x, int B, int T) {
+        if (nKv != nH) throw new UnsupportedOperationException("training with grouped-query attention (nKvHeads " + nKv + " < nHeads " + nH + ") is not implemented yet");
+        Var q = f.rope(f.reshape(f.linear(x, wq), B, T, nH, hd), theta);    // (B, T, nH, hd)
+        Var k = f.rope(f.reshape(f.linear(x, wk), B, T, nH, hd), theta);    // (B, T, nH, hd)
+        Var v = f.reshape(f.linear(x, wv), B, T, nH, hd);                   // (B, T, nH, hd)
+        Var y = f.reshape(f.attention(q, k, v), B * T, nH * hd);            // (B·T, C)
+        return f.linear(y, wo);                                             // (B·T, C)
+    }
+
+    /** One decode step: s.x (B, C) += attention of s.n (B, C) over this layer's cache, at positions pos (B). */
+    void decode(Backend be, DecodeState s, int layer, int[] pos) {
+        be.linear(s.q, s.n, wq.value(), false);                              // (B, C)
+        be.linear(s.k, s.n, wk.value(), false);                              // (B, kvDim)
+        be.linear(s.v, s.n, wv.value(), false);                              // (B, kvDim)
+        be.rope(s.q, nH, hd, pos, theta);
+        be.rope(s.k, nKv, hd, pos, theta);
+        be.attentionStep(s.att, s.q, s.k, s.v, s.kCache[layer], s.vCache[layer], pos, nH, nKv, hd);   // (B, C)
+        be.linear(s.x, s.att, wo.value(), true);                             // x += att Woᵀ
     }
 }

@@ -2,6 +2,7 @@ package jmglu.model;
 
 import jmglu.autograd.F;
 import jmglu.autograd.Var;
+import jmglu.engine.Backend;
 
 /** A pre-norm transformer block: x += attn(norm(x)); x += ffn(norm(x)). */
 public final class Block {
@@ -16,9 +17,17 @@ public final class Block {
         ffn = Ffn.create(p.scope("ffn."), c);
     }
 
-    /** x (B·T, C) → (B·T, C). */
-    Var forward(Var x, int B, int T) {
-        x = F.add(x, attn.forward(attnNorm.forward(x), B, T));   // (B·T, C)
-        return F.add(x, ffn.forward(ffnNorm.forward(x)));        // (B·T, C)
+    /** Training: x (B·T, C) → (B·T, C). */
+    Var forward(F f, Var x, int B, int T) {
+        x = f.add(x, attn.forward(f, attnNorm.forward(f, x), B, T));   // (B·T, C)
+        return f.add(x, ffn.forward(f, ffnNorm.forward(f, x)));        // (B·T, C)
+    }
+
+    /** One decode step on s.x (B, C), in place. */
+    void decode(Backend be, DecodeState s, int layer, int[] pos) {
+        attnNorm.decode(be, s.n, s.x);
+        attn.decode(be, s, layer, pos);                                 // x += attn(norm(x))
+        ffnNorm.decode(be, s.n, s.x);
+        ffn.decode(be, s.x, s.n, s.h);                                  // x += ffn(norm(x))
     }
 }

@@ -1,16 +1,20 @@
 package jmglu.model;
 
-import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import jmglu.engine.Act;
 import jmglu.engine.MaskPlanes;
-import jmglu.model.io.Safetensors;
 
 /**
  * The model's hyper-parameters, saved as config.json beside the weights.
@@ -18,92 +22,173 @@ import jmglu.model.io.Safetensors;
  * @param vocab          vocabulary size V
  * @param dim            model width C (= h, the FFN input size)
  * @param nLayers        number of blocks
- * @param nHeads         attention heads (dim divisible by nHeads, head size even for RoPE)
+ * @param nHeads         attention (query) heads; dim divisible by nHeads, head size hd = dim/nHeads even for RoPE
+ * @param nKvHeads       key/value heads (grouped-query attention when fewer than nHeads; nHeads divisible by it)
  * @param hidden         FFN width d (the up projection has d outputs)
  * @param seqLen         context length T used in training (and the KV-cache size by default)
- * @param ffn            "gelu" (GELU MLP), "swiglu" (GLU with act), "mglu" (masked GLU with act)
- * @param nm             number of masks (mglu only; 1..16)
- * @param act            gate nonlinearity g for swiglu / mglu: "swish", "gelu" or "relu" (ignored by the gelu MLP)
+ * @param ffn            the feed-forward kind
+ * @param nm             number of masks (MGLU only; 1..16; 0 otherwise)
+ * @param act            gate nonlinearity g for GLU / MGLU (the GELU MLP always uses GELU)
  * @param topK           Top-K routing over the nm masks (0 = off: plain sum over routes)
  * @param tiedEmbeddings the LM head reuses the token embedding table
  * @param ropeTheta      RoPE base
  * @param normEps        RMSNorm epsilon
  */
-public record Config(int vocab, int dim, int nLayers, int nHeads, int hidden, int seqLen, String ffn, int nm, String act,
+public record Config(int vocab, int dim, int nLayers, int nHeads, int nKvHeads, int hidden, int seqLen, FfnKind ffn, int nm, Act act,
                      int topK, boolean tiedEmbeddings, float ropeTheta, float normEps) {
 
-    public static final List<String> FFNS = List.of("gelu", "swiglu", "mglu");
+    /** The feed-forward layer kinds: GELU MLP, gated linear unit (SwiGLU for act = SiLU), masked GLU. */
+    public enum FfnKind {
+        GELU, GLU, MGLU;
+
+        /** "gelu", "swiglu" (or "glu"), "mglu". */
+        public static FfnKind parse(String s) {
+            return switch (s == null ? "" : s.toLowerCase(Locale.ROOT)) {
+                case "gelu", "mlp" -> GELU;
+                case "swiglu", "glu" -> GLU;
+                case "mglu" -> MGLU;
+                default -> throw new IllegalArgumentException("ffn must be gelu, swiglu or mglu, got '" + s + "'");
+            };
+        }
+
+        /** The name in config.json and on the command line. */
+        public String id() { return this == GLU ? "swiglu" : name().toLowerCase(Locale.ROOT); }
+    }
+
+    /** Bounds on what a config may ask for (a file or flag may not make us allocate without bound). */
+    public static final int MAX_VOCAB = 1 << 21, MAX_DIM = 1 << 16, MAX_LAYERS = 1024, MAX_HEADS = 1024, MAX_SEQ = 1 << 20;
 
     public Config {
-        req(vocab > 0 && dim > 0 && nLayers > 0 && nHeads > 0 && hidden > 0 && seqLen > 0,
+        req(ffn != null, "ffn is missing");
+        req(act != null, "act is missing");
+        req(vocab > 0 && dim > 0 && nLayers > 0 && nHeads > 0 && nKvHeads > 0 && hidden > 0 && seqLen > 0,
                 "sizes must be positive (vocab " + vocab + ", dim " + dim + ", layers " + nLayers + ", heads " + nHeads
-                        + ", hidden " + hidden + ", seqLen " + seqLen + ")");
+                        + ", kv heads " + nKvHeads + ", hidden " + hidden + ", seqLen " + seqLen + ")");
+        req(vocab <= MAX_VOCAB && dim <= MAX_DIM && hidden <= 4 * MAX_DIM && nLayers <= MAX_LAYERS && nHeads <= MAX_HEADS && seqLen <= MAX_SEQ,
+                "a size is beyond jmglu's limits (vocab ≤ " + MAX_VOCAB + ", dim ≤ " + MAX_DIM + ", hidden ≤ " + 4 * MAX_DIM + ", layers ≤ "
+                        + MAX_LAYERS + ", heads ≤ " + MAX_HEADS + ", seqLen ≤ " + MAX_SEQ + ")");
         req(dim % nHeads == 0, "dim " + dim + " is not divisible by nHeads " + nHeads);
         req((dim / nHeads) % 2 == 0, "head size dim/nHeads = " + dim / nHeads + " must be even (RoPE rotates pairs)");
-        req(ffn != null && FFNS.contains(ffn), "ffn must be one of " + FFNS + ", got '" + ffn + "'");
-        req(act != null, "act is missing");
-        Act.parse(act);
-        if (ffn.equals("mglu")) {
+        req(nKvHeads <= nHeads && nHeads % nKvHeads == 0, "nHeads " + nHeads + " must be a multiple of nKvHeads " + nKvHeads);
+        if (ffn == FfnKind.MGLU) {
             req(nm >= 1 && nm <= MaskPlanes.MAX_MASKS, "nm must be in 1.." + MaskPlanes.MAX_MASKS + " for mglu, got " + nm);
             req(topK >= 0 && topK <= nm, "topK must be in 0..nm (" + nm + "), got " + topK);
         } else {
-            req(topK == 0, "topK routing needs ffn = mglu");
+            req(nm == 0 && topK == 0, "nm and topK are for ffn = mglu only (got nm " + nm + ", topK " + topK + " with " + ffn.id() + ")");
         }
-        req(ropeTheta > 0 && normEps > 0, "ropeTheta and normEps must be positive");
+        req(ropeTheta > 0 && Float.isFinite(ropeTheta) && normEps > 0 && normEps < 1, "ropeTheta must be positive and normEps in (0, 1)");
     }
 
     private static void req(boolean ok, String msg) {
         if (!ok) throw new IllegalArgumentException("config: " + msg);
     }
 
-    public Act gate() { return Act.parse(act); }
+    /** A config with multi-head attention (nKvHeads = nHeads). */
+    public static Config of(int vocab, int dim, int nLayers, int nHeads, int hidden, int seqLen, FfnKind ffn, int nm, Act act,
+                            int topK, boolean tied) {
+        return new Config(vocab, dim, nLayers, nHeads, nHeads, hidden, seqLen, ffn, ffn == FfnKind.MGLU ? nm : 0, act,
+                ffn == FfnKind.MGLU ? topK : 0, tied, 10000f, 1e-5f);
+    }
 
     public int headDim() { return dim / nHeads; }
 
-    public boolean isMglu() { return ffn.equals("mglu"); }
+    /** Width of the key/value projections: nKvHeads · hd. */
+    public int kvDim() { return nKvHeads * headDim(); }
+
+    public boolean isMglu() { return ffn == FfnKind.MGLU; }
 
     /** A short human label: "SwiMGLU nm=4", "SwiGLU", "GELU MLP". */
     public String label() {
-        String g = switch (gate()) { case SILU -> "Swi"; case GELU -> "Ge"; case RELU -> "Re"; };
+        String g = switch (act) { case SILU -> "Swi"; case GELU -> "Ge"; case RELU -> "Re"; };
         return switch (ffn) {
-            case "mglu" -> g + "MGLU nm=" + nm + (topK > 0 ? " top" + topK : "");
-            case "swiglu" -> g + "GLU";
-            default -> "GELU MLP";
+            case MGLU -> g + "MGLU nm=" + nm + (topK > 0 ? " top" + topK : "");
+            case GLU -> g + "GLU";
+            case GELU -> "GELU MLP";
         };
     }
 
-    public Config withFfn(String ffn, int nm) {
-        return new Config(vocab, dim, nLayers, nHeads, hidden, seqLen, ffn, ffn.equals("mglu") ? nm : 0, act,
-                ffn.equals("mglu") ? topK : 0, tiedEmbeddings, ropeTheta, normEps);
+    public Config withFfn(FfnKind kind, int nm) {
+        boolean m = kind == FfnKind.MGLU;
+        return new Config(vocab, dim, nLayers, nHeads, nKvHeads, hidden, seqLen, kind, m ? nm : 0, act, m ? topK : 0, tiedEmbeddings, ropeTheta, normEps);
     }
 
     public Config withVocab(int v) {
-        return new Config(v, dim, nLayers, nHeads, hidden, seqLen, ffn, nm, act, topK, tiedEmbeddings, ropeTheta, normEps);
+        return new Config(v, dim, nLayers, nHeads, nKvHeads, hidden, seqLen, ffn, nm, act, topK, tiedEmbeddings, ropeTheta, normEps);
     }
 
-    // ---------------------------------------------------------------- JSON
+    public Config withSeqLen(int t) {
+        return new Config(vocab, dim, nLayers, nHeads, nKvHeads, hidden, t, ffn, nm, act, topK, tiedEmbeddings, ropeTheta, normEps);
+    }
 
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
+    // ---------------------------------------------------------------- JSON (strict: a wrong type is an error, never coerced)
 
-    public String toJson() { return GSON.toJson(this); }
+    public String toJson() {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("vocab", vocab); o.put("dim", dim); o.put("nLayers", nLayers); o.put("nHeads", nHeads); o.put("nKvHeads", nKvHeads);
+        o.put("hidden", hidden); o.put("seqLen", seqLen); o.put("ffn", ffn.id()); o.put("nm", nm);
+        o.put("act", act.name().toLowerCase(Locale.ROOT).replace("silu", "swish")); o.put("topK", topK);
+        o.put("tiedEmbeddings", tiedEmbeddings); o.put("ropeTheta", ropeTheta); o.put("normEps", normEps);
+        return new GsonBuilder().setPrettyPrinting().create().toJson(o);
+    }
 
-    /** Parses and validates (a missing field is an error, not a silent zero). */
+    /** Parses and validates; a missing field is an error (nKvHeads may be absent: it then equals nHeads). */
     public static Config fromJson(String json, String where) {
-        Config c;
+        JsonObject o;
         try {
-            var o = com.google.gson.JsonParser.parseString(json);
-            if (!o.isJsonObject()) throw new IllegalArgumentException(where + ": config is not a JSON object");
-            for (var f : Config.class.getRecordComponents())
-                if (!o.getAsJsonObject().has(f.getName())) throw new IllegalArgumentException(where + ": config has no '" + f.getName() + "'");
-            c = GSON.fromJson(o, Config.class);
-        } catch (JsonParseException e) {
+            JsonElement e = JsonParser.parseString(json);
+            if (e == null || !e.isJsonObject()) throw new IllegalArgumentException(where + ": config is not a JSON object");
+            o = e.getAsJsonObject();
+        } catch (JsonParseException | IllegalStateException e) {
             throw new IllegalArgumentException(where + ": config is not valid JSON (" + e.getMessage() + ")");
         }
-        return c;
+        try {
+            int nHeads = integer(o, "nHeads");
+            return new Config(integer(o, "vocab"), integer(o, "dim"), integer(o, "nLayers"), nHeads,
+                    o.has("nKvHeads") ? integer(o, "nKvHeads") : nHeads, integer(o, "hidden"), integer(o, "seqLen"),
+                    FfnKind.parse(string(o, "ffn")), integer(o, "nm"), Act.parse(string(o, "act")), integer(o, "topK"),
+                    bool(o, "tiedEmbeddings"), number(o, "ropeTheta"), number(o, "normEps"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+        }
     }
 
+    private static JsonPrimitive field(JsonObject o, String name) {
+        JsonElement e = o.get(name);
+        if (e == null) throw new IllegalArgumentException("config has no '" + name + "'");
+        if (!e.isJsonPrimitive()) throw new IllegalArgumentException("config '" + name + "' must be a " + (name.equals("ffn") || name.equals("act") ? "string" : "number") + ", got " + e);
+        return e.getAsJsonPrimitive();
+    }
+
+    static int integer(JsonObject o, String name) {
+        JsonPrimitive p = field(o, name);
+        if (!p.isNumber()) throw new IllegalArgumentException("config '" + name + "' must be an integer, got " + p);
+        double d = p.getAsDouble();
+        if (d != Math.rint(d) || Math.abs(d) > Integer.MAX_VALUE) throw new IllegalArgumentException("config '" + name + "' must be an integer, got " + p);
+        return (int) d;
+    }
+
+    static float number(JsonObject o, String name) {
+        JsonPrimitive p = field(o, name);
+        if (!p.isNumber() || !Double.isFinite(p.getAsDouble())) throw new IllegalArgumentException("config '" + name + "' must be a finite number, got " + p);
+        return p.getAsFloat();
+    }
+
+    static boolean bool(JsonObject o, String name) {
+        JsonPrimitive p = field(o, name);
+        if (!p.isBoolean()) throw new IllegalArgumentException("config '" + name + "' must be true or false, got " + p);
+        return p.getAsBoolean();
+    }
+
+    static String string(JsonObject o, String name) {
+        JsonPrimitive p = field(o, name);
+        if (!p.isString()) throw new IllegalArgumentException("config '" + name + "' must be a string, got " + p);
+        return p.getAsString();
+    }
+
+    /** Reads config.json (at most 1 MB). */
     public static Config load(Path file) {
         try {
+            if (Files.size(file) > 1 << 20) throw new IllegalArgumentException(file + ": " + Files.size(file) + " bytes is too large for a config (limit 1 MB)");
             return fromJson(Files.readString(file), file.toString());
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException(file + ": no such file (the model config is saved beside the weights)");
@@ -111,6 +196,4 @@ public record Config(int vocab, int dim, int nLayers, int nHeads, int hidden, in
             throw new IllegalArgumentException(file + ": cannot read (" + e.getMessage() + ")");
         }
     }
-
-    public void save(Path file) { Safetensors.atomicWriteString(file, toJson()); }
 }

@@ -3,6 +3,8 @@ package jmglu.model;
 import jmglu.autograd.F;
 import jmglu.autograd.Var;
 import jmglu.engine.Act;
+import jmglu.engine.Backend;
+import jmglu.engine.Tensor;
 
 /** The GPT-2 feed-forward: out = GELU(x W1ᵀ) W2ᵀ (tanh GELU, no biases). W1 (d, C), W2 (C, d). */
 public final class Mlp implements Ffn {
@@ -13,8 +15,14 @@ public final class Mlp implements Ffn {
         w2 = p.randn("w2.weight", 0.02 / Math.sqrt(2.0 * c.nLayers()), c.dim(), c.hidden());
     }
 
-    @Override public Var forward(Var x) {
-        Var hid = F.act(Act.GELU, F.linear(x, w1));     // (N, d)
-        return F.linear(hid, w2);                        // (N, C)
+    @Override public Var forward(F f, Var x) {
+        Var hid = f.act(Act.GELU, f.linear(x, w1));     // (N, d)
+        return f.linear(hid, w2);                        // (N, C)
+    }
+
+    @Override public void decode(Backend be, Tensor x, Tensor n, Tensor h) {
+        be.linear(h, n, w1.value(), false);             // (B, d)
+        be.act(Act.GELU, h);
+        be.linear(x, h, w2.value(), true);              // x += h W2ᵀ
     }
 }

@@ -2,6 +2,8 @@ package jmglu.model;
 
 import jmglu.autograd.F;
 import jmglu.autograd.Var;
+import jmglu.engine.Backend;
+import jmglu.engine.Tensor;
 
 /** RMSNorm (Zhang &amp; Sennrich 2019): y = x / √(mean(x²) + eps) ⊙ weight, over the last dimension C. */
 public final class RmsNorm {
@@ -14,5 +16,8 @@ public final class RmsNorm {
     }
 
     /** x (N, C) → (N, C). */
-    Var forward(Var x) { return F.rmsnorm(x, weight, eps); }
+    Var forward(F f, Var x) { return f.rmsnorm(x, weight, eps); }
+
+    /** out (B, C) = norm(x (B, C)). */
+    void decode(Backend be, Tensor out, Tensor x) { be.rmsnorm(out, x, weight.value(), eps); }
 }

@@ -6,17 +6,26 @@ import java.util.List;
 import java.util.Map;
 import jmglu.autograd.F;
 import jmglu.autograd.Var;
+import jmglu.engine.Backend;
+import jmglu.engine.DType;
+import jmglu.engine.MaskPacker;
 import jmglu.engine.MaskPlanes;
 import jmglu.engine.Tensor;
-import jmglu.model.io.RawTensor;
 
 /**
- * A decoder-only transformer (Llama-style, nanoGPT-sized):
+ * THE model: a decoder-only transformer (Llama-style, nanoGPT-sized), with the training forward
+ * (autograd) and the decode step (KV cache, inference storage, any backend) side by side:
  * <pre>
- *   x = tok_emb[ids]                         (B·T, C)
+ *   x = tok_emb[ids]                         (B·T, C)       decode: (B, C), one token per sequence
  *   x = block_l(x), l = 0 .. nLayers−1       (B·T, C)
- *   logits = norm(x) · lm_headᵀ              (B·T, V)   lm_head = tok_emb when tied
+ *   logits = norm(x) · lm_headᵀ              (B·T, V)       lm_head = tok_emb when tied
  * </pre>
+ * A model is in one of two forms. <b>Training form</b> ({@link #Transformer(Config, long)},
+ * {@link #forTraining}): F32 weights on the heap as trainable Vars, MGLU mask logits.
+ * <b>Inference form</b> ({@link #forInference}): the weights as stored (16-bit, packed mask
+ * bit-planes, memory-mapped or on a device), resident on one backend; it decodes and cannot
+ * train. {@link #pack} turns a training model into inference tensors in memory. An inference model
+ * is immutable: one can serve several {@link DecodeState}s (one per conversation) at once.
  */
 public final class Transformer {
     public final Config config;
@@ -25,43 +34,134 @@ public final class Transformer {
     final RmsNorm norm;
     final Var lmHead;            // (V, C); the same Var as tokEmb when tied
     private final Params params;
+    private final Backend backend;   // inference form only
 
-    public Transformer(Config c, long seed) {
+    /** A fresh training model: weights initialised from seed. */
+    public Transformer(Config c, long seed) { this(c, Params.fresh(seed), null); }
+
+    /** A training model from checkpoint tensors (copied to F32 on the heap). */
+    public static Transformer forTraining(Config c, Map<String, Tensor> tensors) { return new Transformer(c, Params.training(tensors), null); }
+
+    /** An inference model over stored tensors (packed), made resident on backend (host backends: no copy). */
+    public static Transformer forInference(Config c, Map<String, Tensor> tensors, Backend backend) {
+        backend.require("decoding a " + c.label() + " model", decodeOps(c));
+        return new Transformer(c, Params.inference(tensors, backend), backend);
+    }
+
+    /**
+     * A randomly initialised model directly in inference form (matrices in dtype, random mask bits),
+     * in off-heap memory of arena: what `jmglu init` writes, for models larger than the heap.
+     */
+    public static Map<String, Tensor> randomPacked(Config c, DType dtype, long seed, java.lang.foreign.Arena arena) {
+        return new Transformer(c, Params.randomPacked(seed, dtype, arena), null).stateDict();
+    }
+
+    private Transformer(Config c, Params p, Backend backend) {
         this.config = c;
-        params = new Params(seed);
-        Params.Scope root = params.scope("");
+        this.params = p;
+        this.backend = backend;
+        Params.Scope root = p.scope("");
         tokEmb = root.randn("tok_emb.weight", 0.02, c.vocab(), c.dim());
         for (int l = 0; l < c.nLayers(); l++) layers.add(new Block(root.scope("layers." + l + "."), c));
         norm = new RmsNorm(root.scope("norm."), c.dim(), c.normEps());
         lmHead = c.tiedEmbeddings() ? tokEmb : root.randn("lm_head.weight", 0.02, c.vocab(), c.dim());
     }
 
-    /** The parameters by name, in creation order (a tied head appears once, as tok_emb.weight). */
+    private static String[] decodeOps(Config c) {
+        String ffn = switch (c.ffn()) { case GELU -> "act"; case GLU -> "glu"; case MGLU -> c.topK() > 0 ? "mgluTopK" : "flashMglu"; };
+        return new String[] {"embedding", "rmsnorm", "linear", "rope", "attentionStep", ffn};
+    }
+
+    /** Whether this is a training-form model. */
+    public boolean trainable() { return backend == null; }
+
+    /** The backend an inference model lives on (null for a training model). */
+    public Backend backend() { return backend; }
+
+    /** The weights by name, in creation order (a tied head appears once, as tok_emb.weight). */
     public Map<String, Var> parameters() { return params.map(); }
 
+    // ---------------------------------------------------------------- training
     /** ids (B·T) → logits (B·T, V). */
-    public Var forward(int[] ids, int B, int T) {
+    public Var forward(F f, int[] ids, int B, int T) {
+        if (!trainable()) throw new IllegalStateException("this model is in inference form (" + backend.name() + "); the training forward needs a training model");
         if (ids.length != B * T) throw new IllegalArgumentException("Transformer.forward: " + ids.length + " ids for B=" + B + ", T=" + T);
         if (T > config.seqLen()) throw new IllegalArgumentException("Transformer.forward: T=" + T + " exceeds seqLen " + config.seqLen());
         for (int id : ids)
             if (id < 0 || id >= config.vocab()) throw new IllegalArgumentException("Transformer.forward: token " + id + " outside vocabulary " + config.vocab());
-        Var x = F.embedding(tokEmb, ids);                 // (B·T, C)
-        for (Block b : layers) x = b.forward(x, B, T);    // (B·T, C)
-        return F.linear(norm.forward(x), lmHead);         // (B·T, V)
+        Var x = f.embedding(tokEmb, ids);                    // (B·T, C)
+        for (Block b : layers) x = b.forward(f, x, B, T);    // (B·T, C)
+        return f.linear(norm.forward(f, x), lmHead);         // (B·T, V)
     }
 
     /** Mean next-token cross-entropy, a scalar (1). */
-    public Var loss(int[] ids, int[] targets, int B, int T) {
-        return F.crossEntropy(forward(ids, B, T), targets);
+    public Var loss(F f, int[] ids, int[] targets, int B, int T) {
+        return f.crossEntropy(forward(f, ids, B, T), targets);
+    }
+
+    // ---------------------------------------------------------------- decoding
+    /** A KV cache and activations for batch sequences of up to maxSeq tokens on this model's backend. */
+    public DecodeState newState(int batch, int maxSeq) {
+        if (trainable()) throw new IllegalStateException("a training model does not decode; pack it (Transformer.pack) and load it with forInference");
+        return new DecodeState(backend, config, batch, maxSeq);
+    }
+
+    /**
+     * One decode step: token tokens[b] of sequence b at position pos[b] (the cache holds that
+     * sequence's positions 0..pos[b]−1); returns the next-token logits (B, V), row b for sequence b,
+     * in an array the next step overwrites.
+     */
+    public float[] decode(DecodeState s, int[] tokens, int[] pos) {
+        if (s.be != backend) throw new IllegalArgumentException("decode: the state belongs to another model's backend");
+        if (tokens.length != s.batch || pos.length != s.batch)
+            throw new IllegalArgumentException("decode: " + tokens.length + " tokens and " + pos.length + " positions for a batch of " + s.batch);
+        for (int b = 0; b < s.batch; b++) {
+            if (tokens[b] < 0 || tokens[b] >= config.vocab()) throw new IllegalArgumentException("decode: token " + tokens[b] + " outside vocabulary " + config.vocab());
+            if (pos[b] < 0 || pos[b] >= s.maxSeq) throw new IllegalArgumentException("decode: position " + pos[b] + " outside the cache of " + s.maxSeq);
+        }
+        backend.embedding(s.x, tokEmb.value(), tokens);                 // (B, C)
+        for (int l = 0; l < layers.size(); l++) layers.get(l).decode(backend, s, l, pos);
+        norm.decode(backend, s.n, s.x);                                   // (B, C)
+        backend.linear(s.logits, s.n, lmHead.value(), false);             // (B, V)
+        return s.readLogits();
+    }
+
+    // ---------------------------------------------------------------- tensors in and out
+
+    /** The current weights by name (training form: F32 heap tensors, shared, not copied). */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Var> e : parameters().entrySet()) out.put(e.getKey(), e.getValue().value());
+        return out;
+    }
+
+    /**
+     * The inference form of this training model, in memory: every matrix in dtype (the MGLU router
+     * stays F32: it is nm·C values), norms F32, mask logits → mask bit-planes
+     * {@code layers.l.ffn.masks} I32 (d, nm, ⌈C/32⌉) (M_i = 1[L_i &gt; 0]); nothing else.
+     */
+    public Map<String, Tensor> pack(DType dtype) {
+        if (!trainable()) throw new IllegalStateException("this model is already in inference form");
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Var> e : parameters().entrySet()) {
+            String name = e.getKey();
+            Tensor t = e.getValue().value();
+            if (name.endsWith(".ffn.mask_logits")) {
+                MaskPlanes m = MaskPacker.pack(t.toArray(), t.dim(0), t.dim(1), t.dim(2));
+                out.put(name.replace("mask_logits", "masks"), m.tensor());
+            } else if (t.rank() == 2 && !name.endsWith(".ffn.router")) out.put(name, t.to(dtype));
+            else out.put(name, t.copy());
+        }
+        return out;
     }
 
     // ---------------------------------------------------------------- sizes
 
-    /** Weight parameters (float values the model stores and trains), mask logits excluded. */
+    /** Weight parameters (float values the model stores), mask logits and packed masks excluded. */
     public long weightParams() {
         long n = 0;
         for (Map.Entry<String, Var> e : parameters().entrySet())
-            if (!e.getKey().endsWith("mask_logits")) n += e.getValue().value().size();
+            if (!e.getKey().endsWith("mask_logits") && !e.getKey().endsWith(".masks")) n += e.getValue().value().size();
         return n;
     }
 
@@ -77,33 +177,21 @@ public final class Transformer {
     public long ffnBytesPerToken() {
         long dC = (long) config.hidden() * config.dim();
         long per = switch (config.ffn()) {
-            case "gelu" -> 2 * 2 * dC;
-            case "swiglu" -> 3 * 2 * dC;
-            default -> 2 * 2 * dC + (long) config.nm() * config.hidden() * MaskPlanes.wordsPerRow(config.dim()) * 4
-                    + (config.topK() > 0 ? 2L * config.nm() * config.dim() : 0);
+            case GELU -> 2 * 2 * dC;
+            case GLU -> 3 * 2 * dC;
+            case MGLU -> 2 * 2 * dC + (long) config.nm() * config.hidden() * MaskPlanes.wordsPerRow(config.dim()) * 4
+                    + (config.topK() > 0 ? 4L * config.nm() * config.dim() : 0);
         };
         return per * config.nLayers();
     }
 
-    // ---------------------------------------------------------------- tensors in and out
-
-    /** The parameter values as F32 tensors (for a checkpoint). */
-    public Map<String, RawTensor> stateDict() {
-        Map<String, RawTensor> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Var> e : parameters().entrySet()) out.put(e.getKey(), RawTensor.of(e.getValue().value()));
-        return out;
-    }
-
-    /** Copies values in from a checkpoint: every parameter must be present with its exact shape. */
-    public void loadStateDict(Map<String, RawTensor> t) {
+    /** Bytes of every stored weight a decode step reads once (the weight-read floor of one step). */
+    public long weightBytesPerStep() {
+        long n = 0;
         for (Map.Entry<String, Var> e : parameters().entrySet()) {
-            String name = e.getKey();
-            RawTensor r = t.get(name);
-            if (r == null) throw new IllegalArgumentException("checkpoint has no tensor '" + name + "' (does config.json match the weights?)");
-            Tensor dst = e.getValue().value();
-            r.expectShape(name, dst.shape());
-            float[] src = r.toFloats(name);
-            System.arraycopy(src, 0, dst.data(), dst.offset(), src.length);
+            if (e.getKey().equals("tok_emb.weight") && !config.tiedEmbeddings()) continue;     // one row per token
+            n += e.getValue().value().byteSize();
         }
+        return n;
     }
 }

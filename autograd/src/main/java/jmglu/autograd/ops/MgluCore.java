@@ -8,7 +8,7 @@ import jmglu.engine.WeightMatrix;
 import java.util.Arrays;
 
 /**
- * The arithmetic shared by {@link Mglu} and {@link MgluTopK} (DESIGN.md, "The math").
+ * The arithmetic shared by {@link Mglu} and {@link MgluTopK} (docs/DESIGN.md, "The math").
  *
  * <p>Forward, from t = x Wᵀ (N, d) and s_i = x (M_i⊙W)ᵀ (nm, N, d) (Kernels.mgluScores, one pass
  * over W and the bit-plane masks): route i contributes u_i = g(s_i) ⊙ (t − s_i), weighted per row

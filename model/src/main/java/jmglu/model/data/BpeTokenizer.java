@@ -16,6 +16,8 @@ import java.util.Arrays;
 public final class BpeTokenizer implements Tokenizer {
     public static final int MAX_VOCAB = 4096;
     public static final int TRAIN_BYTES = 1 << 20;
+    /** Longest token a tokenizer file may define (merges can double a token's length each time). */
+    public static final int MAX_TOKEN_BYTES = 4096;
 
     private final int[] left, right;        // merge r joins (left[r], right[r]) into 256 + r
     private final byte[][] bytesOf;          // id → its bytes
@@ -105,12 +107,22 @@ public final class BpeTokenizer implements Tokenizer {
     static BpeTokenizer fromJson(JsonObject o, String where) {
         try {
             JsonArray m = o.getAsJsonArray("merges");
+            if (m.size() > MAX_VOCAB - 256) throw new IllegalArgumentException(where + ": " + m.size() + " merges; at most " + (MAX_VOCAB - 256) + " are allowed");
             int[] l = new int[m.size()], r = new int[m.size()];
+            long[] len = new long[256 + l.length];                     // bytes per token, checked before any is built
+            Arrays.fill(len, 0, 256, 1);
             for (int i = 0; i < l.length; i++) {
-                l[i] = m.get(i).getAsJsonArray().get(0).getAsInt();
-                r[i] = m.get(i).getAsJsonArray().get(1).getAsInt();
+                JsonArray pair = m.get(i).getAsJsonArray();
+                if (pair.size() != 2) throw new IllegalArgumentException(where + ": merge " + i + " is not a pair of ids");
+                l[i] = pair.get(0).getAsInt();
+                r[i] = pair.get(1).getAsInt();
+                if (pair.get(0).getAsDouble() != l[i] || pair.get(1).getAsDouble() != r[i])
+                    throw new IllegalArgumentException(where + ": merge " + i + " holds a non-integer id");
                 if (l[i] < 0 || r[i] < 0 || l[i] >= 256 + i || r[i] >= 256 + i)
                     throw new IllegalArgumentException(where + ": merge " + i + " refers to an id not yet defined");
+                len[256 + i] = len[l[i]] + len[r[i]];
+                if (len[256 + i] > MAX_TOKEN_BYTES)
+                    throw new IllegalArgumentException(where + ": merge " + i + " makes a token of " + len[256 + i] + " bytes; at most " + MAX_TOKEN_BYTES + " are allowed");
             }
             return new BpeTokenizer(l, r);
         } catch (RuntimeException e) {

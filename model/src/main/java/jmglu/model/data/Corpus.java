@@ -22,6 +22,8 @@ import java.util.zip.ZipFile;
 public record Corpus(String name, String text) {
 
     public static final String SRC_PREFIX = "java.base/java/util/";
+    /** Largest --data file read (the text and its token ids live in the heap). */
+    public static final int MAX_BYTES = 256 << 20;
 
     /** The --data file if given, else the JDK's java.util sources; a clear error when neither is there. */
     public static Corpus load(Path dataFile) {
@@ -30,7 +32,10 @@ public record Corpus(String name, String text) {
 
     public static Corpus fromFile(Path f) {
         try {
-            byte[] b = Files.readAllBytes(f);
+            byte[] b;
+            try (InputStream in = Files.newInputStream(f)) { b = in.readNBytes(MAX_BYTES + 1); }   // bounded: /dev/zero ends here too
+            if (b.length > MAX_BYTES)
+                throw new IllegalArgumentException(f + ": the data file is larger than " + (MAX_BYTES >> 20) + " MiB (jmglu reads its training text into memory)");
             String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .decode(java.nio.ByteBuffer.wrap(b)).toString();
             if (text.isEmpty()) throw new IllegalArgumentException(f + ": the data file is empty");

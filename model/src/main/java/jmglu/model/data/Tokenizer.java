@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import jmglu.model.io.Safetensors;
 
 /**
  * Text ↔ token ids. Both tokenizers work on the UTF-8 bytes of the text, so any input can be
@@ -53,22 +52,29 @@ public interface Tokenizer {
         };
     }
 
-    /** tokenizer.json in dir, or the byte tokenizer when there is none. */
-    static Tokenizer load(Path dir) {
+    /**
+     * tokenizer.json in dir (at most 64 MB), checked against the model's vocabulary; without the file,
+     * the byte tokenizer, which only fits a model of 256 symbols.
+     */
+    static Tokenizer load(Path dir, int modelVocab) {
         Path f = dir.resolve("tokenizer.json");
+        Tokenizer t;
         try {
+            if (Files.size(f) > 64L << 20) throw new IllegalArgumentException(f + ": " + Files.size(f) + " bytes is too large for a tokenizer (limit 64 MB)");
             var root = JsonParser.parseString(Files.readString(f));
             if (!root.isJsonObject()) throw new IllegalArgumentException(f + ": not a JSON object");
-            return fromJson(root.getAsJsonObject(), f.toString());
+            t = fromJson(root.getAsJsonObject(), f.toString());
         } catch (NoSuchFileException e) {
+            if (modelVocab != 256)
+                throw new IllegalArgumentException(dir + ": the model has a vocabulary of " + modelVocab + " but its folder has no tokenizer.json "
+                        + "(only the byte tokenizer, 256 symbols, may be left out)");
             return new ByteTokenizer();
         } catch (IOException | RuntimeException e) {
             if (e instanceof IllegalArgumentException iae) throw iae;
             throw new IllegalArgumentException(f + ": cannot read tokenizer (" + e.getMessage() + ")");
         }
-    }
-
-    default void save(Path dir) {
-        Safetensors.atomicWriteString(dir.resolve("tokenizer.json"), toJson().toString());
+        if (t.vocabSize() > modelVocab)
+            throw new IllegalArgumentException(dir + ": tokenizer has " + t.vocabSize() + " symbols but the model's vocabulary is " + modelVocab);
+        return t;
     }
 }

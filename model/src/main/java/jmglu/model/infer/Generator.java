@@ -1,80 +1,65 @@
 package jmglu.model.infer;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.ServiceLoader;
-import jmglu.autograd.Autograd;
-import jmglu.engine.Backends;
-import jmglu.engine.KernelsProvider;
-import jmglu.engine.decode.Decoder;
-import jmglu.engine.decode.DecoderProvider;
-import jmglu.engine.decode.DecoderWeights;
-import jmglu.engine.decode.KernelsDecoder;
+import java.util.Arrays;
+import java.util.function.IntPredicate;
+import jmglu.model.DecodeState;
+import jmglu.model.Transformer;
 
 /**
- * Text generation over a {@link Decoder} (one token at a time with a KV cache). When the sequence
- * reaches the cache size (the model's training context), the decoder restarts at position 0 with
- * the last half of the tokens (a sliding window re-fed as a new prompt), so that positions never
- * exceed what the model was trained on.
+ * Text generation for one sequence over a model's decode step (batch row 0 of a
+ * {@link DecodeState}). The KV cache is as long as the state's maxSeq (the model's context by
+ * default); only when a generation outgrows it does the generator slide: it restarts at position 0
+ * with the last half of the tokens re-fed as a new prompt ({@link Result#slides} counts them), so
+ * positions never exceed what the model was trained on.
  */
 public final class Generator {
     private Generator() {}
 
-    /** The result and its speed. */
-    /** forwards counts every decoder step: the prompt, each sampled token, and the re-fed windows. */
-    public record Result(int[] tokens, int generated, int forwards, double seconds, String device) {
+    /**
+     * The tokens (prompt + generated), how many were generated, decode steps run (prompt, sampled
+     * tokens and re-fed windows), prefill and generation time, window slides, and why it stopped.
+     */
+    public record Result(int[] tokens, int generated, int forwards, double prefillSeconds, double seconds, int slides, String stop) {
         public double tokensPerSec() { return generated / seconds; }
     }
 
     /**
-     * A decoder for the weights: device null → KernelsDecoder over the active kernels;
-     * otherwise a DecoderProvider of that name (ServiceLoader) if one is on the class path,
-     * else KernelsDecoder over the Kernels backend of that name; a clear error if neither is usable.
+     * Feeds the prompt, then samples up to n tokens; after each, onToken (may be null) is asked
+     * whether to go on (false stops: a stop string, cancellation, end of text).
      */
-    public static Decoder open(DecoderWeights w, int maxSeq, String device) {
-        if (device == null) return new KernelsDecoder(Autograd.kernels(), w, maxSeq);
-        List<String> why = new ArrayList<>();
-        for (DecoderProvider p : ServiceLoader.load(DecoderProvider.class)) {
-            if (!p.name().equalsIgnoreCase(device)) continue;
-            String r = p.unavailableReason();
-            if (r == null) return p.open(w, maxSeq);
-            why.add("decoder '" + p.name() + "' unavailable: " + r);
-        }
-        for (KernelsProvider p : Backends.providers()) {
-            if (!p.name().equalsIgnoreCase(device)) continue;
-            String r = p.unavailableReason();
-            if (r == null) return new KernelsDecoder(p.create(), w, maxSeq);
-            why.add("kernels '" + p.name() + "' unavailable: " + r);
-        }
-        throw new IllegalArgumentException("no decoder for --device " + device + (why.isEmpty()
-                ? ": no DecoderProvider or Kernels backend of that name on the class path" : ": " + String.join("; ", why)));
-    }
-
-    /** Feeds the prompt, then samples n tokens. */
-    public static Result generate(Decoder dec, int[] prompt, int n, Sampler sampler) {
+    public static Result generate(Transformer model, DecodeState s, int[] prompt, int n, Sampler sampler, IntPredicate onToken) {
         if (prompt.length == 0) throw new IllegalArgumentException("generate: the prompt is empty");
-        int[] seq = new int[prompt.length + n];
-        System.arraycopy(prompt, 0, seq, 0, prompt.length);
-        int len = prompt.length, max = dec.maxSeq();
+        if (n < 0) throw new IllegalArgumentException("generate: the token budget must be >= 0, got " + n);
+        int max = s.maxSeq();
+        int[] seq = Arrays.copyOf(prompt, prompt.length + n);
+        int len = prompt.length, forwards = 0, slides = 0;
         long t0 = System.nanoTime();
         int start = Math.max(0, len - max);           // a prompt longer than the cache keeps its tail
         float[] logits = null;
-        int forwards = 0;
-        for (int i = start; i < len; i++, forwards++) logits = dec.forward(seq[i], i - start);
+        for (int i = start; i < len; i++, forwards++) logits = step(model, s, seq[i], i - start);
         int pos = len - start;
+        long t1 = System.nanoTime();
+        String stop = "budget";
         for (int g = 0; g < n; g++) {
-            int next = sampler.next(logits);
+            int next = sampler.next(logits, s.vocab());
             seq[len++] = next;
+            if (onToken != null && !onToken.test(next)) { stop = "listener"; break; }
             if (g == n - 1) break;
             if (pos == max) {                         // window full: re-feed the last half from position 0
                 int keep = Math.max(1, max / 2);
-                for (int i = 0; i < keep; i++, forwards++) logits = dec.forward(seq[len - keep + i], i);
+                for (int i = 0; i < keep; i++, forwards++) logits = step(model, s, seq[len - keep + i], i);
                 pos = keep;
+                slides++;
             } else {
-                logits = dec.forward(next, pos++);
+                logits = step(model, s, next, pos++);
                 forwards++;
             }
         }
-        return new Result(seq, n, forwards, (System.nanoTime() - t0) * 1e-9, dec.describe());
+        long t2 = System.nanoTime();
+        return new Result(Arrays.copyOf(seq, len), len - prompt.length, forwards, (t1 - t0) * 1e-9, (t2 - t1) * 1e-9, slides, stop);
+    }
+
+    private static float[] step(Transformer model, DecodeState s, int token, int pos) {
+        return model.decode(s, new int[] {token}, new int[] {pos});
     }
 }

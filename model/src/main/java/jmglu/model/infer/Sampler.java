@@ -19,18 +19,22 @@ public final class Sampler {
         this.rng = new Rng(seed);
     }
 
-    public int next(float[] logits) {
-        int V = logits.length;
-        if (temperature == 0f || topK == 1) return argmax(logits);
+    /** The next token from logits[0, V) (row 0 of a batch); NaN or +Inf logits are an error, never a token. */
+    public int next(float[] logits, int V) {
+        for (int i = 0; i < V; i++)
+            if (Float.isNaN(logits[i]) || logits[i] == Float.POSITIVE_INFINITY)
+                throw new IllegalStateException("the model produced a non-finite logit (" + logits[i] + " for token " + i
+                        + "); its weights or inputs are corrupt, so nothing is sampled");
+        if (temperature == 0f || topK == 1) return argmax(logits, V);
         // keep the k largest: find the k-th largest value as a threshold
         float cut = Float.NEGATIVE_INFINITY;
         if (topK > 0 && topK < V) {
-            float[] sorted = logits.clone();
+            float[] sorted = java.util.Arrays.copyOf(logits, V);
             java.util.Arrays.sort(sorted);
             cut = sorted[V - topK];
         }
         float max = Float.NEGATIVE_INFINITY;
-        for (float l : logits) max = Math.max(max, l);
+        for (int i = 0; i < V; i++) max = Math.max(max, logits[i]);
         double[] p = new double[V];
         double z = 0;
         for (int i = 0; i < V; i++) {
@@ -48,9 +52,10 @@ public final class Sampler {
         return last;
     }
 
-    public static int argmax(float[] a) {
+    /** The index of the largest of a[0, n) (ties to the lower index). */
+    public static int argmax(float[] a, int n) {
         int best = 0;
-        for (int i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
+        for (int i = 1; i < n; i++) if (a[i] > a[best]) best = i;
         return best;
     }
 }

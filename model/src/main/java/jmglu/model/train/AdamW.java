@@ -5,10 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import jmglu.autograd.Var;
-import jmglu.autograd.Autograd;
 import jmglu.engine.Kernels;
 import jmglu.engine.Tensor;
-import jmglu.model.io.RawTensor;
 
 /**
  * AdamW (Loshchilov &amp; Hutter) with β = (0.9, 0.99), ε = 1e-8, decoupled weight decay, and global
@@ -27,10 +25,12 @@ public final class AdamW {
     private record Slot(String name, Var p, float[] m, float[] v, boolean decay) {}
 
     private final List<Slot> slots = new ArrayList<>();
+    private final Kernels k;
     private final float weightDecay;
     private int step;   // updates done so far
 
-    public AdamW(Map<String, Var> params, float weightDecay) {
+    public AdamW(Kernels kernels, Map<String, Var> params, float weightDecay) {
+        this.k = kernels;
         this.weightDecay = weightDecay;
         for (Map.Entry<String, Var> e : params.entrySet()) {
             int n = e.getValue().value().size();
@@ -45,14 +45,12 @@ public final class AdamW {
 
     public int step() { return step; }
 
-    private static Kernels k() { return Autograd.kernels(); }
-
     /** √(Σ over all gradients of g²) (missing gradients count as 0). */
     public double gradNorm() {
         double s = 0;
         for (Slot sl : slots) {
             Tensor g = sl.p.grad();
-            if (g != null) s += k().sumSquares(g.data(), g.offset(), g.size());
+            if (g != null) s += k.sumSquares(g.data(), g.offset(), g.size());
         }
         return Math.sqrt(s);
     }
@@ -64,7 +62,7 @@ public final class AdamW {
             float s = (float) (maxNorm / norm);
             for (Slot sl : slots) {
                 Tensor g = sl.p.grad();
-                if (g != null) k().scale(g.data(), g.offset(), g.data(), g.offset(), s, g.size());
+                if (g != null) k.scale(g.data(), g.offset(), g.data(), g.offset(), s, g.size());
             }
         }
         return norm;
@@ -79,7 +77,7 @@ public final class AdamW {
             Tensor p = sl.p.value();
             float[] pa = p.data(), ga = g.data();
             if (p.offset() != 0 || g.offset() != 0) throw new IllegalStateException("AdamW: parameter " + sl.name + " is a view; expected its own storage");
-            k().adamw(pa, ga, sl.m, sl.v, p.size(), lr, BETA1, BETA2, EPS, sl.decay ? weightDecay : 0f, step);
+            k.adamw(pa, ga, sl.m, sl.v, p.size(), lr, BETA1, BETA2, EPS, sl.decay ? weightDecay : 0f, step);
         }
     }
 
@@ -87,24 +85,26 @@ public final class AdamW {
 
     // ---------------------------------------------------------------- checkpoint state
 
-    /** optim.m.NAME and optim.v.NAME for every parameter (the step goes into the metadata). */
-    public Map<String, RawTensor> state() {
-        Map<String, RawTensor> out = new LinkedHashMap<>();
+    /** optim.m.NAME and optim.v.NAME for every parameter, as views of the moments (no copy; the step goes into the metadata). */
+    public Map<String, Tensor> state() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
         for (Slot sl : slots) {
             int[] shape = sl.p.shape();
-            out.put("optim.m." + sl.name, RawTensor.ofFloats(sl.m, shape));
-            out.put("optim.v." + sl.name, RawTensor.ofFloats(sl.v, shape));
+            out.put("optim.m." + sl.name, Tensor.of(sl.m, shape));
+            out.put("optim.v." + sl.name, Tensor.of(sl.v, shape));
         }
         return out;
     }
 
-    public void loadState(Map<String, RawTensor> t, int step) {
+    public void loadState(Map<String, Tensor> t, int step) {
         for (Slot sl : slots)
             for (String which : new String[] {"m", "v"}) {
                 String name = "optim." + which + "." + sl.name;
-                RawTensor r = t.get(name);
+                Tensor r = t.get(name);
                 if (r == null) throw new IllegalArgumentException("checkpoint has no optimizer state '" + name + "'; it cannot be resumed");
-                float[] src = r.expectShape(name, sl.p.shape()).toFloats(name);
+                if (!java.util.Arrays.equals(r.shape(), sl.p.shape()) || r.dtype() != jmglu.engine.DType.F32)
+                    throw new IllegalArgumentException("optimizer state '" + name + "' is " + r + ", expected F32 " + java.util.Arrays.toString(sl.p.shape()));
+                float[] src = r.toArray();
                 System.arraycopy(src, 0, which.equals("m") ? sl.m : sl.v, 0, src.length);
             }
         this.step = step;

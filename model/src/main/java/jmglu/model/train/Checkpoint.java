@@ -6,41 +6,49 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import jmglu.engine.Tensor;
+import jmglu.engine.io.ModelFolder;
+import jmglu.engine.io.Safetensors;
+import jmglu.engine.io.SafetensorsFile;
 import jmglu.model.Config;
 import jmglu.model.Transformer;
 import jmglu.model.data.Tokenizer;
-import jmglu.model.io.RawTensor;
-import jmglu.model.io.Safetensors;
 
 /**
  * A model folder:
  * <pre>
- *   model.safetensors   the weights (F32, PyTorch-style names; see {@link jmglu.model.infer.Deploy}),
- *                       for a training checkpoint also the AdamW moments optim.m.NAME / optim.v.NAME
- *                       and metadata: format=jmglu-train, step, options, history (JSON strings);
- *                       for a packed model format=jmglu-packed and weights_dtype
+ *   model.safetensors   the weights (PyTorch-style names, see {@link Transformer}); for a training
+ *                       checkpoint F32 weights, mask logits and the AdamW moments optim.m.NAME /
+ *                       optim.v.NAME, metadata format=jmglu-train, step, options, history (JSON
+ *                       strings); for a packed model format=jmglu-packed, weights_dtype, 16-bit
+ *                       matrices and I32 mask bit-planes (or sharded: model-0000k-of-0000n + index)
  *   config.json         the {@link Config}
- *   tokenizer.json      the tokenizer (absent = byte tokenizer)
+ *   tokenizer.json      the tokenizer (absent = byte tokenizer; required when the vocabulary is not 256)
  * </pre>
- * Every file is written atomically (temporary file + atomic move), weights last, so an
- * interrupted save leaves the previous checkpoint readable.
+ * A folder is written as a unit ({@link ModelFolder}): every file goes into a staging folder that
+ * replaces the old one in one step, under an exclusive lock, so a reader sees the old or the new
+ * checkpoint, never a mix, and a killed writer leaves the old one intact. Loading memory-maps the
+ * weights (no copy): close the {@link Loaded} when done with the model.
  */
 public final class Checkpoint {
     private Checkpoint() {}
 
-    public static final String WEIGHTS = "model.safetensors", CONFIG = "config.json";
+    public static final String WEIGHTS = "model.safetensors", CONFIG = "config.json", TOKENIZER = "tokenizer.json";
     public static final String TRAIN = "jmglu-train", PACKED = "jmglu-packed";
     private static final Gson GSON = new Gson();
 
-    /** A loaded model folder. */
-    public record Loaded(Path dir, Config config, Tokenizer tokenizer, Safetensors.Contents contents) {
-        public boolean packed() { return PACKED.equals(contents.metadata().get("format")); }
-        public String meta(String key) { return contents.metadata().get(key); }
+    /** A loaded model folder; its tensors are mapped from the files until close(). */
+    public record Loaded(Path dir, Config config, Tokenizer tokenizer, SafetensorsFile file) implements AutoCloseable {
+        public boolean packed() { return PACKED.equals(meta("format")); }
+        public String meta(String key) { return file.metadata().get(key); }
+        public Map<String, Tensor> tensors() { return file.tensors(); }
+        @Override public void close() { file.close(); }
     }
 
-    /** Writes a training checkpoint of model + optimizer + run state into dir. */
-    public static void save(Path dir, Transformer model, Tokenizer tok, AdamW opt, TrainOptions o, History h, Map<String, String> extra) {
-        Map<String, RawTensor> t = new LinkedHashMap<>(model.stateDict());
+    /** Writes a training checkpoint of model + optimizer + run state into dir (lock held by the caller). */
+    public static void save(Path dir, ModelFolder.Lock lock, Transformer model, Tokenizer tok, AdamW opt, TrainOptions o, History h,
+                            Map<String, String> extra) {
+        Map<String, Tensor> t = new LinkedHashMap<>(model.stateDict());
         t.putAll(opt.state());
         Map<String, String> meta = new LinkedHashMap<>(extra);
         meta.put("format", TRAIN);
@@ -48,42 +56,46 @@ public final class Checkpoint {
         meta.put("options", GSON.toJson(o));
         meta.put("history", GSON.toJson(h));
         meta.put("tokenizer", tok.describe());
-        writeFolder(dir, model.config, tok, t, meta);
+        writeFolder(dir, lock, model.config, tok, t, meta);
     }
 
-    /** config.json, tokenizer.json, then the weights (each atomically). */
-    public static void writeFolder(Path dir, Config c, Tokenizer tok, Map<String, RawTensor> t, Map<String, String> meta) {
-        c.save(dir.resolve(CONFIG));
-        tok.save(dir);
-        Safetensors.write(dir.resolve(WEIGHTS), t, meta);
+    /** config.json, tokenizer.json and the weights, committed together. */
+    public static void writeFolder(Path dir, ModelFolder.Lock lock, Config c, Tokenizer tok, Map<String, Tensor> t, Map<String, String> meta) {
+        try (ModelFolder.Writer w = ModelFolder.beginWrite(dir, lock)) {
+            w.writeString(CONFIG, c.toJson());
+            w.writeString(TOKENIZER, tok.toJson().toString());
+            w.writeSafetensors(WEIGHTS, t, meta);
+            w.commit();
+        }
     }
 
-    /** A folder, or a .safetensors file with config.json beside it. */
+    /** A folder (single or sharded weights), or a .safetensors file with config.json beside it. */
     public static Loaded load(Path p) {
-        Path file = Files.isDirectory(p) ? p.resolve(WEIGHTS) : p;
-        if (!Files.exists(file))
-            throw new IllegalArgumentException(p + ": no such model" + (Files.isDirectory(p) ? " (the folder has no " + WEIGHTS + ")" : ""));
-        Path dir = file.toAbsolutePath().getParent();
+        if (!Files.exists(p)) throw new IllegalArgumentException(p + ": no such model folder or file");
+        Path dir = Files.isDirectory(p) ? p.toAbsolutePath() : p.toAbsolutePath().getParent();
         Config c = Config.load(dir.resolve(CONFIG));
-        Tokenizer tok = Tokenizer.load(dir);
-        if (tok.vocabSize() > c.vocab())
-            throw new IllegalArgumentException(dir + ": tokenizer has " + tok.vocabSize() + " symbols but the model's vocab is " + c.vocab());
-        return new Loaded(dir, c, tok, Safetensors.read(file));
+        Tokenizer tok = Tokenizer.load(dir, c.vocab());
+        SafetensorsFile f = Safetensors.openModel(p);
+        return new Loaded(dir, c, tok, f);
     }
 
     /** Restores the model's weights, the optimizer's moments and step, and returns the saved history. */
-    public static History restore(Loaded l, Transformer model, AdamW opt) {
+    public static History restore(Loaded l, AdamW opt) {
         if (!TRAIN.equals(l.meta("format")))
             throw new IllegalArgumentException(l.dir() + ": not a training checkpoint (format " + l.meta("format") + "); cannot resume");
-        model.loadStateDict(l.contents().tensors());
-        int step;
+        opt.loadState(l.tensors(), step(l));
+        return history(l);
+    }
+
+    /** The step a training checkpoint was saved at. */
+    public static int step(Loaded l) {
         try {
-            step = Integer.parseInt(l.meta("step"));
+            int s = Integer.parseInt(String.valueOf(l.meta("step")));
+            if (s < 0) throw new NumberFormatException();
+            return s;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(l.dir() + ": checkpoint metadata has no valid step");
         }
-        opt.loadState(l.contents().tensors(), step);
-        return history(l);
     }
 
     public static History history(Loaded l) {
@@ -99,7 +111,8 @@ public final class Checkpoint {
         try {
             TrainOptions o = l.meta("options") == null ? null : GSON.fromJson(l.meta("options"), TrainOptions.class);
             if (o == null) throw new IllegalArgumentException(l.dir() + ": checkpoint has no training options; cannot resume");
-            return o;
+            return new TrainOptions(o.steps(), o.batch(), o.lr(), o.minLr(), o.warmup(), o.weightDecay(), o.clip(), o.evalEvery(),
+                    o.evalBatches(), o.checkpointEvery(), o.seed());            // re-validated
         } catch (JsonParseException e) {
             throw new IllegalArgumentException(l.dir() + ": checkpoint metadata 'options' is not valid JSON");
         }

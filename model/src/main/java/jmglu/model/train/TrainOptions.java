@@ -18,12 +18,23 @@ package jmglu.model.train;
 public record TrainOptions(int steps, int batch, float lr, float minLr, int warmup, float weightDecay, float clip,
                            int evalEvery, int evalBatches, int checkpointEvery, long seed) {
 
+    /** Bounds: every option is checked before any work, so a typo cannot run for hours or allocate without bound. */
+    public static final int MAX_STEPS = 100_000_000, MAX_BATCH = 65_536, MAX_EVAL_BATCHES = 100_000;
+
     public TrainOptions {
-        if (steps < 1 || batch < 1) throw new IllegalArgumentException("steps and batch must be positive (got " + steps + ", " + batch + ")");
-        if (!(lr > 0) || minLr < 0 || minLr > lr) throw new IllegalArgumentException("need 0 <= min-lr <= lr and lr > 0 (got lr " + lr + ", min-lr " + minLr + ")");
-        if (warmup < 0 || weightDecay < 0 || !(clip > 0)) throw new IllegalArgumentException("warmup and weight decay must be >= 0 and clip > 0");
-        if (evalEvery < 1 || evalBatches < 1 || checkpointEvery < 0) throw new IllegalArgumentException("eval-every and eval-batches must be positive, checkpoint-every >= 0");
+        req(steps >= 1 && steps <= MAX_STEPS, "--steps must be in 1.." + MAX_STEPS + ", got " + steps);
+        req(batch >= 1 && batch <= MAX_BATCH, "--batch must be in 1.." + MAX_BATCH + ", got " + batch);
+        req(Float.isFinite(lr) && lr > 0 && lr <= 10, "--lr must be a finite number in (0, 10], got " + lr);
+        req(Float.isFinite(minLr) && minLr >= 0 && minLr <= lr, "--min-lr must be in [0, lr = " + lr + "], got " + minLr);
+        req(warmup >= 0 && warmup <= steps, "--warmup must be in 0..steps (" + steps + "), got " + warmup);
+        req(Float.isFinite(weightDecay) && weightDecay >= 0 && weightDecay <= 10, "--weight-decay must be in [0, 10], got " + weightDecay);
+        req(Float.isFinite(clip) && clip > 0, "--clip must be a finite positive number, got " + clip);
+        req(evalEvery >= 1, "--eval-every must be positive, got " + evalEvery);
+        req(evalBatches >= 1 && evalBatches <= MAX_EVAL_BATCHES, "--eval-batches must be in 1.." + MAX_EVAL_BATCHES + ", got " + evalBatches);
+        req(checkpointEvery >= 0, "--checkpoint-every must be >= 0, got " + checkpointEvery);
     }
+
+    private static void req(boolean ok, String msg) { if (!ok) throw new IllegalArgumentException(msg); }
 
     public static TrainOptions defaults(int steps, int batch, long seed) {
         return new TrainOptions(steps, batch, 3e-3f, 3e-4f, Math.max(1, Math.min(100, steps / 10)), 0.1f, 1.0f,

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import jmglu.autograd.F;
 import jmglu.autograd.Var;
+import jmglu.engine.Backend;
+import jmglu.engine.io.ModelFolder;
 import jmglu.model.Transformer;
 import jmglu.model.data.Dataset;
 import jmglu.model.data.Tokenizer;
@@ -17,7 +19,7 @@ import jmglu.model.data.Tokenizer;
  * <p>A NaN or infinite loss (or gradient norm) stops the run with a {@link Diverged} exception
  * before the weights are touched; the last checkpoint written stays intact.
  */
-public final class Trainer {
+public final class Trainer implements AutoCloseable {
 
     /** Training stopped on a non-finite loss or gradient. */
     public static final class Diverged extends RuntimeException {
@@ -32,33 +34,53 @@ public final class Trainer {
     }
 
     private final Transformer model;
+    private final F f;
     private final Dataset data;
     private final TrainOptions o;
     private final AdamW opt;
     private final Schedule schedule;
     private final Tokenizer tok;
     private final Path outDir;                  // null: no checkpoints
+    private final ModelFolder.Lock lock;        // held on outDir from construction to close()
     private final Map<String, String> meta;     // extra checkpoint metadata (corpus name, ...)
     private History history = new History();
     private double trainSeconds;
     private long trainTokens;
 
-    public Trainer(Transformer model, Dataset data, TrainOptions o, Tokenizer tok, Path outDir, Map<String, String> meta) {
+    /**
+     * A training run of model on backend. With outDir, takes its exclusive lock at once (a second
+     * writer fails here, naming the holder) and keeps it until {@link #close()}.
+     */
+    public Trainer(Backend backend, Transformer model, Dataset data, TrainOptions o, Tokenizer tok, Path outDir, Map<String, String> meta) {
+        if (!backend.canTrain())
+            throw new IllegalArgumentException("backend '" + backend.name() + "' cannot train (it implements inference only); train with --device simd or reference");
+        if (!model.trainable()) throw new IllegalArgumentException("the model is in inference form; load its training checkpoint to train");
+        data.check(model.config.seqLen());
         this.model = model;
+        this.f = new F(backend.kernels());
         this.data = data;
         this.o = o;
         this.tok = tok;
         this.outDir = outDir;
         this.meta = meta;
-        this.opt = new AdamW(model.parameters(), o.weightDecay());
+        this.opt = new AdamW(backend.kernels(), model.parameters(), o.weightDecay());
         this.schedule = new Schedule(o.lr(), o.minLr(), o.warmup(), o.steps());
-        data.check(model.config.seqLen());
+        this.lock = outDir == null ? null : ModelFolder.lock(outDir);
     }
 
-    /** Continues from a training checkpoint (weights, AdamW moments, step, history). */
-    public void resume(Checkpoint.Loaded l) { history = Checkpoint.restore(l, model, opt); }
+    /** Continues from a training checkpoint (AdamW moments, step, history; the model was built from its weights). */
+    public void resume(Checkpoint.Loaded l) { history = Checkpoint.restore(l, opt); }
+
+    /** Releases the lock on the output folder. */
+    @Override public void close() { if (lock != null) lock.close(); }
 
     public History history() { return history; }
+
+    /** The tokenizer of the run. */
+    public Tokenizer tokenizer() { return tok; }
+
+    /** The model being trained. */
+    public Transformer model() { return model; }
 
     public AdamW optimizer() { return opt; }
 
@@ -73,9 +95,9 @@ public final class Trainer {
             long t0 = System.nanoTime();
             Dataset.Batch b = data.trainBatch(o.seed(), step, B, T);
             opt.zeroGrad();
-            Var logits = model.forward(b.x(), B, T);                       // (B·T, V)
-            if (!finite(logits.value())) throw diverged("the logits hold NaN or Inf", step);
-            Var loss = F.crossEntropy(logits, b.y());
+            Var logits = model.forward(f, b.x(), B, T);                    // (B·T, V)
+            if (!logits.value().allFinite()) throw diverged("the logits hold NaN or Inf", step);
+            Var loss = f.crossEntropy(logits, b.y());
             double l = loss.value().get(0);
             if (!Double.isFinite(l)) throw diverged("loss is " + l, step);
             loss.backward();
@@ -83,6 +105,9 @@ public final class Trainer {
             if (!Double.isFinite(norm)) throw diverged("gradient norm is " + norm, step);
             float lr = schedule.at(step);
             opt.update(lr);
+            String bad = firstNonFinite();
+            if (bad != null) throw new Diverged("training diverged at step " + (step + 1) + ": the update made " + bad + " non-finite (lr " + lr
+                    + "); nothing was saved" + (outDir != null ? ", the last checkpoint in " + outDir + " is intact" : "") + ". Try a lower --lr or a longer --warmup.");
             double dt = (System.nanoTime() - t0) * 1e-9;
             trainSeconds += dt;
             trainTokens += (long) B * T;
@@ -95,7 +120,7 @@ public final class Trainer {
                 if (listener != null) listener.onEval(step + 1, v);
             }
             if (outDir != null && (last || step + 1 == stopAt || o.checkpointEvery() > 0 && (step + 1) % o.checkpointEvery() == 0)) {
-                Checkpoint.save(outDir, model, tok, opt, o, history, meta);
+                Checkpoint.save(outDir, lock, model, tok, opt, o, history, meta);
                 if (listener != null) listener.onCheckpoint(step + 1, outDir);
             }
         }
@@ -107,10 +132,10 @@ public final class Trainer {
                 + ". Try a lower --lr or a longer --warmup.");
     }
 
-    private static boolean finite(jmglu.engine.Tensor t) {
-        float[] a = t.data();
-        for (int i = t.offset(), e = t.offset() + t.size(); i < e; i++) if (!Float.isFinite(a[i])) return false;
-        return true;
+    /** The name of the first weight holding NaN or Inf, or null. */
+    private String firstNonFinite() {
+        for (var e : model.parameters().entrySet()) if (!e.getValue().value().allFinite()) return e.getKey();
+        return null;
     }
 
     /** Mean loss over evalBatches fixed validation batches. */
@@ -119,7 +144,7 @@ public final class Trainer {
         double s = 0;
         for (int i = 0; i < o.evalBatches(); i++) {
             Dataset.Batch b = data.valBatch(i, o.evalBatches(), B, T);
-            s += jmglu.autograd.Autograd.noGrad(() -> model.loss(b.x(), b.y(), B, T)).value().get(0);
+            s += jmglu.autograd.Autograd.noGrad(() -> model.loss(f, b.x(), b.y(), B, T)).value().get(0);
         }
         return s / o.evalBatches();
     }

@@ -1,0 +1,64 @@
+package jmglu.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import jmglu.engine.DType;
+import jmglu.engine.Tensor;
+import jmglu.engine.io.ModelFolder;
+import jmglu.model.Transformer;
+import jmglu.model.data.Tokenizer;
+import jmglu.model.train.Checkpoint;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** jmglu pack: the inference form — matrices in bf16/fp16, MGLU masks as I32 bit-planes, no logits, no optimizer state. */
+@Command(name = "pack", mixinStandardHelpOptions = true,
+        description = "Export a training checkpoint for inference: 16-bit weights + mask bit-planes (safetensors + config.json).")
+final class PackCommand implements Callable<Integer> {
+    @Option(names = "--model", description = "Training checkpoint folder (default: ${DEFAULT-VALUE}).") Path model = Path.of("runs", "demo");
+    @Option(names = "--out", description = "Output folder (default: <model folder>/packed).") Path out;
+    @Option(names = "--dtype", description = "Weight storage: bf16 | fp16 | f32 (default: ${DEFAULT-VALUE}).") String dtype = "bf16";
+
+    @Override public Integer call() {
+        DType dt = DType.parse(dtype);
+        try (Checkpoint.Loaded l = Checkpoint.load(model)) {
+            if (l.packed()) throw new IllegalArgumentException(l.dir() + " is already packed (" + l.meta("weights_dtype") + " weights)");
+            Path dst = out != null ? out : l.dir().resolve("packed");
+            if (same(dst, l.dir())) throw new IllegalArgumentException("--out " + dst + " is the input checkpoint; pack refuses to write over its input");
+            Transformer t = Transformer.forTraining(l.config(), l.tensors());
+            write(t, l.tokenizer(), dt, dst);
+            System.out.printf("packed %s -> %s (%s weights%s): %s -> %s%n", l.dir(), dst, dt,
+                    l.config().isMglu() ? ", " + l.config().nm() + " mask bit-planes per MGLU layer" : "",
+                    size(l.dir().resolve(Checkpoint.WEIGHTS)), size(dst.resolve(Checkpoint.WEIGHTS)));
+        }
+        return 0;
+    }
+
+    /** Packs a training model in memory and writes the packed folder (as a unit, under its lock). */
+    static Map<String, Tensor> write(Transformer t, Tokenizer tok, DType dt, Path dst) {
+        Map<String, Tensor> packed = t.pack(dt);
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", Checkpoint.PACKED);
+        meta.put("weights_dtype", dt.name().toLowerCase(java.util.Locale.ROOT));
+        try (ModelFolder.Lock lock = ModelFolder.lock(dst)) {
+            Checkpoint.writeFolder(dst, lock, t.config, tok, packed, meta);
+        }
+        return packed;
+    }
+
+    static boolean same(Path a, Path b) {
+        try {
+            return Files.exists(a) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+        }
+    }
+
+    static String size(Path f) {
+        try { return String.format("%,d bytes", Files.size(f)); } catch (IOException e) { return "?"; }
+    }
+}

@@ -1,0 +1,69 @@
+package jmglu.model;
+
+import jmglu.engine.Backend;
+import jmglu.engine.Tensor;
+
+/**
+ * What a decode step keeps between tokens, for B independent sequences, all on the model's
+ * backend: the KV cache of every layer (B, maxSeq, kvDim) and the step's activations.
+ * <pre>
+ *   x, n, q, att (B, C)    k, v (B, kvDim)    h (B, d)    logits (B, V)
+ *   kCache[l], vCache[l]   (B, maxSeq, kvDim)   position p of sequence b at [b, p, :]
+ * </pre>
+ * Its size is checked before anything is allocated ({@link #bytes}). Close it to free device memory.
+ */
+public final class DecodeState implements AutoCloseable {
+    final Backend be;
+    final int batch, maxSeq, vocab;
+    final Tensor x, n, q, k, v, att, h, logits;
+    final Tensor[] kCache, vCache;
+    private final float[] host;                 // logits read back (B · V)
+
+    DecodeState(Backend be, Config c, int batch, int maxSeq) {
+        if (batch < 1 || batch > 4096) throw new IllegalArgumentException("decode: batch must be in 1..4096, got " + batch);
+        if (maxSeq < 1 || maxSeq > Config.MAX_SEQ) throw new IllegalArgumentException("decode: the KV cache length must be in 1.." + Config.MAX_SEQ + ", got " + maxSeq);
+        long need = bytes(c, batch, maxSeq);
+        Tensor probe = be.zeros(1);
+        boolean host = probe.isHeap();
+        be.release(probe);
+        if (host) {                                                         // the heap must hold it
+            Runtime rt = Runtime.getRuntime();
+            long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+            if (need > free)
+                throw new OutOfMemoryError("the KV cache and activations of " + batch + " sequence(s) of " + maxSeq + " tokens need "
+                        + need / (1 << 20) + " MiB but about " + free / (1 << 20) + " MiB of heap is free; give a shorter context or more heap (JMGLU_JAVA_OPTS=-Xmx...)");
+        }
+        this.be = be; this.batch = batch; this.maxSeq = maxSeq; this.vocab = c.vocab();
+        int C = c.dim(), kv = c.kvDim();
+        x = be.zeros(batch, C); n = be.zeros(batch, C); q = be.zeros(batch, C); att = be.zeros(batch, C);
+        k = be.zeros(batch, kv); v = be.zeros(batch, kv); h = be.zeros(batch, c.hidden()); logits = be.zeros(batch, c.vocab());
+        kCache = new Tensor[c.nLayers()];
+        vCache = new Tensor[c.nLayers()];
+        for (int l = 0; l < c.nLayers(); l++) { kCache[l] = be.zeros(batch, maxSeq, kv); vCache[l] = be.zeros(batch, maxSeq, kv); }
+        host = new float[batch * c.vocab()];
+    }
+
+    /** Bytes of the caches and activations: 2·L·B·maxSeq·kvDim + B·(4C + 2·kvDim + d + V) floats. */
+    public static long bytes(Config c, int batch, int maxSeq) {
+        return 4L * batch * (2L * c.nLayers() * maxSeq * c.kvDim() + 4L * c.dim() + 2L * c.kvDim() + c.hidden() + c.vocab());
+    }
+
+    public int batch() { return batch; }
+
+    /** The vocabulary size V (each row of the logits). */
+    public int vocab() { return vocab; }
+
+    /** The longest sequence the cache holds. */
+    public int maxSeq() { return maxSeq; }
+
+    /** The logits (B, V) of the last step, read back to the host. */
+    float[] readLogits() {
+        be.read(logits, host);
+        return host;
+    }
+
+    @Override public void close() {
+        for (Tensor t : new Tensor[] {x, n, q, k, v, att, h, logits}) be.release(t);
+        for (int l = 0; l < kCache.length; l++) { be.release(kCache[l]); be.release(vCache[l]); }
+    }
+}

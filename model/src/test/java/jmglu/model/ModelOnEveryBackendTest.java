@@ -1,0 +1,149 @@
+package jmglu.model;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import jmglu.autograd.Autograd;
+import jmglu.autograd.F;
+import jmglu.engine.Act;
+import jmglu.engine.Backend;
+import jmglu.engine.Backends;
+import jmglu.engine.DType;
+import jmglu.engine.ReferenceKernels;
+import jmglu.engine.Tensor;
+import jmglu.engine.testing.Check;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * One suite, every backend on the class path (reference, simd; opencl where an OpenCL platform
+ * is there, e.g. PoCL in CI): the decode step of the packed model gives the training forward's
+ * logits, for every FFN kind, Top-K included; batched decoding equals decoding each sequence alone.
+ * Tolerances: F32 packing is the same numbers summed in another order, 1e-5 abs + 1e-4 rel; BF16
+ * weights carry 8 mantissa bits (relative error ≤ 2^-9 each), 0.03 abs + 0.03 rel on logits of size ~1.
+ */
+class ModelOnEveryBackendTest {
+
+    static Stream<Arguments> cases() {
+        List<String> kinds = List.of("gelu", "swiglu", "mglu", "mglu-topk", "mglu-untied");
+        return Backends.available().stream().flatMap(b -> kinds.stream().map(k -> Arguments.of(b, k)));
+    }
+
+    static Config config(String kind) {
+        return switch (kind) {
+            case "gelu" -> Config.of(256, 32, 2, 4, 48, 12, Config.FfnKind.GELU, 0, Act.GELU, 0, true);
+            case "swiglu" -> Config.of(256, 32, 2, 4, 48, 12, Config.FfnKind.GLU, 0, Act.SILU, 0, true);
+            case "mglu" -> Config.of(256, 32, 2, 4, 48, 12, Config.FfnKind.MGLU, 3, Act.SILU, 0, true);
+            case "mglu-topk" -> Config.of(256, 32, 2, 4, 48, 12, Config.FfnKind.MGLU, 4, Act.GELU, 2, true);
+            case "mglu-untied" -> Config.of(256, 40, 1, 2, 70, 12, Config.FfnKind.MGLU, 5, Act.RELU, 0, false);
+            default -> throw new IllegalArgumentException(kind);
+        };
+    }
+
+    /** A model whose logits are well away from zero (weights scaled up), so the tolerances mean something. */
+    static Transformer model(Config c) {
+        Transformer m = new Transformer(c, 3);
+        for (var e : m.parameters().entrySet()) {
+            float[] a = e.getValue().value().data();
+            if (!e.getKey().endsWith("mask_logits") && e.getValue().value().rank() == 2) for (int i = 0; i < a.length; i++) a[i] *= 8f;
+        }
+        return m;
+    }
+
+    static int[] ids(int T, long seed) {
+        int[] ids = new int[T];
+        jmglu.engine.Rng r = new jmglu.engine.Rng(seed);
+        for (int t = 0; t < T; t++) ids[t] = r.nextInt(256);
+        return ids;
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void decodeStepEqualsTrainingForward(String backend, String kind) {
+        Config c = config(kind);
+        Transformer m = model(c);
+        int T = c.seqLen();
+        int[] ids = ids(T, 11);
+        try (Backend be = Backends.open(backend)) {
+            F f = new F(be.canTrain() ? be.kernels() : new ReferenceKernels());
+            float[] want = Autograd.noGrad(() -> m.forward(f, ids, 1, T)).value().toArray();          // (T, V)
+            double big = 0;
+            for (float w : want) big = Math.max(big, Math.abs(w));
+            assertTrue(big > 1, "logits of size ~1 or more, got max |logit| " + big);
+            for (DType dt : new DType[] {DType.F32, DType.BF16}) {
+                Transformer inf = Transformer.forInference(c, m.pack(dt), be);
+                float[] got = new float[T * c.vocab()];
+                try (DecodeState s = inf.newState(1, T)) {
+                    for (int t = 0; t < T; t++) System.arraycopy(inf.decode(s, new int[] {ids[t]}, new int[] {t}), 0, got, t * c.vocab(), c.vocab());
+                }
+                if (dt == DType.F32) Check.close(want, got, 1e-5, 1e-4, backend + " " + kind + " f32 decode vs forward");
+                else Check.close(want, got, 0.03, 0.03, backend + " " + kind + " bf16 decode vs forward");
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void batchedDecodeEqualsEachSequenceAlone(String backend, String kind) {
+        Config c = config(kind);
+        Transformer m = model(c);
+        int B = 3, T = 6;
+        int[][] seqs = {ids(T, 1), ids(T, 2), ids(T, 3)};
+        try (Backend be = Backends.open(backend)) {
+            Transformer inf = Transformer.forInference(c, m.pack(DType.F32), be);
+            float[][] alone = new float[B][];
+            for (int b = 0; b < B; b++)
+                try (DecodeState s = inf.newState(1, T)) {
+                    for (int t = 0; t < T; t++) alone[b] = inf.decode(s, new int[] {seqs[b][t]}, new int[] {t}).clone();
+                }
+            // the batch runs the sequences at staggered positions: sequence b starts b steps late
+            float[][] last = new float[B][];
+            try (DecodeState s = inf.newState(B, T + B)) {
+                int[] pos = new int[B];
+                for (int step = 0; step < T + B - 1; step++) {
+                    int[] tok = new int[B], p = new int[B];
+                    for (int b = 0; b < B; b++) {
+                        int t = Math.min(Math.max(step - b, 0), T - 1);      // before its start a row repeats token 0 at position 0
+                        tok[b] = seqs[b][t];
+                        p[b] = t;
+                    }
+                    float[] lg = inf.decode(s, tok, p);
+                    for (int b = 0; b < B; b++) if (step - b == T - 1) last[b] = java.util.Arrays.copyOfRange(lg, b * c.vocab(), (b + 1) * c.vocab());
+                }
+            }
+            for (int b = 0; b < B; b++) Check.close(alone[b], last[b], 1e-5, 1e-4, backend + " " + kind + " row " + b + " of the batch");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void groupedQueryAttentionDecodesLikeRepeatedHeads(String backend) {
+        // nKv = 2 of nH = 4: the same as MHA whose K and V heads are each used twice
+        Config gqa = new Config(256, 32, 1, 4, 2, 48, 8, Config.FfnKind.GLU, 0, Act.SILU, 0, true, 10000f, 1e-5f);
+        Config mha = new Config(256, 32, 1, 4, 4, 48, 8, Config.FfnKind.GLU, 0, Act.SILU, 0, true, 10000f, 1e-5f);
+        Map<String, Tensor> g = model(mha).pack(DType.F32);
+        Map<String, Tensor> small = new java.util.LinkedHashMap<>(g);
+        int hd = 8;
+        for (String w : new String[] {"layers.0.attn.wk.weight", "layers.0.attn.wv.weight"}) {
+            float[] full = g.get(w).toArray(), kv = new float[2 * hd * 32];                       // rows [j·hd, (j+1)·hd) = head j
+            for (int k = 0; k < 2; k++) System.arraycopy(full, 2 * k * hd * 32, kv, k * hd * 32, hd * 32);  // KV head k = MHA head 2k
+            for (int j = 0; j < 4; j++) System.arraycopy(kv, (j / 2) * hd * 32, full, j * hd * 32, hd * 32);   // MHA heads 2k, 2k+1 = KV head k
+            g.put(w, Tensor.of(full, 32, 32));
+            small.put(w, Tensor.of(kv, 2 * hd, 32));
+        }
+        int[] ids = ids(8, 5);
+        try (Backend be = Backends.open(backend)) {
+            Transformer a = Transformer.forInference(mha, g, be), b = Transformer.forInference(gqa, small, be);
+            try (DecodeState sa = a.newState(1, 8); DecodeState sb = b.newState(1, 8)) {
+                for (int t = 0; t < 8; t++)
+                    Check.close(a.decode(sa, new int[] {ids[t]}, new int[] {t}).clone(), b.decode(sb, new int[] {ids[t]}, new int[] {t}),
+                            1e-5, 1e-4, backend + " GQA step " + t);
+            }
+        }
+    }
+
+    static Stream<String> backends() { return Backends.available().stream(); }
+}
