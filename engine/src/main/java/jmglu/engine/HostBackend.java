@@ -7,7 +7,7 @@ import java.util.Set;
  * A backend whose tensors live in host memory, running the decode ops through its array
  * {@link Kernels} (the reference or the SIMD kernels). Activations are heap F32 tensors; weights
  * may be on the heap, off-heap or in a mapped file: the kernels read them where they are, so
- * {@link #adopt} copies nothing.
+ * {@link #adopt} copies no matrix.
  */
 public final class HostBackend implements Backend {
     private static final Set<String> OPS = Set.of("embedding", "rmsnorm", "linear", "rope", "attentionStep", "act", "glu",
@@ -26,9 +26,10 @@ public final class HostBackend implements Backend {
     @Override public Kernels kernels() { return k; }
     @Override public Set<String> ops() { return OPS; }
 
+    /** Matrices and masks are read where they are (mapped, off-heap or heap); vectors (norm gains) are copied to the heap, where the row kernels want them. */
     @Override public Tensor adopt(Tensor t) {
         if (!t.isHost()) throw new IllegalArgumentException(name() + ": cannot adopt " + t + " (it lives on another device)");
-        return t;
+        return t.rank() == 1 && !t.isHeap() ? t.to(DType.F32) : t;
     }
 
     @Override public Tensor zeros(int... shape) { return Tensor.zeros(shape); }

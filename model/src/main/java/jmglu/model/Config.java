@@ -92,6 +92,27 @@ public record Config(int vocab, int dim, int nLayers, int nHeads, int nKvHeads, 
 
     public int headDim() { return dim / nHeads; }
 
+    /** Weight values of the model (mask logits included), in long arithmetic: what a training model stores in F32. */
+    public long weightCount() {
+        long C = dim, d = hidden, kv = kvDim();
+        long ffnW = switch (ffn) { case GELU -> 2 * d * C; case GLU -> 3 * d * C; case MGLU -> 2 * d * C + (long) nm * d * C + (topK > 0 ? (long) nm * C : 0); };
+        long layer = 2 * C + C * C + 2 * kv * C + C * C + ffnW;
+        return (long) vocab * C * (tiedEmbeddings ? 1 : 2) + C + nLayers * layer;
+    }
+
+    /**
+     * Throws an OutOfMemoryError saying how much is needed and how to give more when bytesPerWeight ·
+     * {@link #weightCount()} does not fit in the free heap (checked before anything is allocated).
+     */
+    public void checkHeap(long bytesPerWeight, String what) {
+        Runtime rt = Runtime.getRuntime();
+        long need = bytesPerWeight * weightCount(), free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+        if (need > free)
+            throw new OutOfMemoryError(what + " of " + label() + " with " + String.format("%,d", weightCount()) + " weights needs about "
+                    + (need >> 20) + " MiB of heap but about " + (free >> 20) + " MiB is free; give more heap (JMGLU_JAVA_OPTS=-Xmx...)"
+                    + " or use a packed (16-bit, memory-mapped) model for inference");
+    }
+
     /** Width of the key/value projections: nKvHeads · hd. */
     public int kvDim() { return nKvHeads * headDim(); }
 

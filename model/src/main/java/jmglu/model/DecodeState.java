@@ -24,9 +24,9 @@ public final class DecodeState implements AutoCloseable {
         if (maxSeq < 1 || maxSeq > Config.MAX_SEQ) throw new IllegalArgumentException("decode: the KV cache length must be in 1.." + Config.MAX_SEQ + ", got " + maxSeq);
         long need = bytes(c, batch, maxSeq);
         Tensor probe = be.zeros(1);
-        boolean host = probe.isHeap();
+        boolean onHeap = probe.isHeap();
         be.release(probe);
-        if (host) {                                                         // the heap must hold it
+        if (onHeap) {                                                       // the heap must hold it
             Runtime rt = Runtime.getRuntime();
             long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
             if (need > free)

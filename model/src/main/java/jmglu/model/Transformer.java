@@ -36,11 +36,18 @@ public final class Transformer {
     private final Params params;
     private final Backend backend;   // inference form only
 
-    /** A fresh training model: weights initialised from seed. */
-    public Transformer(Config c, long seed) { this(c, Params.fresh(seed), null); }
+    /** A fresh training model: weights initialised from seed (F32 on the heap: checked to fit first). */
+    public Transformer(Config c, long seed) {
+        c.checkHeap(4, "the F32 weights");
+        this(c, Params.fresh(seed), null);
+    }
 
-    /** A training model from checkpoint tensors (copied to F32 on the heap). */
-    public static Transformer forTraining(Config c, Map<String, Tensor> tensors) { return new Transformer(c, Params.training(tensors), null); }
+    /** A training model from checkpoint tensors (copied to F32 on the heap: checked to fit first). */
+    public static Transformer forTraining(Config c, Map<String, Tensor> tensors) {
+        c.checkHeap(4, "the F32 weights");
+        return new Transformer(c, Params.training(tensors), null);
+    }
+
 
     /** An inference model over stored tensors (packed), made resident on backend (host backends: no copy). */
     public static Transformer forInference(Config c, Map<String, Tensor> tensors, Backend backend) {

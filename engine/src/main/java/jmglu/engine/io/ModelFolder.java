@@ -53,8 +53,13 @@ public final class ModelFolder {
 
     private static final Pattern NEW = Pattern.compile("new-(\\d{1,18})-[0-9a-f]{8}"), OLD = Pattern.compile("old-(\\d{1,18})");
 
+    /** The folder is locked by another writer (a user error: the message names the holder). */
+    public static final class LockedException extends IllegalStateException {
+        public LockedException(String message) { super(message); }
+    }
+
     /**
-     * The exclusive right to write dir: an IllegalStateException naming the holder (pid, command)
+     * The exclusive right to write dir: a {@link LockedException} naming the holder (pid, command)
      * at once if another writer, in this JVM or another process, has it. Then repairs an
      * interrupted fallback commit ({@link #recover}) and deletes what dead writers left: staging
      * folders, .old folders, temporary files in dir. The lock file stays (deleting it would race).
@@ -75,7 +80,7 @@ public final class ModelFolder {
             if (fl == null) {
                 String holder = holder(ch);
                 ch.close();
-                throw new IllegalStateException("jmglu: " + d + " is being written by another writer (" + holder + "); lock file " + lockFile);
+                throw new LockedException(d + " is being written by another writer (" + holder + "); lock file " + lockFile);
             }
             ProcessHandle.Info info = ProcessHandle.current().info();
             String me = "pid " + Durable.PID + ", started " + info.startInstant().map(Object::toString).orElse("?") + ", command " + command(info);
@@ -128,8 +133,8 @@ public final class ModelFolder {
     /** A staging folder for a new version of dir; lock must be dir's lock, held. */
     public static Writer beginWrite(Path dir, Lock lock) {
         Path d = normalize(dir);
-        if (lock == null || !lock.dir.equals(d)) throw new IllegalArgumentException("jmglu: beginWrite(" + d + ") needs the lock of that folder, got " + lock);
-        if (!lock.isHeld()) throw new IllegalStateException("jmglu: the lock of " + d + " was released");
+        if (lock == null || !lock.dir.equals(d)) throw new IllegalArgumentException("beginWrite(" + d + ") needs the lock of that folder, got " + lock);
+        if (!lock.isHeld()) throw new IllegalStateException("the lock of " + d + " was released");
         Path staging = d.getParent().resolve("." + d.getFileName() + ".new-" + Durable.PID + "-" + Durable.random());
         try {
             Files.createDirectory(staging);
@@ -185,7 +190,7 @@ public final class ModelFolder {
 
     private static Path normalize(Path dir) {
         Path d = dir.toAbsolutePath().normalize();
-        if (d.getParent() == null || d.getFileName() == null) throw new IllegalArgumentException("jmglu: " + dir + " cannot be a checkpoint folder");
+        if (d.getParent() == null || d.getFileName() == null) throw new IllegalArgumentException(dir + " cannot be a checkpoint folder");
         return d;
     }
 
@@ -270,7 +275,7 @@ public final class ModelFolder {
         public Path copyFrom(Path source, String name) {
             Path p = file(name);
             try {
-                if (!Files.isRegularFile(source)) throw new IllegalArgumentException("jmglu: cannot copy " + source + ": not a file");
+                if (!Files.isRegularFile(source)) throw new IllegalArgumentException("cannot copy " + source + ": not a file");
                 Files.copy(source, p, StandardCopyOption.REPLACE_EXISTING);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot copy " + source + " to " + p + ": " + e.getMessage(), e);
@@ -280,12 +285,12 @@ public final class ModelFolder {
 
         private Path file(String name) {
             open();
-            if (!plainName(name)) throw new IllegalArgumentException("jmglu: " + StrictJson.show(String.valueOf(name)) + " is not a plain file name");
+            if (!plainName(name)) throw new IllegalArgumentException(StrictJson.show(String.valueOf(name)) + " is not a plain file name");
             return staging.resolve(name);
         }
 
         private void open() {
-            if (closed || committed) throw new IllegalStateException("jmglu: the writer of " + target + " is " + (committed ? "committed" : "closed"));
+            if (closed || committed) throw new IllegalStateException("the writer of " + target + " is " + (committed ? "committed" : "closed"));
         }
 
         /**
@@ -294,7 +299,7 @@ public final class ModelFolder {
          */
         public void commit() {
             open();
-            if (!lock.isHeld()) throw new IllegalStateException("jmglu: the lock of " + target + " was released before commit");
+            if (!lock.isHeld()) throw new IllegalStateException("the lock of " + target + " was released before commit");
             Path parent = target.getParent();
             try {
                 try (var files = Files.list(staging)) {

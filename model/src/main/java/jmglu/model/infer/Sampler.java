@@ -23,7 +23,7 @@ public final class Sampler {
     public int next(float[] logits, int V) {
         for (int i = 0; i < V; i++)
             if (Float.isNaN(logits[i]) || logits[i] == Float.POSITIVE_INFINITY)
-                throw new IllegalStateException("the model produced a non-finite logit (" + logits[i] + " for token " + i
+                throw new IllegalArgumentException("the model produced a non-finite logit (" + logits[i] + " for token " + i
                         + "); its weights or inputs are corrupt, so nothing is sampled");
         if (temperature == 0f || topK == 1) return argmax(logits, V);
         // keep the k largest: find the k-th largest value as a threshold

@@ -9,7 +9,7 @@ import java.util.Map;
 import jmglu.engine.Tensor;
 import jmglu.engine.io.ModelFolder;
 import jmglu.engine.io.Safetensors;
-import jmglu.engine.io.SafetensorsFile;
+import jmglu.engine.io.SafetensorsModel;
 import jmglu.model.Config;
 import jmglu.model.Transformer;
 import jmglu.model.data.Tokenizer;
@@ -38,7 +38,7 @@ public final class Checkpoint {
     private static final Gson GSON = new Gson();
 
     /** A loaded model folder; its tensors are mapped from the files until close(). */
-    public record Loaded(Path dir, Config config, Tokenizer tokenizer, SafetensorsFile file) implements AutoCloseable {
+    public record Loaded(Path dir, Config config, Tokenizer tokenizer, SafetensorsModel file) implements AutoCloseable {
         public boolean packed() { return PACKED.equals(meta("format")); }
         public String meta(String key) { return file.metadata().get(key); }
         public Map<String, Tensor> tensors() { return file.tensors(); }
@@ -75,7 +75,7 @@ public final class Checkpoint {
         Path dir = Files.isDirectory(p) ? p.toAbsolutePath() : p.toAbsolutePath().getParent();
         Config c = Config.load(dir.resolve(CONFIG));
         Tokenizer tok = Tokenizer.load(dir, c.vocab());
-        SafetensorsFile f = Safetensors.openModel(p);
+        SafetensorsModel f = Safetensors.openModel(p);
         return new Loaded(dir, c, tok, f);
     }
 

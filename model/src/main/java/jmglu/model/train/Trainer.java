@@ -56,6 +56,7 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException("backend '" + backend.name() + "' cannot train (it implements inference only); train with --device simd or reference");
         if (!model.trainable()) throw new IllegalArgumentException("the model is in inference form; load its training checkpoint to train");
         data.check(model.config.seqLen());
+        model.config.checkHeap(12, "training (gradients and AdamW moments)");
         this.model = model;
         this.f = new F(backend.kernels());
         this.data = data;

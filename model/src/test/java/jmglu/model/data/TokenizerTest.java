@@ -20,7 +20,7 @@ class TokenizerTest {
         assertEquals(TEXT, t.decode(ids));
     }
 
-    @Test void bpeLearnsMergesAndRoundTrips() {
+    @Test void bpeLearnsMergesAndRoundTrips() throws Exception {
         BpeTokenizer t = BpeTokenizer.train(TEXT, 300);
         assertEquals(300, t.vocabSize());
         int[] ids = t.encode(TEXT);
@@ -28,10 +28,30 @@ class TokenizerTest {
         assertEquals(TEXT, t.decode(ids));
         String other = "unseen text: ∑ xyz";
         assertEquals(other, t.decode(t.encode(other)));
-        t.save(dir);
-        Tokenizer back = Tokenizer.load(dir);
+        Files.writeString(dir.resolve("tokenizer.json"), t.toJson().toString());
+        Tokenizer back = Tokenizer.load(dir, 300);
         assertEquals("bpe:300", back.describe());
         assertArrayEquals(ids, back.encode(TEXT));
+    }
+
+    @Test void hostileTokenizerFilesAreBounded() throws Exception {
+        // 41 self-doubling merges would define a token of 2^41 bytes: refused before anything is built
+        StringBuilder m = new StringBuilder("{\"type\":\"bpe\",\"merges\":[[97,97]");
+        for (int i = 0; i < 40; i++) m.append(",[").append(256 + i).append(',').append(256 + i).append(']');
+        Files.writeString(dir.resolve("tokenizer.json"), m.append("]}").toString());
+        var e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.load(dir, 4096));
+        assertTrue(e.getMessage().contains("bytes; at most " + BpeTokenizer.MAX_TOKEN_BYTES), e.getMessage());
+        Files.writeString(dir.resolve("tokenizer.json"), "{\"type\":\"bpe\",\"merges\":[[97,98.5]]}");
+        e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.load(dir, 4096));
+        assertTrue(e.getMessage().contains("non-integer"), e.getMessage());
+        Files.writeString(dir.resolve("tokenizer.json"), BpeTokenizer.train(TEXT, 300).toJson().toString());
+        e = assertThrows(IllegalArgumentException.class, () -> Tokenizer.load(dir, 280));
+        assertTrue(e.getMessage().contains("300 symbols but the model's vocabulary is 280"), e.getMessage());
+    }
+
+    @Test void aDataFileIsReadWithABound() {
+        var e = assertThrows(IllegalArgumentException.class, () -> Corpus.fromFile(Path.of("/dev/zero")));
+        assertTrue(e.getMessage().contains("larger than"), e.getMessage());
     }
 
     @Test void bpeStopsWhenNothingRepeats() {
