@@ -92,6 +92,9 @@ public interface Backend extends AutoCloseable {
     /** Top-K routed MGLU: r = x routerᵀ (B, nm); y = Σ_{i ∈ topK(r)} softmax_K(r)_i · g(s_i) ⊙ (t − s_i). */
     void mgluTopK(Tensor y, Tensor x, Tensor w, Tensor masks, Tensor router, int k, Act g);
 
+    /** Waits until every op issued so far has finished (device backends queue ops; host backends run them in the call). */
+    default void sync() {}
+
     /** Frees the backend's resources (device memory, queues). */
     @Override default void close() {}
 }
