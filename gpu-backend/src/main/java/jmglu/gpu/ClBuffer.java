@@ -49,11 +49,13 @@ final class ClBuffer implements DeviceBuffer {
         return tc;
     }
 
-    @Override public synchronized void release() {
-        if (mem == null) return;
-        OpenClContext.release(mem, tc);
-        mem = null;
-        tc = null;
-        owner.forget(this);
+    @Override public void release() {
+        synchronized (this) {
+            if (mem == null) return;
+            OpenClContext.release(mem, tc);
+            mem = null;
+            tc = null;
+        }
+        owner.forget(this);                  // outside this lock: the backend's lock is taken before a buffer's, never after
     }
 }
