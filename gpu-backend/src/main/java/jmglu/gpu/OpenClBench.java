@@ -17,7 +17,7 @@ import org.jocl.cl_mem;
 
 /**
  * Times the OpenCL kernels the way the kernel benchmark needs them (the engine behind
- * jmglu.bench.OpenClKernelDevice, and a standalone main for device machines):
+ * jmglu.bench.OpenClKernelDevice, and behind the lab's OpenClBenchMain for device machines):
  * <ul>
  *   <li>ceiling: device-to-device copy of a large buffer, GB/s counting bytes read + written;</li>
  *   <li>each kernel timed with OpenCL profiling events, median of many runs after warm-up, over
@@ -38,11 +38,23 @@ public final class OpenClBench implements AutoCloseable {
 
     public final OpenClContext cl;
     public final OpenClMglu mglu;
+    private final boolean ownsContext;
+    private final java.util.Map<String, WeightMatrix> weightCache;
 
-    public OpenClBench(OpenClContext cl) {
+    /** With the settings of the jmglu.opencl.* system properties; the bench owns (and closes) cl. */
+    public OpenClBench(OpenClContext cl) { this(cl, OpenClSettings.fromSystemProperties()); }
+
+    public OpenClBench(OpenClContext cl, OpenClSettings settings) { this(cl, settings, true, new java.util.HashMap<>()); }
+
+    private OpenClBench(OpenClContext cl, OpenClSettings settings, boolean owns, java.util.Map<String, WeightMatrix> cache) {
         this.cl = cl;
-        this.mglu = new OpenClMglu(cl);
+        this.mglu = new OpenClMglu(cl, settings);
+        this.ownsContext = owns;
+        this.weightCache = cache;
     }
+
+    /** The same device and random weights with other kernel settings (a tuner's variant); closing it leaves the context open. */
+    public OpenClBench with(OpenClSettings settings) { return new OpenClBench(cl, settings, false, weightCache); }
 
     public String describe() {
         return "opencl: " + cl.describe() + ", " + (cl.globalMemBytes >> 20) + " MiB, local " + (cl.localMemBytes >> 10) + " KiB";
@@ -74,9 +86,9 @@ public final class OpenClBench implements AutoCloseable {
     /**
      * Read bandwidth (GB/s) of stream.cl over one buffer of the given size (capped at 1/8 of the device
      * memory): the practical ceiling of a kernel that only reads (4 vectors of 16 bytes per item and step,
-     * 8 groups of 256 per compute unit; the best shape tried on the H200, results/run12_probe.txt). It
+     * 8 groups of 256 per compute unit; the best shape tried on the H200, lab/gpu/run12_probe.txt). It
      * depends on the size: on the H200 a 1 GiB read ran at 4.48 TB/s and a 117 MB one (a 4096×14336 fp16
-     * W) at 3.5–3.6 TB/s, a short kernel losing its start and end (results/README.md, run 14).
+     * W) at 3.5–3.6 TB/s, a short kernel losing its start and end (lab/gpu/README.md, run 14).
      */
     public double readGBps(long bytes) {
         bytes = Math.min(bytes, cl.globalMemBytes / 8) & ~15L;
@@ -182,7 +194,7 @@ public final class OpenClBench implements AutoCloseable {
     }
 
     /** Reference on 32 rows spread over d (all rows when d ≤ 32). */
-    static double sampledError(String kernel, float[] y, float[] x, WeightMatrix w, WeightMatrix w2, MaskPlanes m, int B) {
+    public static double sampledError(String kernel, float[] y, float[] x, WeightMatrix w, WeightMatrix w2, MaskPlanes m, int B) {
         int d = w.rows(), h = w.cols(), n = Math.min(32, d);
         int[] rows = new int[n];
         for (int i = 0; i < n; i++) rows[i] = (int) ((long) i * d / n);
@@ -198,7 +210,8 @@ public final class OpenClBench implements AutoCloseable {
         } else {
             int wpr = m.wordsPerRow(), nm = m.nm();
             int[] bits = new int[n * nm * wpr];
-            for (int i = 0; i < n; i++) System.arraycopy(m.bits(), rows[i] * nm * wpr, bits, i * nm * wpr, nm * wpr);
+            int[] all = m.toInts();
+            for (int i = 0; i < n; i++) System.arraycopy(all, rows[i] * nm * wpr, bits, i * nm * wpr, nm * wpr);
             ReferenceMglu.flash(e, x, sw, new MaskPlanes(nm, n, h, bits), B, Act.SILU);
         }
         double max = 0, worst = 0;
@@ -207,19 +220,13 @@ public final class OpenClBench implements AutoCloseable {
         return worst;
     }
 
+    /** The given rows of w, copied (same dtype). */
     private static WeightMatrix subRows(WeightMatrix w, int[] rows) {
-        int h = w.cols(), n = rows.length;
-        if (w.dtype() == DType.F32) {
-            float[] f = new float[n * h];
-            for (int i = 0; i < n; i++) System.arraycopy(w.f32(), rows[i] * h, f, i * h, h);
-            return new WeightMatrix(DType.F32, n, h, f, null);
-        }
-        short[] s = new short[n * h];
-        for (int i = 0; i < n; i++) System.arraycopy(w.half(), rows[i] * h, s, i * h, h);
-        return new WeightMatrix(w.dtype(), n, h, null, s);
+        long rowBytes = (long) w.cols() * w.dtype().bytes;
+        java.lang.foreign.MemorySegment out = java.lang.foreign.MemorySegment.ofArray(new byte[(int) (rows.length * rowBytes)]);
+        for (int i = 0; i < rows.length; i++) out.asSlice(i * rowBytes, rowBytes).copyFrom(w.seg().asSlice(rows[i] * rowBytes, rowBytes));
+        return new WeightMatrix(w.dtype(), rows.length, w.cols(), out);
     }
-
-    private final java.util.Map<String, WeightMatrix> weightCache = new java.util.HashMap<>();
 
     /** Random weights for (dt, d, h), two of them (which = 0, 1), kept for the next case of the same shape. */
     private WeightMatrix cachedWeights(int which, DType dt, int d, int h) {
@@ -232,21 +239,21 @@ public final class OpenClBench implements AutoCloseable {
     }
 
     /** Random weights with std 1/√h (so outputs stay O(1)), encoded directly (no float copy of the whole). */
-    static WeightMatrix randomWeights(Rng rng, DType dt, int d, int h) {
+    public static WeightMatrix randomWeights(Rng rng, DType dt, int d, int h) {
         int n = d * h;
         float scale = (float) (1.0 / Math.sqrt(h));
         if (dt == DType.F32) {
             float[] f = new float[n];
             for (int i = 0; i < n; i++) f[i] = (float) rng.nextGaussian() * scale;
-            return new WeightMatrix(dt, d, h, f, null);
+            return WeightMatrix.ofF32(f, 0, d, h);
         }
         short[] s = new short[n];
         for (int i = 0; i < n; i++) s[i] = dt.encode((float) (rng.nextDouble() * 2 - 1) * 1.7f * scale);
-        return new WeightMatrix(dt, d, h, null, s);
+        return jmglu.engine.Tensor.ofHalf(dt, s, d, h).asWeights();
     }
 
     /** Random bit-planes (each mask bit 1 with probability ½), padding bits zero. */
-    static MaskPlanes randomMasks(Rng rng, int nm, int d, int h) {
+    public static MaskPlanes randomMasks(Rng rng, int nm, int d, int h) {
         int wpr = MaskPlanes.wordsPerRow(h);
         int[] bits = new int[d * nm * wpr];
         int tail = h & 31;
@@ -266,7 +273,7 @@ public final class OpenClBench implements AutoCloseable {
         return new OpenClMglu.DeviceMasks(a.nm(), a.rows(), a.cols(), cl.duplicate(a.mem()), a.tc() == null ? null : cl.duplicate(a.tc()));
     }
 
-    static double median(double[] a) {
+    public static double median(double[] a) {
         double[] s = a.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
@@ -275,6 +282,6 @@ public final class OpenClBench implements AutoCloseable {
     @Override
     public void close() {
         mglu.release();
-        cl.close();
+        if (ownsContext) cl.close();
     }
 }

@@ -4,6 +4,8 @@ import static org.jocl.CL.*;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +15,7 @@ import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
+import org.jocl.cl_buffer_region;
 import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
@@ -30,8 +33,9 @@ import org.jocl.cl_program;
  * (CL.stringFor_errorCode) and, for builds, the compiler's log.
  *
  * <p>Device choice: all devices of all platforms are listed GPUs first (then accelerators, then
- * CPUs, each in platform order); {@code -Djmglu.opencl.device=N} (the CLI's --device opencl:N)
- * picks entry N of that list, otherwise entry 0.
+ * CPUs, each in platform order); {@link #open(int)} takes entry N of that list (the CLI's --device
+ * opencl:N); {@link #open()} the entry named by {@code -Djmglu.opencl.device=N}, otherwise entry 0.
+ * Host data moves as little-endian bytes (every OpenCL device jmglu meets is little-endian).
  */
 public final class OpenClContext implements AutoCloseable {
     public static final String DEVICE_PROPERTY = "jmglu.opencl.device";
@@ -45,6 +49,8 @@ public final class OpenClContext implements AutoCloseable {
     public final cl_command_queue queue;
     public final DeviceRef ref;
     public final long localMemBytes, maxWorkGroup, globalMemBytes, computeUnits;
+    /** Sub-buffers must start at a multiple of this many bytes (CL_DEVICE_MEM_BASE_ADDR_ALIGN). */
+    public final long baseAlignBytes;
     private final Map<String, cl_program> programs = new HashMap<>();
     private final Map<String, cl_kernel> kernels = new HashMap<>();
 
@@ -62,6 +68,7 @@ public final class OpenClContext implements AutoCloseable {
         maxWorkGroup = infoSizeT(ref.device(), CL_DEVICE_MAX_WORK_GROUP_SIZE);
         globalMemBytes = infoLong(ref.device(), CL_DEVICE_GLOBAL_MEM_SIZE);
         computeUnits = infoInt(ref.device(), CL_DEVICE_MAX_COMPUTE_UNITS);
+        baseAlignBytes = Math.max(4, infoInt(ref.device(), CL_DEVICE_MEM_BASE_ADDR_ALIGN) / 8);
     }
 
     /** Opens the device chosen by -Djmglu.opencl.device (default 0). */
@@ -189,9 +196,12 @@ public final class OpenClContext implements AutoCloseable {
         }
     }
 
-    public cl_mem upload(float[] a) { cl_mem m = alloc(4L * a.length); write(m, a, a.length); return m; }
+    public cl_mem upload(float[] a) { cl_mem m = alloc(4L * a.length); write(m, Pointer.to(a), 4L * a.length); return m; }
     public cl_mem upload(short[] a) { cl_mem m = alloc(2L * a.length); write(m, Pointer.to(a), 2L * a.length); return m; }
     public cl_mem upload(int[] a) { cl_mem m = alloc(4L * a.length); write(m, Pointer.to(a), 4L * a.length); return m; }
+
+    /** A new buffer holding the bytes of seg (a Java array, off-heap memory or a file mapping). */
+    public cl_mem upload(MemorySegment seg) { cl_mem m = alloc(seg.byteSize()); write(m, 0, seg); return m; }
 
     public void write(cl_mem m, float[] a, int n) { write(m, Pointer.to(a), 4L * n); }
 
@@ -204,11 +214,80 @@ public final class OpenClContext implements AutoCloseable {
         }
     }
 
-    public void read(cl_mem m, float[] a, int n) {
+    /**
+     * Writes the bytes of seg at byte offset off of m (blocking). Native segments go straight from their
+     * memory, heap segments from their array, in slices of at most 256 MiB; any other array type through
+     * an off-heap staging slice.
+     */
+    public void write(cl_mem m, long off, MemorySegment seg) {
+        final long slice = 256L << 20;
+        for (long at = 0; at < seg.byteSize(); at += slice) {
+            MemorySegment part = seg.asSlice(at, Math.min(slice, seg.byteSize() - at));
+            long n = part.byteSize();
+            Pointer p = pointer(part);
+            if (p != null) {
+                enqueueWrite(m, off + at, n, p);
+                continue;
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment staged = arena.allocate(n, 64);
+                staged.copyFrom(part);
+                enqueueWrite(m, off + at, n, Pointer.to(staged.asByteBuffer()));
+            }
+        }
+    }
+
+    private void enqueueWrite(cl_mem m, long off, long n, Pointer p) {
         try {
-            clEnqueueReadBuffer(queue, m, CL_TRUE, 0, 4L * n, Pointer.to(a), 0, null, null);
+            clEnqueueWriteBuffer(queue, m, CL_TRUE, off, n, p, 0, null, null);
+        } catch (CLException e) {
+            throw fail("writing " + n + " bytes at byte " + off, e);
+        }
+    }
+
+    /** A pointer to seg's first byte for a blocking transfer, or null when it is a heap array JOCL cannot address. */
+    private static Pointer pointer(MemorySegment seg) {
+        Object base = seg.heapBase().orElse(null);
+        if (base == null) return Pointer.to(seg.asByteBuffer());
+        Pointer p = switch (base) {
+            case byte[] a -> Pointer.to(a);
+            case short[] a -> Pointer.to(a);
+            case int[] a -> Pointer.to(a);
+            case float[] a -> Pointer.to(a);
+            case long[] a -> Pointer.to(a);
+            case double[] a -> Pointer.to(a);
+            default -> null;
+        };
+        return p == null ? null : p.withByteOffset(seg.address());      // a heap segment's address is its byte offset in the array
+    }
+
+    public void read(cl_mem m, float[] a, int n) { read(m, 0, a, n); }
+
+    /** Reads n floats from byte offset off of m into a[0, n) (blocking). */
+    public void read(cl_mem m, long off, float[] a, int n) {
+        try {
+            clEnqueueReadBuffer(queue, m, CL_TRUE, off, 4L * n, Pointer.to(a), 0, null, null);
         } catch (CLException e) {
             throw fail("reading " + 4L * n + " bytes", e);
+        }
+    }
+
+    /** Zeroes bytes [off, off + bytes) of m (enqueued; off and bytes multiples of 4). */
+    public void zero(cl_mem m, long off, long bytes) {
+        if (bytes == 0) return;
+        try {
+            clEnqueueFillBuffer(queue, m, Pointer.to(new int[] {0}), 4, off, bytes, 0, null, null);
+        } catch (CLException e) {
+            throw fail("zeroing " + bytes + " bytes", e);
+        }
+    }
+
+    /** A buffer over bytes [origin, origin + size) of m (origin a multiple of {@link #baseAlignBytes}); release it after use. */
+    public cl_mem subBuffer(cl_mem m, long origin, long size) {
+        try {
+            return clCreateSubBuffer(m, CL_MEM_READ_WRITE, CL_BUFFER_CREATE_TYPE_REGION, new cl_buffer_region(origin, size), null);
+        } catch (CLException e) {
+            throw fail("making a sub-buffer of " + size + " bytes at byte " + origin, e);
         }
     }
 
@@ -236,7 +315,10 @@ public final class OpenClContext implements AutoCloseable {
     public static void release(cl_mem... ms) { for (cl_mem m : ms) if (m != null) clReleaseMemObject(m); }
 
     // ---------------------------------------------------------------- launches
-    /** Sets the arguments (cl_mem, Integer, Float, or {@link Local} bytes) and enqueues a 1-D range. */
+    /**
+     * Sets the arguments (cl_mem, Integer, Long, Float, int[16] for an int16 vector, or {@link Local} bytes)
+     * and enqueues a 1-D range (global rounded up to a multiple of local; local 0: the driver's choice).
+     */
     public void launch(cl_kernel k, long global, long local, cl_event ev, Object... args) {
         try {
             for (int i = 0; i < args.length; i++) {
@@ -246,6 +328,7 @@ public final class OpenClContext implements AutoCloseable {
                     case Integer v -> clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
                     case Long v -> clSetKernelArg(k, i, Sizeof.cl_long, Pointer.to(new long[] {v}));
                     case Float v -> clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
+                    case int[] v when v.length == 16 -> clSetKernelArg(k, i, Sizeof.cl_int16, Pointer.to(v));
                     case Local l -> clSetKernelArg(k, i, Math.max(4, l.bytes()), null);
                     default -> throw new IllegalArgumentException("OpenCL launch: argument " + i + " of type " + a.getClass());
                 }

@@ -12,48 +12,40 @@ import org.jocl.cl_mem;
 
 /**
  * Launchers for the row kernels of mglu.cl on device-resident data: FlashMGLU, MGLU scores,
- * GEMV, the SwiGLU baseline (two matrices, one kernel) and the naive MGLU baseline
- * (materialise M_i⊙W and (1−M_i)⊙W, two GEMVs and y += g(gate)⊙value per route).
- * Used by {@link OpenClKernels} (host arrays in and out), {@link OpenClDecoder} and the benchmark.
+ * GEMV (optionally adding into its output: the residual add of a linear layer), the SwiGLU baseline
+ * (two matrices, one kernel) and the naive MGLU baseline (materialise M_i⊙W and (1−M_i)⊙W, two GEMVs
+ * and y += g(gate)⊙value per route). Used by {@link OpenClBackend} and the kernel benchmark
+ * ({@link OpenClBench}).
  *
- * <p>Tuning (public fields, defaults from -Djmglu.opencl.ls / .rows / .xlocal): LS threads per
- * work-group, R output rows per work-group, x staged in local memory (auto: when it fits).
- * The reduction needs R·NV·B·LS floats of local memory (NV = 1 + nm); R, then LS, shrink until
- * that fits in a quarter of the device's local memory. On NVIDIA, warps reduce with shfl.sync
- * (inline PTX, -Djmglu.opencl.shfl=auto|on|off): each warp owns R rows, no local memory, no barriers.
- * FlashMGLU and the scores take, in order: the tensor-core kernel flash_tc.cl (NVIDIA mma.sync;
- * 16-bit W with h % 32 == 0, B ≤ 8, both operands uploaded with their {@link TcLayout} copy;
- * -Djmglu.opencl.tc=auto|on|off, {@link #tcRows}); mglu_fast.cl where it measured faster on the H200
- * (-Djmglu.opencl.fast=on|off, {@link #fastRows}); the row kernel otherwise. On the H200 (results/run11)
- * the tensor-core kernel runs fp16 FlashMGLU at h=4096, d=14336, B=1 in 0.039 / 0.041 / 0.047 / 0.067 ms
- * at nm = 1 / 2 / 4 / 8, against 0.056 / 0.059 / 0.057 / 0.082 for the row and fast kernels (run 9).
+ * <p>Which kernel and shape runs is fixed by the {@link OpenClSettings} given at construction. The row
+ * kernel's reduction needs R·NV·B·LS floats of local memory (NV = 1 + nm); R, then LS, shrink until that
+ * fits in a quarter of the device's local memory. On NVIDIA, warps reduce with shfl.sync (inline PTX):
+ * each warp owns R rows, no local memory, no barriers. FlashMGLU and the scores take, in order: the
+ * tensor-core kernel flash_tc.cl (NVIDIA mma.sync; 16-bit W with h % 32 == 0, B ≤ 8, both operands
+ * also held in their {@link TcLayout} copy; {@link #tcRows}); mglu_fast.cl where it measured faster on
+ * the H200 ({@link #fastRows}); the row kernel otherwise. On the H200 (lab/gpu/run11) the tensor-core
+ * kernel runs fp16 FlashMGLU at h=4096, d=14336, B=1 in 0.039 / 0.041 / 0.047 / 0.067 ms at
+ * nm = 1 / 2 / 4 / 8, against 0.056 / 0.059 / 0.057 / 0.082 for the row and fast kernels (run 9).
+ * A path whose program the device's compiler refuses (inline PTX on a foreign driver) is logged once
+ * and stays off for this launcher.
  */
 public final class OpenClMglu {
     public static final int MAX_BATCH = 16;
 
     /**
-     * A (rows, cols) weight matrix resident on the device, in its storage type; tc (or null) holds the
-     * same values in the tensor-core kernel's tile layout ({@link TcLayout}).
+     * A (rows, cols) weight matrix resident on the device, in its storage type, from byte 0 of mem;
+     * tc (or null) holds the same values in the tensor-core kernel's tile layout ({@link TcLayout}).
      */
     public record DeviceMatrix(DType dtype, int rows, int cols, cl_mem mem, cl_mem tc) {
         public DeviceMatrix(DType dtype, int rows, int cols, cl_mem mem) { this(dtype, rows, cols, mem, null); }
 
         public static DeviceMatrix upload(OpenClContext cl, WeightMatrix w) { return upload(cl, w, false); }
 
-        /** With tc, also the tile layout when the tensor-core kernel can take this matrix (16-bit, h % 32 == 0). */
+        /** With tc, also the tile layout (packed on the host) when the tensor-core kernel can take this matrix (16-bit, h % 32 == 0). */
         public static DeviceMatrix upload(OpenClContext cl, WeightMatrix w, boolean tc) {
-            long n = (long) w.rows() * w.cols();
-            cl_mem m = w.dtype() == DType.F32
-                    ? upload(cl, w.f32(), n) : uploadHalf(cl, w.half(), n);
             cl_mem t = tc && w.dtype() != DType.F32 && TcLayout.fits(w.cols())
-                    ? cl.upload(TcLayout.packW(w.half(), w.rows(), w.cols())) : null;
-            return new DeviceMatrix(w.dtype(), w.rows(), w.cols(), m, t);
-        }
-        private static cl_mem upload(OpenClContext cl, float[] a, long n) {
-            cl_mem m = cl.alloc(4 * n); cl.write(m, Pointer.to(a), 4 * n); return m;
-        }
-        private static cl_mem uploadHalf(OpenClContext cl, short[] a, long n) {
-            cl_mem m = cl.alloc(2 * n); cl.write(m, Pointer.to(a), 2 * n); return m;
+                    ? cl.upload(TcLayout.packW(w.tensor().toShorts(), w.rows(), w.cols())) : null;
+            return new DeviceMatrix(w.dtype(), w.rows(), w.cols(), cl.upload(w.seg()), t);
         }
         public long bytes() { return (long) rows * cols * dtype.bytes; }
         public void release() { OpenClContext.release(mem, tc); }
@@ -67,7 +59,7 @@ public final class OpenClMglu {
 
         public static DeviceMasks upload(OpenClContext cl, MaskPlanes m, boolean tc) {
             cl_mem t = tc && TcLayout.fits(m.cols()) ? cl.upload(TcLayout.packMasks(m)) : null;
-            return new DeviceMasks(m.nm(), m.rows(), m.cols(), cl.upload(m.bits()), t);
+            return new DeviceMasks(m.nm(), m.rows(), m.cols(), cl.upload(m.seg()), t);
         }
         public void release() { OpenClContext.release(mem, tc); }
     }
@@ -75,46 +67,25 @@ public final class OpenClMglu {
     public static final int FLASH = 0, SCORES = 1, GEMV = 2, SWIGLU = 3;
 
     private final OpenClContext cl;
+    private final OpenClSettings s;
     private final cl_mem dummy;
-    public int ls = Integer.getInteger("jmglu.opencl.ls", 64);
-    public int rowsPerGroup = Integer.getInteger("jmglu.opencl.rows", 2);
-    /** Chunk-loop unroll 1, 2 or 4 (aligned h only). */
-    public int unroll = Integer.getInteger("jmglu.opencl.unroll", 2);
-    /** "auto", "on" or "off". */
-    public String xlocal = System.getProperty("jmglu.opencl.xlocal", "off");
-    /** "auto" (NVIDIA: on), "on" or "off": warp-shuffle reductions through inline PTX. */
-    public String shfl = System.getProperty("jmglu.opencl.shfl", "auto");
-    /** "on" or "off": FlashMGLU / scores through mglu_fast.cl (h % 8 == 0, see {@link #fastRows}). */
-    public String fast = System.getProperty("jmglu.opencl.fast", "on");
-    /** Fast path: threads per group, rows per warp task, chunks per lane per step, groups per compute
-     *  unit (0: one group per task, no persistent loop), SMEAR "auto" (on for B > 1), "on", "off".
-     *  Defaults from H200 run 8 (LS=128 R=2 CPL=2, SMEAR off: SMEAR on was slower at B=1 and B=8). */
-    public int fastLs = Integer.getInteger("jmglu.opencl.fastls", 128);
-    public int fastR = Integer.getInteger("jmglu.opencl.fastrows", 2);
-    public int fastCpl = Integer.getInteger("jmglu.opencl.cpl", 2);
-    public int persist = Integer.getInteger("jmglu.opencl.persist", 0);
-    public String smear = System.getProperty("jmglu.opencl.smear", "off");
-    /** The fast path serves batches B ≤ fastMaxB; larger B go to the row kernel. */
-    public int fastMaxB = Integer.getInteger("jmglu.opencl.fastmaxb", MAX_BATCH);
-    /** The fast path serves nm ≥ fastMinNm at B = 1 and nm ≥ fastMinNmBatch at B > 1; the row kernel the
-     *  rest. H200 run 9, both kernels side by side: fast won B=1 nm=8 (0.082 vs 0.105 ms) and B=8 nm=4
-     *  (0.202 vs 0.216), tied B=8 nm=8, lost B=1 nm ≤ 4 (≤ 1%) and B=8 nm=1, 2 (0.155 vs 0.127, 0.159 vs 0.152). */
-    public int fastMinNm = Integer.getInteger("jmglu.opencl.fastminnm", 5);
-    public int fastMinNmBatch = Integer.getInteger("jmglu.opencl.fastminnmbatch", 4);
+    // paths whose program the compiler refused (logged once; they stay off for this launcher)
+    private volatile boolean shflRefused, fastRefused, tcRefused;
 
-    /** "auto" (NVIDIA: on), "on" (elsewhere the mma is emulated: slow, for tests) or "off": flash_tc.cl. */
-    public String tc = System.getProperty("jmglu.opencl.tc", "auto");
-    /** Tensor-core kernel: warps per row block (they split h), and parts of x (1: x in W's 16-bit type;
-     *  2: x = x₀ + x₁, about 22 bits; the default, same speed at B ≤ 4). */
-    public int tcWarps = Integer.getInteger("jmglu.opencl.tcwarps", 4);
-    public int tcParts = Integer.getInteger("jmglu.opencl.xparts", 2);
-
-    public OpenClMglu(OpenClContext cl) {
+    public OpenClMglu(OpenClContext cl, OpenClSettings settings) {
         this.cl = cl;
+        this.s = settings;
         this.dummy = cl.alloc(64);
     }
 
     public OpenClContext context() { return cl; }
+
+    public OpenClSettings settings() { return s; }
+
+    /** The paths whose programs the device's compiler refused so far ("" when none): "shfl", "fast", "tc". */
+    public String refusedPaths() {
+        return ((shflRefused ? "shfl " : "") + (fastRefused ? "fast " : "") + (tcRefused ? "tc" : "")).trim();
+    }
 
     /**
      * One launch of the row kernel. mode FLASH: out = y (B, d); SCORES: out = t (B, d), out2 = s
@@ -122,6 +93,16 @@ public final class OpenClMglu {
      */
     public void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
                      int B, Act g, cl_event ev) {
+        rows(mode, out, out2, x, w, w2, m, B, g, false, ev);
+    }
+
+    /** y (B, d) = x Wᵀ, or y += x Wᵀ when acc (the add is fused into the row kernel's epilogue). */
+    public void gemv(cl_mem y, cl_mem x, DeviceMatrix w, int B, boolean acc, cl_event ev) {
+        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, ev);
+    }
+
+    private void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
+                      int B, Act g, boolean acc, cl_event ev) {
         int h = w.cols(), d = w.rows();
         String op = switch (mode) { case FLASH -> "flashMglu"; case SCORES -> "mgluScores"; case GEMV -> "gemv"; default -> "swiglu"; };
         if (B < 1 || B > MAX_BATCH) throw new IllegalArgumentException(op + ": batch B must be in 1.." + MAX_BATCH + ", got " + B);
@@ -140,7 +121,7 @@ public final class OpenClMglu {
         if (nm > 0 && tcRows(mode, out, out2, x, w, m, B, g, ev)) return;
         if (nm > 0 && fastRows(mode, out, out2, x, w, m, B, g, ev)) return;
         boolean sh = useShfl();
-        int R = Math.max(1, Math.min(rowsPerGroup, d)), LS = (int) Math.min(ls, cl.maxWorkGroup);
+        int R = Math.max(1, Math.min(s.rows(), d)), LS = (int) Math.min(s.ls(), cl.maxWorkGroup);
         long redBytes;
         if (sh) {                                   // warp-shuffle reduction: registers only
             LS = Math.max(32, LS);
@@ -153,14 +134,14 @@ public final class OpenClMglu {
             redBytes = (long) R * nv * B * LS * 4;
         }
         long xBytes = 4L * B * h;
-        boolean xl = switch (xlocal) {
-            case "on" -> xBytes + redBytes <= cl.localMemBytes - 1024;
-            case "off" -> false;
-            default -> xBytes + redBytes <= Math.min(cl.localMemBytes / 2, 32768);
+        boolean xl = switch (s.xlocal()) {
+            case ON -> xBytes + redBytes <= cl.localMemBytes - 1024;
+            case OFF -> false;
+            case AUTO -> xBytes + redBytes <= Math.min(cl.localMemBytes / 2, 32768);
         };
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
                 + " -DLS=" + LS + " -DR=" + R + " -DXLOCAL=" + (xl ? 1 : 0) + " -DMODE=" + mode
-                + " -DALIGNED=" + (aligned(w.dtype(), h) ? 1 : 0) + " -DU=" + unroll;
+                + " -DALIGNED=" + (aligned(w.dtype(), h) ? 1 : 0) + " -DU=" + s.unroll() + " -DACC=" + (acc ? 1 : 0);
         org.jocl.cl_kernel k;
         if (sh) {
             try {
@@ -168,8 +149,8 @@ public final class OpenClMglu {
             } catch (IllegalStateException e) {     // the compiler refused the inline PTX: fall back for good
                 System.err.println("jmglu: OpenCL warp-shuffle kernels unavailable, using local-memory reductions ("
                         + e.getMessage().lines().findFirst().orElse("") + ")");
-                shfl = "off";
-                rows(mode, out, out2, x, w, w2, m, B, g, ev);
+                shflRefused = true;
+                rows(mode, out, out2, x, w, w2, m, B, g, acc, ev);
                 return;
             }
         } else {
@@ -185,16 +166,16 @@ public final class OpenClMglu {
     /**
      * FlashMGLU (mode FLASH) or the MGLU scores (SCORES) through mglu_fast.cl: warps own R rows, each
      * lane issues R·CPL W vectors and their mask words before the math, grid-strided over row tasks.
-     * Taken when -Djmglu.opencl.fast is on, h % 8 == 0 and the accumulators fit (nv·B ≤ 96), B ≤ fastMaxB and nm ≥ fastMinNm (B = 1) or fastMinNmBatch (B > 1); returns
-     * false otherwise (the caller runs the `rows` kernel).
+     * Taken when the settings' fast is on, h % 8 == 0 and the accumulators fit (nv·B ≤ 96), B ≤ fastMaxB and
+     * nm ≥ fastMinNm (B = 1) or fastMinNmBatch (B > 1); returns false otherwise (the caller runs the `rows` kernel).
      */
     private boolean fastRows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMasks m,
                              int B, Act g, cl_event ev) {
         int h = w.cols(), d = w.rows(), nm = m.nm(), nv = nm + 1;
-        if (!"on".equals(fast) || h % 8 != 0 || nv * B > 96 || B > fastMaxB
-                || nm < (B == 1 ? fastMinNm : fastMinNmBatch)) return false;
+        if (!s.fast() || fastRefused || h % 8 != 0 || nv * B > 96 || B > s.fastMaxB()
+                || nm < (B == 1 ? s.fastMinNm() : s.fastMinNmBatch())) return false;
         boolean sh = useShfl();
-        int LS = (int) Math.max(32, Math.min(fastLs, cl.maxWorkGroup)) & ~31, R = Math.max(1, fastR), cpl = Math.max(1, fastCpl);
+        int LS = (int) Math.max(32, Math.min(s.fastLs(), cl.maxWorkGroup)) & ~31, R = s.fastR(), cpl = s.fastCpl();
         while (R > 1 && R * nv * B > 96) R >>= 1;
         while (cpl > 1 && R * cpl * nm > 64) cpl >>= 1;
         long redBytes = 4;
@@ -203,7 +184,7 @@ public final class OpenClMglu {
             redBytes = (long) R * nv * B * LS * 4;
             if (redBytes > cl.localMemBytes / 2) return false;
         }
-        boolean sm = switch (smear) { case "on" -> true; case "off" -> false; default -> B > 1; };
+        boolean sm = s.smear().resolve(B > 1);
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
                 + " -DLS=" + LS + " -DR=" + R + " -DCPL=" + cpl + " -DSMEAR=" + (sm ? 1 : 0) + " -DMODE=" + mode
                 + " -DEVEN=" + (h % (256 * cpl) == 0 ? 1 : 0) + " -DSHFL=" + (sh ? 1 : 0);
@@ -213,24 +194,21 @@ public final class OpenClMglu {
         } catch (IllegalStateException e) {         // e.g. the compiler refused the inline PTX
             System.err.println("jmglu: OpenCL fast FlashMGLU kernel unavailable, using the row kernel ("
                     + e.getMessage().lines().findFirst().orElse("") + ")");
-            fast = "off";
+            fastRefused = true;
             return false;
         }
         long rowsPerGroup = (long) R * (LS / 32), tasks = (d + rowsPerGroup - 1) / rowsPerGroup;
-        long groups = persist > 0 ? Math.min(tasks, Math.max(1, cl.computeUnits) * persist) : tasks;
+        long groups = s.persist() > 0 ? Math.min(tasks, Math.max(1, cl.computeUnits) * s.persist()) : tasks;
         cl.launch(k, groups * LS, LS, ev, out, out2 == null ? dummy : out2, x, w.mem(), m.mem(), h, d,
                 new OpenClContext.Local(redBytes));
         return true;
     }
 
-    /** Whether masked weights should also be uploaded in the tensor-core layout (the tc path is on). */
-    public boolean tensorCores() {
-        return switch (tc) {
-            case "on" -> true;
-            case "off" -> false;
-            default -> nvidia();
-        };
-    }
+    /** Whether masked weights should also be held in the tensor-core layout (the tc path is on). */
+    public boolean tensorCores() { return !tcRefused && s.tc().resolve(nvidia()); }
+
+    /** Whether FlashMGLU / the scores of a W of this type and width at batch B go through the tensor-core kernel. */
+    public boolean tcApplies(DType dt, int h, int B) { return tensorCores() && dt != DType.F32 && TcLayout.fits(h) && B <= 8; }
 
     /**
      * FlashMGLU (FLASH) or the MGLU scores (SCORES) through flash_tc.cl: mma.sync tiles of 16 rows, B ≤ 8,
@@ -238,8 +216,8 @@ public final class OpenClMglu {
      */
     private boolean tcRows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMasks m,
                            int B, Act g, cl_event ev) {
-        if (!tensorCores() || w.tc() == null || m.tc() == null || B > 8 || w.dtype() == DType.F32) return false;
-        int h = w.cols(), d = w.rows(), nm = m.nm(), ks = Math.max(1, Math.min(tcWarps, h / 32)), xs = tcParts == 1 ? 1 : 2;
+        if (w.tc() == null || m.tc() == null || !tcApplies(w.dtype(), w.cols(), B)) return false;
+        int h = w.cols(), d = w.rows(), nm = m.nm(), ks = Math.max(1, Math.min(s.tcWarps(), h / 32)), xs = s.tcParts();
         boolean emu = !nvidia();
         if (emu) ks = 1;                            // the emulated mma wants one warp per group
         // warps 1..ks−1 hand over their tiles through local memory: (ks − 1)·NT·(1 + nm)·4·32 floats
@@ -258,7 +236,7 @@ public final class OpenClMglu {
         } catch (IllegalStateException e) {         // e.g. a driver whose compiler refuses the inline PTX
             System.err.println("jmglu: OpenCL tensor-core FlashMGLU unavailable, using the row kernels ("
                     + e.getMessage().lines().findFirst().orElse("") + ")");
-            tc = "off";
+            tcRefused = true;
             return false;
         }
         cl.launch(k, (long) TcLayout.blocks(d) * 32 * ks, 32L * ks, ev, out, out2 == null ? dummy : out2, x, w.tc(), m.tc(), h, d,
@@ -266,16 +244,29 @@ public final class OpenClMglu {
         return true;
     }
 
+    /**
+     * The {@link TcLayout} tile copy of a 16-bit (d, h) W at byte 0 of w, packed on the device
+     * (tc_pack.cl: the same words as {@link TcLayout#packW}); h % 32 == 0. The caller owns the result.
+     */
+    public cl_mem packTcW(cl_mem w, int d, int h) {
+        long words = (long) TcLayout.blocks(d) * (h / 32) * 32 * 8;
+        cl_mem out = cl.alloc(4 * words);
+        cl.launch(cl.kernel("tc_pack.cl", "", "pack_w"), words, 0, null, out, w, d, h);
+        return out;
+    }
+
+    /** The {@link TcLayout} copy of nm bit-planes over a (d, h) matrix at byte 0 of bits (as {@link TcLayout#packMasks}). */
+    public cl_mem packTcMasks(cl_mem bits, int nm, int d, int h) {
+        long words = (long) TcLayout.blocks(d) * (h / 32) * 32 * TcLayout.maskWords(nm);
+        cl_mem out = cl.alloc(4 * words);
+        cl.launch(cl.kernel("tc_pack.cl", "", "pack_masks"), words, 0, null, out, bits, d, h, nm);
+        return out;
+    }
+
     private boolean nvidia() { return cl.ref.platformName().toUpperCase(java.util.Locale.ROOT).contains("NVIDIA"); }
 
-    /** Warp shuffles (inline PTX) on NVIDIA platforms unless -Djmglu.opencl.shfl=off; "on" forces them. */
-    private boolean useShfl() {
-        return switch (shfl) {
-            case "on" -> true;
-            case "off" -> false;
-            default -> nvidia();
-        };
-    }
+    /** Warp shuffles (inline PTX): AUTO = on NVIDIA platforms. */
+    private boolean useShfl() { return !shflRefused && s.shfl().resolve(nvidia()); }
 
     /** Scratch for {@link #naive}: two materialised (d, h) matrices and two (B, d) GEMV outputs. */
     public record NaiveScratch(DeviceMatrix gate, DeviceMatrix value, cl_mem a, cl_mem v) {
@@ -314,14 +305,19 @@ public final class OpenClMglu {
      * The aligned fast path (vloada_half8, unrolled loops, chunk-loop unroll U): fp16 W with h % 8 == 0.
      * Validated on the H200 for fp16 (f32/bf16 keep the plain vload path there: they were never
      * validated since the fault found was x staged in local memory, read as float8 from a buffer that
-     * NVIDIA does not align to 32 bytes). -Djmglu.opencl.alignedAll=true enables it for every dtype.
+     * NVIDIA does not align to 32 bytes). The settings' alignedAll enables it for every dtype.
      */
-    static boolean aligned(DType t, int h) {
-        return h % 8 == 0 && (t == DType.F16 || Boolean.getBoolean("jmglu.opencl.alignedAll"));
-    }
+    private boolean aligned(DType t, int h) { return h % 8 == 0 && (t == DType.F16 || s.alignedAll()); }
 
     /** The WT code of mglu.cl: 0 f32, 1 f16, 2 bf16. */
-    static int wt(DType t) { return switch (t) { case F32 -> 0; case F16 -> 1; case BF16 -> 2; }; }
+    static int wt(DType t) {
+        return switch (t) {
+            case F32 -> 0;
+            case F16 -> 1;
+            case BF16 -> 2;
+            case I32 -> throw new IllegalArgumentException("a weight matrix must be F32, BF16 or F16, not I32");
+        };
+    }
 
     public void release() { OpenClContext.release(dummy); }
 }

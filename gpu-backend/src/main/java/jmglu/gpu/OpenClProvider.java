@@ -1,16 +1,21 @@
 package jmglu.gpu;
 
-import jmglu.engine.Kernels;
-import jmglu.engine.KernelsProvider;
+import jmglu.engine.Backend;
+import jmglu.engine.BackendProvider;
 
 /**
- * The "opencl" backend for {@link jmglu.engine.Backends} (priority 5: used only when asked for).
- * Unavailable when libOpenCL cannot be loaded or no platform has a device.
+ * The "opencl" backend for {@link jmglu.engine.Backends}: never picked implicitly (--device opencl or
+ * opencl:N asks for it). Unavailable when libOpenCL cannot be loaded or no platform has a device.
+ * The spec after "opencl:" is a device index into {@link OpenClContext#devices()} (GPUs first);
+ * without one, -Djmglu.opencl.device, else 0. Kernel settings are read from the jmglu.opencl.*
+ * system properties once, at open ({@link OpenClSettings#fromSystemProperties()}).
  */
-public final class OpenClProvider implements KernelsProvider {
+public final class OpenClProvider implements BackendProvider {
     @Override public String name() { return "opencl"; }
 
     @Override public int priority() { return 5; }
+
+    @Override public boolean implicit() { return false; }
 
     @Override public String unavailableReason() { return probe(); }
 
@@ -24,15 +29,24 @@ public final class OpenClProvider implements KernelsProvider {
         }
     }
 
-    @Override public Kernels create() { return new OpenClKernels(OpenClContext.open()); }
+    @Override public Backend open(String spec) {
+        OpenClSettings settings = OpenClSettings.fromSystemProperties();
+        return new OpenClBackend(spec == null || spec.isBlank() ? OpenClContext.open() : OpenClContext.open(index(spec)), settings);
+    }
+
+    private static int index(String spec) {
+        try {
+            return Integer.parseInt(spec.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--device opencl:" + spec + ": expected a device number (opencl:0, opencl:1, ...)");
+        }
+    }
 
     /** Null when an OpenCL device can be used here, else why not. */
-    static String probe() {
+    public static String probe() {
         try {
             var all = OpenClContext.devices();
             if (all.isEmpty()) return "no OpenCL platform with a device (install a driver, or PoCL: apt-get install pocl-opencl-icd ocl-icd-opencl-dev)";
-            int n = Integer.getInteger(OpenClContext.DEVICE_PROPERTY, 0);
-            if (n < 0 || n >= all.size()) return "OpenCL device " + n + " does not exist (devices: " + OpenClContext.listing(all) + ")";
             return null;
         } catch (UnsatisfiedLinkError | NoClassDefFoundError e) {
             return "the OpenCL library (libOpenCL.so) or JOCL's native part could not be loaded: " + e.getMessage();

@@ -13,15 +13,18 @@ import jmglu.engine.MaskPlanes;
  * </pre>
  * S = h/32, MW = ⌈2·nm/4⌉, rows past d are zero. A warp's step is then one contiguous 1 KiB of W and
  * 128·MW contiguous bytes of masks: the same bytes as the row-major forms (plus padding), streamed.
+ * These host packers are the reference; the backend packs on the device (tc_pack.cl, tested against them).
  */
 public final class TcLayout {
     private TcLayout() {}
 
     public static boolean fits(int h) { return h % 32 == 0; }
 
-    static int blocks(int d) { return (d + 15) / 16; }
+    /** Row blocks of 16 rows covering d rows. */
+    public static int blocks(int d) { return (d + 15) / 16; }
 
-    static int maskWords(int nm) { return (2 * nm + 3) / 4; }
+    /** Mask words per lane and step: 2·nm bytes (rows q and q + 8), rounded up to words. */
+    public static int maskWords(int nm) { return (2 * nm + 3) / 4; }
 
     /** W (d, h) raw 16-bit values, row-major → the tiled words. */
     public static int[] packW(short[] w, int d, int h) {
@@ -44,7 +47,7 @@ public final class TcLayout {
     /** Bit-planes bits[(r·nm + i)·wpr + w] → the tiled mask words. */
     public static int[] packMasks(MaskPlanes m) {
         int nm = m.nm(), d = m.rows(), h = m.cols(), wpr = m.wordsPerRow(), S = h / 32, MW = maskWords(nm);
-        int[] bits = m.bits(), out = new int[blocks(d) * S * 32 * MW];
+        int[] bits = m.toInts(), out = new int[blocks(d) * S * 32 * MW];
         for (int blk = 0; blk < blocks(d); blk++)
             for (int st = 0; st < S; st++)
                 for (int lane = 0; lane < 32; lane++) {

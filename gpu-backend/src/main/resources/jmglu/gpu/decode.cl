@@ -1,13 +1,47 @@
-// jmglu OpenCL decode kernels: everything a decoder step needs besides the row kernels of mglu.cl
-// (GEMV, FlashMGLU, SwiGLU). One token at a time; vectors are (C) floats, caches (maxSeq, nH, hd).
-// Build-time: ACT (0 silu, 1 gelu tanh form, 2 relu) for act_inplace.
+// jmglu OpenCL decode kernels: everything one decode step needs besides the matrix kernels of
+// mglu.cl / mglu_fast.cl / flash_tc.cl. One program, no build options: the activation and the
+// embedding table's dtype are run-time arguments (the kernels are memory-bound; a uniform branch
+// costs nothing), so the whole file compiles once.
+//
+// Layouts (row-major float32 unless said): a batch of n ≤ 16 rows per launch, row b an independent
+// sequence; activations (n, C); per-row integers (token ids, positions) travel as one int16 argument;
+// KV caches (B, maxT, nKv·hd), row b's position p at ((b·maxT + p)·nKv + head)·hd. Every buffer
+// argument is followed by the element offset of the tensor in it (tensors are views into buffers).
 
-// out (C) = x · rstd · w, rstd = 1/√(mean(x²) + eps). One work-group; red has LS floats.
-__kernel void rmsnorm(__global float* restrict out, __global const float* restrict x, __global const float* restrict w,
-                      const int C, const float eps, __local float* red) {
+// element i < 16 of an int16 argument
+inline int pick(int16 v, int i) {
+    int a[16];
+    vstore16(v, 0, a);
+    return a[i];
+}
+
+// g(x) for g = 0 silu, 1 gelu (tanh form), 2 relu: the formulas of act() in common.cl, chosen at run time
+inline float act_of(float x, int g) {
+    if (g == 0) return x / (1.0f + exp(-x));
+    if (g == 1) return 0.5f * x * (1.0f + tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+    return fmax(x, 0.0f);
+}
+
+// out (n, C) = table[ids[b]] widened to float; table (V, C) of type wt (0 f32, 1 f16, 2 bf16), to in its elements
+__kernel void embed(__global float* restrict out, const int oo, __global const uchar* restrict table, const int to,
+                    const int wt, const int16 ids, const int n, const int C) {
+    const int g = get_global_id(0);
+    if (g >= n * C) return;
+    const long i = to + (long) pick(ids, g / C) * C + g % C;
+    float v;
+    if (wt == 0) v = ((__global const float*) table)[i];
+    else if (wt == 1) v = vload_half(i, (__global const half*) table);
+    else v = as_float((uint) ((__global const ushort*) table)[i] << 16);
+    out[oo + g] = v;
+}
+
+// out (rows, C) = x · rstd · w per row, rstd = 1/√(mean(x²) + eps); one work-group per row, red has LS floats
+__kernel void rmsnorm(__global float* restrict out, const int oo, __global const float* restrict x, const int xo,
+                      __global const float* restrict w, const int wo, const int C, const float eps, __local float* red) {
     const int lid = get_local_id(0), LS = get_local_size(0);
+    const long r = (long) get_group_id(0) * C;
     float ss = 0.0f;
-    for (int j = lid; j < C; j += LS) ss += x[j] * x[j];
+    for (int j = lid; j < C; j += LS) ss += x[xo + r + j] * x[xo + r + j];
     red[lid] = ss;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int st = LS >> 1; st > 0; st >>= 1) {
@@ -15,39 +49,57 @@ __kernel void rmsnorm(__global float* restrict out, __global const float* restri
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     const float rs = 1.0f / sqrt(red[0] / C + eps);
-    for (int j = lid; j < C; j += LS) out[j] = x[j] * rs * w[j];
+    for (int j = lid; j < C; j += LS) out[oo + r + j] = x[xo + r + j] * rs * w[wo + j];
 }
 
-// Rotary embedding in place on v (nH, hd), interleaved pairs, for position pos; tab (maxSeq, hd/2, 2)
-// holds cos θ, sin θ with θ = pos · theta^(−2j/hd), computed on the host in float64 like the reference.
-__kernel void rope(__global float* restrict v, __global const float* restrict tab, const int pos, const int nH, const int hd) {
-    const int g = get_global_id(0), np = hd / 2;   // pairs per head
-    if (g >= nH * np) return;
-    const int hh = g / np, j = g % np, i = hh * hd + 2 * j;
-    const float c = tab[(pos * np + j) * 2], s = tab[(pos * np + j) * 2 + 1];
-    const float x0 = v[i], x1 = v[i + 1];
-    v[i] = x0 * c - x1 * s;
-    v[i + 1] = x0 * s + x1 * c;
+// RoPE in place on x (n, nH, hd), interleaved pairs, row b at position pos[b]: (x₂ⱼ, x₂ⱼ₊₁) rotated by
+// θ = pos · theta^(−2j/hd); tab (P, hd/2, 2) holds cos θ, sin θ for positions < P (float64 on the host)
+__kernel void rope(__global float* restrict x, const int xo, __global const float* restrict tab, const int16 pos,
+                   const int n, const int nH, const int hd) {
+    const int g = get_global_id(0), np = hd / 2;
+    if (g >= n * nH * np) return;
+    const int b = g / (nH * np), j = g % np, i = xo + 2 * g;       // pair g sits at elements 2g, 2g + 1
+    const long t = ((long) pick(pos, b) * np + j) * 2;
+    const float c = tab[t], s = tab[t + 1], x0 = x[i], x1 = x[i + 1];
+    x[i] = x0 * c - x1 * s;
+    x[i + 1] = x0 * s + x1 * c;
 }
 
-// One decode step of attention, one work-group per head hh: scores over positions 0..len−1 of the
-// caches, max-subtracted softmax, weighted sum of values. sc is scratch (nH, maxSeq); red has LS floats.
-__kernel void attn_step(__global float* restrict out, __global const float* restrict q,
-                        __global const float* restrict kc, __global const float* restrict vc,
-                        __global float* restrict sc, const int len, const int nH, const int hd,
-                        const int maxSeq, const float scale, __local float* red) {
-    const int hh = get_group_id(0), lid = get_local_id(0), LS = get_local_size(0), C = nH * hd;
-    __global float* s = sc + hh * maxSeq;
+// caches[b, pos[b]] = k[b], v[b] (kv = nKv·hd floats per row)
+__kernel void kv_write(__global float* restrict kc, const int kco, __global float* restrict vc, const int vco,
+                       __global const float* restrict k, const int ko, __global const float* restrict v, const int vo,
+                       const int16 pos, const int n, const int kv, const int maxT) {
+    const int g = get_global_id(0);
+    if (g >= n * kv) return;
+    const int b = g / kv, e = g % kv;
+    const long at = ((long) b * maxT + pick(pos, b)) * kv + e;
+    kc[kco + at] = k[ko + g];
+    vc[vco + at] = v[vo + g];
+}
+
+// One attention step, one work-group per (row b, query head j), key/value head j / (nH / nKv):
+// s_u = q·k_u / √hd for u ≤ pos[b], p_u = exp(s_u − max s), out = Σ p_u v_u / Σ p_u.
+// sc is scratch (n, nH, maxT) for the scores, then the p_u; red has LS floats.
+__kernel void attn_step(__global float* restrict out, const int oo, __global const float* restrict q, const int qo,
+                        __global const float* restrict kc, const int kco, __global const float* restrict vc, const int vco,
+                        __global float* restrict sc, const int16 pos, const int nH, const int nKv, const int hd,
+                        const int maxT, const float scale, __local float* red) {
+    const int grp = get_group_id(0), b = grp / nH, j = grp % nH, lid = get_local_id(0), LS = get_local_size(0);
+    const int len = pick(pos, b) + 1, kv = nKv * hd, hk = j / (nH / nKv);
+    __global const float* qh = q + qo + (long) grp * hd;
+    __global const float* kb = kc + kco + (long) b * maxT * kv + hk * hd;
+    __global const float* vb = vc + vco + (long) b * maxT * kv + hk * hd;
+    __global float* s = sc + (long) grp * maxT;
     float mx = -INFINITY;
     for (int u = lid; u < len; u += LS) {
         float a = 0.0f;
-        for (int e = 0; e < hd; e++) a += q[hh * hd + e] * kc[u * C + hh * hd + e];
+        for (int e = 0; e < hd; e++) a += qh[e] * kb[(long) u * kv + e];
         a *= scale;
         s[u] = a;
         mx = fmax(mx, a);
     }
     red[lid] = mx;
-    barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);
+    barrier(CLK_LOCAL_MEM_FENCE);
     for (int st = LS >> 1; st > 0; st >>= 1) {
         if (lid < st) red[lid] = fmax(red[lid], red[lid + st]);
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -55,9 +107,13 @@ __kernel void attn_step(__global float* restrict out, __global const float* rest
     mx = red[0];
     barrier(CLK_LOCAL_MEM_FENCE);
     float z = 0.0f;
-    for (int u = lid; u < len; u += LS) z += exp(s[u] - mx);
+    for (int u = lid; u < len; u += LS) {
+        const float p = exp(s[u] - mx);
+        s[u] = p;
+        z += p;
+    }
     red[lid] = z;
-    barrier(CLK_LOCAL_MEM_FENCE);
+    barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);    // the p_u written above are read by every thread below
     for (int st = LS >> 1; st > 0; st >>= 1) {
         if (lid < st) red[lid] += red[lid + st];
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -65,25 +121,55 @@ __kernel void attn_step(__global float* restrict out, __global const float* rest
     z = red[0];
     for (int e = lid; e < hd; e += LS) {
         float a = 0.0f;
-        for (int u = 0; u < len; u++) a += exp(s[u] - mx) * vc[u * C + hh * hd + e];
-        out[hh * hd + e] = a / z;
+        for (int u = 0; u < len; u++) a += s[u] * vb[(long) u * kv + e];
+        out[oo + (long) grp * hd + e] = a / z;
     }
 }
 
-// x += p (the residual add)
-__kernel void add_inplace(__global float* restrict x, __global const float* restrict p, const int n) {
+// x = g(x)
+__kernel void act_inplace(__global float* restrict x, const int xo, const int n, const int g) {
     const int i = get_global_id(0);
-    if (i < n) x[i] += p[i];
+    if (i < n) x[xo + i] = act_of(x[xo + i], g);
 }
 
-// v = g(v)
-__kernel void act_inplace(__global float* restrict v, const int n) {
+// x += p
+__kernel void add_inplace(__global float* restrict x, const int xo, __global const float* restrict p, const int po, const int n) {
     const int i = get_global_id(0);
-    if (i < n) v[i] = act(v[i]);
+    if (i < n) x[xo + i] += p[po + i];
 }
 
 // a = a ⊙ b
-__kernel void mul_inplace(__global float* restrict a, __global const float* restrict b, const int n) {
+__kernel void mul_inplace(__global float* restrict a, const int ao, __global const float* restrict b, const int bo, const int n) {
     const int i = get_global_id(0);
-    if (i < n) a[i] *= b[i];
+    if (i < n) a[ao + i] *= b[bo + i];
+}
+
+// Top-K routed MGLU epilogue for n rows: keep the K largest router logits r[b] (nm, ties to the lower
+// index), G = softmax over them, y[b] = Σ_{i kept} G_i · g(s_i) ⊙ (t − s_i); t (n, d), s (nm, n, d), r (n, nm)
+// from offset 0 of their buffers. nm ≤ 16.
+__kernel void topk_combine(__global float* restrict y, const int yo, __global const float* restrict t,
+                           __global const float* restrict s, __global const float* restrict r,
+                           const int n, const int d, const int nm, const int K, const int g) {
+    const int id = get_global_id(0);
+    if (id >= n * d) return;
+    const int b = id / d;
+    __global const float* rb = r + b * nm;
+    uint keep = 0u;
+    for (int k = 0; k < K; k++) {
+        int best = -1;
+        for (int i = 0; i < nm; i++)
+            if (!((keep >> i) & 1u) && (best < 0 || rb[i] > rb[best])) best = i;
+        keep |= 1u << best;
+    }
+    float mx = -INFINITY, z = 0.0f;
+    for (int i = 0; i < nm; i++) if ((keep >> i) & 1u) mx = fmax(mx, rb[i]);
+    for (int i = 0; i < nm; i++) if ((keep >> i) & 1u) z += exp(rb[i] - mx);
+    const float tv = t[id];
+    float acc = 0.0f;
+    for (int i = 0; i < nm; i++) {
+        if (!((keep >> i) & 1u)) continue;
+        const float si = s[(long) i * n * d + id], G = exp(rb[i] - mx) / z;
+        acc += G * act_of(si, g) * (tv - si);
+    }
+    y[yo + id] = acc;
 }

@@ -13,7 +13,7 @@
 //   SHFL 1 (NVIDIA): each warp owns R rows and reduces with shfl.sync, no local memory or barriers
 //   MODE 0 flash: y (B, d) = Σ_i g(s_i)(t − s_i)
 //        1 scores: t (B, d) = x Wᵀ, s (NM, B, d), s_i = x (M_i ⊙ W)ᵀ
-//        2 gemv: t (B, d) = x Wᵀ
+//        2 gemv: t (B, d) = x Wᵀ; with ACC 1, t += x Wᵀ (the residual add of a linear layer, fused)
 //        3 swiglu: y (B, d) = g(x Wᵀ) ⊙ (x W2ᵀ)
 //
 // Work split: work-group g owns rows g·R .. g·R+R−1. Along h, thread lid takes chunks of 8
@@ -51,6 +51,10 @@ typedef ushort rawtype;
 #else
 #define LOAD8(p, i) as_float8(convert_uint8(*(const __global ushort8*) ((p) + (i))) << (uint8)16)
 #endif
+#endif
+
+#ifndef ACC
+#define ACC 0
 #endif
 
 #if MODE == 0 || MODE == 1
@@ -252,7 +256,11 @@ void rows(__global float* restrict out, __global float* restrict out2,
 #endif
         for (int i = 0; i < NM; i++) out2[(i * BB + b) * d + r] = TOTAL(k0 + 1 + i);
 #elif MODE == 2
+#if ACC
+        out[b * d + r] += t;
+#else
         out[b * d + r] = t;
+#endif
 #else
         out[b * d + r] = act(t) * TOTAL(k0 + 1);
 #endif

@@ -19,20 +19,20 @@ import org.junit.jupiter.api.Test;
  * the mma emulated in local memory, so the fragment, layout and sign-flip indexing is checked on any
  * device. Sizes: h a multiple of 32 (the path's condition) with d not a multiple of 16 (padded
  * row blocks), B = 1..8 (one and two n-tiles), nm = 1, 2, 3, 5, 8, 16, fp16 and bf16 (alternating: each
- * combination is a program build, slow on PoCL).
+ * combination is a program build, slow on PoCL). Also the device-side packing into the tile layout
+ * (tc_pack.cl, what the backend runs on first use) against the host packers of {@link TcLayout}: exact.
  */
 class OpenClTensorCoreTest {
     static OpenClContext cl;
     static OpenClMglu mglu;
+    static final OpenClSettings TC = OpenClTesting.settings().withTc(OpenClSettings.Switch.ON).withFast(false);
     // (h, d, B, nm)
     static final int[][] CASES = {{64, 33, 1, 1}, {96, 17, 3, 3}, {160, 7, 8, 8}, {32, 31, 5, 16}, {128, 16, 2, 2}, {224, 20, 4, 5}};
 
     @BeforeAll static void open() {
         OpenClTesting.requireOpenCl();
         cl = OpenClContext.open();
-        mglu = new OpenClMglu(cl);
-        mglu.tc = "on";
-        mglu.fast = "off";
+        mglu = new OpenClMglu(cl, TC);
     }
 
     @AfterAll static void close() {
@@ -41,7 +41,7 @@ class OpenClTensorCoreTest {
     }
 
     /** Runs one mode through the tc path; returns {out, out2}. */
-    static float[][] run(int mode, WeightMatrix w, MaskPlanes m, float[] x, int B, Act g) {
+    static float[][] run(OpenClMglu mglu, int mode, WeightMatrix w, MaskPlanes m, float[] x, int B, Act g) {
         int d = w.rows(), h = w.cols(), nm = m.nm();
         var dw = OpenClMglu.DeviceMatrix.upload(cl, w, true);
         var dm = OpenClMglu.DeviceMasks.upload(cl, m, true);
@@ -73,7 +73,7 @@ class OpenClTensorCoreTest {
                 MaskPlanes m = MaskPacker.pack(Check.randomMasks(rng, nm, d, h), nm, d, h);
                 float[] x = Check.random(rng, B * h), expected = new float[B * d];
                 ReferenceMglu.flash(expected, x, w, m, B, g);
-                float[] actual = run(OpenClMglu.FLASH, w, m, x, B, g)[0];
+                float[] actual = run(mglu, OpenClMglu.FLASH, w, m, x, B, g)[0];
                 // x kept to ~22 bits (two 16-bit parts, bf16: ~16), float32 tile sums in another order
                 double abs = (dt == DType.BF16 ? 1e-3 : 1e-4) * Math.sqrt(h) * nm;
                 Check.close(expected, actual, abs, 1e-3, "tc flash " + dt + " " + g + " h=" + h + " d=" + d + " B=" + B + " nm=" + nm);
@@ -82,18 +82,18 @@ class OpenClTensorCoreTest {
 
     @Test void scoresMatchReferenceWithOneOrTwoPartsOfX() {
         Rng rng = new Rng(32);
-        try {
-            for (int parts : new int[] {2, 1})
+        for (int parts : new int[] {2, 1}) {
+            OpenClMglu mp = new OpenClMglu(cl, TC.withTcShape(TC.tcWarps(), parts));
+            try {
                 for (DType dt : new DType[] {DType.F16, DType.BF16}) {
                         int[] c = CASES[(2 * parts + dt.ordinal()) % CASES.length];
-                        mglu.tcParts = parts;
                         int h = c[0], d = c[1], B = c[2], nm = c[3];
                         WeightMatrix w = WeightMatrix.of(dt, Check.random(rng, d * h), d, h);
                         MaskPlanes m = MaskPacker.pack(Check.randomMasks(rng, nm, d, h), nm, d, h);
                         float[] x = Check.random(rng, B * h);
                         float[] t = new float[B * d], s = new float[nm * B * d];
                         ReferenceMglu.scores(t, s, x, w, m, B);
-                        float[][] got = run(OpenClMglu.SCORES, w, m, x, B, Act.SILU);
+                        float[][] got = run(mp, OpenClMglu.SCORES, w, m, x, B, Act.SILU);
                         // t and s_i are linear in x: rounding x to one part of W's type moves them by at most
                         // u·Σ_k |x_k w_k| (u = 2^-11 fp16, 2^-8 bf16); two parts leave ~u² of it
                         double u = dt == DType.BF16 ? 0x1p-8 : 0x1p-11, bound = (parts == 1 ? u : u * u * 4 + 1e-6) * maxAbsDot(x, w, B) + 1e-5 * Math.sqrt(h);
@@ -101,8 +101,29 @@ class OpenClTensorCoreTest {
                         Check.close(t, got[0], bound, 0, what + " t");
                         Check.close(s, got[1], bound, 0, what + " s");
                     }
-        } finally {
-            mglu.tcParts = 2;
+            } finally {
+                mp.release();
+            }
+        }
+    }
+
+    @Test void devicePackingMatchesTheHostPackers() {
+        Rng rng = new Rng(33);
+        for (int[] c : new int[][] {{64, 33, 1}, {96, 16, 3}, {32, 7, 8}, {160, 20, 16}}) {           // h, d, nm
+            int h = c[0], d = c[1], nm = c[2];
+            WeightMatrix w = WeightMatrix.of(DType.F16, Check.random(rng, d * h), d, h);
+            MaskPlanes m = MaskPacker.pack(Check.randomMasks(rng, nm, d, h), nm, d, h);
+            int[] ew = TcLayout.packW(w.tensor().toShorts(), d, h), em = TcLayout.packMasks(m);
+            cl_mem dw = cl.upload(w.seg()), dm = cl.upload(m.seg()), pw = mglu.packTcW(dw, d, h), pm = mglu.packTcMasks(dm, nm, d, h);
+            try {
+                int[] aw = new int[ew.length], am = new int[em.length];
+                org.jocl.CL.clEnqueueReadBuffer(cl.queue, pw, true, 0, 4L * aw.length, org.jocl.Pointer.to(aw), 0, null, null);
+                org.jocl.CL.clEnqueueReadBuffer(cl.queue, pm, true, 0, 4L * am.length, org.jocl.Pointer.to(am), 0, null, null);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(ew, aw, "packed W h=" + h + " d=" + d);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(em, am, "packed masks h=" + h + " d=" + d + " nm=" + nm);
+            } finally {
+                OpenClContext.release(dw, dm, pw, pm);
+            }
         }
     }
 

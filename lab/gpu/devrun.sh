@@ -26,5 +26,5 @@ if [ -n "${GEN:-}" ]; then   # a tiny model trained here, then greedy generation
     "$B/jmglu" generate --device opencl --model /tmp/tiny -n 60 --temperature 0 --prompt "def forward(self"
     "$B/jmglu" generate --device simd --model /tmp/tiny -n 60 --temperature 0 --prompt "def forward(self" ) 2>&1 | tee "$OUT/generate.txt"
 fi
-"${J[@]}" jmglu.gpu.OpenClBenchMain ${BENCH_ARGS:---tune} --csv "$OUT/opencl.csv" 2>&1 | tee "$OUT/opencl.txt"
+"${J[@]}" jmglu.lab.gpu.OpenClBenchMain ${BENCH_ARGS:---tune} --csv "$OUT/opencl.csv" 2>&1 | tee "$OUT/opencl.txt"
 PYTHONUNBUFFERED=1 python3 "$D/pytorch_mglu.py" --csv "$OUT/pytorch.csv" --compare "$OUT/opencl.csv" 2>&1 | tee "$OUT/pytorch.txt"

@@ -7,8 +7,8 @@ tar xzf "$D/jmglu-bundle.tgz" -C /tmp
 B=/tmp/jmglu-bundle
 J=("$B/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$B/lib/*")
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader | tee "$OUT/nvidia_smi.txt"
-[ -n "${PROBE:-}" ] && "${J[@]}" jmglu.gpu.OpenClProbe $PROBE 2>&1 | grep -v WARNING | tee "$OUT/probe.txt"
-[ -n "${CHECK:-}" ] && "${J[@]}" jmglu.gpu.OpenClSelfCheck 2>&1 | grep -v WARNING | tail -15 | tee "$OUT/selfcheck.txt"
+[ -n "${PROBE:-}" ] && "${J[@]}" jmglu.lab.gpu.OpenClProbe $PROBE 2>&1 | grep -v WARNING | tee "$OUT/probe.txt"
+[ -n "${CHECK:-}" ] && "${J[@]}" jmglu.lab.gpu.OpenClSelfCheck 2>&1 | grep -v WARNING | tail -15 | tee "$OUT/selfcheck.txt"
 if [ -n "${GEN:-}" ]; then
   TORCHDIR=$(python3 -c 'import torch, os; print(os.path.dirname(torch.__file__))')
   cat "$TORCHDIR"/nn/modules/*.py > /tmp/corpus.txt
@@ -20,7 +20,7 @@ if [ -n "${HARNESS:-}" ]; then   # the CLI: both shapes of the issue, fp16
   "$B/jmglu" bench kernel --device opencl --dtype fp16 --csv "$OUT/harness.csv" 2>&1 | grep -v WARNING | tee "$OUT/harness.txt"
 fi
 if [ -n "${TABLE:-}" ]; then
-  "${J[@]}" jmglu.gpu.OpenClBenchMain $TABLE --csv "$OUT/opencl.csv" 2>&1 | grep -v WARNING | tee "$OUT/opencl.txt"
+  "${J[@]}" jmglu.lab.gpu.OpenClBenchMain $TABLE --csv "$OUT/opencl.csv" 2>&1 | grep -v WARNING | tee "$OUT/opencl.txt"
   PYTHONUNBUFFERED=1 python3 "$D/pytorch_mglu.py" --csv "$OUT/pytorch.csv" --compare "$OUT/opencl.csv" 2>&1 | tee "$OUT/pytorch.txt"
 fi
 true

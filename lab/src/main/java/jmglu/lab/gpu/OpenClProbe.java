@@ -1,4 +1,4 @@
-package jmglu.gpu;
+package jmglu.lab.gpu;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +12,9 @@ import jmglu.engine.DType;
 import jmglu.engine.MaskPlanes;
 import jmglu.engine.Rng;
 import jmglu.engine.WeightMatrix;
+import jmglu.gpu.OpenClBench;
+import jmglu.gpu.OpenClContext;
+import jmglu.gpu.TcLayout;
 import org.jocl.cl_event;
 import org.jocl.cl_mem;
 
@@ -21,7 +24,7 @@ import org.jocl.cl_mem;
  * L2, checks each FlashMGLU shape against ReferenceMglu on sampled rows, and with --ptx writes each
  * program's binary (PTX on NVIDIA) to a folder for ptxas -v and cuobjdump -sass.
  * <pre>
- *   java -cp 'lib/*' jmglu.gpu.OpenClProbe [--h 4096] [--d 14336] [--ptx DIR] VARIANT...
+ *   java -cp 'lib/*' jmglu.lab.gpu.OpenClProbe [--h 4096] [--d 14336] [--ptx DIR] VARIANT...
  *   VARIANT = stream:U:LS:GROUPS_PER_CU | tc:NM:B:WARPS:MAXREG:XPARTS:EMU[:PD]
  *   (NM 0 = GEMV; MAXREG 0 or -: the compiler's choice, else NVIDIA's -cl-nv-maxrregcount; EMU -: by platform;
  *    PD: prefetch distance, default 1)
@@ -54,7 +57,7 @@ public final class OpenClProbe {
             long wBytes = w.bytes();
             int sets = (int) Math.min(32, Math.max(2, (OpenClBench.ROTATE_BYTES * 3 / 2) / wBytes));
             cl_mem dx = cl.upload(x), dy = cl.alloc(4L * 8 * d), dout = cl.alloc(4L << 24);
-            List<cl_mem> raw = copies(cl, cl.upload(w.half()), sets), tcw = copies(cl, cl.upload(TcLayout.packW(w.half(), d, h)), sets);
+            List<cl_mem> raw = copies(cl, cl.upload(w.seg()), sets), tcw = copies(cl, cl.upload(TcLayout.packW(w.tensor().toShorts(), d, h)), sets);
             Map<Integer, MaskPlanes> masks = new HashMap<>();
             Map<Integer, List<cl_mem>> tcm = new HashMap<>();
             String emuDefault = cl.ref.platformName().toUpperCase(Locale.ROOT).contains("NVIDIA") ? "0" : "1";

@@ -1,0 +1,157 @@
+package jmglu.gpu;
+
+import static jmglu.gpu.OpenClBackend.rows;
+
+import jmglu.engine.Act;
+import jmglu.engine.DType;
+import jmglu.engine.MaskPlanes;
+import jmglu.engine.Tensor;
+import org.jocl.cl_mem;
+
+/**
+ * The {@link OpenClBackend} ops over a weight matrix W (d, h) (row-major like nn.Linear): linear
+ * (GEMV, the residual add fused into its epilogue), glu, FlashMGLU and Top-K routed MGLU, through
+ * {@link OpenClMglu}. Semantics are {@link jmglu.engine.HostBackend}'s. Batches go in launches of
+ * up to {@link OpenClMglu#MAX_BATCH} rows. These kernels take no offsets: tensors not at byte 0 of
+ * their buffer are passed as sub-buffers or device-side copies ({@link OpenClBackend#view}).
+ *
+ * <p>FlashMGLU on the tensor-core path also needs W and the masks in the {@link TcLayout} tile order:
+ * the copy is packed on the device the first time a weight is used that way, cached on its buffer
+ * and freed with it (so W is held twice on NVIDIA, as the kernel needs).
+ */
+final class ClMatrixOps {
+    private static final int CHUNK = OpenClMglu.MAX_BATCH;
+    private final OpenClBackend be;
+    private final OpenClMglu mglu;
+
+    ClMatrixOps(OpenClBackend be) {
+        this.be = be;
+        this.mglu = be.mglu;
+    }
+
+    /** y (B, d) = x (B, h) · Wᵀ, or y += that when acc. */
+    void linear(Tensor y, Tensor x, Tensor w, boolean acc) {
+        int d = rowsOf(w, "linear"), h = w.dim(1), B = batch(x, h, "linear");
+        be.f32(y, "linear", "y", (long) B * d);
+        try (OpenClBackend.View wv = be.view(w, true, false)) {
+            var dm = new OpenClMglu.DeviceMatrix(w.dtype(), d, h, wv.mem);
+            for (int b0 = 0; b0 < B; b0 += CHUNK) {
+                int n = Math.min(CHUNK, B - b0);
+                try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false); var yv = be.view(rows(y, B, d, b0, b0 + n), acc, true)) {
+                    mglu.gemv(yv.mem, xv.mem, dm, n, acc, null);
+                }
+            }
+        }
+    }
+
+    /** y (B, d) = g(x Wgᵀ) ⊙ (x Wvᵀ): one fused kernel when Wg and Wv share a dtype, else GEMV, act, GEMV, mul. */
+    void glu(Tensor y, Tensor x, Tensor wGate, Tensor wValue, Act g) {
+        int d = rowsOf(wGate, "glu"), h = wGate.dim(1), B = batch(x, h, "glu");
+        rowsOf(wValue, "glu");
+        if (!wGate.sameShape(wValue)) throw new IllegalArgumentException("glu: Wg " + wGate + " and Wv " + wValue + " differ in shape");
+        be.f32(y, "glu", "y", (long) B * d);
+        try (var gv = be.view(wGate, true, false); var vv = be.view(wValue, true, false)) {
+            var mg = new OpenClMglu.DeviceMatrix(wGate.dtype(), d, h, gv.mem);
+            var mv = new OpenClMglu.DeviceMatrix(wValue.dtype(), d, h, vv.mem);
+            for (int b0 = 0; b0 < B; b0 += CHUNK) {
+                int n = Math.min(CHUNK, B - b0);
+                try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false); var yv = be.view(rows(y, B, d, b0, b0 + n), false, true)) {
+                    if (mg.dtype() == mv.dtype()) {
+                        mglu.rows(OpenClMglu.SWIGLU, yv.mem, null, xv.mem, mg, mv, null, n, g, null);
+                    } else {
+                        cl_mem gate = be.scratch(OpenClBackend.GATE, 4L * n * d);
+                        mglu.gemv(gate, xv.mem, mg, n, false, null);
+                        be.decode().launchAct(gate, 0, n * d, g);
+                        mglu.gemv(yv.mem, xv.mem, mv, n, false, null);
+                        be.decode().launchMul(yv.mem, 0, gate, 0, n * d);
+                    }
+                }
+            }
+        }
+    }
+
+    /** FlashMGLU y (B, d) = Σ_i g(s_i) ⊙ (t − s_i); masks I32 (d, nm, ⌈h/32⌉). */
+    void flashMglu(Tensor y, Tensor x, Tensor w, Tensor masks, Act g) {
+        int d = rowsOf(w, "flashMglu"), h = w.dim(1), B = batch(x, h, "flashMglu"), nm = nmOf(masks, d, h, "flashMglu");
+        be.f32(y, "flashMglu", "y", (long) B * d);
+        try (var wv = be.view(w, true, false); var mv = be.view(masks, true, false)) {
+            for (int b0 = 0; b0 < B; b0 += CHUNK) {
+                int n = Math.min(CHUNK, B - b0);
+                var dm = matrix(w, wv.mem, d, h, n);
+                var dk = masks(masks, mv.mem, nm, d, h, dm.tc() != null);
+                try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false); var yv = be.view(rows(y, B, d, b0, b0 + n), false, true)) {
+                    mglu.rows(OpenClMglu.FLASH, yv.mem, null, xv.mem, dm, null, dk, n, g, null);
+                }
+            }
+        }
+    }
+
+    /** Top-K routed MGLU: r = x routerᵀ; the scores t, s_i in one pass over W; the K-route combination per row. */
+    void mgluTopK(Tensor y, Tensor x, Tensor w, Tensor masks, Tensor router, int k, Act g) {
+        int d = rowsOf(w, "mgluTopK"), h = w.dim(1), B = batch(x, h, "mgluTopK"), nm = nmOf(masks, d, h, "mgluTopK");
+        if (rowsOf(router, "mgluTopK") != nm || router.dim(1) != h)
+            throw new IllegalArgumentException("mgluTopK: the router must be (nm=" + nm + ", h=" + h + "), got " + router);
+        if (k < 1 || k > nm) throw new IllegalArgumentException("mgluTopK: K must be in 1.." + nm + ", got " + k);
+        be.f32(y, "mgluTopK", "y", (long) B * d);
+        try (var wv = be.view(w, true, false); var mv = be.view(masks, true, false); var rv = be.view(router, true, false)) {
+            var dr = new OpenClMglu.DeviceMatrix(router.dtype(), nm, h, rv.mem);
+            for (int b0 = 0; b0 < B; b0 += CHUNK) {
+                int n = Math.min(CHUNK, B - b0);
+                var dm = matrix(w, wv.mem, d, h, n);
+                var dk = masks(masks, mv.mem, nm, d, h, dm.tc() != null);
+                cl_mem t = be.scratch(OpenClBackend.T, 4L * n * d), s = be.scratch(OpenClBackend.S, 4L * nm * n * d),
+                        r = be.scratch(OpenClBackend.ROUTER, 4L * n * nm);
+                try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false); var yv = be.view(rows(y, B, d, b0, b0 + n), false, true)) {
+                    mglu.gemv(r, xv.mem, dr, n, false, null);
+                    mglu.rows(OpenClMglu.SCORES, t, s, xv.mem, dm, null, dk, n, g, null);
+                    be.decode().launchTopK(yv.mem, 0, t, s, r, n, d, nm, k, g);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+    /** W as the launcher's matrix, with its tile copy when the tensor-core kernel will take this batch of n rows. */
+    private OpenClMglu.DeviceMatrix matrix(Tensor w, cl_mem mem, int d, int h, int n) {
+        cl_mem tc = null;
+        if (mglu.tcApplies(w.dtype(), h, n) && w.deviceOffset() == 0) {
+            ClBuffer b = be.buf(w, "flashMglu", "W");
+            tc = b.tcCopy(d, h, 0, () -> mglu.packTcW(b.mem(), d, h));
+        }
+        return new OpenClMglu.DeviceMatrix(w.dtype(), d, h, mem, tc);
+    }
+
+    /** The masks as the launcher's planes, with their tile copy when W has one. */
+    private OpenClMglu.DeviceMasks masks(Tensor masks, cl_mem mem, int nm, int d, int h, boolean tc) {
+        cl_mem t = null;
+        if (tc && masks.deviceOffset() == 0) {
+            ClBuffer b = be.buf(masks, "flashMglu", "masks");
+            t = b.tcCopy(d, h, nm, () -> mglu.packTcMasks(b.mem(), nm, d, h));
+        }
+        return new OpenClMglu.DeviceMasks(nm, d, h, mem, t);
+    }
+
+    /** d of a (d, h) weight matrix on this backend in F32/BF16/F16. */
+    private int rowsOf(Tensor w, String op) {
+        be.buf(w, op, "W");
+        if (w.rank() != 2 || w.dtype() == DType.I32) throw new IllegalArgumentException(op + ": W must be (d, h) F32/BF16/F16, got " + w);
+        return w.dim(0);
+    }
+
+    /** B of an F32 x holding B rows of h. */
+    private int batch(Tensor x, int h, String op) {
+        if (x.size() % h != 0) throw new IllegalArgumentException(op + ": x " + x + " is not rows of h=" + h);
+        be.f32(x, op, "x", x.size());
+        return x.size() / h;
+    }
+
+    /** nm of I32 (d, nm, ⌈h/32⌉) masks. */
+    private int nmOf(Tensor masks, int d, int h, String op) {
+        be.buf(masks, op, "masks");
+        if (masks.dtype() != DType.I32 || masks.rank() != 3 || masks.dim(0) != d || masks.dim(2) != MaskPlanes.wordsPerRow(h))
+            throw new IllegalArgumentException(op + ": masks must be I32 (" + d + ", nm, " + MaskPlanes.wordsPerRow(h) + ") for W (" + d + ", " + h
+                    + "), got " + masks);
+        MaskPlanes.checkNm(masks.dim(1), op);
+        return masks.dim(1);
+    }
+}

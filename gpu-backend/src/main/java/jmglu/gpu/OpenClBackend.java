@@ -1,0 +1,204 @@
+package jmglu.gpu;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import jmglu.engine.Act;
+import jmglu.engine.Backend;
+import jmglu.engine.DType;
+import jmglu.engine.Kernels;
+import jmglu.engine.Tensor;
+import org.jocl.cl_mem;
+
+/**
+ * The "opencl" {@link Backend}: tensors live in OpenCL buffers ({@link ClBuffer}) on one device and
+ * every decode op runs there, so a decode step moves only token ids and positions to the device (as
+ * kernel arguments) and reads back only what the caller {@link #read}s. Inference only: training
+ * runs on a host backend.
+ *
+ * <p>Storage: {@link #adopt} uploads a host tensor once (F32/BF16/F16 weights, I32 masks, as their
+ * little-endian bytes); {@link #zeros} allocates F32; {@link #read} copies an F32 tensor back;
+ * {@link #release} frees a tensor's whole buffer (views included); {@link #close} frees everything.
+ * The ops are in {@link ClDecodeOps} (decode.cl) and {@link ClMatrixOps} (the MGLU/GEMV kernels).
+ * Ops run one at a time (synchronized) on one in-order queue, so scratch buffers are reused freely.
+ */
+public final class OpenClBackend implements Backend {
+    private static final Set<String> OPS = Set.of("embedding", "rmsnorm", "linear", "rope", "attentionStep", "act", "glu",
+            "flashMglu", "mgluTopK");
+    /** Scratch slots (one buffer each, grown on demand). */
+    static final int SCORES = 0, GATE = 1, T = 2, S = 3, ROUTER = 4, SLOTS = 5;
+
+    final OpenClContext cl;
+    final OpenClMglu mglu;
+    private final ClDecodeOps decode;
+    private final ClMatrixOps matrix;
+    private final Set<ClBuffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final cl_mem[] scratch = new cl_mem[SLOTS];
+    private final long[] scratchBytes = new long[SLOTS];
+    private boolean closed;
+
+    /** The backend owns (and closes) cl. */
+    public OpenClBackend(OpenClContext cl, OpenClSettings settings) {
+        this.cl = cl;
+        this.mglu = new OpenClMglu(cl, settings);
+        this.decode = new ClDecodeOps(this);
+        this.matrix = new ClMatrixOps(this);
+    }
+
+    @Override public String name() { return "opencl"; }
+    @Override public String describe() { return "opencl: " + cl.describe(); }
+    @Override public boolean canTrain() { return false; }
+    @Override public Set<String> ops() { return OPS; }
+
+    @Override public Kernels kernels() {
+        throw new UnsupportedOperationException("backend 'opencl' runs inference only (no training kernels); train with --device simd");
+    }
+
+    /** The launcher of the matrix kernels (its settings say which path FlashMGLU takes). */
+    public OpenClMglu mglu() { return mglu; }
+
+    // ---------------------------------------------------------------- storage
+    @Override public synchronized Tensor adopt(Tensor t) {
+        if (!t.isHost()) {
+            if (t.deviceBuffer() instanceof ClBuffer b && b.owner == this) return t;
+            throw new IllegalArgumentException("opencl: cannot adopt " + t + " (it lives on another device)");
+        }
+        ClBuffer b = allocate(t.byteSize());
+        cl.write(b.mem(), 0, t.segment());
+        return Tensor.onDevice(t.dtype(), b, 0, t.shape());
+    }
+
+    @Override public synchronized Tensor zeros(int... shape) {
+        long bytes = 4L * Tensor.checkedSize("zeros", shape);
+        ClBuffer b = allocate(bytes);
+        cl.zero(b.mem(), 0, bytes);
+        return Tensor.onDevice(DType.F32, b, 0, shape);
+    }
+
+    @Override public synchronized void read(Tensor t, float[] dst) {
+        ClBuffer b = f32(t, "read", "t", t.size());
+        if (dst.length < t.size()) throw new IllegalArgumentException("read: " + t + " needs " + t.size() + " floats, dst has " + dst.length);
+        cl.read(b.mem(), t.deviceOffset(), dst, t.size());
+    }
+
+    @Override public synchronized void release(Tensor t) {
+        if (!t.isHost() && t.deviceBuffer() instanceof ClBuffer b && b.owner == this) b.release();
+    }
+
+    private ClBuffer allocate(long bytes) {
+        if (closed) throw new IllegalStateException("opencl: the backend is closed");
+        ClBuffer b = new ClBuffer(this, cl.alloc(bytes), bytes);
+        live.add(b);
+        return b;
+    }
+
+    /** Called by {@link ClBuffer#release}. */
+    synchronized void forget(ClBuffer b) { live.remove(b); }
+
+    @Override public synchronized void close() {
+        if (closed) return;
+        for (ClBuffer b : live.toArray(new ClBuffer[0])) b.release();
+        OpenClContext.release(scratch);
+        mglu.release();
+        cl.close();
+        closed = true;
+    }
+
+    // ---------------------------------------------------------------- decode ops
+    @Override public synchronized void embedding(Tensor out, Tensor table, int[] ids) { decode.embedding(out, table, ids); }
+
+    @Override public synchronized void rmsnorm(Tensor out, Tensor x, Tensor w, float eps) { decode.rmsnorm(out, x, w, eps); }
+
+    @Override public synchronized void linear(Tensor y, Tensor x, Tensor w, boolean acc) { matrix.linear(y, x, w, acc); }
+
+    @Override public synchronized void rope(Tensor x, int nH, int hd, int[] pos, float theta) { decode.rope(x, nH, hd, pos, theta); }
+
+    @Override public synchronized void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kCache, Tensor vCache,
+                                                     int[] pos, int nH, int nKv, int hd) {
+        decode.attentionStep(out, q, k, v, kCache, vCache, pos, nH, nKv, hd);
+    }
+
+    @Override public synchronized void act(Act g, Tensor x) { decode.act(g, x); }
+
+    @Override public synchronized void glu(Tensor y, Tensor x, Tensor wGate, Tensor wValue, Act g) { matrix.glu(y, x, wGate, wValue, g); }
+
+    @Override public synchronized void flashMglu(Tensor y, Tensor x, Tensor w, Tensor masks, Act g) { matrix.flashMglu(y, x, w, masks, g); }
+
+    @Override public synchronized void mgluTopK(Tensor y, Tensor x, Tensor w, Tensor masks, Tensor router, int k, Act g) {
+        matrix.mgluTopK(y, x, w, masks, router, k, g);
+    }
+
+    // ---------------------------------------------------------------- helpers for the ops
+    ClDecodeOps decode() { return decode; }
+
+    /** t's buffer, after checking that t lives on this backend. */
+    ClBuffer buf(Tensor t, String op, String arg) {
+        if (t == null) throw new IllegalArgumentException(op + ": " + arg + " is null");
+        if (t.isHost()) throw new IllegalArgumentException(op + ": " + arg + " " + t + " is in host memory; adopt it on the opencl backend first");
+        if (!(t.deviceBuffer() instanceof ClBuffer b) || b.owner != this)
+            throw new IllegalArgumentException(op + ": " + arg + " " + t + " lives on another backend");
+        return b;
+    }
+
+    /** t's buffer, after checking it is an F32 tensor of this backend with n elements. */
+    ClBuffer f32(Tensor t, String op, String arg, long n) {
+        ClBuffer b = buf(t, op, arg);
+        if (t.dtype() != DType.F32) throw new IllegalArgumentException(op + ": " + arg + " must be F32, got " + t);
+        if (t.size() != n) throw new IllegalArgumentException(op + ": " + arg + " " + t + " has " + t.size() + " elements, expected " + n);
+        return b;
+    }
+
+    /** The offset of t's element 0 in its buffer, in elements (a buffer holds fewer than 2^31 of them). */
+    static int elems(Tensor t) { return Math.toIntExact(t.deviceOffset() / t.dtype().bytes); }
+
+    /** A scratch buffer of at least bytes for one slot (contents undefined; valid until the next call for the slot). */
+    cl_mem scratch(int slot, long bytes) {
+        if (scratchBytes[slot] < bytes) {
+            OpenClContext.release(scratch[slot]);          // freed once the commands using it have run
+            scratch[slot] = null;
+            scratch[slot] = cl.alloc(bytes);
+            scratchBytes[slot] = bytes;
+        }
+        return scratch[slot];
+    }
+
+    /**
+     * A cl_mem whose byte 0 is t's element 0, for the kernels that take no offsets (mglu.cl, mglu_fast.cl,
+     * flash_tc.cl): the buffer itself at offset 0, a sub-buffer at an offset the device allows one at,
+     * otherwise a device-side copy (copied in when in, copied back by {@link View#close} when out).
+     */
+    View view(Tensor t, boolean in, boolean out) {
+        ClBuffer b = buf(t, "view", "t");
+        long off = t.deviceOffset(), bytes = t.byteSize();
+        if (off == 0) return new View(b.mem(), null, b, off, bytes, false);
+        if (off % cl.baseAlignBytes == 0) return new View(cl.subBuffer(b.mem(), off, bytes), null, b, off, bytes, false);
+        cl_mem tmp = cl.alloc(bytes);
+        if (in) cl.copy(b.mem(), off, tmp, 0, bytes, null);
+        return new View(tmp, tmp, b, off, bytes, out);
+    }
+
+    /** See {@link #view}; close after the launches that use it (releasing is deferred by OpenCL until they ran). */
+    final class View implements AutoCloseable {
+        final cl_mem mem;
+        private final cl_mem copy;
+        private final ClBuffer b;
+        private final long off, bytes;
+        private final boolean writeBack;
+
+        private View(cl_mem mem, cl_mem copy, ClBuffer b, long off, long bytes, boolean writeBack) {
+            this.mem = mem; this.copy = copy; this.b = b; this.off = off; this.bytes = bytes; this.writeBack = writeBack;
+        }
+
+        @Override public void close() {
+            if (writeBack) cl.copy(copy, 0, b.mem(), off, bytes, null);
+            if (mem != b.mem()) OpenClContext.release(mem);
+        }
+    }
+
+    /** Rows [b0, b1) of t seen as (rows, n) (a view, no copy). */
+    static Tensor rows(Tensor t, int rows, int n, int b0, int b1) { return t.reshape(rows, n).rows(b0, b1); }
+
+    /** The 16 per-row integers of rows [b0, b1) of a (an int16 kernel argument; unused lanes 0). */
+    static int[] int16(int[] a, int b0, int b1) { return Arrays.copyOf(Arrays.copyOfRange(a, b0, b1), 16); }
+}

@@ -1,0 +1,137 @@
+package jmglu.lab.gpu;
+
+import static jmglu.lab.gpu.OpenClSelfCheck.REF;
+import static jmglu.lab.gpu.OpenClSelfCheck.close;
+import static jmglu.lab.gpu.OpenClSelfCheck.read;
+
+import jmglu.engine.Act;
+import jmglu.engine.Backend;
+import jmglu.engine.DType;
+import jmglu.engine.MaskPacker;
+import jmglu.engine.Rng;
+import jmglu.engine.Tensor;
+import jmglu.gpu.OpenClBackend;
+
+/**
+ * Part 2 of {@link OpenClSelfCheck}: each decode op of an {@link OpenClBackend} against
+ * HostBackend(ReferenceKernels) on the same host tensors (the gpu-backend tests' comparisons, on
+ * shapes nearer a model's: h 4096, hd 64, GQA 8 over 2 heads, B 19 past one 16-row launch), then six
+ * steps of norm → q, k, v → rope → attentionStep → output projection (+ residual) → norm → FlashMGLU →
+ * down projection (+ residual) with state carried in the caches. Tolerances as in the tests, abs
+ * scaled where sums are longer: gathers and caches exact; norms, rope, act 1e-5 + 1e-5; linear, glu
+ * 2e-5·√(h/64) + 1e-4; FlashMGLU, Top-K 1e-4·nm·√(h/64) + 1e-4; attention 1e-5 + 1e-4; sequence 1e-4 + 1e-3.
+ */
+final class OpenClBackendCheck {
+    private OpenClBackendCheck() {}
+
+    static void run(OpenClBackend gpu, DType[] dtypes) {
+        Rng rng = new Rng(17);
+        int before = OpenClSelfCheck.checks;
+        for (DType dt : dtypes) {
+            Tensor table = randn(rng, 1, 37, 45).to(dt), e = Tensor.zeros(19, 45), a = gpu.zeros(19, 45);
+            int[] ids = new int[19];
+            for (int b = 0; b < ids.length; b++) ids[b] = (b * 7 + 3) % 37;
+            REF.embedding(e, table, ids);
+            gpu.embedding(a, gpu.adopt(table), ids);
+            close(e.toArray(), read(gpu, a), 0, 0, "embedding " + dt);
+            for (int[] c : new int[][] {{70, 45, 3}, {4096, 70, 19}}) {                     // h, d, B
+                int h = c[0], d = c[1], B = c[2];
+                double s = Math.sqrt(h / 64.0);
+                Tensor w = weights(rng, dt, d, h), w2 = weights(rng, dt, d, h), x = randn(rng, 1, B, h), y0 = randn(rng, 1, B, d);
+                Tensor dx = gpu.adopt(x), dw = gpu.adopt(w);
+                Tensor ey = y0.copy(), ay = gpu.adopt(y0);
+                REF.linear(ey, x, w, true);
+                gpu.linear(ay, dx, dw, true);
+                close(ey.toArray(), read(gpu, ay), 2e-5 * s, 1e-4, "linear acc " + dt + " h=" + h + " B=" + B);
+                REF.glu(ey, x, w, w2, Act.SILU);
+                gpu.glu(ay, dx, dw, gpu.adopt(w2), Act.SILU);
+                close(ey.toArray(), read(gpu, ay), 2e-5 * s, 1e-4, "glu " + dt + " h=" + h + " B=" + B);
+                for (int nm : new int[] {1, 4, 8}) {
+                    Tensor m = masks(rng, nm, d, h), dm = gpu.adopt(m);
+                    REF.flashMglu(ey, x, w, m, Act.GELU);
+                    gpu.flashMglu(ay, dx, dw, dm, Act.GELU);
+                    close(ey.toArray(), read(gpu, ay), 1e-4 * nm * s, 1e-4, "flashMglu " + dt + " h=" + h + " B=" + B + " nm=" + nm);
+                    Tensor r = weights(rng, DType.F32, nm, h);
+                    REF.mgluTopK(ey, x, w, m, r, Math.min(2, nm), Act.SILU);
+                    gpu.mgluTopK(ay, dx, dw, dm, gpu.adopt(r), Math.min(2, nm), Act.SILU);
+                    close(ey.toArray(), read(gpu, ay), 1e-4 * nm * s, 1e-4, "mgluTopK " + dt + " h=" + h + " B=" + B + " nm=" + nm);
+                    gpu.release(dm);
+                }
+                gpu.release(dw);
+            }
+        }
+        for (int[] c : new int[][] {{4, 2, 10, 3}, {8, 2, 64, 19}}) {                         // nH, nKv, hd, B
+            int nH = c[0], nKv = c[1], hd = c[2], B = c[3], maxT = 40, kv = nKv * hd;
+            int[] pos = new int[B];
+            for (int b = 0; b < B; b++) pos[b] = (b * 13 + 5) % maxT;
+            Tensor x = randn(rng, 1, B, nH * hd), e = x.copy(), a = gpu.adopt(x), w = randn(rng, 1, nH * hd);
+            REF.rope(e, nH, hd, pos, 10000f);
+            gpu.rope(a, nH, hd, pos, 10000f);
+            close(e.toArray(), read(gpu, a), 1e-5, 1e-5, "rope nH=" + nH + " hd=" + hd);
+            Tensor en = Tensor.zeros(B, nH * hd), an = gpu.zeros(B, nH * hd);
+            REF.rmsnorm(en, e, w, 1e-5f);
+            gpu.rmsnorm(an, a, gpu.adopt(w), 1e-5f);
+            close(en.toArray(), read(gpu, an), 1e-5, 1e-5, "rmsnorm C=" + nH * hd);
+            REF.act(Act.GELU, en);
+            gpu.act(Act.GELU, an);
+            close(en.toArray(), read(gpu, an), 1e-5, 1e-5, "act gelu");
+            Tensor k = randn(rng, 1, B, kv), v = randn(rng, 1, B, kv), kc = randn(rng, 1, B, maxT, kv), vc = randn(rng, 1, B, maxT, kv);
+            Tensor dkc = gpu.adopt(kc), dvc = gpu.adopt(vc), ea = Tensor.zeros(B, nH * hd), aa = gpu.zeros(B, nH * hd);
+            REF.attentionStep(ea, e, k, v, kc, vc, pos, nH, nKv, hd);
+            gpu.attentionStep(aa, a, gpu.adopt(k), gpu.adopt(v), dkc, dvc, pos, nH, nKv, hd);
+            String what = "attentionStep nH=" + nH + " nKv=" + nKv + " hd=" + hd + " B=" + B;
+            close(ea.toArray(), read(gpu, aa), 1e-5, 1e-4, what);
+            close(kc.toArray(), read(gpu, dkc), 0, 0, what + " k cache");
+            close(vc.toArray(), read(gpu, dvc), 0, 0, what + " v cache");
+        }
+        sequence(gpu);
+        System.out.println("backend ops: " + (OpenClSelfCheck.checks - before) + " comparisons against HostBackend(reference) passed");
+    }
+
+    /** Six decode steps of one block (B = 3 at staggered positions, GQA 4 over 2 heads, MGLU nm = 4) on both backends. */
+    private static void sequence(OpenClBackend gpu) {
+        int C = 64, nH = 4, nKv = 2, hd = 16, hidden = 96, B = 3, maxT = 8;
+        Rng rng = new Rng(23);
+        Tensor[] w = {randn(rng, 0.2, C), weights(rng, DType.F16, nH * hd, C), weights(rng, DType.F16, nKv * hd, C), weights(rng, DType.BF16, nKv * hd, C),
+                weights(rng, DType.F16, C, nH * hd), randn(rng, 0.2, C), weights(rng, DType.F16, hidden, C), masks(rng, 4, hidden, C),
+                weights(rng, DType.F16, C, hidden), randn(rng, 1, 29, C).to(DType.BF16)};
+        float[][] e = steps(REF, w, C, nH, nKv, hd, hidden, B, maxT), a = steps(gpu, w, C, nH, nKv, hd, hidden, B, maxT);
+        for (int s = 0; s < e.length; s++) close(e[s], a[s], 1e-4, 1e-3, "decode sequence: residual stream after step " + s);
+    }
+
+    private static float[][] steps(Backend be, Tensor[] host, int C, int nH, int nKv, int hd, int hidden, int B, int maxT) {
+        Tensor[] w = new Tensor[host.length];
+        for (int i = 0; i < w.length; i++) w[i] = be.adopt(host[i]);
+        Tensor x = be.zeros(B, C), n = be.zeros(B, C), q = be.zeros(B, nH * hd), k = be.zeros(B, nKv * hd), v = be.zeros(B, nKv * hd),
+                att = be.zeros(B, nH * hd), kc = be.zeros(B, maxT, nKv * hd), vc = be.zeros(B, maxT, nKv * hd), y = be.zeros(B, hidden);
+        float[][] out = new float[6][B * C];
+        for (int step = 0; step < 6; step++) {
+            int[] ids = new int[B], pos = new int[B];
+            for (int b = 0; b < B; b++) { ids[b] = (step * 11 + b * 5 + 1) % 29; pos[b] = step + b; }
+            be.embedding(x, w[9], ids);
+            be.rmsnorm(n, x, w[0], 1e-5f);
+            be.linear(q, n, w[1], false);
+            be.linear(k, n, w[2], false);
+            be.linear(v, n, w[3], false);
+            be.rope(q, nH, hd, pos, 10000f);
+            be.rope(k, nKv, hd, pos, 10000f);
+            be.attentionStep(att, q, k, v, kc, vc, pos, nH, nKv, hd);
+            be.linear(x, att, w[4], true);
+            be.rmsnorm(n, x, w[5], 1e-5f);
+            be.flashMglu(y, n, w[6], w[7], Act.SILU);
+            be.linear(x, y, w[8], true);
+            be.read(x, out[step]);
+        }
+        for (Tensor t : w) be.release(t);
+        return out;
+    }
+
+    static Tensor randn(Rng rng, double std, int... shape) { return Tensor.randn(rng, std, shape); }
+
+    /** (d, h) with std 1/√h, stored as dt. */
+    static Tensor weights(Rng rng, DType dt, int d, int h) { return Tensor.randn(rng, 1 / Math.sqrt(h), d, h).to(dt); }
+
+    static Tensor masks(Rng rng, int nm, int d, int h) {
+        return MaskPacker.pack(OpenClSelfCheck.gauss(rng, nm * d * h, 1), nm, d, h).tensor();
+    }
+}
