@@ -38,27 +38,18 @@ class CliTest {
         assertOneLineError(run("nosuchcommand"), Main.USAGE, "nosuchcommand");
     }
 
-    /** A plugin command (bench) may have its own --device: the global one must not collide with it. */
-    @picocli.CommandLine.Command(name = "fake")
-    static final class Fake implements Runnable {
-        @picocli.CommandLine.Option(names = "--device") String device;
-        public void run() {}
-    }
-
-    @Test void pluginsKeepTheirOwnDeviceOption() {
-        var cl = Main.commandLine();
-        cl.addSubcommand("fake", new Fake());
-        assertEquals(0, cl.execute("fake", "--device", "cpu"));
-        assertEquals("cpu", ((Fake) cl.getSubcommands().get("fake").getCommand()).device);
+    @Test void benchKeepsItsOwnDeviceOption() {
+        assertEquals(0, run("--device", "simd", "bench", "kernel", "--device", "cpu", "--help").code);
+        assertEquals(0, run("bench", "decode", "--device", "cpu", "--help").code);
     }
 
     @Test void badValuesAreUserErrors() throws Exception {
         Path data = text();
-        assertOneLineError(run("train", "--data", data.toString(), "--ffn", "moe", "--out", dir.resolve("o").toString()), Main.USER_ERROR, "ffn must be one of");
+        assertOneLineError(run("train", "--data", data.toString(), "--ffn", "moe", "--out", dir.resolve("o").toString()), Main.USER_ERROR, "ffn must be gelu, swiglu or mglu");
         assertOneLineError(run("train", "--data", dir.resolve("none.txt").toString()), Main.USER_ERROR, "no such data file");
         assertOneLineError(run("--device", "warp-drive", "train"), Main.USER_ERROR, "backend 'warp-drive'");
         assertOneLineError(run("train", "--device", "warp-drive"), Main.USER_ERROR, "backend 'warp-drive'");
-        assertOneLineError(run("generate", "--model", dir.resolve("nothing").toString()), Main.USER_ERROR, "no such model");
+        assertOneLineError(run("generate", "--model", dir.resolve("nothing").toString()), Main.USER_ERROR, "no such model folder");
         assertOneLineError(run("pack", "--model", dir.toString(), "--dtype", "f64"), Main.USER_ERROR, "");
     }
 
@@ -77,7 +68,7 @@ class CliTest {
         var b = java.nio.ByteBuffer.allocate(8 + header.length + 16384).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         b.putLong(header.length).put(header);
         Files.write(m.resolve(Checkpoint.WEIGHTS), b.array());
-        assertOneLineError(run("generate", "--model", m.toString()), Main.USER_ERROR, "model file has no tensor 'layers.0.");
+        assertOneLineError(run("generate", "--model", m.toString()), Main.USER_ERROR, "the model has no tensor 'layers.0.");
     }
 
     @Test void trainPackGenerateResumeEndToEnd() throws Exception {
@@ -88,22 +79,84 @@ class CliTest {
         assertEquals(0, run(train).code);
         assertTrue(Files.size(out.resolve("loss.png")) > 1000, "loss curve written");
         assertTrue(Files.exists(out.resolve("tokenizer.json")));
-        assertEquals("4", Checkpoint.load(out).meta("step"));
+        assertEquals(4, step(out));
         // a finished run cannot resume without a larger budget; with one it continues from step 4
         String[] resume = {"train", "--data", data.toString(), "--out", out.toString(), "--resume", "--quiet"};
         assertOneLineError(run(resume), Main.USER_ERROR, "already at step 4 of 4");
         String[] more = {"train", "--data", data.toString(), "--out", out.toString(), "--resume", "--quiet", "--steps", "6"};
         assertEquals(0, run(more).code);
-        assertEquals("6", Checkpoint.load(out).meta("step"));
-        assertEquals(6, Checkpoint.history(Checkpoint.load(out)).train.size());
+        assertEquals(6, step(out));
+        try (var l = Checkpoint.load(out)) { assertEquals(6, Checkpoint.history(l).train.size()); }
         Path packed = dir.resolve("packed");
         assertEquals(0, run("pack", "--model", out.toString(), "--out", packed.toString()).code);
-        assertTrue(Checkpoint.load(packed).packed());
+        try (var l = Checkpoint.load(packed)) { assertTrue(l.packed()); }
+        assertOneLineError(run("pack", "--model", out.toString(), "--out", out.toString()), Main.USER_ERROR, "refuses to write over its input");
+        assertOneLineError(run(train), Main.USER_ERROR, "already holds a checkpoint; continue it with --resume or overwrite it with --force");
         assertTrue(Files.size(packed.resolve(Checkpoint.WEIGHTS)) < Files.size(out.resolve(Checkpoint.WEIGHTS)) / 3,
                 "packed file (bf16, bit-planes, no logits or optimizer) is much smaller");
         assertEquals(0, run("generate", "--model", packed.toString(), "-n", "5", "--prompt", "int ").code);
         assertEquals(0, run("generate", "--model", out.toString(), "-n", "5", "--weights", "f32", "--temperature", "0").code);
         assertEquals(0, run("info").code);
+    }
+
+    @Test void hostileNumbersAreRefusedBeforeAnyWork() throws Exception {
+        Path data = text(), out = dir.resolve("h");
+        String[] base = {"train", "--data", data.toString(), "--out", out.toString(), "--dim", "16", "--layers", "1", "--heads", "2", "--hidden", "32",
+                "--seq-len", "16", "--quiet", "--steps", "2"};
+        assertOneLineError(run(concat(base, "--lr", "Infinity")), Main.USER_ERROR, "--lr must be a finite number");
+        assertOneLineError(run(concat(base, "--lr", "1e30")), Main.USER_ERROR, "--lr must be a finite number in (0, 10]");
+        assertOneLineError(run(concat(base, "--eval-batches", "2000000000")), Main.USER_ERROR, "--eval-batches must be in 1..");
+        assertOneLineError(run(concat(base, "--batch", "2e9")), Main.USAGE, "--batch");
+        assertOneLineError(run(concat(base, "--layers", "1e8")), Main.USAGE, "--layers");
+        assertOneLineError(run(concat(base, "--layers", "100000")), Main.USER_ERROR, "beyond jmglu's limits");
+        Result big = run(concat(base, "--dim", "40000", "--hidden", "60000", "--heads", "8"));
+        assertOneLineError(big, Main.OUT_OF_MEMORY, "give more heap");
+        assertFalse(Files.exists(out.resolve("model.safetensors")), "nothing was written");
+        assertOneLineError(run("generate", "--model", dir.resolve("nothing").toString(), "-n", "2147483647"), Main.USER_ERROR, "maxTokens must be in 0..");
+    }
+
+    @Test void hostileConfigsAreRefusedWithOneLine() throws Exception {
+        Path m = dir.resolve("m");
+        Files.createDirectories(m);
+        String ok = tinyConfigJson();
+        String[][] cases = {
+                {"\"seqLen\": 16", "\"seqLen\": 134217728", "beyond jmglu's limits"},
+                {"\"seqLen\": 16", "\"seqLen\": 6e7", "beyond jmglu's limits"},
+                {"\"nLayers\": 1", "\"nLayers\": -3", "sizes must be positive"},
+                {"\"dim\": 16", "\"dim\": 32.5", "'dim' must be an integer"},
+                {"\"tiedEmbeddings\": true", "\"tiedEmbeddings\": \"yes\"", "'tiedEmbeddings' must be true or false"},
+        };
+        for (String[] c : cases) {
+            assertTrue(ok.contains(c[0]), "the config has " + c[0] + ": " + ok);
+            Files.writeString(m.resolve("config.json"), ok.replace(c[0], c[1]));
+            assertOneLineError(run("generate", "--model", m.toString()), Main.USER_ERROR, c[2]);
+        }
+    }
+
+    @Test void nonFiniteWeightsAreNotServed() throws Exception {
+        Path m = dir.resolve("nan");
+        jmglu.model.Config c = jmglu.model.Config.of(256, 16, 1, 2, 32, 16, jmglu.model.Config.FfnKind.GLU, 0, jmglu.engine.Act.SILU, 0, true);
+        try (var lock = jmglu.engine.io.ModelFolder.lock(m)) {
+            Checkpoint.writeFolder(m, lock, c, new jmglu.model.data.ByteTokenizer(), new jmglu.model.Transformer(c, 1).pack(jmglu.engine.DType.F32),
+                    java.util.Map.of("format", Checkpoint.PACKED));
+        }
+        // poison the last float of the file (the last tensor written) with a NaN
+        Path f = m.resolve(Checkpoint.WEIGHTS);
+        byte[] b = Files.readAllBytes(f);
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(b.length - 4, Float.NaN);
+        Files.write(f, b);
+        Result r = run("generate", "--model", m.toString(), "-n", "3");
+        assertOneLineError(r, Main.USER_ERROR, "holds NaN or Inf");
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    static int step(Path out) {
+        try (var l = Checkpoint.load(out)) { return Checkpoint.step(l); }
     }
 
     private Path text() throws Exception {
@@ -113,6 +166,6 @@ class CliTest {
     }
 
     private static String tinyConfigJson() {
-        return new jmglu.model.Config(256, 16, 1, 2, 32, 16, "mglu", 2, "swish", 0, true, 10000f, 1e-5f).toJson();
+        return jmglu.model.Config.of(256, 16, 1, 2, 32, 16, jmglu.model.Config.FfnKind.MGLU, 2, jmglu.engine.Act.SILU, 0, true).toJson();
     }
 }

@@ -25,7 +25,7 @@ public final class BenchData {
                 SplittableRandom g = new SplittableRandom(seed * 1_000_003L + r);
                 for (int c = 0; c < h; c++) f[r * h + c] = (float) (g.nextDouble() * 2 - 1);
             });
-            return new WeightMatrix(dt, d, h, f, null);
+            return new WeightMatrix(dt, d, h, java.lang.foreign.MemorySegment.ofArray(f));
         }
         short[] s = new short[n];
         IntStream.range(0, d).parallel().forEach(r -> {
@@ -37,7 +37,7 @@ public final class BenchData {
                         : ((bits >>> 31) << 15) | ((6 + ((bits >>> 10) & 7)) << 10) | (bits & 0x3FF));
             }
         });
-        return new WeightMatrix(dt, d, h, null, s);
+        return new WeightMatrix(dt, d, h, java.lang.foreign.MemorySegment.ofArray(s));
     }
 
     /** nm random bit-planes (each bit on with probability 1/2), padding bits zero. */

@@ -20,7 +20,7 @@ final class OpenClKernelDevice implements KernelDevice {
     }
 
     private static String probe() {
-        for (var p : java.util.ServiceLoader.load(jmglu.engine.KernelsProvider.class))
+        for (var p : java.util.ServiceLoader.load(jmglu.engine.BackendProvider.class))
             if (p.name().equals("opencl")) return p.unavailableReason();
         return "the gpu-backend is not on the class path";
     }

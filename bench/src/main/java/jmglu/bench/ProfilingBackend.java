@@ -26,6 +26,9 @@ public final class ProfilingBackend implements Backend {
         for (String k : new String[] {"attention", "gemv", "ffn", "norms", "transfer"}) nanos.put(k, 0L);
     }
 
+    /** The backend that runs the ops. */
+    public Backend inner() { return b; }
+
     /** Nanoseconds per category since the last {@link #reset()}. */
     public Map<String, Long> nanos() { return nanos; }
 

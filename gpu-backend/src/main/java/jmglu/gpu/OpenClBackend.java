@@ -58,6 +58,12 @@ public final class OpenClBackend implements Backend {
     /** The launcher of the matrix kernels (its settings say which path FlashMGLU takes). */
     public OpenClMglu mglu() { return mglu; }
 
+    /** The device context (benchmarks measure its ceilings; the backend keeps owning it). */
+    public OpenClContext context() { return cl; }
+
+    /** Waits for every queued op (clFinish). */
+    @Override public synchronized void sync() { cl.finish(); }
+
     // ---------------------------------------------------------------- storage
     @Override public synchronized Tensor adopt(Tensor t) {
         if (!t.isHost()) {

@@ -53,6 +53,9 @@ public final class OpenClBench implements AutoCloseable {
         this.weightCache = cache;
     }
 
+    /** A bench on a context someone else owns (closing the bench leaves it open). */
+    public static OpenClBench borrowing(OpenClContext cl) { return new OpenClBench(cl, OpenClSettings.fromSystemProperties(), false, new java.util.HashMap<>()); }
+
     /** The same device and random weights with other kernel settings (a tuner's variant); closing it leaves the context open. */
     public OpenClBench with(OpenClSettings settings) { return new OpenClBench(cl, settings, false, weightCache); }
 

@@ -88,6 +88,8 @@ public final class Params {
         if (t == null) throw new IllegalArgumentException("the model has no tensor '" + name + "' (does config.json match the weights?)");
         if (!Arrays.equals(t.shape(), shape))
             throw new IllegalArgumentException("tensor '" + name + "' has shape " + Arrays.toString(t.shape()) + ", expected " + Arrays.toString(shape));
+        long bad = t.firstNonFinite();                                   // one pass over the weights: no NaN is served
+        if (bad >= 0) throw new IllegalArgumentException("tensor '" + name + "' holds NaN or Inf (element " + bad + "); refusing to load the model");
         if (backend != null) return add(name, Var.constant(backend.adopt(t)));
         if (t.dtype() == DType.I32) throw new IllegalArgumentException("tensor '" + name + "' is I32; a model to train needs float weights");
         return add(name, Var.param(t.to(DType.F32)));

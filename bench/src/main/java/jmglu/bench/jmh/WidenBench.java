@@ -23,8 +23,8 @@ public class WidenBench {
     float[] out;
 
     @Setup public void setup() {
-        bf = BenchData.randomWeights(DType.BF16, 1, h, 1).half();
-        hf = BenchData.randomWeights(DType.F16, 1, h, 2).half();
+        bf = BenchData.randomWeights(DType.BF16, 1, h, 1).tensor().toShorts();
+        hf = BenchData.randomWeights(DType.F16, 1, h, 2).tensor().toShorts();
         out = new float[h];
     }
 
