@@ -1,44 +1,49 @@
 package jmglu.simd;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 
 /**
- * Splits a range of independent rows over a thread pool sized to the cores
- * ({@code -Djmglu.threads=N} overrides; 1 = single-threaded). Problems smaller than a grain run
- * on the calling thread, so tiny kernels pay no hand-off cost.
+ * Splits a range of independent rows over a thread pool of a fixed size (one per
+ * {@link SimdKernels}, started on first use; its threads are daemons and exit when idle).
+ *
+ * <p>Determinism rule: the split is a pure function of (n, work, minRows, threads): contiguous
+ * pieces, each row written by exactly one piece, and no kernel adds float partial results across
+ * pieces (a kernel that must reduce over rows, like RMSNorm's dw, runs that reduction on one
+ * thread in row order). Every row's arithmetic is the same whichever piece it lands in, so the
+ * results depend neither on scheduling nor on the thread count.
  */
 final class Parallel {
-    private Parallel() {}
 
     /** A body over the half-open range [lo, hi). */
     interface Range { void run(int lo, int hi); }
 
-    static final int THREADS = Math.max(1, Integer.getInteger("jmglu.threads", Runtime.getRuntime().availableProcessors()));
-    /** Pieces a range is split into (≤ pool size used); tests lower it to 1 to compare results. */
-    static volatile int split = THREADS;
-    private static volatile ForkJoinPool pool;
+    /** Problems below this many element operations run on the calling thread (no hand-off cost). */
+    static final long GRAIN = 1L << 17;
 
-    private static ForkJoinPool pool() {
-        ForkJoinPool p = pool;
-        if (p == null) {
-            synchronized (Parallel.class) {
-                if (pool == null) pool = new ForkJoinPool(Math.max(THREADS, 2), ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, false);
-                p = pool;
-            }
-        }
-        return p;
+    final int threads;
+    private ForkJoinPool pool;
+
+    Parallel(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("Parallel: threads must be ≥ 1, got " + threads);
+        this.threads = threads;
+    }
+
+    private synchronized ForkJoinPool pool() {
+        if (pool == null) pool = new ForkJoinPool(Math.max(1, threads - 1), ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, false);
+        return pool;
     }
 
     /**
-     * Runs body over [0, n) in up to THREADS contiguous pieces of at least minRows rows each,
-     * or on the calling thread when work (a rough cost in element operations) is below 2^17.
+     * Runs body over [0, n) in up to {@link #threads} contiguous pieces of at least minRows rows
+     * each; piece p is [n·p/pieces, n·(p+1)/pieces). One piece (on the calling thread) when work (a
+     * rough cost in element operations) is below {@link #GRAIN}, or when already inside a pool.
      */
-    static void rows(int n, long work, int minRows, Range body) {
-        int pieces = (int) Math.min(split, Math.max(1, n / Math.max(1, minRows)));
-        if (pieces <= 1 || work < (1L << 17) || ForkJoinTask.inForkJoinPool()) { body.run(0, n); return; }
+    void rows(int n, long work, int minRows, Range body) {
+        int pieces = (int) Math.min(threads, Math.max(1, n / Math.max(1, minRows)));
+        if (pieces <= 1 || work < GRAIN || ForkJoinTask.inForkJoinPool()) { body.run(0, n); return; }
         List<ForkJoinTask<?>> tasks = new ArrayList<>(pieces);
         for (int p = 1; p < pieces; p++) {
             int lo = (int) ((long) n * p / pieces), hi = (int) ((long) n * (p + 1) / pieces);

@@ -1,26 +1,28 @@
 package jmglu.simd;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Causal self-attention on the Vector API, q/k/v/out (B, T, nH, hd), att (B, nH, T, T):
  * out = softmax(q kᵀ/√hd + causal) v. The hd-long dot products and axpys are vector loops;
  * the (b, head) pairs are split over threads (each owns its rows of att, out, dq; the backward
- * accumulates dk, dv across t within one (b, head), so it is split the same way).
+ * accumulates dk, dv across t within one (b, head), so it is split the same way). Dot products sum
+ * their lanes in a fixed order ({@link Lanes}); the softmax uses Math.exp in float64.
  */
 final class SimdAttention {
-    private SimdAttention() {}
-
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
+
+    private final Parallel par;
+
+    SimdAttention(Parallel par) { this.par = par; }
 
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
         for (int up = S.loopBound(n); i < up; i += L) acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; i < n; i++) s += a[ao + i] * b[bo + i];
         return s;
     }
@@ -33,10 +35,10 @@ final class SimdAttention {
         for (; i < n; i++) y[yo + i] += s * x[xo + i];
     }
 
-    static void forward(float[] out, float[] att, float[] q, float[] k, float[] v, int B, int T, int nH, int hd) {
+    void forward(float[] out, float[] att, float[] q, float[] k, float[] v, int B, int T, int nH, int hd) {
         float scale = (float) (1.0 / Math.sqrt(hd));
         int C = nH * hd;
-        Parallel.rows(B * nH, (long) B * nH * T * T * hd, 1, (lo, hi) -> {
+        par.rows(B * nH, (long) B * nH * T * T * hd, 1, (lo, hi) -> {
             for (int bh = lo; bh < hi; bh++) {
                 int b = bh / nH, hh = bh % nH;
                 for (int t = 0; t < T; t++) {
@@ -56,11 +58,11 @@ final class SimdAttention {
         });
     }
 
-    static void backward(float[] dq, float[] dk, float[] dv, float[] datt, float[] dout, float[] q, float[] k, float[] v,
+    void backward(float[] dq, float[] dk, float[] dv, float[] datt, float[] dout, float[] q, float[] k, float[] v,
                          float[] att, int B, int T, int nH, int hd) {
         float scale = (float) (1.0 / Math.sqrt(hd));
         int C = nH * hd;
-        Parallel.rows(B * nH, (long) B * nH * T * T * hd * 2, 1, (lo, hi) -> {
+        par.rows(B * nH, (long) B * nH * T * T * hd * 2, 1, (lo, hi) -> {
             for (int bh = lo; bh < hi; bh++) {
                 int b = bh / nH, hh = bh % nH;
                 for (int t = 0; t < T; t++) {
@@ -84,7 +86,7 @@ final class SimdAttention {
         });
     }
 
-    static void step(float[] out, float[] q, float[] kCache, float[] vCache, int len, int nH, int hd, float[] scratch) {
+    void step(float[] out, float[] q, float[] kCache, float[] vCache, int len, int nH, int hd, float[] scratch) {
         float scale = (float) (1.0 / Math.sqrt(hd));
         int C = nH * hd;
         for (int hh = 0; hh < nH; hh++) {

@@ -9,7 +9,8 @@ import jmglu.engine.Act;
 /**
  * Element-wise maps and reductions on the Vector API: a vector loop over S.loopBound(n), then
  * a scalar tail. Reductions accumulate in float64 (the contract): float products are widened to
- * double vectors, two halves per float vector.
+ * double vectors, two halves per float vector; the lanes are summed in a fixed order
+ * ({@link Lanes}), then the tail in index order. Nothing here is split over threads.
  */
 final class SimdElementwise {
     private SimdElementwise() {}
@@ -76,7 +77,7 @@ final class SimdElementwise {
                 acc = acc.add(v.convertShape(VectorOperators.F2D, SD, 0)).add(v.convertShape(VectorOperators.F2D, SD, 1));
             }
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = Lanes.sum(acc);
         for (; i < n; i++) s += x[xo + i];
         return s;
     }
@@ -95,7 +96,7 @@ final class SimdElementwise {
                 }
             }
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = Lanes.sum(acc);
         for (; i < n; i++) s += (double) a[ao + i] * b[bo + i];
         return s;
     }

@@ -15,21 +15,22 @@ import jdk.incubator.vector.VectorSpecies;
  * Blocking (BLIS style): K in blocks of KC; B's (KC × NR) panel, NR = 2 vectors, is packed
  * contiguous and zero-padded (so it streams from L1/L2 whatever the strides); the 6 × NR
  * micro-kernel keeps 12 accumulators in registers: per k, 2 loads of B, 6 broadcasts of A,
- * 12 FMAs (then 1 × NR for the last rows). Threads split column panels (or rows when
- * there are few panels). At 512³ this runs at 1.2-1.4x the earlier 4 × 3-vector kernel (52-70% of
- * the FMA ceiling against 42-50%, side by side; its 512 = 10⅔ panels of 48 left a partial panel and an uneven
- * thread split). An 8 × NR kernel (16 accumulators) ran 4x slower: C2 kept its accumulators
- * boxed on the heap.
+ * 12 FMAs (then 1 × NR for the last rows). Threads split column panels (or rows when there are few
+ * panels). Every C element is the same chain of FMAs over k (from zero per KC block, then added to
+ * C) whichever kernel, tile or thread computes it, so results do not depend on the split. Why 6 × 2
+ * vectors and not 4 × 3 or 8 × 2: lab/simd/results/README.md (session 3, "Matmul").
  */
 final class SimdMatmul {
-    private SimdMatmul() {}
+    private final Parallel par;
+
+    SimdMatmul(Parallel par) { this.par = par; }
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length(), NR = 2 * L, MR = 6, KC = 256;
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[KC * NR]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
-    static void gemm(String op, float[] c, int co, float[] a, int ao, int ars, int aks, float[] b, int bo, int bks, int bjs,
+    void gemm(String op, float[] c, int co, float[] a, int ao, int ars, int aks, float[] b, int bo, int bks, int bjs,
                      int M, int K, int N, boolean acc) {
         if (M < 0 || K < 0 || N < 0 || co + (long) M * N > c.length || ao + (long) M * K > a.length || bo + (long) K * N > b.length)
             throw new IllegalArgumentException(op + ": shapes M=" + M + " K=" + K + " N=" + N + " do not fit arrays c[" + c.length
@@ -37,12 +38,12 @@ final class SimdMatmul {
         if (M == 0 || N == 0) return;
         int panels = (N + NR - 1) / NR;
         long work = (long) M * N * Math.max(K, 1);
-        if (panels >= 2 * Parallel.THREADS || M < 2 * MR) {
-            Parallel.rows(panels, work, 1, (p0, p1) ->
+        if (panels >= 2 * par.threads || M < 2 * MR) {
+            par.rows(panels, work, 1, (p0, p1) ->
                     block(c, co, a, ao, ars, aks, b, bo, bks, bjs, M, K, N, acc, 0, M, p0 * NR, Math.min(N, p1 * NR)));
         } else {
             int quads = (M + MR - 1) / MR;
-            Parallel.rows(quads, work, 1, (q0, q1) ->
+            par.rows(quads, work, 1, (q0, q1) ->
                     block(c, co, a, ao, ars, aks, b, bo, bks, bjs, M, K, N, acc, q0 * MR, Math.min(M, q1 * MR), 0, N));
         }
     }

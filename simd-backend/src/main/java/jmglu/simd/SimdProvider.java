@@ -1,17 +1,20 @@
 package jmglu.simd;
 
-import jmglu.engine.Kernels;
-import jmglu.engine.KernelsProvider;
+import jmglu.engine.Backend;
+import jmglu.engine.BackendProvider;
+import jmglu.engine.HostBackend;
 
 /**
- * Registers the Vector API backend ("simd", priority 10) through
- * META-INF/services/jmglu.engine.KernelsProvider. Unavailable when the JVM was started without
- * {@code --add-modules jdk.incubator.vector}.
+ * Registers the Vector API backend ("simd", priority 10, picked when no backend is named) through
+ * META-INF/services/jmglu.engine.BackendProvider. Unavailable when the JVM was started without
+ * {@code --add-modules jdk.incubator.vector}. {@link #open} uses {@link SimdSettings#defaults()}.
  */
-public final class SimdProvider implements KernelsProvider {
+public final class SimdProvider implements BackendProvider {
     @Override public String name() { return "simd"; }
 
     @Override public int priority() { return 10; }
+
+    @Override public boolean implicit() { return true; }
 
     @Override public String unavailableReason() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty())
@@ -19,5 +22,13 @@ public final class SimdProvider implements KernelsProvider {
         return null;
     }
 
-    @Override public Kernels create() { return new SimdKernels(); }
+    @Override public String details() { return "Java Vector API, " + Runtime.getRuntime().availableProcessors() + " processors"; }
+
+    /** spec: "" (the defaults). */
+    @Override public Backend open(String spec) {
+        if (spec != null && !spec.isBlank())
+            throw new IllegalArgumentException("simd: unknown option '" + spec + "' (the simd backend takes none; threads: -Djmglu.threads=N)");
+        SimdKernels k = new SimdKernels(SimdSettings.defaults());
+        return new HostBackend(k, k.describe());
+    }
 }

@@ -6,28 +6,31 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Row-wise kernels over (rows, cols) matrices: softmax (max-subtracted, float64 normaliser) and
- * RMSNorm forward/backward. Rows are independent and split over threads.
+ * RMSNorm forward/backward. Forward rows are independent and split over threads; every sum is in
+ * a fixed order ({@link Lanes}, {@link VecAct#exp}).
  */
 final class SimdRows {
-    private SimdRows() {}
-
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
 
-    static void softmax(float[] out, int oo, float[] x, int xo, int rows, int cols) {
-        Parallel.rows(rows, (long) rows * cols * 8, 4, (lo, hi) -> {
+    private final Parallel par;
+
+    SimdRows(Parallel par) { this.par = par; }
+
+    void softmax(float[] out, int oo, float[] x, int xo, int rows, int cols) {
+        par.rows(rows, (long) rows * cols * 8, 4, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 int xr = xo + r * cols, or = oo + r * cols, up = S.loopBound(cols), j = 0;
                 FloatVector mv = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
                 for (; j < up; j += L) mv = mv.max(FloatVector.fromArray(S, x, xr + j));
-                float max = mv.reduceLanes(VectorOperators.MAX);
+                float max = mv.reduceLanes(VectorOperators.MAX); // exact in any order
                 for (; j < cols; j++) max = Math.max(max, x[xr + j]);
                 // e_j = exp(x_j − max) stored in out, z = Σ e_j in float64
                 double z = 0;
                 for (j = 0; j < up; j += L) {
-                    FloatVector e = FloatVector.fromArray(S, x, xr + j).sub(max).lanewise(VectorOperators.EXP);
+                    FloatVector e = VecAct.exp(FloatVector.fromArray(S, x, xr + j).sub(max));
                     e.intoArray(out, or + j);
-                    z += e.reduceLanes(VectorOperators.ADD);
+                    z += Lanes.sum(e);
                 }
                 for (; j < cols; j++) { out[or + j] = (float) Math.exp(x[xr + j] - max); z += out[or + j]; }
                 SimdElementwise.scale(out, or, out, or, (float) (1.0 / z), cols);
@@ -35,7 +38,7 @@ final class SimdRows {
         });
     }
 
-    static void softmaxBackward(float[] dx, int dxo, float[] y, int yo, float[] dy, int dyo, int rows, int cols) {
+    void softmaxBackward(float[] dx, int dxo, float[] y, int yo, float[] dy, int dyo, int rows, int cols) {
         for (int r = 0; r < rows; r++) {
             float dotYdy = (float) SimdElementwise.dot(y, yo + r * cols, dy, dyo + r * cols, cols);
             int j = 0;
@@ -47,8 +50,8 @@ final class SimdRows {
         }
     }
 
-    static void rmsnorm(float[] out, int oo, float[] rstd, int ro, float[] x, int xo, float[] w, int wo, int rows, int C, float eps) {
-        Parallel.rows(rows, (long) rows * C * 3, 4, (lo, hi) -> {
+    void rmsnorm(float[] out, int oo, float[] rstd, int ro, float[] x, int xo, float[] w, int wo, int rows, int C, float eps) {
+        par.rows(rows, (long) rows * C * 3, 4, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 int xr = xo + r * C;
                 float rs = (float) (1.0 / Math.sqrt(SimdElementwise.dot(x, xr, x, xr, C) / C + eps));
@@ -62,7 +65,7 @@ final class SimdRows {
     }
 
     /** dw += Σ_rows dy ⊙ x̂;  dx += rstd · (dy⊙w − x̂ · mean(dy⊙w⊙x̂)), x̂ = x·rstd. Serial over rows (dw is shared). */
-    static void rmsnormBackward(float[] dx, int dxo, float[] dw, int dwo, float[] dy, int dyo, float[] x, int xo,
+    void rmsnormBackward(float[] dx, int dxo, float[] dw, int dwo, float[] dy, int dyo, float[] x, int xo,
                                 float[] w, int wo, float[] rstd, int ro, int rows, int C) {
         for (int r = 0; r < rows; r++) {
             float rs = rstd[ro + r];
@@ -71,7 +74,7 @@ final class SimdRows {
             FloatVector mv = FloatVector.zero(S);
             for (; j < up; j += L)
                 mv = FloatVector.fromArray(S, dy, yr + j).mul(FloatVector.fromArray(S, w, wo + j)).fma(FloatVector.fromArray(S, x, xr + j), mv);
-            m = mv.reduceLanes(VectorOperators.ADD);
+            m = Lanes.sum(mv);
             for (; j < C; j++) m += (double) dy[yr + j] * w[wo + j] * x[xr + j];
             float mean = (float) (m * rs / C);
             for (j = 0; j < up; j += L) {

@@ -5,13 +5,14 @@ import jmglu.engine.testing.Check;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every vectorised op of SimdKernels against ReferenceKernels on random inputs of awkward sizes.
+ * Every vectorised op of SimdKernels against ReferenceKernels on random inputs of awkward sizes;
+ * GEMV also with W off-heap (confined arena) and in a read-only mapped file.
  * Tolerances (abs + rel·|ref|): GEMMs and GEMV 1e-4·K + 1e-4 (float sums in another order);
- * element-wise 1e-6 + 1e-6 (same formula); activations 1e-5 + 1e-5 (SVML exp/tanh vs float64);
- * softmax/norms/attention 1e-5 + 1e-4.
+ * element-wise 1e-6 + 1e-6 (same formula); activations 1e-5 + 1e-5 (the polynomial exp/tanh of
+ * VecAct vs float64); softmax/norms/attention 1e-5 + 1e-4.
  */
 class SimdKernelsTest {
-    final SimdKernels s = new SimdKernels();
+    final SimdKernels s = new SimdKernels(SimdSettings.defaults());
     final ReferenceKernels r = new ReferenceKernels();
 
     @Test void gemmsAllLayouts() {
@@ -35,43 +36,78 @@ class SimdKernelsTest {
         }
     }
 
+    /** Every GEMM gives the same bits on 1, 2 and 4 threads (each C element is one FMA chain whatever the split). */
     @Test void gemmThreadsAgree() {
         int M = 130, K = 257, N = 301;
-        float[] a = Check.random(3, M * K), b = Check.random(4, K * N), c1 = new float[M * N], cN = new float[M * N];
-        int saved = Parallel.split;
-        try {
-            Parallel.split = 1; s.matmulTransB(c1, 0, a, 0, b, 0, M, K, N, false);
-            Parallel.split = 4; s.matmulTransB(cN, 0, a, 0, b, 0, M, K, N, false);
-        } finally { Parallel.split = saved; }
-        Check.close(c1, cN, 0, 0, "matmulTransB threads=4 vs 1 (same sums, same order)");
+        float[] a = Check.random(3, M * K), b = Check.random(4, K * N);
+        int[] threads = {1, 2, 4};
+        float[][][] c = new float[3][3][M * N];
+        for (int t = 0; t < 3; t++) {
+            SimdKernels k = new SimdKernels(SimdSettings.defaults().withThreads(threads[t]));
+            k.matmul(c[t][0], 0, a, 0, b, 0, M, K, N, false);
+            k.matmulTransA(c[t][1], 0, a, 0, b, 0, M, K, N, false);
+            k.matmulTransB(c[t][2], 0, a, 0, Check.random(5, N * K), 0, M, K, N, false);
+        }
+        for (int t = 1; t < 3; t++)
+            for (int op = 0; op < 3; op++)
+                Check.close(c[0][op], c[t][op], 0, 0, "gemm " + op + " threads=" + threads[t] + " vs 1 (same sums, same order)");
     }
 
-    @Test void gemvEveryDtype() {
+    @Test void gemvEveryDtypeAndStorage() {
         long seed = 10;
-        for (DType dt : DType.floats())
-            for (int B : new int[] {1, 3, 5, 16})
-                for (int h : new int[] {1, 17, 129, 600, 256}) { // 256: the BF16 B=1 in-register path
-                    int d = 31;
-                    Rng rng = new Rng(seed++);
-                    float[] x = Check.random(rng, B * h);
-                    WeightMatrix w = WeightMatrix.of(dt, Check.random(rng, d * h), d, h);
-                    float[] ye = new float[B * d], ya = new float[B * d];
-                    r.gemv(ye, x, w, B); s.gemv(ya, x, w, B);
-                    Check.close(ye, ya, 1e-4 * Math.sqrt(h) * 4, 1e-4, "gemv " + dt + " B=" + B + " h=" + h);
-                }
+        try (Stores st = new Stores()) {
+            for (DType dt : DType.floats())
+                for (int B : new int[] {1, 3, 5, 16})
+                    for (int h : new int[] {1, 17, 129, 600, 256}) { // 256: the BF16 B=1 in-register path
+                        int d = 31;
+                        Rng rng = new Rng(seed++);
+                        float[] x = Check.random(rng, B * h);
+                        WeightMatrix w = WeightMatrix.of(dt, Check.random(rng, d * h), d, h);
+                        float[] ye = new float[B * d];
+                        r.gemv(ye, x, w, B);
+                        for (Stores.Kind kind : Stores.Kind.values()) {
+                            float[] ya = new float[B * d];
+                            s.gemv(ya, x, st.weights(kind, w), B);
+                            Check.close(ye, ya, 1e-4 * Math.sqrt(h) * 4, 1e-4, "gemv " + dt + " " + kind + " B=" + B + " h=" + h);
+                        }
+                    }
+        }
     }
 
-    /** F16 widening: the kept scalar-intrinsic path and the Vector-API bit trick agree with Float.float16ToFloat on all 65536 patterns. */
-    @Test void f16WideningExhaustive() {
-        short[] all = new short[65536 + 5];
-        for (int i = 0; i < all.length; i++) all[i] = (short) i;
-        float[] a = new float[all.length], b = new float[all.length];
-        WeightRows.f16(a, 0, all, 0, all.length);
-        WeightRows.f16Vector(b, 0, all, 0, all.length);
-        for (int i = 0; i < all.length; i++) {
-            float e = Float.float16ToFloat(all[i]);
-            if (Float.floatToIntBits(e) != Float.floatToIntBits(a[i]) || Float.floatToIntBits(e) != Float.floatToIntBits(b[i]))
-                throw new AssertionError("f16 pattern 0x" + Integer.toHexString(i & 0xFFFF) + ": " + e + " vs " + a[i] + " / " + b[i]);
+    /** A problem big enough to be split over threads, with W in a mapped file (shared arena) and off-heap (confined: no split). */
+    @Test void gemvLargeEveryStorage() {
+        int B = 1, h = 512, d = 700;
+        Rng rng = new Rng(77);
+        float[] x = Check.random(rng, B * h);
+        WeightMatrix w = WeightMatrix.of(DType.BF16, Check.random(rng, d * h), d, h);
+        float[] ye = new float[B * d];
+        r.gemv(ye, x, w, B);
+        try (Stores st = new Stores()) {
+            for (Stores.Kind kind : Stores.Kind.values()) {
+                float[] ya = new float[B * d];
+                s.gemv(ya, x, st.weights(kind, w), B);
+                Check.close(ye, ya, 1e-4 * Math.sqrt(h) * 4, 1e-4, "gemv large " + kind);
+            }
+        }
+    }
+
+    /** Row widening against the scalar definitions on every 16-bit pattern, from the heap, off-heap and a mapped file. */
+    @Test void wideningExhaustive() {
+        int n = 65536 + 5;
+        short[] all = new short[n];
+        for (int i = 0; i < n; i++) all[i] = (short) i;
+        try (Stores st = new Stores()) {
+            for (DType dt : new DType[] {DType.BF16, DType.F16})
+                for (Stores.Kind kind : Stores.Kind.values()) {
+                    WeightMatrix w = st.weights(kind, Tensor.ofHalf(dt, all, 1, n).asWeights());
+                    float[] a = new float[n + 3];
+                    WeightRows.widen(a, 3, w, 0);
+                    for (int i = 0; i < n; i++) {
+                        float e = dt.decode(all[i]);
+                        if (Float.floatToRawIntBits(e) != Float.floatToRawIntBits(a[3 + i]) && !(Float.isNaN(e) && Float.isNaN(a[3 + i])))
+                            throw new AssertionError(dt + " " + kind + " pattern 0x" + Integer.toHexString(i & 0xFFFF) + ": " + e + " vs " + a[3 + i]);
+                    }
+                }
         }
     }
 

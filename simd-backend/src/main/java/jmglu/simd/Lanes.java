@@ -1,0 +1,72 @@
+package jmglu.simd;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Lane sums in a fixed order. {@code reduceLanes(ADD)} leaves the order of its float additions
+ * unspecified, and it does differ: the interpreter adds lane by lane, C2's intrinsic in a tree, so
+ * the same call gives other bits once compiled. Every reduction in this backend goes through here
+ * instead: a pairwise tree over rotations, for L = 16
+ * <pre>
+ *   v_i += v_{i+8};  v_i += v_{i+4};  v_i += v_{i+2};  v_i += v_{i+1};   result = v_0   (indices mod L)
+ * </pre>
+ * Lane-wise adds and rearranges are exact operations, so the sum has the same bits interpreted,
+ * C1- or C2-compiled. {@link #fold} sums accumulators the tiles stored into an array: it keeps the
+ * tiles' compiled code small (C2 stops inlining into a method past a node budget, and a call left
+ * with a vector argument boxes the vector).
+ */
+final class Lanes {
+    private Lanes() {}
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Double> SD = DoubleVector.SPECIES_PREFERRED;
+    private static final int L = S.length(), LD = SD.length();
+
+    // rotations by L/2, L/4, L/8, L/16 (null where that step does not exist for this L)
+    private static final VectorShuffle<Float> F1 = rot(S, L / 2), F2 = rot(S, L / 4), F3 = rot(S, L / 8), F4 = rot(S, L / 16);
+    private static final VectorShuffle<Double> D1 = rot(SD, LD / 2), D2 = rot(SD, LD / 4), D3 = rot(SD, LD / 8);
+
+    private static <E> VectorShuffle<E> rot(VectorSpecies<E> s, int by) {
+        return by < 1 ? null : VectorShuffle.fromOp(s, i -> (i + by) % s.length());
+    }
+
+    /** Σ lanes of v (a SPECIES_PREFERRED vector), pairwise in the fixed order above. */
+    static float sum(FloatVector v) {
+        if (F1 != null) v = v.add(v.rearrange(F1));
+        if (F2 != null) v = v.add(v.rearrange(F2));
+        if (F3 != null) v = v.add(v.rearrange(F3));
+        if (F4 != null) v = v.add(v.rearrange(F4));
+        return v.lane(0);
+    }
+
+    /**
+     * a[s] = Σ a[s·L, (s+1)·L) for s = 0 .. slots−1, each sum in the order of {@link #sum(FloatVector)};
+     * in place, slots in ascending order (a[s] lies in a slot already folded).
+     */
+    static void fold(float[] a, int slots) {
+        for (int s = 0; s < slots; s++) {
+            int o = s * L;
+            if (L == 16) { // straight-line scalar code (no vector that a call could box): (a_i + a_{i+8}), then + 4, + 2, + 1
+                float b0 = a[o] + a[o + 8], b1 = a[o + 1] + a[o + 9], b2 = a[o + 2] + a[o + 10], b3 = a[o + 3] + a[o + 11];
+                float b4 = a[o + 4] + a[o + 12], b5 = a[o + 5] + a[o + 13], b6 = a[o + 6] + a[o + 14], b7 = a[o + 7] + a[o + 15];
+                float c0 = b0 + b4, c1 = b1 + b5, c2 = b2 + b6, c3 = b3 + b7;
+                a[s] = (c0 + c2) + (c1 + c3);
+            } else {
+                for (int half = L >> 1; half >= 1; half >>= 1)
+                    for (int i = 0; i < half; i++) a[o + i] += a[o + i + half];
+                a[s] = a[o];
+            }
+        }
+    }
+
+    /** Σ lanes of v (a SPECIES_PREFERRED double vector), pairwise in the fixed order above. */
+    static double sum(DoubleVector v) {
+        if (D1 != null) v = v.add(v.rearrange(D1));
+        if (D2 != null) v = v.add(v.rearrange(D2));
+        if (D3 != null) v = v.add(v.rearrange(D3));
+        return v.lane(0);
+    }
+}
