@@ -36,14 +36,19 @@ public final class Main implements Runnable {
             err.flush();
             return USAGE;
         });
-        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
-            PrintWriter err = c.getErr();
-            if (ex instanceof OutOfMemoryError oom) {
+        cl.setExecutionStrategy(parseResult -> {          // running out of memory is an Error, outside the exception handler
+            try {
+                return new CommandLine.RunLast().execute(parseResult);
+            } catch (OutOfMemoryError oom) {
+                PrintWriter err = parseResult.commandSpec().commandLine().getErr();
                 err.println("jmglu: out of memory" + (oom.getMessage() == null || oom.getMessage().startsWith("Java heap") ? "" : ": " + oom.getMessage())
                         + " (max heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MiB; give more with JMGLU_JAVA_OPTS=-Xmx<size>, e.g. -Xmx8g)");
                 err.flush();
                 return OUT_OF_MEMORY;
             }
+        });
+        cl.setExecutionExceptionHandler((ex, c, parseResult) -> {
+            PrintWriter err = c.getErr();
             if (isUserError(ex)) {
                 err.println("jmglu: " + message(ex));
                 err.flush();

@@ -27,6 +27,7 @@ import jmglu.simd.SimdKernels;
 final class CpuKernelDevice implements KernelDevice {
     static final long ROTATION_BYTES = Long.getLong("jmglu.bench.rotateBytes", 1L << 30);
     final SimdKernels k = new SimdKernels();
+    final Baselines baselines = new Baselines(k);
 
     // the data of the current (dtype, h, d) and nm, rebuilt when the case changes
     private DType dt; private int h, d, nm;
@@ -99,8 +100,8 @@ final class CpuKernelDevice implements KernelDevice {
         int n = ws.length;
         return switch (kernel) {
             case "flashmglu" -> s -> k.flashMglu(y, x, ws[s], ms[s], B, Act.SILU);
-            case "naive_mglu" -> s -> Baselines.naiveMglu(y, x, ws[s], ms[s], B, Act.SILU, naive());
-            case "swiglu" -> s -> Baselines.swiglu(y, x, ws[s], ws[(s + 1) % n], B);
+            case "naive_mglu" -> s -> baselines.naiveMglu(y, x, ws[s], ms[s], B, Act.SILU, naive());
+            case "swiglu" -> s -> baselines.swiglu(y, x, ws[s], ws[(s + 1) % n], B);
             default -> throw new IllegalArgumentException("bench kernel: unknown kernel '" + kernel + "'");
         };
     }

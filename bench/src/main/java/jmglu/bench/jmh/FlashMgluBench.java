@@ -33,6 +33,7 @@ public class FlashMgluBench {
     MaskPlanes[] ms;
     float[] x, y;
     Baselines.NaiveWorkspace naive;
+    Baselines baselines;
     int next;
 
     @Setup(Level.Trial) public void setup() {
@@ -46,6 +47,7 @@ public class FlashMgluBench {
         x = BenchData.gaussian(batch * h, 7);
         y = new float[batch * d];
         k = new SimdKernels();
+        baselines = new Baselines(k);
         naive = new Baselines.NaiveWorkspace(dt, d, h);
     }
 
@@ -59,14 +61,14 @@ public class FlashMgluBench {
 
     @Benchmark public float naiveMglu() {
         int s = nextSet();
-        Baselines.naiveMglu(y, x, ws[s], ms[s], batch, Act.SILU, naive);
+        baselines.naiveMglu(y, x, ws[s], ms[s], batch, Act.SILU, naive);
         return y[0];
     }
 
     @Benchmark public float swiglu() {
         int s = nextSet();
         int p = 2 * (s % (ws.length / 2)); // disjoint pairs: no matrix read by two consecutive calls
-        Baselines.swiglu(y, x, ws[p], ws[p + 1], batch);
+        baselines.swiglu(y, x, ws[p], ws[p + 1], batch);
         return y[0];
     }
 }

@@ -32,5 +32,4 @@ public class WidenBench {
 
     @Benchmark public float f16Intrinsic() { WeightRows.f16(out, 0, hf, 0, h); return out[3]; }
 
-    @Benchmark public float f16VectorTrick() { WeightRows.f16Vector(out, 0, hf, 0, h); return out[3]; }
 }
