@@ -27,6 +27,7 @@ final class Plot {
         } catch (RuntimeException | Error e) {
             if (e instanceof VirtualMachineError) throw e;
             System.err.println("jmglu: plot " + png + " not written: " + e);
+            try { Files.deleteIfExists(png); } catch (IOException ignored) { /* an empty file at most */ }
             return false;
         }
     }

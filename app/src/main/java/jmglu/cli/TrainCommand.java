@@ -83,8 +83,8 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, java.util.List<double[]>> curves = new java.util.LinkedHashMap<>();
         curves.put("train (moving average of 20 steps)", Plot.smooth(t.history().train, 20));
         curves.put("validation", t.history().val);
-        Plot.curves(out.resolve("loss.png"), model(out) + " loss", curves);
-        log.println("checkpoint: " + out.resolve(Checkpoint.WEIGHTS) + " (+ config.json, tokenizer.json), loss curve: " + out.resolve("loss.png"));
+        boolean plotted = Plot.curves(out.resolve("loss.png"), model(out) + " loss", curves);
+        log.println("checkpoint: " + out.resolve(Checkpoint.WEIGHTS) + " (+ config.json, tokenizer.json)" + (plotted ? ", loss curve: " + out.resolve("loss.png") : ""));
         return t;
     }
 
