@@ -137,6 +137,7 @@ public final class Baselines {
         float[] xp = SimdFlashMglu.padX(x, B, h, hp);
         short[] g16 = Storage.shorts(wg.seg()), v16 = Storage.shorts(wv.seg());
         int g16o = g16 == null ? 0 : Storage.first(wg.seg(), 2), v16o = v16 == null ? 0 : Storage.first(wv.seg(), 2);
+        MemorySegment gPlain = Storage.plain(wg.seg()), vPlain = Storage.plain(wv.seg());
         boolean inRegisters = B == 1 && wg.dtype() == DType.BF16 && hp == h, heap = g16 != null && v16 != null,
                 nat = wg.seg().isNative() && wv.seg().isNative();
         par.rows(d, Storage.shared(wg.seg()) && Storage.shared(wv.seg()) ? 2L * d * h * B : 0, 16, (lo, hi) -> {
@@ -150,7 +151,7 @@ public final class Baselines {
                         continue;
                     }
                     if (inRegisters && nat) {
-                        SimdGemv.dot2Bf16(gb, vb, j, wg.seg(), wv.seg(), 2L * (r0 + j) * h, xp, 0, hp);
+                        SimdGemv.dot2Bf16(gb, vb, j, gPlain, vPlain, 2L * (r0 + j) * h, xp, 0, hp);
                         continue;
                     }
                     WeightRows.widen(rows, 0, wg, r0 + j);

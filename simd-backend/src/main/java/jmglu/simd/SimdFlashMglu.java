@@ -44,7 +44,7 @@ final class SimdFlashMglu {
 
     /** Per-thread scratch: the widened row, a staged BF16 row, staged mask words, tile results, and the block's t and s. */
     private static final class Scratch {
-        float[] row = new float[0], res = new float[24 * L], tb = new float[0], sb = new float[0]; // res: up to 24 tile accumulators of L lanes
+        float[] row = new float[0], res = new float[24 * L], tb = new float[0], sb = new float[0], gb = new float[0]; // res: up to 24 tile accumulators of L lanes
         short[] half = new short[0];
         int[] words = new int[0], xs = new int[8];
         float[] row(int n) { if (row.length < n) row = new float[n]; return row; }
@@ -52,15 +52,18 @@ final class SimdFlashMglu {
         int[] words(int n) { if (words.length < n) words = new int[n]; return words; }
     }
 
-    /** Where one call reads W and the masks from ({@link Storage}): heap arrays (or null), whether W is native. */
-    private record Src(short[] w16, int w16o, float[] w32, int w32o, boolean wNative, int[] bits, int bitso) {
+    /**
+     * Where one call reads W and the masks from ({@link Storage}): heap arrays (or null), whether W is
+     * native, and W's and the masks' segments as plain native segments ({@link Storage#plain}).
+     */
+    private record Src(short[] w16, int w16o, float[] w32, int w32o, boolean wNative, int[] bits, int bitso, MemorySegment ws, MemorySegment ms) {
         static Src of(WeightMatrix w, MaskPlanes m) {
             MemorySegment ws = w.seg(), ms = m.seg();
             short[] w16 = Storage.shorts(ws);
             float[] w32 = Storage.floats(ws);
             int[] bits = Storage.ints(ms);
             return new Src(w16, w16 == null ? 0 : Storage.first(ws, 2), w32, w32 == null ? 0 : Storage.first(ws, 4), ws.isNative(),
-                    bits, bits == null ? 0 : Storage.first(ms, 4));
+                    bits, bits == null ? 0 : Storage.first(ms, 4), Storage.plain(ws), Storage.plain(ms));
         }
     }
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -139,11 +142,12 @@ final class SimdFlashMglu {
         par.rows(d, work(w, m, B), 16, (lo, hi) -> {
             Scratch sc = SCRATCH.get();
             if (sc.tb.length < B * BLK) sc.tb = new float[B * BLK];
-            if (sc.sb.length < nm * B * BLK) sc.sb = new float[nm * B * BLK];
+            if (sc.sb.length < nm * B * BLK) { sc.sb = new float[nm * B * BLK]; sc.gb = new float[nm * B * BLK]; }
             for (int r0 = lo; r0 < hi; r0 += BLK) {
                 int n = Math.min(BLK, hi - r0);
                 for (int j = 0; j < n; j++) row(sc.tb, j, BLK, sc.sb, j, BLK, xp, B, hp, w, m, src, r0 + j, sc);
-                epilogue(y, r0, d, sc.tb, sc.sb, n, B, nm, g);
+                SimdElementwise.act(g, sc.gb, 0, sc.sb, 0, nm * B * BLK); // g(s_i) for the block (a multiple of L: no scalar tail)
+                epilogue(y, r0, d, sc.tb, sc.sb, sc.gb, n, B, nm);
             }
         });
     }
@@ -159,10 +163,10 @@ final class SimdFlashMglu {
         if ((one || fusedB(B, w)) && src.w16() == null && src.wNative()) {
             // BF16 W in a native segment: the segment tiles read W and the mask words in place
             if (one) {
-                FlashTilesBf16Seg.runBf16(settings.eTile(nm), nm, sc.res, w.seg(), 2L * r * h, xp, 0, m.seg(), (long) r * words, wpr, hp);
+                FlashTilesBf16Seg.runBf16(settings.eTile(nm), nm, sc.res, src.ws(), 2L * r * h, xp, 0, src.ms(), (long) r * words, wpr, hp);
                 tOut[tOff] = sc.res[0];
                 for (int i = 0; i < nm; i++) sOut[sOff + i * sStride] = sc.res[1 + i];
-            } else rowE(tOut, tOff, tStride, sOut, sOff, sStride, xp, B, hp, null, 0, null, 0, w.seg(), 2L * r * h, m.seg(), (long) r * words, nm, wpr, sc);
+            } else rowE(tOut, tOff, tStride, sOut, sOff, sStride, xp, B, hp, null, 0, null, 0, src.ws(), 2L * r * h, src.ms(), (long) r * words, nm, wpr, sc);
             return;
         }
         // the array paths: mask words from the masks' int[], or this row's words copied out of their segment
@@ -233,18 +237,20 @@ final class SimdFlashMglu {
     }
 
     /**
-     * y[b, r0 + j] = Σ_i g(s_ij)(t_j − s_ij) over a block of n rows; tb (B, BLK), sb (nm, B, BLK).
-     * The last partial vector is masked (not scalar), so every row goes through the same vector
-     * arithmetic whatever its position in the block: results do not depend on the thread split.
+     * y[b, r0 + j] = Σ_i g(s_ij)(t_j − s_ij) over a block of n rows; tb (B, BLK), sb and gb = g(sb)
+     * (nm, B, BLK). The activation is a separate pass ({@link SimdElementwise#act}): its exp
+     * polynomial stays in a small method C2 compiles whole. The last partial vector is masked (not
+     * scalar), so every row goes through the same vector arithmetic whatever its position in the
+     * block: results do not depend on the thread split.
      */
-    static void epilogue(float[] y, int r0, int d, float[] tb, float[] sb, int n, int B, int nm, Act g) {
+    static void epilogue(float[] y, int r0, int d, float[] tb, float[] sb, float[] gb, int n, int B, int nm) {
         for (int b = 0; b < B; b++)
             for (int j = 0; j < n; j += L) {
                 VectorMask<Float> in = S.indexInRange(j, n);
                 FloatVector t = FloatVector.fromArray(S, tb, b * BLK + j), acc = FloatVector.zero(S);
                 for (int i = 0; i < nm; i++) {
-                    FloatVector si = FloatVector.fromArray(S, sb, (i * B + b) * BLK + j);
-                    acc = VecAct.apply(g, si).fma(t.sub(si), acc);
+                    int o = (i * B + b) * BLK + j;
+                    acc = FloatVector.fromArray(S, gb, o).fma(t.sub(FloatVector.fromArray(S, sb, o)), acc);
                 }
                 acc.intoArray(y, b * d + r0 + j, in);
             }

@@ -42,12 +42,13 @@ final class SimdGemv {
         short[] w16 = Storage.shorts(ws);
         float[] w32 = Storage.floats(ws);
         int w16o = w16 == null ? 0 : Storage.first(ws, 2), w32o = w32 == null ? 0 : Storage.first(ws, 4);
+        MemorySegment plain = Storage.plain(ws);
         boolean bf16x1 = B == 1 && w.dtype() == DType.BF16 && hp == h, f32InPlace = w.dtype() == DType.F32 && hp == h && w32 != null;
         par.rows(d, Storage.shared(ws) ? (long) d * h * B : 0, 16, (lo, hi) -> { // confined weights: the calling thread
             float[] wr = rowScratch(hp);
             for (int r = lo; r < hi; r++) {
                 if (bf16x1 && w16 != null) y[r] = dot1Bf16(w16, w16o + r * h, xp, 0, hp);
-                else if (bf16x1 && ws.isNative()) y[r] = dot1Bf16(ws, 2L * r * h, xp, 0, hp);
+                else if (bf16x1 && ws.isNative()) y[r] = dot1Bf16(plain, 2L * r * h, xp, 0, hp);
                 else if (f32InPlace) dots(y, r, d, w32, w32o + r * h, xp, B, hp);
                 else { WeightRows.widen(wr, 0, w, r); java.util.Arrays.fill(wr, h, hp, 0f); dots(y, r, d, wr, 0, xp, B, hp); }
             }

@@ -18,6 +18,9 @@ import java.lang.foreign.MemorySegment;
  *   <li>any other heap segment (e.g. BF16 over a byte[]): one row at a time copied into a scratch
  *       of the natural type.</li>
  * </ul>
+ * A mapped segment is a class of its own, and segment code that has seen both an off-heap and a
+ * mapped segment runs about twice as slow as code that saw one; {@link #plain} gives every native
+ * segment the one class.
  */
 final class Storage {
     private Storage() {}
@@ -37,6 +40,19 @@ final class Storage {
         return s.heapBase().orElse(null) instanceof int[] a && (s.address() & 3) == 0 ? a : null;
     }
 
+    private static final Class<?> PLAIN = java.lang.foreign.Arena.global().allocate(1).getClass();
+
+    /**
+     * s as a plain native segment: the same address, size, scope and read-only flag (so closing its
+     * arena still ends every access), of the one class off-heap memory has. reinterpret is a
+     * restricted method: the JVM wants --enable-native-access=ALL-UNNAMED (jmglu's launch flags have
+     * it) and warns once without it; where native access is denied, s itself is returned.
+     */
+    static MemorySegment plain(MemorySegment s) {
+        if (!s.isNative() || s.getClass() == PLAIN) return s;
+        try { return s.reinterpret(s.byteSize()); } catch (IllegalCallerException e) { return s; }
+    }
+
     /** A thread no segment is confined to: a segment accessible by it is accessible by every thread. */
     private static final Thread ANY = new Thread(() -> {});
 
@@ -45,7 +61,7 @@ final class Storage {
      * thread, so kernels over it run on the calling thread (the results are the same: the row split
      * never changes a result, see {@link Parallel}).
      */
-    static boolean shared(java.lang.foreign.MemorySegment s) { return s.isAccessibleBy(ANY); }
+    static boolean shared(MemorySegment s) { return s.isAccessibleBy(ANY); }
 
     /** Index in its array of a heap segment's first element of the given size (a heap segment's address is its byte offset into the array). */
     static int first(MemorySegment s, int bytes) { return (int) (s.address() / bytes); }
