@@ -44,9 +44,11 @@ final class GenerateCommand implements Callable<Integer> {
             Session.Generation g = s.generate(prompt, o, (text, id) -> { out.print(text); out.flush(); });
             out.println();
             out.flush();
-            info.printf("generated %d tokens in %.2f s: %.1f tokens/s after a %d-token prompt (%.2f s); stopped: %s (%s, %s, KV cache %d)%n",
+            info.printf("generated %d tokens in %.2f s: %.1f tokens/s after a %d-token prompt (%.2f s); stopped: %s (%s, %s, KV cache %d%s)%n",
                     g.tokens().length, g.seconds(), g.tokensPerSec(), m.tokenizer().encode(prompt).length, g.prefillSeconds(), g.stopReason(),
-                    m.config().label(), m.backend().describe(), m.config().seqLen());
+                    m.config().label(), m.backend().describe(), m.config().seqLen(),
+                    g.slides() == 0 ? "" : "; past the context the window slid " + g.slides() + " time(s): the last " + m.config().seqLen() / 2
+                            + " tokens re-fed from position 0");
             return g;
         }
     }

@@ -149,6 +149,41 @@ class CliTest {
         assertOneLineError(r, Main.USER_ERROR, "holds NaN or Inf");
     }
 
+    @Test void anUnwritableOutIsFoundBeforeTraining() throws Exception {
+        Path data = text(), file = dir.resolve("a-file");
+        Files.writeString(file, "x");
+        Result r = run("train", "--data", data.toString(), "--out", file.resolve("run").toString(), "--dim", "16", "--layers", "1", "--heads", "2",
+                "--hidden", "32", "--seq-len", "16", "--quiet", "--steps", "2000");
+        assertOneLineError(r, Main.USER_ERROR, "a-file");
+    }
+
+    @Test void tinyRunsOfEveryCommandPrintWhatTheySay() throws Exception {
+        Path data = text();
+        var out = new java.io.ByteArrayOutputStream();
+        var old = System.out;
+        System.setOut(new java.io.PrintStream(out, true));
+        try {
+            assertEquals(0, run("demo", "--data", data.toString(), "--out", dir.resolve("demo").toString(), "--steps", "3", "--quiet", "-n", "5").code);
+            assertEquals(0, run("compare", "--data", data.toString(), "--out", dir.resolve("cmp").toString(), "--steps", "2", "--seeds", "1",
+                    "--variants", "swiglu,mglu2", "--eval-batches", "1").code);
+            assertEquals(0, run("init", "--dim", "32", "--layers", "1", "--heads", "2", "--hidden", "64", "--seq-len", "16", "--out", dir.resolve("init").toString()).code);
+            assertEquals(0, run("bench", "decode", "--model", dir.resolve("init").toString(), "--batch", "1,2", "--prompt", "2", "--tokens", "3",
+                    "--csv", dir.resolve("d.csv").toString()).code);
+            assertEquals(0, run("info").code);
+        } finally {
+            System.setOut(old);
+        }
+        String o = out.toString();
+        assertTrue(o.contains("packed (bf16 W + mask bit-planes)") && o.contains("demo finished in"), o);
+        assertTrue(o.contains("SwiGLU") && o.contains("SwiMGLU nm=2") && Files.exists(dir.resolve("cmp/compare.csv")), o);
+        assertTrue(o.contains("wrote " + dir.resolve("init")), o);
+        assertTrue(o.contains("B=1 ") && o.contains("B=2 ") && o.contains("% of floor"), o);
+        java.util.List<String> csv = Files.readAllLines(dir.resolve("d.csv"));
+        assertEquals(jmglu.bench.DecodeBench.CSV_HEADER, csv.get(0));
+        assertEquals(3, csv.size(), "a row per batch size");
+        assertTrue(o.contains("backends") && o.contains("simd") && o.contains("selected  simd"), o);
+    }
+
     static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -27,9 +27,11 @@ public final class Session implements AutoCloseable {
 
     /**
      * The result: the generated text (stop string excluded), its token ids, why it stopped
-     * ("max_tokens", "stop", "cancelled"), prompt processing and generation times.
+     * ("max_tokens", "stop", "cancelled"), prompt processing and generation times, and how often the
+     * KV cache was full and the context slid (the last half re-fed from position 0; 0 when the
+     * generation fit the model's context).
      */
-    public record Generation(String text, int[] tokens, String stopReason, double prefillSeconds, double seconds) {
+    public record Generation(String text, int[] tokens, String stopReason, double prefillSeconds, double seconds, int slides) {
         public double tokensPerSec() { return tokens.length / seconds; }
     }
 
@@ -43,7 +45,7 @@ public final class Session implements AutoCloseable {
                 new Sampler(options.temperature(), options.topK(), options.seed()), stream::accept);
         String reason = cancelled ? "cancelled" : stream.stopped ? "stop" : "max_tokens";
         int[] gen = Arrays.copyOfRange(r.tokens(), ids.length, ids.length + stream.kept);
-        return new Generation(stream.text(), gen, reason, r.prefillSeconds(), r.seconds());
+        return new Generation(stream.text(), gen, reason, r.prefillSeconds(), r.seconds(), r.slides());
     }
 
     /** Ends the running generation after its current token (any thread). */
