@@ -30,6 +30,9 @@ import org.jocl.cl_mem;
  * and stays off for this launcher.
  */
 public final class OpenClMglu {
+    /** Explicit fallbacks (a kernel the driver's compiler refused) are logged here, once each. */
+    private static final System.Logger LOG = System.getLogger("jmglu.gpu");
+
     public static final int MAX_BATCH = 16;
 
     /**
@@ -147,7 +150,7 @@ public final class OpenClMglu {
             try {
                 k = cl.kernel("mglu.cl", opts + " -DSHFL=1", "rows");
             } catch (IllegalStateException e) {     // the compiler refused the inline PTX: fall back for good
-                System.err.println("jmglu: OpenCL warp-shuffle kernels unavailable, using local-memory reductions ("
+                LOG.log(System.Logger.Level.WARNING, "OpenCL warp-shuffle kernels unavailable, using local-memory reductions ("
                         + e.getMessage().lines().findFirst().orElse("") + ")");
                 shflRefused = true;
                 rows(mode, out, out2, x, w, w2, m, B, g, acc, ev);
@@ -192,7 +195,7 @@ public final class OpenClMglu {
         try {
             k = cl.kernel("mglu_fast.cl", opts, "flash");
         } catch (IllegalStateException e) {         // e.g. the compiler refused the inline PTX
-            System.err.println("jmglu: OpenCL fast FlashMGLU kernel unavailable, using the row kernel ("
+            LOG.log(System.Logger.Level.WARNING, "OpenCL fast FlashMGLU kernel unavailable, using the row kernel ("
                     + e.getMessage().lines().findFirst().orElse("") + ")");
             fastRefused = true;
             return false;
@@ -234,7 +237,7 @@ public final class OpenClMglu {
         try {
             k = cl.kernel("flash_tc.cl", opts, "flash_tc");
         } catch (IllegalStateException e) {         // e.g. a driver whose compiler refuses the inline PTX
-            System.err.println("jmglu: OpenCL tensor-core FlashMGLU unavailable, using the row kernels ("
+            LOG.log(System.Logger.Level.WARNING, "OpenCL tensor-core FlashMGLU unavailable, using the row kernels ("
                     + e.getMessage().lines().findFirst().orElse("") + ")");
             tcRefused = true;
             return false;

@@ -33,8 +33,11 @@ public final class Model implements AutoCloseable {
     private final boolean ownsBackend;
     private final AutoCloseable file;          // the mapped weights, or null
 
+    private static final System.Logger LOG = System.getLogger("jmglu.api");
+
     private Model(Transformer t, Tokenizer tok, Backend be, boolean owns, AutoCloseable file) {
         this.transformer = t; this.tokenizer = tok; this.backend = be; this.ownsBackend = owns; this.file = file;
+        LOG.log(System.Logger.Level.DEBUG, () -> t.config.label() + " ready on " + be.describe() + ", " + t.weightBytesPerStep() + " weight bytes per step");
     }
 
     /** Loads a model folder on the default backend (simd where available), which the model owns and closes. */
