@@ -47,7 +47,6 @@ public final class ModelFolder {
     private ModelFolder() {}
 
     /** Tests set this to exercise the two-rename fallback. */
-    static volatile boolean noExchange;
     /** Staging and .old paths of this JVM's writers that are in use (never cleaned as stale). */
     private static final Set<Path> ACTIVE = ConcurrentHashMap.newKeySet();
 
@@ -131,7 +130,10 @@ public final class ModelFolder {
     }
 
     /** A staging folder for a new version of dir; lock must be dir's lock, held. */
-    public static Writer beginWrite(Path dir, Lock lock) {
+    public static Writer beginWrite(Path dir, Lock lock) { return beginWrite(dir, lock, true); }
+
+    /** As {@link #beginWrite(Path, Lock)}; exchange false commits with the two-rename fallback even where renameat2 exists (tests). */
+    static Writer beginWrite(Path dir, Lock lock, boolean exchange) {
         Path d = normalize(dir);
         if (lock == null || !lock.dir.equals(d)) throw new IllegalArgumentException("beginWrite(" + d + ") needs the lock of that folder, got " + lock);
         if (!lock.isHeld()) throw new IllegalStateException("the lock of " + d + " was released");
@@ -142,7 +144,7 @@ public final class ModelFolder {
             throw new UncheckedIOException("cannot create " + staging + ": " + e.getMessage(), e);
         }
         ACTIVE.add(staging);
-        return new Writer(d, staging, lock);
+        return new Writer(d, staging, lock, exchange);
     }
 
     /**
@@ -236,9 +238,12 @@ public final class ModelFolder {
     public static final class Writer implements AutoCloseable {
         private final Path target, staging;
         private final Lock lock;
+        private final boolean exchange;
         private boolean committed, closed;
 
-        private Writer(Path target, Path staging, Lock lock) { this.target = target; this.staging = staging; this.lock = lock; }
+        private Writer(Path target, Path staging, Lock lock, boolean exchange) {
+            this.target = target; this.staging = staging; this.lock = lock; this.exchange = exchange;
+        }
 
         /** The staging folder (the files written so far). */
         public Path staging() { return staging; }
@@ -311,7 +316,7 @@ public final class ModelFolder {
                     committed = true;
                 } else {
                     if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) throw new IOException(target + " exists and is not a folder");
-                    if (!noExchange && Renameat2.exchange(staging, target)) {
+                    if (exchange && Renameat2.exchange(staging, target)) {
                         committed = true;                       // staging now holds the old contents
                         Durable.fsyncDir(parent);
                         deleteQuietly(staging);

@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import jmglu.engine.Tensor;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ModelFolderTest {
     @TempDir Path root;
 
-    @AfterEach void exchangeBack() { ModelFolder.noExchange = false; }
 
     private static Map<String, Tensor> version(int v) {
         Map<String, Tensor> t = new LinkedHashMap<>();
@@ -52,13 +50,12 @@ class ModelFolderTest {
 
     private void replace(boolean fallback) throws IOException {
         assertTrue(Renameat2.available(), "the tests run on Linux with renameat2");
-        ModelFolder.noExchange = fallback;
         Path ck = root.resolve("ck");
         commitVersion1(ck);
         assertEquals(List.of("config.json", "model.safetensors"), names(ck));
         Path tokenizer = root.resolve("tokenizer.json");
         Files.writeString(tokenizer, "{}");
-        try (var lock = ModelFolder.lock(ck); var w = ModelFolder.beginWrite(ck, lock)) {
+        try (var lock = ModelFolder.lock(ck); var w = ModelFolder.beginWrite(ck, lock, !fallback)) {
             w.writeString("config2.json", "{\"v\":2}");
             w.writeSharded(version(2), Map.of(), 20);
             w.copyFrom(tokenizer);
