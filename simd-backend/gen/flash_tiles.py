@@ -103,7 +103,6 @@ def tile(bt, k, half):
         a(f"        t{b}.intoArray(res, {b * (1 + k)} * L);")
         for i in range(k):
             a(f"        s{b}_{i}.intoArray(res, {b * (1 + k) + 1 + i} * L);")
-    a(f"        Lanes.fold(res, {bt * (1 + k)});")
     a("    }")
     return "\n".join(L)
 
@@ -145,10 +144,7 @@ def tile_eo(k):
     a("        }")
     a("        te.add(to).intoArray(res, 0);")
     for i in range(k):
-        a(f"        {f'ue{i}.add(uo{i})' if split else f'u{i}'}.intoArray(res, {1 + i} * L);")
-    a(f"        Lanes.fold(res, {1 + k});")
-    for i in range(k):
-        a(f"        res[{1 + i}] = 0.5f * (res[0] + res[{1 + i}]); // s_i = (t + u_i) / 2")
+        a(f"        {f'ue{i}.add(uo{i})' if split else f'u{i}'}.intoArray(res, {1 + i} * L); // u_i: s_i = (t + u_i) / 2 after the lane sums")
     a("    }")
     return "\n".join(L)
 
@@ -192,7 +188,6 @@ def tile_eb(bt, k, with_t):
         a(f"        {f't{b}' if with_t else 'ZERO'}.intoArray(res, {b * (1 + k)} * L);")
         for i in range(k):
             a(f"        s{b}_{i}.intoArray(res, {b * (1 + k) + 1 + i} * L);")
-    a(f"        Lanes.fold(res, {bt * (1 + k)});")
     a("    }")
     return "\n".join(L)
 
@@ -211,9 +206,11 @@ CLS = FILES[MODE]
 parts = []
 if MODE == "float":
     parts.append(header([VEC + "FloatVector", VEC + "VectorMask", VEC + "VectorSpecies"], """<p>The FlashMGLU inner loop: for one row w of W and K bit-planes of that row, and Bt rows of x
-(at x0, x1, ...), accumulates t_b = x_b·w and s_{b,i} = x_b·(m_i ⊙ w) in one sweep over w:
-res[b·(1+K)] = t_b, res[b·(1+K) + 1 + i] = s_{b,i}; res is also the tile's scratch and needs
-Bt·(1+K)·L floats.
+(at x0, x1, ...), accumulates t_b = x_b·w and s_{b,i} = x_b·(m_i ⊙ w) in one sweep over w. A
+tile stores its Bt·(1+K) accumulator vectors to res (slot j at res[j·L, (j+1)·L)); the dispatcher
+(run, runBf16, runE) then sums each slot's lanes in a fixed order ({@link Lanes#fold}), leaving
+res[b·(1+K)] = t_b, res[b·(1+K) + 1 + i] = s_{b,i}. res needs Bt·(1+K)·L floats. (The sums are
+not in the tile: C2 compiles a tile as one unit with a node budget, and the tile's loop needs it.)
 <pre>
   w    : the row's hp values from index (or byte offset) wo: floats here (a widened row, or F32 W on
          the heap); raw BF16 in FlashTilesBf16 (a short[]) and FlashTilesBf16Seg (a native segment)
@@ -226,8 +223,7 @@ Per 32 elements each plane's word is loaded once; per L-lane chunk its L bits be
 (K+2 vector ops). Bt ≥ 2 with few planes (2x1, 2x2, 2x4, 4x1, 4x2): the masked weights m_i⊙w are
 formed once (a blend) and shared by the Bt rows: t_b = fma(x_b, w, t_b), s_{b,i} = fma(x_b, m_i⊙w,
 s_{b,i}); larger tiles keep the masked-add form, whose fewer live vectors fit the 32 registers.
-Every accumulator is a local, so C2 keeps all Bt·(1+K) in vector registers; at the end each is
-stored to res and summed across lanes in a fixed order ({@link Lanes#fold}).
+Every accumulator is a local, so C2 keeps all Bt·(1+K) in vector registers.
 
 <p>The "h" tiles (FlashTilesBf16) read a raw BF16 row and widen it in registers. With 16 float
 lanes (AVX-512) the "e" tiles replace them: one 512-bit load takes 32 BF16 = 16 ints; even
@@ -264,6 +260,7 @@ Tiles (Bt x K): """ + ", ".join(f"{bt}x{k}" for bt, k in TILES) + ".", CLS))
         parts.append(f"            case {bt * 16 + k} -> b{bt}k{k}(res, w, wo, x, {xs}, bits, mo, wpr, hp);\n")
     parts.append("""            default -> throw new IllegalArgumentException("FlashTiles: no tile for Bt=" + bt + ", K=" + k);
         }
+        Lanes.fold(res, bt * (1 + k));
     }
 """)
     for bt, k in TILES:
@@ -313,8 +310,9 @@ path; accumulator layout, padding and the "h"/"e" tile designs are described in 
 """)
     parts.append(f"""
     /**
-     * Dispatches to the Bt = 1 BF16 tile with k planes. eo: the even/odd tile (x in the
-     * {{@link FlashTilesBf16#evenOdd}} layout; needs {{@link FlashTilesBf16#EVEN_ODD}}), else the widening one.
+     * Dispatches to the Bt = 1 BF16 tile with k planes and sums its lanes: res[0] = t, res[1 + i] = s_i.
+     * eo: the even/odd tile (x in the {{@link FlashTilesBf16#evenOdd}} layout; needs
+     * {{@link FlashTilesBf16#EVEN_ODD}}; it leaves u_i, and s_i = (t + u_i)/2), else the widening one.
      */
     static void runBf16(boolean eo, int k, float[] res, {W_PARAMS}, float[] x, int x0, {MASK_PARAMS}, int wpr, int hp) {{
         if (eo) {{
@@ -324,6 +322,8 @@ path; accumulator layout, padding and the "h"/"e" tile designs are described in 
         parts.append(f"                case {k} -> b1k{k}e(res, w, wo, x, x0, bits, mo, wpr, hp);\n")
     parts.append("""                default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
             }
+            Lanes.fold(res, 1 + k);
+            for (int i = 1; i <= k; i++) res[i] = 0.5f * (res[0] + res[i]); // s_i = (t + u_i) / 2
             return;
         }
         switch (k) {
@@ -332,6 +332,7 @@ path; accumulator layout, padding and the "h"/"e" tile designs are described in 
         parts.append(f"            case {k} -> b1k{k}h(res, w, wo, x, x0, bits, mo, wpr, hp);\n")
     parts.append("""            default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
         }
+        Lanes.fold(res, 1 + k);
     }
 """)
     for k in (1, 2, 4, 8):
@@ -361,8 +362,8 @@ described in {{@link FlashTiles}}.""", CLS))
 """)
     parts.append(f"""
     /**
-     * Dispatches to the B > 1 BF16 even/odd tile e{{bt}}k{{k}} (withT: also t = x·w, else res's t slots are
-     * 0); rows of x at x0 + b·hp in {{@link FlashTilesBf16#evenOdd}} layout.
+     * Dispatches to the B > 1 BF16 even/odd tile e{{bt}}k{{k}} and sums its lanes (withT: also t = x·w, else
+     * res's t slots are 0); rows of x at x0 + b·hp in {{@link FlashTilesBf16#evenOdd}} layout.
      */
     static void runE(int bt, int k, boolean withT, float[] res, {W_PARAMS}, float[] x, int x0, {MASK_PARAMS}, int wpr, int hp) {{
         switch ((withT ? 256 : 0) + bt * 16 + k) {{
@@ -372,6 +373,7 @@ described in {{@link FlashTiles}}.""", CLS))
             parts.append(f"            case {(256 if t else 0) + bt * 16 + k} -> e{bt}k{k}{'' if t else 'n'}(res, w, wo, x, x0, bits, mo, wpr, hp);\n")
     parts.append("""            default -> throw new IllegalArgumentException("FlashTiles: no BF16 B>1 tile for Bt=" + bt + ", K=" + k);
         }
+        Lanes.fold(res, bt * (1 + k));
     }
 """)
     for bt, k in ETILES:

@@ -42,8 +42,9 @@ final class FlashTilesBf16 {
     }
 
     /**
-     * Dispatches to the Bt = 1 BF16 tile with k planes. eo: the even/odd tile (x in the
-     * {@link FlashTilesBf16#evenOdd} layout; needs {@link FlashTilesBf16#EVEN_ODD}), else the widening one.
+     * Dispatches to the Bt = 1 BF16 tile with k planes and sums its lanes: res[0] = t, res[1 + i] = s_i.
+     * eo: the even/odd tile (x in the {@link FlashTilesBf16#evenOdd} layout; needs
+     * {@link FlashTilesBf16#EVEN_ODD}; it leaves u_i, and s_i = (t + u_i)/2), else the widening one.
      */
     static void runBf16(boolean eo, int k, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
         if (eo) {
@@ -54,6 +55,8 @@ final class FlashTilesBf16 {
                 case 8 -> b1k8e(res, w, wo, x, x0, bits, mo, wpr, hp);
                 default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
             }
+            Lanes.fold(res, 1 + k);
+            for (int i = 1; i <= k; i++) res[i] = 0.5f * (res[0] + res[i]); // s_i = (t + u_i) / 2
             return;
         }
         switch (k) {
@@ -63,6 +66,7 @@ final class FlashTilesBf16 {
             case 8 -> b1k8h(res, w, wo, x, x0, bits, mo, wpr, hp);
             default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
         }
+        Lanes.fold(res, 1 + k);
     }
 
     static void b1k1h(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -82,7 +86,6 @@ final class FlashTilesBf16 {
         }
         t0.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
-        Lanes.fold(res, 2);
     }
 
     static void b1k2h(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -107,7 +110,6 @@ final class FlashTilesBf16 {
         t0.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
         s0_1.intoArray(res, 2 * L);
-        Lanes.fold(res, 3);
     }
 
     static void b1k4h(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -142,7 +144,6 @@ final class FlashTilesBf16 {
         s0_1.intoArray(res, 2 * L);
         s0_2.intoArray(res, 3 * L);
         s0_3.intoArray(res, 4 * L);
-        Lanes.fold(res, 5);
     }
 
     static void b1k8h(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -197,7 +198,6 @@ final class FlashTilesBf16 {
         s0_5.intoArray(res, 6 * L);
         s0_6.intoArray(res, 7 * L);
         s0_7.intoArray(res, 8 * L);
-        Lanes.fold(res, 9);
     }
 
     static void b1k1e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -221,9 +221,7 @@ final class FlashTilesBf16 {
             uo0 = uo0.add(poi.lanewise(VectorOperators.XOR, b0.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
         }
         te.add(to).intoArray(res, 0);
-        ue0.add(uo0).intoArray(res, 1 * L);
-        Lanes.fold(res, 2);
-        res[1] = 0.5f * (res[0] + res[1]); // s_i = (t + u_i) / 2
+        ue0.add(uo0).intoArray(res, 1 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
     }
 
     static void b1k2e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -252,11 +250,8 @@ final class FlashTilesBf16 {
             uo1 = uo1.add(poi.lanewise(VectorOperators.XOR, b1.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
         }
         te.add(to).intoArray(res, 0);
-        ue0.add(uo0).intoArray(res, 1 * L);
-        ue1.add(uo1).intoArray(res, 2 * L);
-        Lanes.fold(res, 3);
-        res[1] = 0.5f * (res[0] + res[1]); // s_i = (t + u_i) / 2
-        res[2] = 0.5f * (res[0] + res[2]); // s_i = (t + u_i) / 2
+        ue0.add(uo0).intoArray(res, 1 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue1.add(uo1).intoArray(res, 2 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
     }
 
     static void b1k4e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -295,15 +290,10 @@ final class FlashTilesBf16 {
             uo3 = uo3.add(poi.lanewise(VectorOperators.XOR, b3.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
         }
         te.add(to).intoArray(res, 0);
-        ue0.add(uo0).intoArray(res, 1 * L);
-        ue1.add(uo1).intoArray(res, 2 * L);
-        ue2.add(uo2).intoArray(res, 3 * L);
-        ue3.add(uo3).intoArray(res, 4 * L);
-        Lanes.fold(res, 5);
-        res[1] = 0.5f * (res[0] + res[1]); // s_i = (t + u_i) / 2
-        res[2] = 0.5f * (res[0] + res[2]); // s_i = (t + u_i) / 2
-        res[3] = 0.5f * (res[0] + res[3]); // s_i = (t + u_i) / 2
-        res[4] = 0.5f * (res[0] + res[4]); // s_i = (t + u_i) / 2
+        ue0.add(uo0).intoArray(res, 1 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue1.add(uo1).intoArray(res, 2 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue2.add(uo2).intoArray(res, 3 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue3.add(uo3).intoArray(res, 4 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
     }
 
     static void b1k8e(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -362,22 +352,13 @@ final class FlashTilesBf16 {
             uo7 = uo7.add(poi.lanewise(VectorOperators.XOR, b7.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
         }
         te.add(to).intoArray(res, 0);
-        ue0.add(uo0).intoArray(res, 1 * L);
-        ue1.add(uo1).intoArray(res, 2 * L);
-        ue2.add(uo2).intoArray(res, 3 * L);
-        ue3.add(uo3).intoArray(res, 4 * L);
-        ue4.add(uo4).intoArray(res, 5 * L);
-        ue5.add(uo5).intoArray(res, 6 * L);
-        ue6.add(uo6).intoArray(res, 7 * L);
-        ue7.add(uo7).intoArray(res, 8 * L);
-        Lanes.fold(res, 9);
-        res[1] = 0.5f * (res[0] + res[1]); // s_i = (t + u_i) / 2
-        res[2] = 0.5f * (res[0] + res[2]); // s_i = (t + u_i) / 2
-        res[3] = 0.5f * (res[0] + res[3]); // s_i = (t + u_i) / 2
-        res[4] = 0.5f * (res[0] + res[4]); // s_i = (t + u_i) / 2
-        res[5] = 0.5f * (res[0] + res[5]); // s_i = (t + u_i) / 2
-        res[6] = 0.5f * (res[0] + res[6]); // s_i = (t + u_i) / 2
-        res[7] = 0.5f * (res[0] + res[7]); // s_i = (t + u_i) / 2
-        res[8] = 0.5f * (res[0] + res[8]); // s_i = (t + u_i) / 2
+        ue0.add(uo0).intoArray(res, 1 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue1.add(uo1).intoArray(res, 2 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue2.add(uo2).intoArray(res, 3 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue3.add(uo3).intoArray(res, 4 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue4.add(uo4).intoArray(res, 5 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue5.add(uo5).intoArray(res, 6 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue6.add(uo6).intoArray(res, 7 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue7.add(uo7).intoArray(res, 8 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
     }
 }

@@ -28,8 +28,8 @@ final class FlashTilesBf16Batch {
     static int maxKe(int bt) { return bt == 1 ? 8 : 2; }
 
     /**
-     * Dispatches to the B > 1 BF16 even/odd tile e{bt}k{k} (withT: also t = x·w, else res's t slots are
-     * 0); rows of x at x0 + b·hp in {@link FlashTilesBf16#evenOdd} layout.
+     * Dispatches to the B > 1 BF16 even/odd tile e{bt}k{k} and sums its lanes (withT: also t = x·w, else
+     * res's t slots are 0); rows of x at x0 + b·hp in {@link FlashTilesBf16#evenOdd} layout.
      */
     static void runE(int bt, int k, boolean withT, float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
         switch ((withT ? 256 : 0) + bt * 16 + k) {
@@ -51,6 +51,7 @@ final class FlashTilesBf16Batch {
             case 66 -> e4k2n(res, w, wo, x, x0, bits, mo, wpr, hp);
             default -> throw new IllegalArgumentException("FlashTiles: no BF16 B>1 tile for Bt=" + bt + ", K=" + k);
         }
+        Lanes.fold(res, bt * (1 + k));
     }
 
     static void e1k1(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -76,7 +77,6 @@ final class FlashTilesBf16Batch {
         }
         t0.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
-        Lanes.fold(res, 2);
     }
 
     static void e1k1n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -99,7 +99,6 @@ final class FlashTilesBf16Batch {
         }
         ZERO.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
-        Lanes.fold(res, 2);
     }
 
     static void e1k2(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -134,7 +133,6 @@ final class FlashTilesBf16Batch {
         t0.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
         s0_1.intoArray(res, 2 * L);
-        Lanes.fold(res, 3);
     }
 
     static void e1k2n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -166,7 +164,6 @@ final class FlashTilesBf16Batch {
         ZERO.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
         s0_1.intoArray(res, 2 * L);
-        Lanes.fold(res, 3);
     }
 
     static void e1k4(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -219,7 +216,6 @@ final class FlashTilesBf16Batch {
         s0_1.intoArray(res, 2 * L);
         s0_2.intoArray(res, 3 * L);
         s0_3.intoArray(res, 4 * L);
-        Lanes.fold(res, 5);
     }
 
     static void e1k4n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -269,7 +265,6 @@ final class FlashTilesBf16Batch {
         s0_1.intoArray(res, 2 * L);
         s0_2.intoArray(res, 3 * L);
         s0_3.intoArray(res, 4 * L);
-        Lanes.fold(res, 5);
     }
 
     static void e1k8(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -358,7 +353,6 @@ final class FlashTilesBf16Batch {
         s0_5.intoArray(res, 6 * L);
         s0_6.intoArray(res, 7 * L);
         s0_7.intoArray(res, 8 * L);
-        Lanes.fold(res, 9);
     }
 
     static void e1k8n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -444,7 +438,6 @@ final class FlashTilesBf16Batch {
         s0_5.intoArray(res, 6 * L);
         s0_6.intoArray(res, 7 * L);
         s0_7.intoArray(res, 8 * L);
-        Lanes.fold(res, 9);
     }
 
     static void e2k1(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -480,7 +473,6 @@ final class FlashTilesBf16Batch {
         s0_0.intoArray(res, 1 * L);
         t1.intoArray(res, 2 * L);
         s1_0.intoArray(res, 3 * L);
-        Lanes.fold(res, 4);
     }
 
     static void e2k1n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -510,7 +502,6 @@ final class FlashTilesBf16Batch {
         s0_0.intoArray(res, 1 * L);
         ZERO.intoArray(res, 2 * L);
         s1_0.intoArray(res, 3 * L);
-        Lanes.fold(res, 4);
     }
 
     static void e2k2(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -559,7 +550,6 @@ final class FlashTilesBf16Batch {
         t1.intoArray(res, 3 * L);
         s1_0.intoArray(res, 4 * L);
         s1_1.intoArray(res, 5 * L);
-        Lanes.fold(res, 6);
     }
 
     static void e2k2n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -602,7 +592,6 @@ final class FlashTilesBf16Batch {
         ZERO.intoArray(res, 3 * L);
         s1_0.intoArray(res, 4 * L);
         s1_1.intoArray(res, 5 * L);
-        Lanes.fold(res, 6);
     }
 
     static void e4k1(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -658,7 +647,6 @@ final class FlashTilesBf16Batch {
         s2_0.intoArray(res, 5 * L);
         t3.intoArray(res, 6 * L);
         s3_0.intoArray(res, 7 * L);
-        Lanes.fold(res, 8);
     }
 
     static void e4k1n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -702,7 +690,6 @@ final class FlashTilesBf16Batch {
         s2_0.intoArray(res, 5 * L);
         ZERO.intoArray(res, 6 * L);
         s3_0.intoArray(res, 7 * L);
-        Lanes.fold(res, 8);
     }
 
     static void e4k2(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -779,7 +766,6 @@ final class FlashTilesBf16Batch {
         t3.intoArray(res, 9 * L);
         s3_0.intoArray(res, 10 * L);
         s3_1.intoArray(res, 11 * L);
-        Lanes.fold(res, 12);
     }
 
     static void e4k2n(float[] res, short[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
@@ -844,6 +830,5 @@ final class FlashTilesBf16Batch {
         ZERO.intoArray(res, 9 * L);
         s3_0.intoArray(res, 10 * L);
         s3_1.intoArray(res, 11 * L);
-        Lanes.fold(res, 12);
     }
 }

@@ -30,8 +30,8 @@ final class FlashTilesBf16BatchSeg {
     static final ValueLayout.OfInt WORD = FlashTilesBf16Seg.WORD;
 
     /**
-     * Dispatches to the B > 1 BF16 even/odd tile e{bt}k{k} (withT: also t = x·w, else res's t slots are
-     * 0); rows of x at x0 + b·hp in {@link FlashTilesBf16#evenOdd} layout.
+     * Dispatches to the B > 1 BF16 even/odd tile e{bt}k{k} and sums its lanes (withT: also t = x·w, else
+     * res's t slots are 0); rows of x at x0 + b·hp in {@link FlashTilesBf16#evenOdd} layout.
      */
     static void runE(int bt, int k, boolean withT, float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
         switch ((withT ? 256 : 0) + bt * 16 + k) {
@@ -53,6 +53,7 @@ final class FlashTilesBf16BatchSeg {
             case 66 -> e4k2n(res, w, wo, x, x0, bits, mo, wpr, hp);
             default -> throw new IllegalArgumentException("FlashTiles: no BF16 B>1 tile for Bt=" + bt + ", K=" + k);
         }
+        Lanes.fold(res, bt * (1 + k));
     }
 
     static void e1k1(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -79,7 +80,6 @@ final class FlashTilesBf16BatchSeg {
         }
         t0.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
-        Lanes.fold(res, 2);
     }
 
     static void e1k1n(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -103,7 +103,6 @@ final class FlashTilesBf16BatchSeg {
         }
         ZERO.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
-        Lanes.fold(res, 2);
     }
 
     static void e1k2(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -140,7 +139,6 @@ final class FlashTilesBf16BatchSeg {
         t0.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
         s0_1.intoArray(res, 2 * L);
-        Lanes.fold(res, 3);
     }
 
     static void e1k2n(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -174,7 +172,6 @@ final class FlashTilesBf16BatchSeg {
         ZERO.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
         s0_1.intoArray(res, 2 * L);
-        Lanes.fold(res, 3);
     }
 
     static void e1k4(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -231,7 +228,6 @@ final class FlashTilesBf16BatchSeg {
         s0_1.intoArray(res, 2 * L);
         s0_2.intoArray(res, 3 * L);
         s0_3.intoArray(res, 4 * L);
-        Lanes.fold(res, 5);
     }
 
     static void e1k4n(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -285,7 +281,6 @@ final class FlashTilesBf16BatchSeg {
         s0_1.intoArray(res, 2 * L);
         s0_2.intoArray(res, 3 * L);
         s0_3.intoArray(res, 4 * L);
-        Lanes.fold(res, 5);
     }
 
     static void e1k8(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -382,7 +377,6 @@ final class FlashTilesBf16BatchSeg {
         s0_5.intoArray(res, 6 * L);
         s0_6.intoArray(res, 7 * L);
         s0_7.intoArray(res, 8 * L);
-        Lanes.fold(res, 9);
     }
 
     static void e1k8n(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -476,7 +470,6 @@ final class FlashTilesBf16BatchSeg {
         s0_5.intoArray(res, 6 * L);
         s0_6.intoArray(res, 7 * L);
         s0_7.intoArray(res, 8 * L);
-        Lanes.fold(res, 9);
     }
 
     static void e2k1(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -513,7 +506,6 @@ final class FlashTilesBf16BatchSeg {
         s0_0.intoArray(res, 1 * L);
         t1.intoArray(res, 2 * L);
         s1_0.intoArray(res, 3 * L);
-        Lanes.fold(res, 4);
     }
 
     static void e2k1n(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -544,7 +536,6 @@ final class FlashTilesBf16BatchSeg {
         s0_0.intoArray(res, 1 * L);
         ZERO.intoArray(res, 2 * L);
         s1_0.intoArray(res, 3 * L);
-        Lanes.fold(res, 4);
     }
 
     static void e2k2(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -595,7 +586,6 @@ final class FlashTilesBf16BatchSeg {
         t1.intoArray(res, 3 * L);
         s1_0.intoArray(res, 4 * L);
         s1_1.intoArray(res, 5 * L);
-        Lanes.fold(res, 6);
     }
 
     static void e2k2n(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -640,7 +630,6 @@ final class FlashTilesBf16BatchSeg {
         ZERO.intoArray(res, 3 * L);
         s1_0.intoArray(res, 4 * L);
         s1_1.intoArray(res, 5 * L);
-        Lanes.fold(res, 6);
     }
 
     static void e4k1(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -697,7 +686,6 @@ final class FlashTilesBf16BatchSeg {
         s2_0.intoArray(res, 5 * L);
         t3.intoArray(res, 6 * L);
         s3_0.intoArray(res, 7 * L);
-        Lanes.fold(res, 8);
     }
 
     static void e4k1n(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -742,7 +730,6 @@ final class FlashTilesBf16BatchSeg {
         s2_0.intoArray(res, 5 * L);
         ZERO.intoArray(res, 6 * L);
         s3_0.intoArray(res, 7 * L);
-        Lanes.fold(res, 8);
     }
 
     static void e4k2(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -821,7 +808,6 @@ final class FlashTilesBf16BatchSeg {
         t3.intoArray(res, 9 * L);
         s3_0.intoArray(res, 10 * L);
         s3_1.intoArray(res, 11 * L);
-        Lanes.fold(res, 12);
     }
 
     static void e4k2n(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -888,6 +874,5 @@ final class FlashTilesBf16BatchSeg {
         ZERO.intoArray(res, 9 * L);
         s3_0.intoArray(res, 10 * L);
         s3_1.intoArray(res, 11 * L);
-        Lanes.fold(res, 12);
     }
 }

@@ -105,7 +105,7 @@ public final class StorageAB {
                 case "heap" -> src;
                 case "offheap" -> Arena.global().allocate(src.byteSize(), 64).copyFrom(src);
                 case "mapped" -> {
-                    long off = 72; // 8-aligned, not 64-aligned
+                    long off = Long.getLong("ab.offset", 72); // 8-aligned, not 64-aligned (-Dab.offset=N to change)
                     Path f = Files.createTempFile("jmglu-ab", ".bin");
                     f.toFile().deleteOnExit();
                     try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
