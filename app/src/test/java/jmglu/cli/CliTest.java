@@ -160,8 +160,11 @@ class CliTest {
     @Test void tinyRunsOfEveryCommandPrintWhatTheySay() throws Exception {
         Path data = text();
         var out = new java.io.ByteArrayOutputStream();
+        var err = new java.io.ByteArrayOutputStream();
         var old = System.out;
+        var oldErr = System.err;
         System.setOut(new java.io.PrintStream(out, true));
+        System.setErr(new java.io.PrintStream(err, true));
         try {
             assertEquals(0, run("demo", "--data", data.toString(), "--out", dir.resolve("demo").toString(), "--steps", "3", "--quiet", "-n", "5").code);
             assertEquals(0, run("compare", "--data", data.toString(), "--out", dir.resolve("cmp").toString(), "--steps", "2", "--seeds", "1",
@@ -170,10 +173,14 @@ class CliTest {
             assertEquals(0, run("bench", "decode", "--model", dir.resolve("init").toString(), "--batch", "1,2", "--prompt", "2", "--tokens", "3",
                     "--csv", dir.resolve("d.csv").toString()).code);
             assertEquals(0, run("info").code);
+            assertEquals(0, run("generate", "--model", dir.resolve("demo/packed").toString(), "-n", "7", "--prompt", "return ", "--temperature", "0").code);
         } finally {
             System.setOut(old);
+            System.setErr(oldErr);
         }
-        String o = out.toString();
+        String o = out.toString(), e = err.toString();
+        assertTrue(o.contains("return "), "the prompt is echoed before the streamed text: " + o);
+        assertTrue(e.contains("generated 7 tokens") && e.contains("tokens/s") && e.contains("stopped: max_tokens") && e.contains("KV cache 64"), e);
         assertTrue(o.contains("packed (bf16 W + mask bit-planes)") && o.contains("demo finished in"), o);
         assertTrue(o.contains("SwiGLU") && o.contains("SwiMGLU nm=2") && Files.exists(dir.resolve("cmp/compare.csv")), o);
         assertTrue(o.contains("wrote " + dir.resolve("init")), o);
