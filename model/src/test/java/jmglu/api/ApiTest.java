@@ -77,6 +77,11 @@ class ApiTest {
         }
     }
 
+    @Test void theLibraryPullsInNoCliPlotOrProgressBarLibrary() {
+        for (String c : new String[] {"picocli.CommandLine", "me.tongfei.progressbar.ProgressBar", "org.knowm.xchart.XYChart"})
+            assertThrows(ClassNotFoundException.class, () -> Class.forName(c), c + " must not be on the model module's class path");
+    }
+
     @Test void badOptionsAreRefusedBeforeAnyWork() {
         assertThrows(IllegalArgumentException.class, () -> GenerateOptions.defaults().withMaxTokens(-1));
         assertThrows(IllegalArgumentException.class, () -> GenerateOptions.defaults().withMaxTokens(Integer.MAX_VALUE));
