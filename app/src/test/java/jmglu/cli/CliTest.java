@@ -149,6 +149,15 @@ class CliTest {
         assertOneLineError(r, Main.USER_ERROR, "holds NaN or Inf");
     }
 
+    @Test void trainingOnAnInferenceOnlyBackendIsRefusedUpFront() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(jmglu.engine.Backends.available().contains("opencl") || System.getenv("CI") != null,
+                "no OpenCL platform here (CI installs PoCL)");
+        Result r = run("train", "--device", "opencl", "--data", text().toString(), "--out", dir.resolve("cl").toString(), "--dim", "16",
+                "--layers", "1", "--heads", "2", "--hidden", "32", "--seq-len", "16", "--quiet", "--steps", "2");
+        assertOneLineError(r, Main.USER_ERROR, "--device opencl cannot train (it implements inference only)");
+        assertFalse(Files.exists(dir.resolve("cl")), "nothing was started");
+    }
+
     @Test void anUnwritableOutIsFoundBeforeTraining() throws Exception {
         Path data = text(), file = dir.resolve("a-file");
         Files.writeString(file, "x");
