@@ -73,7 +73,7 @@ final class FlashTiles {
             case 68 -> b4k4(res, w, wo, x, xs[0], xs[1], xs[2], xs[3], bits, mo, wpr, hp);
             default -> throw new IllegalArgumentException("FlashTiles: no tile for Bt=" + bt + ", K=" + k);
         }
-        Lanes.fold(res, bt * (1 + k));
+        Lanes.fold(res, 0, bt * (1 + k));
     }
 
     static void b1k1(float[] res, float[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {
