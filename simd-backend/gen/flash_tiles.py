@@ -242,7 +242,8 @@ in the loop variable and C2 hoists the bounds checks.
 MemorySegment (off-heap or mapped weights, read in place); a compiled tile that saw both kinds runs
 several times slower, and JDK 25 vectorises heap-segment loads only for the array's own element
 type. Mask words are read from the masks' int[] by the array tiles and in place from the native
-segment by the segment tiles. The measurements behind these choices: lab/simd/results/README.md.
+segment by the segment tiles. The measurements behind these choices: lab/simd/results/README.md
+(tiles) and lab/simd/README.md (storage, sums).
 Tiles (Bt x K): """ + ", ".join(f"{bt}x{k}" for bt, k in TILES) + ".", CLS))
     parts.append("""    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
