@@ -185,7 +185,8 @@ def tile_eb(bt, k, with_t):
                 a(f"            s{b}_{i} = x{half}{b}.fma(wm{half}{i}, s{b}_{i});")
     a("        }")
     for b in range(bt):
-        a(f"        {f't{b}' if with_t else 'ZERO'}.intoArray(res, {b * (1 + k)} * L);")
+        if with_t:
+            a(f"        t{b}.intoArray(res, {b * (1 + k)} * L);")
         for i in range(k):
             a(f"        s{b}_{i}.intoArray(res, {b * (1 + k) + 1 + i} * L);")
     a("    }")
@@ -241,7 +242,8 @@ in the loop variable and C2 hoists the bounds checks.
 MemorySegment (off-heap or mapped weights, read in place); a compiled tile that saw both kinds runs
 several times slower, and JDK 25 vectorises heap-segment loads only for the array's own element
 type. Mask words are read from the masks' int[] by the array tiles and in place from the native
-segment by the segment tiles. The measurements behind these choices: lab/simd/results/README.md.
+segment by the segment tiles. The measurements behind these choices: lab/simd/results/README.md
+(tiles) and lab/simd/README.md (storage, sums).
 Tiles (Bt x K): """ + ", ".join(f"{bt}x{k}" for bt, k in TILES) + ".", CLS))
     parts.append("""    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
@@ -260,7 +262,7 @@ Tiles (Bt x K): """ + ", ".join(f"{bt}x{k}" for bt, k in TILES) + ".", CLS))
         parts.append(f"            case {bt * 16 + k} -> b{bt}k{k}(res, w, wo, x, {xs}, bits, mo, wpr, hp);\n")
     parts.append("""            default -> throw new IllegalArgumentException("FlashTiles: no tile for Bt=" + bt + ", K=" + k);
         }
-        Lanes.fold(res, bt * (1 + k));
+        Lanes.fold(res, 0, bt * (1 + k));
     }
 """)
     for bt, k in TILES:
@@ -322,7 +324,7 @@ path; accumulator layout, padding and the "h"/"e" tile designs are described in 
         parts.append(f"                case {k} -> b1k{k}e(res, w, wo, x, x0, bits, mo, wpr, hp);\n")
     parts.append("""                default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
             }
-            Lanes.fold(res, 1 + k);
+            Lanes.fold(res, 0, 1 + k);
             for (int i = 1; i <= k; i++) res[i] = 0.5f * (res[0] + res[i]); // s_i = (t + u_i) / 2
             return;
         }
@@ -332,7 +334,7 @@ path; accumulator layout, padding and the "h"/"e" tile designs are described in 
         parts.append(f"            case {k} -> b1k{k}h(res, w, wo, x, x0, bits, mo, wpr, hp);\n")
     parts.append("""            default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
         }
-        Lanes.fold(res, 1 + k);
+        Lanes.fold(res, 0, 1 + k);
     }
 """)
     for k in (1, 2, 4, 8):
@@ -363,7 +365,7 @@ described in {{@link FlashTiles}}.""", CLS))
     parts.append(f"""
     /**
      * Dispatches to the B > 1 BF16 even/odd tile e{{bt}}k{{k}} and sums its lanes (withT: also t = x·w, else
-     * res's t slots are 0); rows of x at x0 + b·hp in {{@link FlashTilesBf16#evenOdd}} layout.
+     * res's t slots are left undefined); rows of x at x0 + b·hp in {{@link FlashTilesBf16#evenOdd}} layout.
      */
     static void runE(int bt, int k, boolean withT, float[] res, {W_PARAMS}, float[] x, int x0, {MASK_PARAMS}, int wpr, int hp) {{
         switch ((withT ? 256 : 0) + bt * 16 + k) {{
@@ -373,7 +375,8 @@ described in {{@link FlashTiles}}.""", CLS))
             parts.append(f"            case {(256 if t else 0) + bt * 16 + k} -> e{bt}k{k}{'' if t else 'n'}(res, w, wo, x, x0, bits, mo, wpr, hp);\n")
     parts.append("""            default -> throw new IllegalArgumentException("FlashTiles: no BF16 B>1 tile for Bt=" + bt + ", K=" + k);
         }
-        Lanes.fold(res, bt * (1 + k));
+        if (withT) Lanes.fold(res, 0, bt * (1 + k));
+        else for (int b = 0; b < bt; b++) Lanes.fold(res, b * (1 + k) + 1, k); // the s slots only
     }
 """)
     for bt, k in ETILES:

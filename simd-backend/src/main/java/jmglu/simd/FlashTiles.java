@@ -43,7 +43,8 @@ import jdk.incubator.vector.VectorSpecies;
  * MemorySegment (off-heap or mapped weights, read in place); a compiled tile that saw both kinds runs
  * several times slower, and JDK 25 vectorises heap-segment loads only for the array's own element
  * type. Mask words are read from the masks' int[] by the array tiles and in place from the native
- * segment by the segment tiles. The measurements behind these choices: lab/simd/results/README.md.
+ * segment by the segment tiles. The measurements behind these choices: lab/simd/results/README.md
+ * (tiles) and lab/simd/README.md (storage, sums).
  * Tiles (Bt x K): 1x1, 1x2, 1x4, 1x8, 2x1, 2x2, 2x4, 2x8, 4x1, 4x2, 4x4.
  */
 final class FlashTiles {
@@ -73,7 +74,7 @@ final class FlashTiles {
             case 68 -> b4k4(res, w, wo, x, xs[0], xs[1], xs[2], xs[3], bits, mo, wpr, hp);
             default -> throw new IllegalArgumentException("FlashTiles: no tile for Bt=" + bt + ", K=" + k);
         }
-        Lanes.fold(res, bt * (1 + k));
+        Lanes.fold(res, 0, bt * (1 + k));
     }
 
     static void b1k1(float[] res, float[] w, int wo, float[] x, int x0, int[] bits, int mo, int wpr, int hp) {

@@ -31,7 +31,7 @@ final class FlashTilesBf16BatchSeg {
 
     /**
      * Dispatches to the B > 1 BF16 even/odd tile e{bt}k{k} and sums its lanes (withT: also t = x·w, else
-     * res's t slots are 0); rows of x at x0 + b·hp in {@link FlashTilesBf16#evenOdd} layout.
+     * res's t slots are left undefined); rows of x at x0 + b·hp in {@link FlashTilesBf16#evenOdd} layout.
      */
     static void runE(int bt, int k, boolean withT, float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
         switch ((withT ? 256 : 0) + bt * 16 + k) {
@@ -53,7 +53,8 @@ final class FlashTilesBf16BatchSeg {
             case 66 -> e4k2n(res, w, wo, x, x0, bits, mo, wpr, hp);
             default -> throw new IllegalArgumentException("FlashTiles: no BF16 B>1 tile for Bt=" + bt + ", K=" + k);
         }
-        Lanes.fold(res, bt * (1 + k));
+        if (withT) Lanes.fold(res, 0, bt * (1 + k));
+        else for (int b = 0; b < bt; b++) Lanes.fold(res, b * (1 + k) + 1, k); // the s slots only
     }
 
     static void e1k1(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
@@ -101,7 +102,6 @@ final class FlashTilesBf16BatchSeg {
             FloatVector xo0 = FloatVector.fromArray(S, x, x0 + 0 * hp + c + 16);
             s0_0 = xo0.fma(wmo0, s0_0);
         }
-        ZERO.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
     }
 
@@ -169,7 +169,6 @@ final class FlashTilesBf16BatchSeg {
             s0_0 = xo0.fma(wmo0, s0_0);
             s0_1 = xo0.fma(wmo1, s0_1);
         }
-        ZERO.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
         s0_1.intoArray(res, 2 * L);
     }
@@ -276,7 +275,6 @@ final class FlashTilesBf16BatchSeg {
             s0_2 = xo0.fma(wmo2, s0_2);
             s0_3 = xo0.fma(wmo3, s0_3);
         }
-        ZERO.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
         s0_1.intoArray(res, 2 * L);
         s0_2.intoArray(res, 3 * L);
@@ -461,7 +459,6 @@ final class FlashTilesBf16BatchSeg {
             s0_6 = xo0.fma(wmo6, s0_6);
             s0_7 = xo0.fma(wmo7, s0_7);
         }
-        ZERO.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
         s0_1.intoArray(res, 2 * L);
         s0_2.intoArray(res, 3 * L);
@@ -532,9 +529,7 @@ final class FlashTilesBf16BatchSeg {
             FloatVector xo1 = FloatVector.fromArray(S, x, x0 + 1 * hp + c + 16);
             s1_0 = xo1.fma(wmo0, s1_0);
         }
-        ZERO.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
-        ZERO.intoArray(res, 2 * L);
         s1_0.intoArray(res, 3 * L);
     }
 
@@ -624,10 +619,8 @@ final class FlashTilesBf16BatchSeg {
             s1_0 = xo1.fma(wmo0, s1_0);
             s1_1 = xo1.fma(wmo1, s1_1);
         }
-        ZERO.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
         s0_1.intoArray(res, 2 * L);
-        ZERO.intoArray(res, 3 * L);
         s1_0.intoArray(res, 4 * L);
         s1_1.intoArray(res, 5 * L);
     }
@@ -722,13 +715,9 @@ final class FlashTilesBf16BatchSeg {
             FloatVector xo3 = FloatVector.fromArray(S, x, x0 + 3 * hp + c + 16);
             s3_0 = xo3.fma(wmo0, s3_0);
         }
-        ZERO.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
-        ZERO.intoArray(res, 2 * L);
         s1_0.intoArray(res, 3 * L);
-        ZERO.intoArray(res, 4 * L);
         s2_0.intoArray(res, 5 * L);
-        ZERO.intoArray(res, 6 * L);
         s3_0.intoArray(res, 7 * L);
     }
 
@@ -862,16 +851,12 @@ final class FlashTilesBf16BatchSeg {
             s3_0 = xo3.fma(wmo0, s3_0);
             s3_1 = xo3.fma(wmo1, s3_1);
         }
-        ZERO.intoArray(res, 0 * L);
         s0_0.intoArray(res, 1 * L);
         s0_1.intoArray(res, 2 * L);
-        ZERO.intoArray(res, 3 * L);
         s1_0.intoArray(res, 4 * L);
         s1_1.intoArray(res, 5 * L);
-        ZERO.intoArray(res, 6 * L);
         s2_0.intoArray(res, 7 * L);
         s2_1.intoArray(res, 8 * L);
-        ZERO.intoArray(res, 9 * L);
         s3_0.intoArray(res, 10 * L);
         s3_1.intoArray(res, 11 * L);
     }

@@ -46,7 +46,7 @@ final class FlashTilesBf16Seg {
                 case 8 -> b1k8e(res, w, wo, x, x0, bits, mo, wpr, hp);
                 default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
             }
-            Lanes.fold(res, 1 + k);
+            Lanes.fold(res, 0, 1 + k);
             for (int i = 1; i <= k; i++) res[i] = 0.5f * (res[0] + res[i]); // s_i = (t + u_i) / 2
             return;
         }
@@ -57,7 +57,7 @@ final class FlashTilesBf16Seg {
             case 8 -> b1k8h(res, w, wo, x, x0, bits, mo, wpr, hp);
             default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
         }
-        Lanes.fold(res, 1 + k);
+        Lanes.fold(res, 0, 1 + k);
     }
 
     static void b1k1h(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {

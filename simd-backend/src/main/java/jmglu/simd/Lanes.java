@@ -43,11 +43,12 @@ final class Lanes {
     }
 
     /**
-     * a[s] = Σ a[s·L, (s+1)·L) for s = 0 .. slots−1, each sum in the order of {@link #sum(FloatVector)};
-     * in place, slots in ascending order (a[s] lies in a slot already folded).
+     * a[s] = Σ a[s·L, (s+1)·L) for s = first .. first+count−1, each sum in the order of
+     * {@link #sum(FloatVector)}; in place, slots in ascending order (a[s] lies below slot s's data,
+     * which no earlier write reaches).
      */
-    static void fold(float[] a, int slots) {
-        for (int s = 0; s < slots; s++) {
+    static void fold(float[] a, int first, int count) {
+        for (int s = first; s < first + count; s++) {
             int o = s * L;
             if (L == 16) { // straight-line scalar code (no vector that a call could box): (a_i + a_{i+8}), then + 4, + 2, + 1
                 float b0 = a[o] + a[o + 8], b1 = a[o + 1] + a[o + 9], b2 = a[o + 2] + a[o + 10], b3 = a[o + 3] + a[o + 11];

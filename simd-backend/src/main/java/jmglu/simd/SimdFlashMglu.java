@@ -12,13 +12,14 @@ import jmglu.engine.WeightMatrix;
 /**
  * FlashMGLU on the CPU: y (B, d) = Σ_i g(s_i) ⊙ (t − s_i), t = x Wᵀ, s_i = x (M_i ⊙ W)ᵀ.
  *
- * <p>Per output row r, W's row is read from memory ONCE, where it is (heap, off-heap or a mapped
- * file, as {@link Storage} says: a BF16 row in place from a heap short[] or a native segment), with
- * the row's mask words (from the masks' int[], or copied from a native segment per row). The row
- * paths:
+ * <p>Per output row r, W's row is read from memory ONCE, where it is, as {@link Storage} says: a
+ * BF16 row from a heap short[] by the array tiles, or from a native (off-heap, mapped) segment by
+ * the segment tiles ({@link FlashTilesBf16Seg}, {@link FlashTilesBf16BatchSeg}), which also read the
+ * row's mask words in place; the array tiles read them from the masks' int[] (or a per-row copy when
+ * the masks are elsewhere). The row paths:
  * <ul>
  *   <li>B = 1, BF16 W, nm ∈ {1,2,4,8}, h a multiple of 32: one sweep of a BF16-in-registers tile
- *       ({@link FlashTilesBf16}: the even/odd "e" tile, x pre-split by {@link #prepX}, or the
+ *       ({@link FlashTilesBf16} or its Seg twin: the even/odd "e" tile, x pre-split by {@link #prepX}, or the
  *       widening "h" tile, as {@link SimdSettings#eTileNms} says);</li>
  *   <li>B &gt; 1, BF16 W, h a multiple of 32, when {@link SimdSettings#evenOddBatch}: {@link #rowE}
  *       sweeps the raw row with the batch e tiles (Bt ≤ 4 rows of x × K ≤ 2 planes, masks shared by

@@ -18,7 +18,8 @@ import jmglu.engine.WeightMatrix;
  * <p>Settings ({@link SimdSettings}: threads, tile choices) are fixed at construction. Results are
  * reproducible bit for bit: every float sum is in a fixed order ({@link Lanes}, {@link VecAct}),
  * so interpreted and JIT-compiled code agree, and no sum is split across threads ({@link Parallel}).
- * Weights and masks are read from their segments where they are: heap, off-heap or a mapped file.
+ * Weights and masks are read from their segments where they are: heap, off-heap or a mapped file
+ * ({@link Storage}); over segments of a confined arena the kernels stay on the calling thread.
  */
 public final class SimdKernels implements Kernels {
     private final SimdSettings settings;

@@ -5,7 +5,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * Which Java array a heap segment is over, so that kernels can take their array path on it.
  *
- * <p>The rule the kernels follow (JDK 25; measured in lab/simd/results/README.md): a vector load
+ * <p>The rule the kernels follow (JDK 25; measured in lab/simd/README.md): a vector load
  * from a heap segment is intrinsified only when the vector's element type is the array's, and a
  * compiled loop that has seen both heap and native segments runs several times slower than one
  * that saw a single kind. So weights and masks are read three ways:
