@@ -80,6 +80,22 @@ public interface Backend extends AutoCloseable {
      */
     void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd);
 
+    /**
+     * The attention of one decode step from the normed input x (B, h), as one op so that a backend can
+     * fuse it: q, k, v = x Wqᵀ, x Wkᵀ, x Wvᵀ; RoPE on q (nH heads) and k (nKv heads) at pos; then
+     * {@link #attentionStep} into out (B, nH·hd). q (B, nH·hd), k, v (B, nKv·hd) are this composition's
+     * workspace: a fused implementation may leave them untouched. Wq (nH·hd, h), Wk, Wv (nKv·hd, h).
+     */
+    default void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+                           Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, float theta) {
+        linear(q, x, wq, false);
+        linear(k, x, wk, false);
+        linear(v, x, wv, false);
+        rope(q, nH, hd, pos, theta);
+        rope(k, nKv, hd, pos, theta);
+        attentionStep(out, q, k, v, kCache, vCache, pos, nH, nKv, hd);
+    }
+
     /** x = g(x) in place. */
     void act(Act g, Tensor x);
 
