@@ -66,6 +66,10 @@ public final class ProfilingBackend implements Backend {
                                     Tensor kc, Tensor vc, int[] pos, int nH, int nKv, int hd, float theta) {
         timed("attention", () -> b.attention(out, x, wq, wk, wv, q, k, v, kc, vc, pos, nH, nKv, hd, theta));
     }
+    @Override public void prefillAttention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+                                           Tensor kc, Tensor vc, int row, int p0, int nH, int nKv, int hd, float theta) {
+        timed("attention", () -> b.prefillAttention(out, x, wq, wk, wv, q, k, v, kc, vc, row, p0, nH, nKv, hd, theta));
+    }
     @Override public void act(Act g, Tensor x) { timed("ffn", () -> b.act(g, x)); }
     @Override public void glu(Tensor y, Tensor x, Tensor wg, Tensor wv, Act g) { timed("ffn", () -> b.glu(y, x, wg, wv, g)); }
     @Override public void flashMglu(Tensor y, Tensor x, Tensor w, Tensor masks, Act g) { timed("ffn", () -> b.flashMglu(y, x, w, masks, g)); }

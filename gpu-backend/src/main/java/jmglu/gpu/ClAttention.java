@@ -93,6 +93,40 @@ final class ClAttention {
         }
     }
 
+    /**
+     * The attention of positions p0 .. p0 + P − 1 of the sequence in cache row `row`, x (P, h): see
+     * {@link jmglu.engine.Backend#prefillAttention}. Per 16 rows: the stacked GEMV, rope_kv (the rows' k, v
+     * into the cache), rope_attn reading every key from the cache (causal: row i reads positions ≤ p0 + i).
+     */
+    void prefill(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+                 Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, float theta) {
+        String op = "prefillAttention";
+        int h = wq.dim(1), P = x.size() / h;
+        if (P < 1 || x.size() % h != 0) throw new IllegalArgumentException(op + ": x " + x + " is not rows of h=" + h);
+        if (row < 0 || kCache.rank() != 3 || row >= kCache.dim(0)) throw new IllegalArgumentException(op + ": cache row " + row + " outside the caches " + kCache);
+        if (wq.dtype() != wk.dtype() || wq.dtype() != wv.dtype() || hd % 2 != 0) {      // the composition (no stacked copy)
+            be.prefillAttentionComposed(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, theta);
+            return;
+        }
+        int[] pos = new int[P];
+        for (int i = 0; i < P; i++) pos[i] = p0 + i;
+        int maxT = check(op, out, kCache, vCache, pos, nH, nKv, hd, row + 1), kv = nKv * hd, dq = nH * hd, width = dq + 2 * kv;
+        be.f32(x, op, "x", (long) P * h);
+        cl_mem tab = decode.ropeTable(hd, theta, p0 + P - 1);
+        var stacked = new OpenClMglu.DeviceMatrix(wq.dtype(), width, h, stack(wq, wk, wv));
+        cl_mem qkv = be.scratch(OpenClBackend.QKV, 4L * Math.min(CHUNK, P) * width);
+        cl_mem kcb = be.buf(kCache, op, "kCache").mem(), vcb = be.buf(vCache, op, "vCache").mem();
+        for (int b0 = 0; b0 < P; b0 += CHUNK) {
+            int n = Math.min(CHUNK, P - b0);
+            try (var xv = be.view(rows(x, P, h, b0, b0 + n), true, false)) {
+                be.mglu.gemv(qkv, xv.mem, stacked, n, false, null);
+            }
+            cl.launch(kernel("rope_kv"), (long) n * kv / 2, 0, null, kcb, elems(kCache), vcb, elems(vCache), qkv, dq, width, qkv, dq + kv, width,
+                    tab, n, p0 + b0, row, nKv, hd, maxT);
+            run(out, b0, n, qkv, 0, width, qkv, dq, width, qkv, dq + kv, width, kCache, vCache, pos, nH, nKv, hd, maxT, tab, row);
+        }
+    }
+
     /** [Wq; Wk; Wv] stacked in one buffer (rows of Wq, then Wk, then Wv), made on the device once. */
     private cl_mem stack(Tensor wq, Tensor wk, Tensor wv) {
         ClBuffer qb = be.buf(wq, "attention", "Wq"), kb = be.buf(wk, "attention", "Wk"), vb = be.buf(wv, "attention", "Wv");
@@ -107,9 +141,17 @@ final class ClAttention {
         });
     }
 
-    /** rope_attn (and attn_combine) for rows [b0, b0 + n); q, k, v given as buffer, element offset, row stride; tab null: no RoPE. */
+    /**
+     * rope_attn (and attn_combine) for rows [b0, b0 + n) at positions pos[b]; q, k, v given as buffer, element
+     * offset, row stride; tab null: no RoPE; crow &lt; 0: row b in cache row b, else all rows in cache row crow (prefill).
+     */
     private void run(Tensor out, int b0, int n, cl_mem q, int qo, int qs, cl_mem k, int ko, int ks, cl_mem v, int vo, int vs,
                      Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, int maxT, cl_mem tab) {
+        run(out, b0, n, q, qo, qs, k, ko, ks, v, vo, vs, kCache, vCache, pos, nH, nKv, hd, maxT, tab, -1);
+    }
+
+    private void run(Tensor out, int b0, int n, cl_mem q, int qo, int qs, cl_mem k, int ko, int ks, cl_mem v, int vo, int vs,
+                     Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, int maxT, cl_mem tab, int crow) {
         int maxLen = 0;
         for (int b = b0; b < b0 + n; b++) maxLen = Math.max(maxLen, pos[b] + 1);
         int nsplit = (maxLen + LS - 1) / LS, kv = nKv * hd;
@@ -122,20 +164,25 @@ final class ClAttention {
         var hdBytes = new OpenClContext.Local(4L * hd);
         var lsBytes = new OpenClContext.Local(4L * LS);
         cl.launch(kernel("rope_attn"), (long) n * nH * nsplit * LS, LS, null, ob, oo, part, q, qo, qs, k, ko, ks, v, vo, vs,
-                kcb, elems(kCache) + b0 * maxT * kv, vcb, elems(vCache) + b0 * maxT * kv, tab == null ? dummy : tab, tab == null ? 0 : 1,
-                int16(pos, b0, b0 + n), nH, nKv, hd, maxT, (float) (1.0 / Math.sqrt(hd)), nsplit, hdBytes, hdBytes, hdBytes, lsBytes, lsBytes);
+                kcb, elems(kCache) + (crow < 0 ? b0 * maxT * kv : 0), vcb, elems(vCache) + (crow < 0 ? b0 * maxT * kv : 0),
+                tab == null ? dummy : tab, tab == null ? 0 : 1, int16(pos, b0, b0 + n), crow, nH, nKv, hd, maxT, (float) (1.0 / Math.sqrt(hd)), nsplit, hdBytes, hdBytes, hdBytes, lsBytes, lsBytes);
         if (nsplit > 1)
             cl.launch(kernel("attn_combine"), (long) n * nH * LS, LS, null, ob, oo, part, hd, nsplit);
     }
 
     /** Checks the shapes shared by both ops; returns maxT. */
     private int check(String op, Tensor out, Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd) {
+        return check(op, out, kCache, vCache, pos, nH, nKv, hd, pos.length);
+    }
+
+    /** cacheRows: the cache rows the op uses (B, or a prefill's row + 1). */
+    private int check(String op, Tensor out, Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, int cacheRows) {
         if (nH <= 0 || nKv <= 0 || hd <= 0 || nH % nKv != 0)
             throw new IllegalArgumentException(op + ": nH=" + nH + " must be a positive multiple of nKv=" + nKv + ", hd=" + hd + " positive");
         int B = pos.length, kv = nKv * hd;
         if (B < 1) throw new IllegalArgumentException(op + ": no rows");
-        if (kCache.rank() != 3 || kCache.dim(0) < B || kCache.dim(2) != kv || !kCache.sameShape(vCache))
-            throw new IllegalArgumentException(op + ": caches must be (≥ B=" + B + ", maxT, " + kv + "), got " + kCache + " and " + vCache);
+        if (kCache.rank() != 3 || kCache.dim(0) < cacheRows || kCache.dim(2) != kv || !kCache.sameShape(vCache))
+            throw new IllegalArgumentException(op + ": caches must be (≥ " + cacheRows + ", maxT, " + kv + "), got " + kCache + " and " + vCache);
         be.f32(kCache, op, "kCache", kCache.size());
         be.f32(vCache, op, "vCache", vCache.size());
         be.f32(out, op, "out", (long) B * nH * hd);

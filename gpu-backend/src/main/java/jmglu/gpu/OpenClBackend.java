@@ -134,6 +134,12 @@ public final class OpenClBackend implements Backend {
         attention.attention(out, x, wq, wk, wv, q, k, v, kCache, vCache, pos, nH, nKv, hd, theta);
     }
 
+    /** Per 16 rows: one GEMV over [Wq; Wk; Wv], the rows' k, v into the cache, the causal split attention, the merge. */
+    @Override public synchronized void prefillAttention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+                                                        Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, float theta) {
+        attention.prefill(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, theta);
+    }
+
     @Override public synchronized void act(Act g, Tensor x) { decode.act(g, x); }
 
     @Override public synchronized void glu(Tensor y, Tensor x, Tensor wGate, Tensor wValue, Act g) { matrix.glu(y, x, wGate, wValue, g); }

@@ -46,12 +46,15 @@ inline float dot_hd(__local const float* a, __global const float* b, const int h
 
 // part (n·nH·nsplit, hd + 2): each split's m, l, acc (unused when nsplit == 1: out is written directly).
 // Local: ql, kl, vl hd floats each, pl and red LS floats each. hd is even when rope != 0.
+// crow < 0: row b is a sequence of its own (cache row b) and brings position pos[b] with it (k, v are read);
+// crow ≥ 0: every row is a position of the one sequence in cache row crow (a prefill), whose k, v
+// rope_kv has already written to the cache: all keys are read from it (k, v are not read).
 __kernel void rope_attn(__global float* restrict out, const int oo, __global float* restrict part,
                         __global const float* q, const int qo, const int qs,
                         __global const float* k, const int ko, const int ks,
                         __global const float* v, const int vo, const int vs,
                         __global float* kc, const int kco, __global float* vc, const int vco,
-                        __global const float* tab, const int rope, const int16 pos,
+                        __global const float* tab, const int rope, const int16 pos, const int crow,
                         const int nH, const int nKv, const int hd, const int maxT, const float scale, const int nsplit,
                         __local float* ql, __local float* kl, __local float* vl, __local float* pl, __local float* red) {
     const int grp = get_group_id(0), sp = grp % nsplit, hq = grp / nsplit, b = hq / nH, j = hq % nH;
@@ -63,7 +66,7 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
         for (int e = lid; e < hd + 2; e += LS) pp[e] = e == 0 ? -INFINITY : 0.0f;
         return;
     }
-    const bool mine = u1 == len;                      // this split holds the new position p (its last key)
+    const bool mine = crow < 0 && u1 == len;          // this split holds the new position p (its last key)
     __global const float* tp = tab + (long) p * hd;
     rotate(ql, q + qo + (long) b * qs + j * hd, tp, hd, rope, lid, LS);
     if (mine) {
@@ -71,7 +74,7 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
         for (int e = lid; e < hd; e += LS) vl[e] = v[vo + (long) b * vs + hk * hd + e];
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-    const long row0 = (long) b * maxT * kv + hk * hd;             // cache row b, head hk, position 0
+    const long row0 = (long) (crow < 0 ? b : crow) * maxT * kv + hk * hd;   // the cache row, head hk, position 0
     if (mine && j % group == 0)
         for (int e = lid; e < hd; e += LS) {
             kc[kco + row0 + (long) p * kv + e] = kl[e];
@@ -80,7 +83,7 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
     float s = -INFINITY;
     if (lid < cnt) {
         const int u = u0 + lid;
-        if (u == p) {
+        if (mine && u == p) {
             float a = 0.0f;
             for (int e = 0; e < hd; e++) a += ql[e] * kl[e];
             s = a * scale;
@@ -118,6 +121,24 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
         pp[0] = m;
         pp[1] = l;
     }
+}
+
+// k, v rows i < n (positions p0 + i of the sequence in cache row crow) → caches, k rotated by RoPE;
+// one work-item per (row, pair of kv elements); rows as in rope_attn (offset, row stride)
+__kernel void rope_kv(__global float* restrict kc, const int kco, __global float* restrict vc, const int vco,
+                      __global const float* k, const int ko, const int ks, __global const float* v, const int vo, const int vs,
+                      __global const float* tab, const int n, const int p0, const int crow, const int nKv, const int hd, const int maxT) {
+    const int g = get_global_id(0), np = hd / 2, kv = nKv * hd;
+    if (g >= n * nKv * np) return;
+    const int i = g / (nKv * np), r = g % (nKv * np), e = 2 * (r % np) + (r / np) * hd;   // element e of the row: head r / np, pair r % np
+    const int p = p0 + i;
+    __global const float* t = tab + (long) p * hd + (e % hd);
+    const float x0 = k[ko + (long) i * ks + e], x1 = k[ko + (long) i * ks + e + 1], c = t[0], s = t[1];
+    const long at = ((long) crow * maxT + p) * kv + e;
+    kc[kco + at] = x0 * c - x1 * s;
+    kc[kco + at + 1] = x0 * s + x1 * c;
+    vc[vco + at] = v[vo + (long) i * vs + e];
+    vc[vco + at + 1] = v[vo + (long) i * vs + e + 1];
 }
 
 // out (n·nH, hd) from the nsplit partials of each (row, head) of rope_attn, one work-group each

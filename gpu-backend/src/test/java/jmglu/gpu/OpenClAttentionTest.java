@@ -61,6 +61,35 @@ class OpenClAttentionTest {
             }
     }
 
+    /** A prefill of P positions (past one 16-row pass) into cache row 1 against P single-row attention steps of the reference. */
+    @Test void prefillMatchesOneStepAtATime() {
+        Rng rng = new Rng(13);
+        for (int[] c : new int[][] {{4, 2, 10, 45, 0, 21}, {4, 1, 6, 33, 70, 9}, {4, 4, 6, 70, 3, 80}}) {   // nH, nKv, hd, h, p0, P
+            int nH = c[0], nKv = c[1], hd = c[2], h = c[3], p0 = c[4], P = c[5], maxT = 160, kv = nKv * hd, row = 1;
+            Tensor wq = weights(rng, DType.F16, nH * hd, h), wk = weights(rng, DType.F16, kv, h), wv = weights(rng, DType.F16, kv, h);
+            Tensor x = randn(rng, 1, P, h), kc = randn(rng, 1, 2, maxT, kv), vc = randn(rng, 1, 2, maxT, kv);
+            Tensor dkc = gpu.adopt(kc), dvc = gpu.adopt(vc), e = Tensor.zeros(P, nH * hd), a = poisoned(gpu, P, nH * hd);
+            Tensor q = Tensor.zeros(1, nH * hd), k = Tensor.zeros(1, kv), v = Tensor.zeros(1, kv);
+            for (int i = 0; i < P; i++)
+                ref.attention(e.rows(i, i + 1), x.rows(i, i + 1), wq, wk, wv, q, k, v, kc.rows(row, row + 1), vc.rows(row, row + 1),
+                        new int[] {p0 + i}, nH, nKv, hd, 10000f);
+            gpu.prefillAttention(a, gpu.adopt(x), gpu.adopt(wq), gpu.adopt(wk), gpu.adopt(wv), gpu.zeros(P, nH * hd), gpu.zeros(P, kv), gpu.zeros(P, kv),
+                    dkc, dvc, row, p0, nH, nKv, hd, 10000f);
+            String what = "prefill nH=" + nH + " nKv=" + nKv + " hd=" + hd + " h=" + h + " p0=" + p0 + " P=" + P;
+            Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-4, what);
+            Check.close(kc.toArray(), read(gpu, dkc), 1e-6, 1e-5, what + " k cache");
+            Check.close(vc.toArray(), read(gpu, dvc), 1e-6, 1e-5, what + " v cache");
+            Tensor e2 = Tensor.zeros(P, nH * hd), kc2 = randn(rng, 1, 2, maxT, kv), vc2 = kc2.copy();   // the host composition, the same way
+            Tensor kc3 = kc2.copy(), vc3 = vc2.copy();
+            for (int i = 0; i < P; i++)
+                ref.attention(e2.rows(i, i + 1), x.rows(i, i + 1), wq, wk, wv, q, k, v, kc2.rows(row, row + 1), vc2.rows(row, row + 1),
+                        new int[] {p0 + i}, nH, nKv, hd, 10000f);
+            Tensor e3 = Tensor.zeros(P, nH * hd);
+            ref.prefillAttention(e3, x, wq, wk, wv, Tensor.zeros(P, nH * hd), Tensor.zeros(P, kv), Tensor.zeros(P, kv), kc3, vc3, row, p0, nH, nKv, hd, 10000f);
+            Check.close(e2.toArray(), e3.toArray(), 1e-6, 1e-5, what + " host composition");
+        }
+    }
+
     @Test void stepsInARowReadWhatEarlierStepsWrote() {
         Rng rng = new Rng(12);
         int nH = 4, nKv = 2, hd = 10, h = 45, B = 3, maxT = 80, kv = nKv * hd, steps = 70;
