@@ -13,7 +13,7 @@ import jmglu.model.infer.Sampler;
  * End-to-end decoding speed against the weight-read floor (`jmglu bench decode`). One row per batch
  * size B: B independent sequences decode in lockstep, each its own KV cache row.
  * <ul>
- *   <li>prefill: the P prompt tokens of every sequence, one decode step per position
+ *   <li>prefill: the P prompt tokens of every sequence, one {@link Transformer#prefill} per sequence
  *       (B·P tokens / time);</li>
  *   <li>decode: N further tokens per sequence, greedy, the next token chosen on the host from the
  *       logits read back (B·N tokens / time), after a warm-up pass of the same length;</li>
@@ -66,9 +66,11 @@ public final class DecodeBench {
             int[] tok = new int[B], pos = new int[B];
             float[] logits = null;
             long t0 = System.nanoTime();
-            for (int p = 0; p < prompt; p++) {
-                for (int b = 0; b < B; b++) { tok[b] = (31 * p + 7 * b + 1) % V; pos[b] = p; }
-                logits = model.decode(s, tok, pos);
+            logits = new float[B * V];
+            for (int b = 0; b < B; b++) {                       // a prefill per sequence: its prompt as rows of a few passes
+                int[] toks = new int[prompt];
+                for (int p = 0; p < prompt; p++) toks[p] = (31 * p + 7 * b + 1) % V;
+                System.arraycopy(model.prefill(s, b, toks, 0), 0, logits, b * V, V);
             }
             long t1 = System.nanoTime();
             for (int n = 0; n < tokens; n++) {

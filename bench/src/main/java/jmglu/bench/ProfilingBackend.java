@@ -11,7 +11,8 @@ import jmglu.engine.Tensor;
 /**
  * A backend that passes every op to another and, while {@link #profiling} is on, times each op
  * (with a {@link Backend#sync()} after it, so a device's queued work is charged to the op that
- * issued it) into categories: attention (rope, attention step), gemv (linear projections), ffn
+ * issued it) into categories: attention (rope, attention step; the fused attention op with its q, k, v
+ * projections), gemv (linear projections), ffn
  * (the fused FFN kernels and activations), norms (RMSNorm and the embedding row), transfer (reads
  * back to the host). Syncing after every op slows a device down, so the shares come from a pass of
  * their own, never from the timed one.
@@ -60,6 +61,14 @@ public final class ProfilingBackend implements Backend {
     @Override public void rope(Tensor x, int nH, int hd, int[] pos, float theta) { timed("attention", () -> b.rope(x, nH, hd, pos, theta)); }
     @Override public void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kc, Tensor vc, int[] pos, int nH, int nKv, int hd) {
         timed("attention", () -> b.attentionStep(out, q, k, v, kc, vc, pos, nH, nKv, hd));
+    }
+    @Override public void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+                                    Tensor kc, Tensor vc, int[] pos, int nH, int nKv, int hd, float theta) {
+        timed("attention", () -> b.attention(out, x, wq, wk, wv, q, k, v, kc, vc, pos, nH, nKv, hd, theta));
+    }
+    @Override public void prefillAttention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+                                           Tensor kc, Tensor vc, int row, int p0, int nH, int nKv, int hd, float theta) {
+        timed("attention", () -> b.prefillAttention(out, x, wq, wk, wv, q, k, v, kc, vc, row, p0, nH, nKv, hd, theta));
     }
     @Override public void act(Act g, Tensor x) { timed("ffn", () -> b.act(g, x)); }
     @Override public void glu(Tensor y, Tensor x, Tensor wg, Tensor wv, Act g) { timed("ffn", () -> b.glu(y, x, wg, wv, g)); }

@@ -80,6 +80,52 @@ public interface Backend extends AutoCloseable {
      */
     void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd);
 
+    /**
+     * The attention of one decode step from the normed input x (B, h), as one op so that a backend can
+     * fuse it: q, k, v = x Wqᵀ, x Wkᵀ, x Wvᵀ; RoPE on q (nH heads) and k (nKv heads) at pos; then
+     * {@link #attentionStep} into out (B, nH·hd). q (B, nH·hd), k, v (B, nKv·hd) are this composition's
+     * workspace: a fused implementation may leave them untouched. Wq (nH·hd, h), Wk, Wv (nKv·hd, h).
+     */
+    default void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+                           Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, float theta) {
+        linear(q, x, wq, false);
+        linear(k, x, wk, false);
+        linear(v, x, wv, false);
+        rope(q, nH, hd, pos, theta);
+        rope(k, nKv, hd, pos, theta);
+        attentionStep(out, q, k, v, kCache, vCache, pos, nH, nKv, hd);
+    }
+
+    /**
+     * The attention of a prompt's positions p0 .. p0 + P − 1 of ONE sequence, the one in cache row
+     * `row` of the caches, from its normed input x (P, h) (a prefill): row i at position p0 + i writes its
+     * k, v into the cache and attends, causally, positions 0 .. p0 + i (those before p0 already in the
+     * cache, the rows before it in this call). out (P, nH·hd); q, k, v (P, …) are the composition's
+     * workspace, as in {@link #attention}. The composition: q, k, v for all rows, RoPE, then
+     * {@link #attentionStep} one row after another.
+     */
+    default void prefillAttention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+                                  Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, float theta) {
+        prefillAttentionComposed(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, theta);
+    }
+
+    /** {@link #prefillAttention} as the composition of the primitives (what a fused version must agree with). */
+    default void prefillAttentionComposed(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+                                          Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, float theta) {
+        int P = x.size() / wq.dim(1), kv = nKv * hd;
+        int[] pos = new int[P];
+        for (int i = 0; i < P; i++) pos[i] = p0 + i;
+        linear(q, x, wq, false);
+        linear(k, x, wk, false);
+        linear(v, x, wv, false);
+        rope(q, nH, hd, pos, theta);
+        rope(k, nKv, hd, pos, theta);
+        Tensor kc = kCache.rows(row, row + 1), vc = vCache.rows(row, row + 1);
+        Tensor o2 = out.reshape(P, nH * hd), q2 = q.reshape(P, nH * hd), k2 = k.reshape(P, kv), v2 = v.reshape(P, kv);
+        for (int i = 0; i < P; i++)
+            attentionStep(o2.rows(i, i + 1), q2.rows(i, i + 1), k2.rows(i, i + 1), v2.rows(i, i + 1), kc, vc, new int[] {p0 + i}, nH, nKv, hd);
+    }
+
     /** x = g(x) in place. */
     void act(Act g, Tensor x);
 

@@ -16,6 +16,8 @@ final class ClBuffer implements DeviceBuffer {
     private cl_mem mem;
     private cl_mem tc;            // the TcLayout copy, or null
     private int tcRows, tcCols, tcNm;   // the view it was packed for
+    private cl_mem derived;       // another copy made from this buffer (e.g. [Wq; Wk; Wv]), or null
+    private Object derivedKey;    // what it was made from
 
     ClBuffer(OpenClBackend owner, cl_mem mem, long bytes) {
         this.owner = owner;
@@ -49,12 +51,27 @@ final class ClBuffer implements DeviceBuffer {
         return tc;
     }
 
+    /**
+     * A buffer derived from this one and others (key says which, compared with equals), made by make on
+     * first use or when the key changes; released with this buffer.
+     */
+    synchronized cl_mem derived(Object key, Supplier<cl_mem> make) {
+        if (derived == null || !key.equals(derivedKey)) {
+            OpenClContext.release(derived);
+            derived = null;
+            derived = make.get();
+            derivedKey = key;
+        }
+        return derived;
+    }
+
     @Override public void release() {
         synchronized (this) {
             if (mem == null) return;
-            OpenClContext.release(mem, tc);
+            OpenClContext.release(mem, tc, derived);
             mem = null;
             tc = null;
+            derived = null;
         }
         owner.forget(this);                  // outside this lock: the backend's lock is taken before a buffer's, never after
     }

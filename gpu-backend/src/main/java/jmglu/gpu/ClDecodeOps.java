@@ -12,15 +12,15 @@ import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 
 /**
- * The {@link OpenClBackend} ops of decode.cl: embedding, rmsnorm, rope, the attention step (KV-cache
- * write + attention, grouped-query heads), act. Semantics are {@link jmglu.engine.HostBackend}'s;
+ * The {@link OpenClBackend} ops of decode.cl: embedding, rmsnorm, rope, act and the
+ * epilogues of the matrix ops (the attention is in {@link ClAttention}). Semantics are {@link jmglu.engine.HostBackend}'s;
  * shapes are checked here, before any launch. Batches go in launches of up to 16 rows (per-row token
  * ids and positions are one int16 kernel argument, so nothing is written to the device per call).
  * RoPE reads cos/sin from a table computed on the host in float64 (like the reference) and uploaded
  * once per (hd, theta), again only when a position beyond it comes (the size doubles).
  */
 final class ClDecodeOps {
-    private static final int CHUNK = 16, LS = 64;
+    private static final int CHUNK = 16;
     private final OpenClBackend be;
     private final OpenClContext cl;
     private final Map<String, RopeTable> ropeTables = new HashMap<>();
@@ -82,7 +82,7 @@ final class ClDecodeOps {
     }
 
     /** The (P, hd/2, 2) cos/sin table for (hd, theta) with P > maxPos. */
-    private cl_mem ropeTable(int hd, float theta, int maxPos) {
+    cl_mem ropeTable(int hd, float theta, int maxPos) {
         String key = hd + "/" + Float.floatToIntBits(theta);
         RopeTable t = ropeTables.get(key);
         if (t != null && t.positions() > maxPos) return t.mem();
@@ -98,33 +98,6 @@ final class ClDecodeOps {
         cl_mem m = cl.upload(tab);
         ropeTables.put(key, new RopeTable(m, P));
         return m;
-    }
-
-    /** Writes k[b], v[b] into the caches at pos[b], then out[b] = attention of q[b] over positions 0..pos[b]. */
-    void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd) {
-        String op = "attentionStep";
-        if (nH <= 0 || nKv <= 0 || hd <= 0 || nH % nKv != 0)
-            throw new IllegalArgumentException(op + ": nH=" + nH + " must be a positive multiple of nKv=" + nKv + ", hd=" + hd + " positive");
-        int B = pos.length, kv = nKv * hd;
-        if (kCache.rank() != 3 || kCache.dim(0) < B || kCache.dim(2) != kv || !kCache.sameShape(vCache))
-            throw new IllegalArgumentException(op + ": caches must be (≥ B=" + B + ", maxT, " + kv + "), got " + kCache + " and " + vCache);
-        int maxT = kCache.dim(1);
-        for (int p : pos) if (p < 0 || p >= maxT) throw new IllegalArgumentException(op + ": position " + p + " outside the cache of " + maxT);
-        ClBuffer ob = be.f32(out, op, "out", (long) B * nH * hd), qb = be.f32(q, op, "q", (long) B * nH * hd),
-                kb = be.f32(k, op, "k", (long) B * kv), vb = be.f32(v, op, "v", (long) B * kv),
-                kcb = be.f32(kCache, op, "kCache", kCache.size()), vcb = be.f32(vCache, op, "vCache", vCache.size());
-        int ls = (int) Math.min(LS, cl.maxWorkGroup);
-        cl_mem sc = be.scratch(OpenClBackend.SCORES, 4L * Math.min(CHUNK, B) * nH * maxT);
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        for (int b0 = 0; b0 < B; b0 += CHUNK) {
-            int n = Math.min(CHUNK, B - b0);
-            int[] p16 = int16(pos, b0, b0 + n);
-            int kco = elems(kCache) + b0 * maxT * kv, vco = elems(vCache) + b0 * maxT * kv;
-            cl.launch(kernel("kv_write"), (long) n * kv, 0, null, kcb.mem(), kco, vcb.mem(), vco,
-                    kb.mem(), elems(k) + b0 * kv, vb.mem(), elems(v) + b0 * kv, p16, n, kv, maxT);
-            cl.launch(kernel("attn_step"), (long) n * nH * ls, ls, null, ob.mem(), elems(out) + b0 * nH * hd, qb.mem(), elems(q) + b0 * nH * hd,
-                    kcb.mem(), kco, vcb.mem(), vco, sc, p16, nH, nKv, hd, maxT, scale, new OpenClContext.Local(4L * ls));
-        }
     }
 
     /** x = g(x) in place. */

@@ -27,12 +27,13 @@ public final class OpenClBackend implements Backend {
     private static final Set<String> OPS = Set.of("embedding", "rmsnorm", "linear", "rope", "attentionStep", "act", "glu",
             "flashMglu", "mgluTopK");
     /** Scratch slots (one buffer each, grown on demand). */
-    static final int SCORES = 0, GATE = 1, T = 2, S = 3, ROUTER = 4, SLOTS = 5;
+    static final int GATE = 1, T = 2, S = 3, ROUTER = 4, QKV = 5, PARTS = 6, SLOTS = 7;
 
     final OpenClContext cl;
     final OpenClMglu mglu;
     private final ClDecodeOps decode;
     private final ClMatrixOps matrix;
+    private final ClAttention attention;
     private final Set<ClBuffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
     private final cl_mem[] scratch = new cl_mem[SLOTS];
     private final long[] scratchBytes = new long[SLOTS];
@@ -44,6 +45,7 @@ public final class OpenClBackend implements Backend {
         this.mglu = new OpenClMglu(cl, settings);
         this.decode = new ClDecodeOps(this);
         this.matrix = new ClMatrixOps(this);
+        this.attention = new ClAttention(this, decode);
     }
 
     @Override public String name() { return "opencl"; }
@@ -106,6 +108,7 @@ public final class OpenClBackend implements Backend {
         if (closed) return;
         for (ClBuffer b : live.toArray(new ClBuffer[0])) b.release();
         OpenClContext.release(scratch);
+        attention.release();
         mglu.release();
         cl.close();
         closed = true;
@@ -122,7 +125,19 @@ public final class OpenClBackend implements Backend {
 
     @Override public synchronized void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kCache, Tensor vCache,
                                                      int[] pos, int nH, int nKv, int hd) {
-        decode.attentionStep(out, q, k, v, kCache, vCache, pos, nH, nKv, hd);
+        attention.attentionStep(out, q, k, v, kCache, vCache, pos, nH, nKv, hd);
+    }
+
+    /** Three launches: one GEMV over [Wq; Wk; Wv], RoPE + cache write + split attention, the merge of the splits ({@link ClAttention}). */
+    @Override public synchronized void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+                                                 Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, float theta) {
+        attention.attention(out, x, wq, wk, wv, q, k, v, kCache, vCache, pos, nH, nKv, hd, theta);
+    }
+
+    /** Per 16 rows: one GEMV over [Wq; Wk; Wv], the rows' k, v into the cache, the causal split attention, the merge. */
+    @Override public synchronized void prefillAttention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+                                                        Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, float theta) {
+        attention.prefill(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, theta);
     }
 
     @Override public synchronized void act(Act g, Tensor x) { decode.act(g, x); }

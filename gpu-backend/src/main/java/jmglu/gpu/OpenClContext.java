@@ -8,7 +8,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jocl.CL;
@@ -53,6 +55,7 @@ public final class OpenClContext implements AutoCloseable {
     public final long baseAlignBytes;
     private final Map<String, cl_program> programs = new HashMap<>();
     private final Map<String, cl_kernel> kernels = new HashMap<>();
+    private final Map<cl_kernel, Object[]> lastArgs = new IdentityHashMap<>();   // what each kernel was last launched with
 
     private OpenClContext(DeviceRef ref) {
         this.ref = ref;
@@ -318,11 +321,21 @@ public final class OpenClContext implements AutoCloseable {
     /**
      * Sets the arguments (cl_mem, Integer, Long, Float, int[16] for an int16 vector, or {@link Local} bytes)
      * and enqueues a 1-D range (global rounded up to a multiple of local; local 0: the driver's choice).
+     * A kernel keeps its arguments between launches, so an argument equal to the one this kernel was
+     * last launched with (the same cl_mem object, an equal number, vector or local size) is not set
+     * again: each clSetKernelArg is a native call, and a decode step makes hundreds.
      */
-    public void launch(cl_kernel k, long global, long local, cl_event ev, Object... args) {
+    public synchronized void launch(cl_kernel k, long global, long local, cl_event ev, Object... args) {
+        Object[] last = lastArgs.get(k);
+        if (last == null || last.length < args.length) {
+            last = last == null ? new Object[args.length] : Arrays.copyOf(last, args.length);
+            lastArgs.put(k, last);
+        }
         try {
             for (int i = 0; i < args.length; i++) {
                 Object a = args[i];
+                if (same(last[i], a)) continue;
+                last[i] = null;                              // unknown until the call below succeeds
                 switch (a) {
                     case cl_mem m -> clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
                     case Integer v -> clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
@@ -332,12 +345,21 @@ public final class OpenClContext implements AutoCloseable {
                     case Local l -> clSetKernelArg(k, i, Math.max(4, l.bytes()), null);
                     default -> throw new IllegalArgumentException("OpenCL launch: argument " + i + " of type " + a.getClass());
                 }
+                last[i] = a instanceof int[] v ? v.clone() : a;
             }
             long g = local > 0 ? (global + local - 1) / local * local : global;
             clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {g}, local > 0 ? new long[] {local} : null, 0, null, ev);
         } catch (CLException e) {
             throw fail("launching a kernel (global " + global + ", local " + local + ")", e);
         }
+    }
+
+    /** Whether argument a is what the kernel already holds (was): buffers by identity, values by equality. */
+    private static boolean same(Object was, Object a) {
+        if (was == null) return false;
+        if (a instanceof cl_mem) return was == a;
+        if (a instanceof int[] v) return was instanceof int[] w && Arrays.equals(v, w);
+        return was.equals(a);
     }
 
     /** A __local argument of the given size. */
@@ -362,6 +384,7 @@ public final class OpenClContext implements AutoCloseable {
         for (cl_kernel k : kernels.values()) clReleaseKernel(k);
         for (cl_program p : programs.values()) clReleaseProgram(p);
         kernels.clear();
+        lastArgs.clear();
         programs.clear();
         clReleaseCommandQueue(queue);
         clReleaseContext(context);

@@ -65,67 +65,6 @@ __kernel void rope(__global float* restrict x, const int xo, __global const floa
     x[i + 1] = x0 * s + x1 * c;
 }
 
-// caches[b, pos[b]] = k[b], v[b] (kv = nKv·hd floats per row)
-__kernel void kv_write(__global float* restrict kc, const int kco, __global float* restrict vc, const int vco,
-                       __global const float* restrict k, const int ko, __global const float* restrict v, const int vo,
-                       const int16 pos, const int n, const int kv, const int maxT) {
-    const int g = get_global_id(0);
-    if (g >= n * kv) return;
-    const int b = g / kv, e = g % kv;
-    const long at = ((long) b * maxT + pick(pos, b)) * kv + e;
-    kc[kco + at] = k[ko + g];
-    vc[vco + at] = v[vo + g];
-}
-
-// One attention step, one work-group per (row b, query head j), key/value head j / (nH / nKv):
-// s_u = q·k_u / √hd for u ≤ pos[b], p_u = exp(s_u − max s), out = Σ p_u v_u / Σ p_u.
-// sc is scratch (n, nH, maxT) for the scores, then the p_u; red has LS floats.
-__kernel void attn_step(__global float* restrict out, const int oo, __global const float* restrict q, const int qo,
-                        __global const float* restrict kc, const int kco, __global const float* restrict vc, const int vco,
-                        __global float* restrict sc, const int16 pos, const int nH, const int nKv, const int hd,
-                        const int maxT, const float scale, __local float* red) {
-    const int grp = get_group_id(0), b = grp / nH, j = grp % nH, lid = get_local_id(0), LS = get_local_size(0);
-    const int len = pick(pos, b) + 1, kv = nKv * hd, hk = j / (nH / nKv);
-    __global const float* qh = q + qo + (long) grp * hd;
-    __global const float* kb = kc + kco + (long) b * maxT * kv + hk * hd;
-    __global const float* vb = vc + vco + (long) b * maxT * kv + hk * hd;
-    __global float* s = sc + (long) grp * maxT;
-    float mx = -INFINITY;
-    for (int u = lid; u < len; u += LS) {
-        float a = 0.0f;
-        for (int e = 0; e < hd; e++) a += qh[e] * kb[(long) u * kv + e];
-        a *= scale;
-        s[u] = a;
-        mx = fmax(mx, a);
-    }
-    red[lid] = mx;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int st = LS >> 1; st > 0; st >>= 1) {
-        if (lid < st) red[lid] = fmax(red[lid], red[lid + st]);
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    mx = red[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    float z = 0.0f;
-    for (int u = lid; u < len; u += LS) {
-        const float p = exp(s[u] - mx);
-        s[u] = p;
-        z += p;
-    }
-    red[lid] = z;
-    barrier(CLK_LOCAL_MEM_FENCE | CLK_GLOBAL_MEM_FENCE);    // the p_u written above are read by every thread below
-    for (int st = LS >> 1; st > 0; st >>= 1) {
-        if (lid < st) red[lid] += red[lid + st];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    z = red[0];
-    for (int e = lid; e < hd; e += LS) {
-        float a = 0.0f;
-        for (int u = 0; u < len; u++) a += s[u] * vb[(long) u * kv + e];
-        out[oo + (long) grp * hd + e] = a / z;
-    }
-}
-
 // x = g(x)
 __kernel void act_inplace(__global float* restrict x, const int xo, const int n, const int g) {
     const int i = get_global_id(0);

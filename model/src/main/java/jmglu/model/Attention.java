@@ -3,6 +3,7 @@ package jmglu.model;
 import jmglu.autograd.F;
 import jmglu.autograd.Var;
 import jmglu.engine.Backend;
+import jmglu.engine.Tensor;
 
 /**
  * Causal self-attention with rotary position embeddings (RoPE), no biases:
@@ -38,14 +39,14 @@ public final class Attention {
         return f.linear(y, wo);                                             // (B·T, C)
     }
 
-    /** One decode step: s.x (B, C) += attention of s.n (B, C) over this layer's cache, at positions pos (B). */
-    void decode(Backend be, DecodeState s, int layer, int[] pos) {
-        be.linear(s.q, s.n, wq.value(), false);                              // (B, C)
-        be.linear(s.k, s.n, wk.value(), false);                              // (B, kvDim)
-        be.linear(s.v, s.n, wv.value(), false);                              // (B, kvDim)
-        be.rope(s.q, nH, hd, pos, theta);
-        be.rope(s.k, nKv, hd, pos, theta);
-        be.attentionStep(s.att, s.q, s.k, s.v, s.kCache[layer], s.vCache[layer], pos, nH, nKv, hd);   // (B, C)
-        be.linear(s.x, s.att, wo.value(), true);                             // x += att Woᵀ
+    /**
+     * One decode step: a.x (N, C) += attention of a.n (N, C) over this layer's caches kc, vc, each row at its
+     * position (r: one sequence per row, or a prefill's consecutive positions of one sequence, causal).
+     */
+    void decode(Backend be, DecodeState.Acts a, Tensor kc, Tensor vc, DecodeState.Rows r) {
+        // q, k, v = n Wqᵀ, n Wkᵀ, n Wvᵀ; RoPE on q, k; k, v → cache; att = softmax(q Kᵀ/√hd) V   (N, C)
+        if (r.pos() != null) be.attention(a.att(), a.n(), wq.value(), wk.value(), wv.value(), a.q(), a.k(), a.v(), kc, vc, r.pos(), nH, nKv, hd, theta);
+        else be.prefillAttention(a.att(), a.n(), wq.value(), wk.value(), wv.value(), a.q(), a.k(), a.v(), kc, vc, r.row(), r.p0(), nH, nKv, hd, theta);
+        be.linear(a.x(), a.att(), wo.value(), true);                         // x += att Woᵀ
     }
 }

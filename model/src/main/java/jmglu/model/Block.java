@@ -3,6 +3,7 @@ package jmglu.model;
 import jmglu.autograd.F;
 import jmglu.autograd.Var;
 import jmglu.engine.Backend;
+import jmglu.engine.Tensor;
 
 /** A pre-norm transformer block: x += attn(norm(x)); x += ffn(norm(x)). */
 public final class Block {
@@ -23,11 +24,11 @@ public final class Block {
         return f.add(x, ffn.forward(f, ffnNorm.forward(f, x)));        // (B·T, C)
     }
 
-    /** One decode step on s.x (B, C), in place. */
-    void decode(Backend be, DecodeState s, int layer, int[] pos) {
-        attnNorm.decode(be, s.n, s.x);
-        attn.decode(be, s, layer, pos);                                 // x += attn(norm(x))
-        ffnNorm.decode(be, s.n, s.x);
-        ffn.decode(be, s.x, s.n, s.h);                                  // x += ffn(norm(x))
+    /** One decode (or prefill) step on a.x (N, C), in place; its rows sit in the caches kc, vc as r says. */
+    void decode(Backend be, DecodeState.Acts a, Tensor kc, Tensor vc, DecodeState.Rows r) {
+        attnNorm.decode(be, a.n(), a.x());
+        attn.decode(be, a, kc, vc, r);                                  // x += attn(norm(x))
+        ffnNorm.decode(be, a.n(), a.x());
+        ffn.decode(be, a.x(), a.n(), a.h());                            // x += ffn(norm(x))
     }
 }

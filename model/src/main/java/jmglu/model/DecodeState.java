@@ -10,12 +10,34 @@ import jmglu.engine.Tensor;
  *   x, n, q, att (B, C)    k, v (B, kvDim)    h (B, d)    logits (B, V)
  *   kCache[l], vCache[l]   (B, maxSeq, kvDim)   position p of sequence b at [b, p, :]
  * </pre>
- * Its size is checked before anything is allocated ({@link #bytes}). Close it to free device memory.
+ * Its size is checked before anything is allocated ({@link #bytes}). A prefill ({@link Transformer#prefill})
+ * runs up to {@link #PREFILL_ROWS} positions of one sequence at a time through activations of its own
+ * (the same names, PREFILL_ROWS rows, made on its first use). Close it to free device memory.
  */
 public final class DecodeState implements AutoCloseable {
+    /** Positions of one sequence a prefill runs as the rows of one pass over the weights. */
+    public static final int PREFILL_ROWS = 16;
+
+    /** A step's activations: x, n, q, att (N, C), k, v (N, kvDim), h (N, d), one row per token of the step. */
+    record Acts(Tensor x, Tensor n, Tensor q, Tensor k, Tensor v, Tensor att, Tensor h) {
+        Acts rows(int r) {
+            return new Acts(x.rows(0, r), n.rows(0, r), q.rows(0, r), k.rows(0, r), v.rows(0, r), att.rows(0, r), h.rows(0, r));
+        }
+        Tensor[] all() { return new Tensor[] {x, n, q, k, v, att, h}; }
+    }
+
+    /**
+     * Where a step's rows sit in the caches: row b of a decode step (pos != null) is sequence b at
+     * position pos[b]; row i of a prefill is position p0 + i of the sequence in cache row `row`.
+     */
+    record Rows(int[] pos, int row, int p0) {}
+
     final Backend be;
     final int batch, maxSeq, vocab;
     final Tensor x, n, q, k, v, att, h, logits;
+    final Acts step;                            // the decode step's activations (batch rows)
+    private Acts prefill;                       // a prefill's (PREFILL_ROWS rows), made on first use
+    private final Config config;
     final Tensor[] kCache, vCache;
     private final float[] host;                 // logits read back (B · V)
 
@@ -37,6 +59,8 @@ public final class DecodeState implements AutoCloseable {
         int C = c.dim(), kv = c.kvDim();
         x = be.zeros(batch, C); n = be.zeros(batch, C); q = be.zeros(batch, C); att = be.zeros(batch, C);
         k = be.zeros(batch, kv); v = be.zeros(batch, kv); h = be.zeros(batch, c.hidden()); logits = be.zeros(batch, c.vocab());
+        step = new Acts(x, n, q, k, v, att, h);
+        config = c;
         kCache = new Tensor[c.nLayers()];
         vCache = new Tensor[c.nLayers()];
         for (int l = 0; l < c.nLayers(); l++) { kCache[l] = be.zeros(batch, maxSeq, kv); vCache[l] = be.zeros(batch, maxSeq, kv); }
@@ -56,6 +80,22 @@ public final class DecodeState implements AutoCloseable {
     /** The longest sequence the cache holds. */
     public int maxSeq() { return maxSeq; }
 
+    /** The prefill activations, their first r ≤ PREFILL_ROWS rows. */
+    Acts prefillActs(int r) {
+        if (prefill == null) {
+            int R = PREFILL_ROWS, C = config.dim(), kv = config.kvDim();
+            prefill = new Acts(be.zeros(R, C), be.zeros(R, C), be.zeros(R, C), be.zeros(R, kv), be.zeros(R, kv), be.zeros(R, C), be.zeros(R, config.hidden()));
+        }
+        return r == PREFILL_ROWS ? prefill : prefill.rows(r);
+    }
+
+    /** Row 0 of the logits (V), read back to the host (a prefill leaves its logits there). */
+    float[] readRow0() {
+        float[] row = new float[vocab];
+        be.read(logits.rows(0, 1), row);
+        return row;
+    }
+
     /** The logits (B, V) of the last step, read back to the host. */
     float[] readLogits() {
         be.read(logits, host);
@@ -64,6 +104,7 @@ public final class DecodeState implements AutoCloseable {
 
     @Override public void close() {
         for (Tensor t : new Tensor[] {x, n, q, k, v, att, h, logits}) be.release(t);
+        if (prefill != null) for (Tensor t : prefill.all()) be.release(t);
         for (int l = 0; l < kCache.length; l++) { be.release(kCache[l]); be.release(vCache[l]); }
     }
 }

@@ -127,10 +127,39 @@ public final class Transformer {
             if (pos[b] < 0 || pos[b] >= s.maxSeq) throw new IllegalArgumentException("decode: position " + pos[b] + " outside the cache of " + s.maxSeq);
         }
         backend.embedding(s.x, tokEmb.value(), tokens);                 // (B, C)
-        for (int l = 0; l < layers.size(); l++) layers.get(l).decode(backend, s, l, pos);
+        var rows = new DecodeState.Rows(pos, 0, 0);
+        for (int l = 0; l < layers.size(); l++) layers.get(l).decode(backend, s.step, s.kCache[l], s.vCache[l], rows);
         norm.decode(backend, s.n, s.x);                                   // (B, C)
         backend.linear(s.logits, s.n, lmHead.value(), false);             // (B, V)
         return s.readLogits();
+    }
+
+    /**
+     * A prefill: the tokens of sequence `row` at positions p0 .. p0 + P − 1, {@link DecodeState#PREFILL_ROWS}
+     * positions per pass over the weights (causal attention among them and over the cache's positions
+     * before p0); the same as P decode steps of that sequence. Returns the next-token logits (V) of the
+     * last position, in an array the next step overwrites. The state's other sequences are untouched.
+     */
+    public float[] prefill(DecodeState s, int row, int[] tokens, int p0) {
+        if (s.be != backend) throw new IllegalArgumentException("prefill: the state belongs to another model's backend");
+        if (row < 0 || row >= s.batch) throw new IllegalArgumentException("prefill: sequence " + row + " outside the batch of " + s.batch);
+        int P = tokens.length;
+        if (P < 1 || p0 < 0 || p0 + P > s.maxSeq) throw new IllegalArgumentException("prefill: " + P + " tokens from position " + p0 + " do not fit the cache of " + s.maxSeq);
+        for (int t : tokens) if (t < 0 || t >= config.vocab()) throw new IllegalArgumentException("prefill: token " + t + " outside vocabulary " + config.vocab());
+        DecodeState.Acts a = null;
+        int n = 0;
+        for (int c0 = 0; c0 < P; c0 += n) {
+            n = Math.min(DecodeState.PREFILL_ROWS, P - c0);
+            a = s.prefillActs(n);
+            backend.embedding(a.x(), tokEmb.value(), java.util.Arrays.copyOfRange(tokens, c0, c0 + n));   // (n, C)
+            var rows = new DecodeState.Rows(null, row, p0 + c0);
+            for (int l = 0; l < layers.size(); l++) layers.get(l).decode(backend, a, s.kCache[l], s.vCache[l], rows);
+        }
+        Tensor last = a.x().rows(n - 1, n), ln = a.n().rows(n - 1, n);  // only the last position's logits
+        norm.decode(backend, ln, last);                                   // (1, C)
+        Tensor logits = s.logits.rows(0, 1);
+        backend.linear(logits, ln, lmHead.value(), false);                // (1, V)
+        return s.readRow0();
     }
 
     // ---------------------------------------------------------------- tensors in and out

@@ -85,6 +85,27 @@ class ModelOnEveryBackendTest {
         }
     }
 
+    /** A prefill in two parts (the second reads the cache the first wrote), into row 1 of a batch of 2, gives the forward's logits. */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void prefillEqualsTrainingForward(String backend, String kind) {
+        Config c = config(kind);
+        Transformer m = model(c);
+        int T = c.seqLen(), cut = 5, V = c.vocab();
+        int[] ids = ids(T, 13);
+        try (Backend be = Backends.open(backend)) {
+            F f = new F(be.canTrain() ? be.kernels() : new ReferenceKernels());
+            float[] want = Autograd.noGrad(() -> m.forward(f, ids, 1, T)).value().toArray();          // (T, V)
+            Transformer inf = Transformer.forInference(c, m.pack(DType.F32), be);
+            try (DecodeState s = inf.newState(2, T)) {
+                float[] first = inf.prefill(s, 1, java.util.Arrays.copyOfRange(ids, 0, cut), 0);
+                Check.close(java.util.Arrays.copyOfRange(want, (cut - 1) * V, cut * V), first, 1e-5, 1e-4, backend + " " + kind + " prefill part 1");
+                float[] rest = inf.prefill(s, 1, java.util.Arrays.copyOfRange(ids, cut, T), cut);
+                Check.close(java.util.Arrays.copyOfRange(want, (T - 1) * V, T * V), rest, 1e-5, 1e-4, backend + " " + kind + " prefill part 2");
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void batchedDecodeEqualsEachSequenceAlone(String backend, String kind) {

@@ -36,7 +36,8 @@ public final class Generator {
         long t0 = System.nanoTime();
         int start = Math.max(0, len - max);           // a prompt longer than the cache keeps its tail
         float[] logits = null;
-        for (int i = start; i < len; i++, forwards++) logits = step(model, s, seq[i], i - start);
+        logits = model.prefill(s, 0, Arrays.copyOfRange(seq, start, len), 0);      // the prompt in passes of PREFILL_ROWS positions
+        forwards += len - start;
         int pos = len - start;
         long t1 = System.nanoTime();
         String stop = "budget";
@@ -47,7 +48,8 @@ public final class Generator {
             if (g == n - 1) break;
             if (pos == max) {                         // window full: re-feed the last half from position 0
                 int keep = Math.max(1, max / 2);
-                for (int i = 0; i < keep; i++, forwards++) logits = step(model, s, seq[len - keep + i], i);
+                logits = model.prefill(s, 0, Arrays.copyOfRange(seq, len - keep, len), 0);
+                forwards += keep;
                 pos = keep;
                 slides++;
             } else {

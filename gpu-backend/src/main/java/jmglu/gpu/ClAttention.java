@@ -1,0 +1,193 @@
+package jmglu.gpu;
+
+import static jmglu.gpu.OpenClBackend.elems;
+import static jmglu.gpu.OpenClBackend.int16;
+import static jmglu.gpu.OpenClBackend.rows;
+
+import jmglu.engine.Tensor;
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+
+/**
+ * The attention ops of {@link OpenClBackend} through attention.cl: the primitive attentionStep (KV
+ * write + attention) and the fused attention of a decode step ({@link jmglu.engine.Backend#attention}):
+ * <pre>
+ *   qkv (n, nH·hd + 2·kv) = x · [Wq; Wk; Wv]ᵀ        one GEMV over the three matrices stacked
+ *   rope_attn: RoPE(q), RoPE(k) at pos, k, v → caches, attention split over the KV length (LS keys a split)
+ *   attn_combine: the splits merged (only when a row is longer than LS)
+ * </pre>
+ * Three launches instead of the composition's eight. The stacked copy [Wq; Wk; Wv] (same dtype, made
+ * on the device the first time, kept with Wq's buffer and freed with it) holds the attention's input
+ * weights a second time on the device. Semantics are {@link jmglu.engine.HostBackend}'s; q, k, v (the
+ * composition's workspace) are left untouched by the fused path.
+ */
+final class ClAttention {
+    private static final int CHUNK = OpenClMglu.MAX_BATCH, LS = 64;
+    private final OpenClBackend be;
+    private final OpenClContext cl;
+    private final ClDecodeOps decode;
+    private final cl_mem dummy;
+
+    /** What a stacked copy was made from (buffers compared by identity, offsets in bytes). */
+    private record Stack(ClBuffer k, ClBuffer v, long qOff, long kOff, long vOff, long qBytes, long kvBytes) {}
+
+    ClAttention(OpenClBackend be, ClDecodeOps decode) {
+        this.be = be;
+        this.cl = be.cl;
+        this.decode = decode;
+        this.dummy = cl.alloc(4);
+    }
+
+    void release() { OpenClContext.release(dummy); }
+
+    private cl_kernel kernel(String name) { return cl.kernel("attention.cl", "", name); }
+
+    /** Writes k[b], v[b] into the caches at pos[b], then out[b] = attention of q[b] over positions 0..pos[b]. */
+    void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd) {
+        String op = "attentionStep";
+        int maxT = check(op, out, kCache, vCache, pos, nH, nKv, hd);
+        int B = pos.length, kv = nKv * hd;
+        ClBuffer qb = be.f32(q, op, "q", (long) B * nH * hd), kb = be.f32(k, op, "k", (long) B * kv), vb = be.f32(v, op, "v", (long) B * kv);
+        for (int b0 = 0; b0 < B; b0 += CHUNK) {
+            int n = Math.min(CHUNK, B - b0);
+            run(out, b0, n, qb.mem(), elems(q) + b0 * nH * hd, nH * hd, kb.mem(), elems(k) + b0 * kv, kv, vb.mem(), elems(v) + b0 * kv, kv,
+                    kCache, vCache, pos, nH, nKv, hd, maxT, null);
+        }
+    }
+
+    /** The attention of one decode step from x (B, h): see {@link jmglu.engine.Backend#attention}. */
+    void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+                   Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, float theta) {
+        String op = "attention";
+        int maxT = check(op, out, kCache, vCache, pos, nH, nKv, hd);
+        if (hd % 2 != 0) throw new IllegalArgumentException(op + ": RoPE needs an even head size, got hd=" + hd);
+        int B = pos.length, kv = nKv * hd, dq = nH * hd, h = wq.dim(1);
+        for (Tensor w : new Tensor[] {wq, wk, wv}) be.buf(w, op, "W");
+        if (wq.rank() != 2 || wq.dim(0) != dq || wk.rank() != 2 || wk.dim(0) != kv || wk.dim(1) != h || !wk.sameShape(wv))
+            throw new IllegalArgumentException(op + ": Wq must be (" + dq + ", h), Wk and Wv (" + kv + ", h), got " + wq + ", " + wk + ", " + wv);
+        be.f32(x, op, "x", (long) B * h);
+        int maxPos = 0;
+        for (int p : pos) maxPos = Math.max(maxPos, p);
+        cl_mem tab = decode.ropeTable(hd, theta, maxPos);
+        if (wq.dtype() != wk.dtype() || wq.dtype() != wv.dtype()) {          // no stacked copy: three GEMVs, then the fused rest
+            be.linear(q, x, wq, false);
+            be.linear(k, x, wk, false);
+            be.linear(v, x, wv, false);
+            ClBuffer qb = be.f32(q, op, "q", (long) B * dq), kb = be.f32(k, op, "k", (long) B * kv), vb = be.f32(v, op, "v", (long) B * kv);
+            for (int b0 = 0; b0 < B; b0 += CHUNK) {
+                int n = Math.min(CHUNK, B - b0);
+                run(out, b0, n, qb.mem(), elems(q) + b0 * dq, dq, kb.mem(), elems(k) + b0 * kv, kv, vb.mem(), elems(v) + b0 * kv, kv,
+                        kCache, vCache, pos, nH, nKv, hd, maxT, tab);
+            }
+            return;
+        }
+        int width = dq + 2 * kv;
+        var stacked = new OpenClMglu.DeviceMatrix(wq.dtype(), width, h, stack(wq, wk, wv));
+        cl_mem qkv = be.scratch(OpenClBackend.QKV, 4L * Math.min(CHUNK, B) * width);
+        for (int b0 = 0; b0 < B; b0 += CHUNK) {
+            int n = Math.min(CHUNK, B - b0);
+            try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false)) {
+                be.mglu.gemv(qkv, xv.mem, stacked, n, false, null);
+            }
+            run(out, b0, n, qkv, 0, width, qkv, dq, width, qkv, dq + kv, width, kCache, vCache, pos, nH, nKv, hd, maxT, tab);
+        }
+    }
+
+    /**
+     * The attention of positions p0 .. p0 + P − 1 of the sequence in cache row `row`, x (P, h): see
+     * {@link jmglu.engine.Backend#prefillAttention}. Per 16 rows: the stacked GEMV, rope_kv (the rows' k, v
+     * into the cache), rope_attn reading every key from the cache (causal: row i reads positions ≤ p0 + i).
+     */
+    void prefill(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+                 Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, float theta) {
+        String op = "prefillAttention";
+        int h = wq.dim(1), P = x.size() / h;
+        if (P < 1 || x.size() % h != 0) throw new IllegalArgumentException(op + ": x " + x + " is not rows of h=" + h);
+        if (row < 0 || kCache.rank() != 3 || row >= kCache.dim(0)) throw new IllegalArgumentException(op + ": cache row " + row + " outside the caches " + kCache);
+        if (wq.dtype() != wk.dtype() || wq.dtype() != wv.dtype() || hd % 2 != 0) {      // the composition (no stacked copy)
+            be.prefillAttentionComposed(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, theta);
+            return;
+        }
+        int[] pos = new int[P];
+        for (int i = 0; i < P; i++) pos[i] = p0 + i;
+        int maxT = check(op, out, kCache, vCache, pos, nH, nKv, hd, row + 1), kv = nKv * hd, dq = nH * hd, width = dq + 2 * kv;
+        be.f32(x, op, "x", (long) P * h);
+        cl_mem tab = decode.ropeTable(hd, theta, p0 + P - 1);
+        var stacked = new OpenClMglu.DeviceMatrix(wq.dtype(), width, h, stack(wq, wk, wv));
+        cl_mem qkv = be.scratch(OpenClBackend.QKV, 4L * Math.min(CHUNK, P) * width);
+        cl_mem kcb = be.buf(kCache, op, "kCache").mem(), vcb = be.buf(vCache, op, "vCache").mem();
+        for (int b0 = 0; b0 < P; b0 += CHUNK) {
+            int n = Math.min(CHUNK, P - b0);
+            try (var xv = be.view(rows(x, P, h, b0, b0 + n), true, false)) {
+                be.mglu.gemv(qkv, xv.mem, stacked, n, false, null);
+            }
+            cl.launch(kernel("rope_kv"), (long) n * kv / 2, 0, null, kcb, elems(kCache), vcb, elems(vCache), qkv, dq, width, qkv, dq + kv, width,
+                    tab, n, p0 + b0, row, nKv, hd, maxT);
+            run(out, b0, n, qkv, 0, width, qkv, dq, width, qkv, dq + kv, width, kCache, vCache, pos, nH, nKv, hd, maxT, tab, row);
+        }
+    }
+
+    /** [Wq; Wk; Wv] stacked in one buffer (rows of Wq, then Wk, then Wv), made on the device once. */
+    private cl_mem stack(Tensor wq, Tensor wk, Tensor wv) {
+        ClBuffer qb = be.buf(wq, "attention", "Wq"), kb = be.buf(wk, "attention", "Wk"), vb = be.buf(wv, "attention", "Wv");
+        long qBytes = wq.byteSize(), kvBytes = wk.byteSize();
+        Stack key = new Stack(kb, vb, wq.deviceOffset(), wk.deviceOffset(), wv.deviceOffset(), qBytes, kvBytes);
+        return qb.derived(key, () -> {
+            cl_mem m = cl.alloc(qBytes + 2 * kvBytes);
+            cl.copy(qb.mem(), wq.deviceOffset(), m, 0, qBytes, null);
+            cl.copy(kb.mem(), wk.deviceOffset(), m, qBytes, kvBytes, null);
+            cl.copy(vb.mem(), wv.deviceOffset(), m, qBytes + kvBytes, kvBytes, null);
+            return m;
+        });
+    }
+
+    /**
+     * rope_attn (and attn_combine) for rows [b0, b0 + n) at positions pos[b]; q, k, v given as buffer, element
+     * offset, row stride; tab null: no RoPE; crow &lt; 0: row b in cache row b, else all rows in cache row crow (prefill).
+     */
+    private void run(Tensor out, int b0, int n, cl_mem q, int qo, int qs, cl_mem k, int ko, int ks, cl_mem v, int vo, int vs,
+                     Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, int maxT, cl_mem tab) {
+        run(out, b0, n, q, qo, qs, k, ko, ks, v, vo, vs, kCache, vCache, pos, nH, nKv, hd, maxT, tab, -1);
+    }
+
+    private void run(Tensor out, int b0, int n, cl_mem q, int qo, int qs, cl_mem k, int ko, int ks, cl_mem v, int vo, int vs,
+                     Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, int maxT, cl_mem tab, int crow) {
+        int maxLen = 0;
+        for (int b = b0; b < b0 + n; b++) maxLen = Math.max(maxLen, pos[b] + 1);
+        int nsplit = (maxLen + LS - 1) / LS, kv = nKv * hd;
+        int ls = (int) Math.min(LS, cl.maxWorkGroup);
+        if (ls != LS) throw new IllegalStateException("attention: the device's work-groups hold " + cl.maxWorkGroup + " threads, fewer than " + LS);
+        cl_mem part = be.scratch(OpenClBackend.PARTS, 4L * n * nH * Math.max(1, nsplit) * (hd + 2));
+        cl_mem ob = be.buf(out, "attention", "out").mem(), kcb = be.buf(kCache, "attention", "kCache").mem(),
+                vcb = be.buf(vCache, "attention", "vCache").mem();
+        int oo = elems(out) + b0 * nH * hd;
+        var hdBytes = new OpenClContext.Local(4L * hd);
+        var lsBytes = new OpenClContext.Local(4L * LS);
+        cl.launch(kernel("rope_attn"), (long) n * nH * nsplit * LS, LS, null, ob, oo, part, q, qo, qs, k, ko, ks, v, vo, vs,
+                kcb, elems(kCache) + (crow < 0 ? b0 * maxT * kv : 0), vcb, elems(vCache) + (crow < 0 ? b0 * maxT * kv : 0),
+                tab == null ? dummy : tab, tab == null ? 0 : 1, int16(pos, b0, b0 + n), crow, nH, nKv, hd, maxT, (float) (1.0 / Math.sqrt(hd)), nsplit, hdBytes, hdBytes, hdBytes, lsBytes, lsBytes);
+        if (nsplit > 1)
+            cl.launch(kernel("attn_combine"), (long) n * nH * LS, LS, null, ob, oo, part, hd, nsplit);
+    }
+
+    /** Checks the shapes shared by both ops; returns maxT. */
+    private int check(String op, Tensor out, Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd) {
+        return check(op, out, kCache, vCache, pos, nH, nKv, hd, pos.length);
+    }
+
+    /** cacheRows: the cache rows the op uses (B, or a prefill's row + 1). */
+    private int check(String op, Tensor out, Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, int cacheRows) {
+        if (nH <= 0 || nKv <= 0 || hd <= 0 || nH % nKv != 0)
+            throw new IllegalArgumentException(op + ": nH=" + nH + " must be a positive multiple of nKv=" + nKv + ", hd=" + hd + " positive");
+        int B = pos.length, kv = nKv * hd;
+        if (B < 1) throw new IllegalArgumentException(op + ": no rows");
+        if (kCache.rank() != 3 || kCache.dim(0) < cacheRows || kCache.dim(2) != kv || !kCache.sameShape(vCache))
+            throw new IllegalArgumentException(op + ": caches must be (≥ " + cacheRows + ", maxT, " + kv + "), got " + kCache + " and " + vCache);
+        be.f32(kCache, op, "kCache", kCache.size());
+        be.f32(vCache, op, "vCache", vCache.size());
+        be.f32(out, op, "out", (long) B * nH * hd);
+        int maxT = kCache.dim(1);
+        for (int p : pos) if (p < 0 || p >= maxT) throw new IllegalArgumentException(op + ": position " + p + " outside the cache of " + maxT);
+        return maxT;
+    }
+}

@@ -1,0 +1,158 @@
+// jmglu OpenCL attention of one decode step, split over the KV length (flash-decoding):
+// RoPE of q and k + the KV-cache write + the attention of every query head, in one launch of
+// n·nH·nsplit work-groups, then (nsplit > 1) one launch that merges the splits.
+//
+// Layouts (float32): row b < n of q, k, v at q[qo + b·qs], k[ko + b·ks], v[vo + b·vs] (separate
+// tensors, or the columns of one (n, nH·hd + 2·kv) buffer made by one GEMV over [Wq; Wk; Wv]);
+// query head j at j·hd, key/value head hk = j / (nH / nKv) at hk·hd. KV caches (B, maxT, kv),
+// kv = nKv·hd, row b's position u at (b·maxT + u)·kv. tab (P, hd/2, 2): cos, sin of RoPE's angles.
+//
+// Work-group (b, j, split s) with LS threads owns keys u ∈ [s·LS, min((s+1)·LS, len)), len = pos[b] + 1:
+// one key per thread. The new position p = pos[b] is the last key of the last non-empty split; that
+// split rotates k_p itself (local memory) instead of reading the cache, and the work-group of the
+// first query head of the group writes k_p, v_p to the caches: no work-group reads what another
+// writes in the same launch. Each split leaves (m, l, acc) with m = max score, l = Σ e^(s_u − m),
+// acc = Σ e^(s_u − m) v_u; out = Σ_s e^(m_s − M) acc_s / Σ_s e^(m_s − M) l_s, M = max_s m_s.
+
+inline int pick16(int16 v, int i) {
+    int a[16];
+    vstore16(v, 0, a);
+    return a[i];
+}
+
+// dst[0, hd) = src[0, hd) rotated by RoPE (interleaved pairs) at position row t of tab (rope != 0), else copied
+inline void rotate(__local float* dst, __global const float* src, __global const float* t, const int hd,
+                   const int rope, const int lid, const int LS) {
+    if (!rope) {
+        for (int e = lid; e < hd; e += LS) dst[e] = src[e];
+        return;
+    }
+    for (int e = lid; e < hd / 2; e += LS) {
+        const float x0 = src[2 * e], x1 = src[2 * e + 1], c = t[2 * e], s = t[2 * e + 1];
+        dst[2 * e] = x0 * c - x1 * s;
+        dst[2 * e + 1] = x0 * s + x1 * c;
+    }
+}
+
+inline float dot_hd(__local const float* a, __global const float* b, const int hd) {
+    float s = 0.0f;
+    if ((hd & 3) == 0) {
+        for (int e = 0; e < hd; e += 4) s += dot(vload4(0, a + e), vload4(0, b + e));
+    } else {
+        for (int e = 0; e < hd; e++) s += a[e] * b[e];
+    }
+    return s;
+}
+
+// part (n·nH·nsplit, hd + 2): each split's m, l, acc (unused when nsplit == 1: out is written directly).
+// Local: ql, kl, vl hd floats each, pl and red LS floats each. hd is even when rope != 0.
+// crow < 0: row b is a sequence of its own (cache row b) and brings position pos[b] with it (k, v are read);
+// crow ≥ 0: every row is a position of the one sequence in cache row crow (a prefill), whose k, v
+// rope_kv has already written to the cache: all keys are read from it (k, v are not read).
+__kernel void rope_attn(__global float* restrict out, const int oo, __global float* restrict part,
+                        __global const float* q, const int qo, const int qs,
+                        __global const float* k, const int ko, const int ks,
+                        __global const float* v, const int vo, const int vs,
+                        __global float* kc, const int kco, __global float* vc, const int vco,
+                        __global const float* tab, const int rope, const int16 pos, const int crow,
+                        const int nH, const int nKv, const int hd, const int maxT, const float scale, const int nsplit,
+                        __local float* ql, __local float* kl, __local float* vl, __local float* pl, __local float* red) {
+    const int grp = get_group_id(0), sp = grp % nsplit, hq = grp / nsplit, b = hq / nH, j = hq % nH;
+    const int lid = get_local_id(0), LS = get_local_size(0);
+    const int p = pick16(pos, b), len = p + 1, kv = nKv * hd, group = nH / nKv, hk = j / group;
+    const int u0 = sp * LS, u1 = min(u0 + LS, len), cnt = u1 - u0;
+    __global float* pp = part + (long) grp * (hd + 2);
+    if (cnt <= 0) {                                   // a split past this row's length: an empty partial
+        for (int e = lid; e < hd + 2; e += LS) pp[e] = e == 0 ? -INFINITY : 0.0f;
+        return;
+    }
+    const bool mine = crow < 0 && u1 == len;          // this split holds the new position p (its last key)
+    __global const float* tp = tab + (long) p * hd;
+    rotate(ql, q + qo + (long) b * qs + j * hd, tp, hd, rope, lid, LS);
+    if (mine) {
+        rotate(kl, k + ko + (long) b * ks + hk * hd, tp, hd, rope, lid, LS);
+        for (int e = lid; e < hd; e += LS) vl[e] = v[vo + (long) b * vs + hk * hd + e];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const long row0 = (long) (crow < 0 ? b : crow) * maxT * kv + hk * hd;   // the cache row, head hk, position 0
+    if (mine && j % group == 0)
+        for (int e = lid; e < hd; e += LS) {
+            kc[kco + row0 + (long) p * kv + e] = kl[e];
+            vc[vco + row0 + (long) p * kv + e] = vl[e];
+        }
+    float s = -INFINITY;
+    if (lid < cnt) {
+        const int u = u0 + lid;
+        if (mine && u == p) {
+            float a = 0.0f;
+            for (int e = 0; e < hd; e++) a += ql[e] * kl[e];
+            s = a * scale;
+        } else {
+            s = dot_hd(ql, kc + kco + row0 + (long) u * kv, hd) * scale;
+        }
+    }
+    red[lid] = s;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int st = LS >> 1; st > 0; st >>= 1) {
+        if (lid < st) red[lid] = fmax(red[lid], red[lid + st]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float m = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const float e0 = lid < cnt ? exp(s - m) : 0.0f;
+    pl[lid] = e0;
+    red[lid] = e0;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int st = LS >> 1; st > 0; st >>= 1) {
+        if (lid < st) red[lid] += red[lid + st];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float l = red[0];
+    const int old = mine ? cnt - 1 : cnt;                         // keys read from the cache
+    __global const float* vr = vc + vco + row0 + (long) u0 * kv;
+    for (int e = lid; e < hd; e += LS) {
+        float a = 0.0f;
+        for (int t = 0; t < old; t++) a += pl[t] * vr[(long) t * kv + e];
+        if (mine) a += pl[cnt - 1] * vl[e];
+        if (nsplit == 1) out[oo + (long) hq * hd + e] = a / l;
+        else pp[2 + e] = a;
+    }
+    if (nsplit > 1 && lid == 0) {
+        pp[0] = m;
+        pp[1] = l;
+    }
+}
+
+// k, v rows i < n (positions p0 + i of the sequence in cache row crow) → caches, k rotated by RoPE;
+// one work-item per (row, pair of kv elements); rows as in rope_attn (offset, row stride)
+__kernel void rope_kv(__global float* restrict kc, const int kco, __global float* restrict vc, const int vco,
+                      __global const float* k, const int ko, const int ks, __global const float* v, const int vo, const int vs,
+                      __global const float* tab, const int n, const int p0, const int crow, const int nKv, const int hd, const int maxT) {
+    const int g = get_global_id(0), np = hd / 2, kv = nKv * hd;
+    if (g >= n * nKv * np) return;
+    const int i = g / (nKv * np), r = g % (nKv * np), e = 2 * (r % np) + (r / np) * hd;   // element e of the row: head r / np, pair r % np
+    const int p = p0 + i;
+    __global const float* t = tab + (long) p * hd + (e % hd);
+    const float x0 = k[ko + (long) i * ks + e], x1 = k[ko + (long) i * ks + e + 1], c = t[0], s = t[1];
+    const long at = ((long) crow * maxT + p) * kv + e;
+    kc[kco + at] = x0 * c - x1 * s;
+    kc[kco + at + 1] = x0 * s + x1 * c;
+    vc[vco + at] = v[vo + (long) i * vs + e];
+    vc[vco + at + 1] = v[vo + (long) i * vs + e + 1];
+}
+
+// out (n·nH, hd) from the nsplit partials of each (row, head) of rope_attn, one work-group each
+__kernel void attn_combine(__global float* restrict out, const int oo, __global const float* restrict part,
+                           const int hd, const int nsplit) {
+    const int hq = get_group_id(0), lid = get_local_id(0), LS = get_local_size(0);
+    __global const float* pp = part + (long) hq * nsplit * (hd + 2);
+    float M = -INFINITY;
+    for (int s = 0; s < nsplit; s++) M = fmax(M, pp[(long) s * (hd + 2)]);
+    float L = 0.0f;
+    for (int s = 0; s < nsplit; s++) L += exp(pp[(long) s * (hd + 2)] - M) * pp[(long) s * (hd + 2) + 1];
+    for (int e = lid; e < hd; e += LS) {
+        float a = 0.0f;
+        for (int s = 0; s < nsplit; s++) a += exp(pp[(long) s * (hd + 2)] - M) * pp[(long) s * (hd + 2) + 2 + e];
+        out[oo + (long) hq * hd + e] = a / L;
+    }
+}
