@@ -25,6 +25,7 @@ final class Parallel {
 
     final int threads;
     private ForkJoinPool pool;
+    private Team team;
 
     Parallel(int threads) {
         if (threads < 1) throw new IllegalArgumentException("Parallel: threads must be ≥ 1, got " + threads);
@@ -34,6 +35,23 @@ final class Parallel {
     private synchronized ForkJoinPool pool() {
         if (pool == null) pool = new ForkJoinPool(Math.max(1, threads - 1), ForkJoinPool.defaultForkJoinWorkerThreadFactory, null, false);
         return pool;
+    }
+
+    private synchronized Team team() {
+        if (team == null) team = new Team(threads);
+        return team;
+    }
+
+    /**
+     * Runs body over [0, n) in chunks of at least min rows taken by the calling thread and the
+     * {@link Team}'s helpers as each becomes free (the decode ops: short regions, one after another);
+     * on the calling thread alone when work is below {@link #GRAIN}. Which thread runs which chunk,
+     * and where chunks start, varies from run to run: a body must give each row the same arithmetic
+     * in any chunk (the rule above).
+     */
+    void chunks(int n, long work, int min, Range body) {
+        if (threads == 1 || work < GRAIN || n <= min) { body.run(0, n); return; }
+        team().run(n, min, body);
     }
 
     /**

@@ -31,8 +31,8 @@ import jmglu.engine.WeightMatrix;
  * </ul>
  * Rows are processed in blocks of {@link #BLK}; the block's t and s_i land in small scratches and
  * the epilogue g(s_i)(t − s_i) runs vectorised over the block. Rows are split over threads
- * ({@link Parallel}); each row's arithmetic is the same in any piece, so y does not depend on the
- * split. Which path is faster where: lab/simd/results/README.md.
+ * ({@link Parallel}: the scores in fixed pieces, FlashMGLU in chunks taken as threads become free);
+ * each row's arithmetic is the same in any piece, so y does not depend on the split. Which path is faster where: lab/simd/results/README.md.
  * <pre>
  *   x (B, h) f32   W (d, h) F32|BF16|F16   masks word[(r·nm + i)·wpr + w], wpr = ⌈h/32⌉
  *   t (B, d)       s (nm, B, d)            y (B, d)
@@ -47,6 +47,7 @@ final class SimdFlashMglu {
     private static final class Scratch {
         float[] row = new float[0], res = new float[24 * L], tb = new float[0], sb = new float[0], gb = new float[0]; // res: up to 24 tile accumulators of L lanes
         short[] half = new short[0];
+        float[] xp = new float[0]; // x laid out for the row path (the calling thread's)
         int[] words = new int[0], xs = new int[8];
         float[] row(int n) { if (row.length < n) row = new float[n]; return row; }
         short[] half(int n) { if (half.length < n) half = new short[n]; return half; }
@@ -129,28 +130,68 @@ final class SimdFlashMglu {
         Src src = Src.of(w, m);
         par.rows(d, work(w, m, B), 16, (lo, hi) -> {
             Scratch sc = SCRATCH.get();
-            for (int r = lo; r < hi; r++) row(t, r, d, s, r, d, xp, B, hp, w, m, src, r, sc);
+            for (int r = lo; r < hi; r++) row(t, r, d, s, r, d, xp, 0, B, hp, w, m, src, r, sc);
         });
     }
 
     /** y (B, d) = Σ_i g(s_i)(t − s_i), one pass over W. */
     void flash(float[] y, float[] x, WeightMatrix w, MaskPlanes m, int B, Act g) {
+        if (y.length < B * w.rows()) throw new IllegalArgumentException("flashMglu: y has " + y.length + " floats, need B·d = " + B * w.rows());
+        flash(y, 0, x, 0, w, m, B, g);
+    }
+
+    /**
+     * y (B, d) at yo = Σ_i g(s_i)(t − s_i) for x (B, h) at xo, one pass over W. x is read in place
+     * when the row path takes it as it is (h a multiple of 32, no even/odd split); otherwise it is laid
+     * out once into this thread's scratch (padded rows, even/odd per 32-block): no allocation per call.
+     */
+    void flash(float[] y, int yo, float[] x, int xo, WeightMatrix w, MaskPlanes m, int B, Act g) {
         check("flashMglu", x, w, m, B);
         int d = w.rows(), h = w.cols(), hp = padded(h), nm = m.nm();
-        if (y.length < B * d) throw new IllegalArgumentException("flashMglu: y has " + y.length + " floats, need B·d = " + B * d);
-        float[] xp = prepX(x, B, w, m);
+        if (xo < 0 || xo + B * h > x.length || yo < 0 || yo + B * d > y.length)
+            throw new IllegalArgumentException("flashMglu: x (" + B + ", " + h + ") at " + xo + " or y (" + B + ", " + d + ") at " + yo + " outside its array");
+        boolean eo = (fused(B, w, m) && settings.eTile(nm)) || fusedB(B, w);
+        float[] xp = x;
+        int x0 = xo;
+        if (eo || hp != h) {
+            Scratch own = SCRATCH.get();
+            if (own.xp.length < B * hp) own.xp = new float[B * hp];
+            xp = own.xp;
+            x0 = 0;
+            layoutX(xp, x, xo, B, h, hp, eo);
+        }
+        float[] xin = xp;
+        int xin0 = x0;
         Src src = Src.of(w, m);
-        par.rows(d, work(w, m, B), 16, (lo, hi) -> {
+        par.chunks(d, work(w, m, B), 16, (lo, hi) -> {
             Scratch sc = SCRATCH.get();
             if (sc.tb.length < B * BLK) sc.tb = new float[B * BLK];
             if (sc.sb.length < nm * B * BLK) { sc.sb = new float[nm * B * BLK]; sc.gb = new float[nm * B * BLK]; }
             for (int r0 = lo; r0 < hi; r0 += BLK) {
                 int n = Math.min(BLK, hi - r0);
-                for (int j = 0; j < n; j++) row(sc.tb, j, BLK, sc.sb, j, BLK, xp, B, hp, w, m, src, r0 + j, sc);
+                for (int j = 0; j < n; j++) row(sc.tb, j, BLK, sc.sb, j, BLK, xin, xin0, B, hp, w, m, src, r0 + j, sc);
                 SimdElementwise.act(g, sc.gb, 0, sc.sb, 0, nm * B * BLK); // g(s_i) for the block (a multiple of L: no scalar tail)
-                epilogue(y, r0, d, sc.tb, sc.sb, sc.gb, n, B, nm);
+                epilogue(y, yo, r0, d, sc.tb, sc.sb, sc.gb, n, B, nm);
             }
         });
+    }
+
+    /** dst (B, hp) = x (B, h) at xo, rows zero-padded to hp; eo: each 32-block as [x0, x2, .., x30, x1, x3, .., x31] (FlashTilesBf16#evenOdd). */
+    static void layoutX(float[] dst, float[] x, int xo, int B, int h, int hp, boolean eo) {
+        for (int b = 0; b < B; b++) {
+            int s = xo + b * h, o = b * hp;
+            if (!eo) {
+                System.arraycopy(x, s, dst, o, h);
+                java.util.Arrays.fill(dst, o + h, o + hp, 0f);
+                continue;
+            }
+            for (int c = 0; c < hp; c += 32)
+                for (int j = 0; j < 16; j++) {
+                    int e = c + 2 * j;
+                    dst[o + c + j] = e < h ? x[s + e] : 0f;
+                    dst[o + c + 16 + j] = e + 1 < h ? x[s + e + 1] : 0f;
+                }
+        }
     }
 
     /**
@@ -158,16 +199,16 @@ final class SimdFlashMglu {
      * Row r of W starts at byte r·h·bytes of W's segment, its masks at word r·nm·wpr.
      */
     void row(float[] tOut, int tOff, int tStride, float[] sOut, int sOff, int sStride,
-             float[] xp, int B, int hp, WeightMatrix w, MaskPlanes m, Src src, int r, Scratch sc) {
+             float[] xp, int x0, int B, int hp, WeightMatrix w, MaskPlanes m, Src src, int r, Scratch sc) {
         int h = w.cols(), nm = m.nm(), wpr = m.wordsPerRow(), words = nm * wpr;
         boolean one = fused(B, w, m);
         if ((one || fusedB(B, w)) && src.w16() == null && src.wNative()) {
             // BF16 W in a native segment: the segment tiles read W and the mask words in place
             if (one) {
-                FlashTilesBf16Seg.runBf16(settings.eTile(nm), nm, sc.res, src.ws(), 2L * r * h, xp, 0, src.ms(), (long) r * words, wpr, hp);
+                FlashTilesBf16Seg.runBf16(settings.eTile(nm), nm, sc.res, src.ws(), 2L * r * h, xp, x0, src.ms(), (long) r * words, wpr, hp);
                 tOut[tOff] = sc.res[0];
                 for (int i = 0; i < nm; i++) sOut[sOff + i * sStride] = sc.res[1 + i];
-            } else rowE(tOut, tOff, tStride, sOut, sOff, sStride, xp, B, hp, null, 0, null, 0, src.ws(), 2L * r * h, src.ms(), (long) r * words, nm, wpr, sc);
+            } else rowE(tOut, tOff, tStride, sOut, sOff, sStride, xp, x0, B, hp, null, 0, null, 0, src.ws(), 2L * r * h, src.ms(), (long) r * words, nm, wpr, sc);
             return;
         }
         // the array paths: mask words from the masks' int[], or this row's words copied out of their segment
@@ -181,10 +222,10 @@ final class SimdFlashMglu {
             int wo = src.w16o() + r * h;
             if (wa == null) { wa = sc.half(h); wo = 0; MemorySegment.copy(w.seg(), DType.LE_SHORT, 2L * r * h, wa, 0, h); }
             if (one) {
-                FlashTilesBf16.runBf16(settings.eTile(nm), nm, sc.res, wa, wo, xp, 0, bits, mo, wpr, hp);
+                FlashTilesBf16.runBf16(settings.eTile(nm), nm, sc.res, wa, wo, xp, x0, bits, mo, wpr, hp);
                 tOut[tOff] = sc.res[0];
                 for (int i = 0; i < nm; i++) sOut[sOff + i * sStride] = sc.res[1 + i];
-            } else rowE(tOut, tOff, tStride, sOut, sOff, sStride, xp, B, hp, wa, wo, bits, mo, null, 0, null, 0, nm, wpr, sc);
+            } else rowE(tOut, tOff, tStride, sOut, sOff, sStride, xp, x0, B, hp, wa, wo, bits, mo, null, 0, null, 0, nm, wpr, sc);
             return;
         }
         float[] wr;
@@ -195,7 +236,7 @@ final class SimdFlashMglu {
         int[] xs = sc.xs;
         for (int b0 = 0; b0 < B; ) {
             int bt = B - b0 >= 4 ? 4 : B - b0 >= 2 ? 2 : 1; // 4 rows is the widest tile that does not spill
-            for (int b = 0; b < bt; b++) xs[b] = (b0 + b) * hp;
+            for (int b = 0; b < bt; b++) xs[b] = x0 + (b0 + b) * hp;
             for (int i0 = 0; i0 < nm; ) {
                 int left = Math.min(nm - i0, FlashTiles.maxK(bt));
                 int k = left >= 8 ? 8 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
@@ -217,7 +258,7 @@ final class SimdFlashMglu {
      * The row (and its mask words) stays in L1 across the tiles: memory is read once per row whatever
      * B and nm.
      */
-    static void rowE(float[] tOut, int tOff, int tStride, float[] sOut, int sOff, int sStride, float[] xp, int B, int hp,
+    static void rowE(float[] tOut, int tOff, int tStride, float[] sOut, int sOff, int sStride, float[] xp, int x0, int B, int hp,
                      short[] wa, int wo, int[] bits, int mo, MemorySegment ws, long wso, MemorySegment ms, long mso, int nm, int wpr, Scratch sc) {
         float[] res = sc.res;
         for (int b0 = 0; b0 < B; ) {
@@ -225,8 +266,8 @@ final class SimdFlashMglu {
             for (int i0 = 0; i0 < nm; ) {
                 int kl = Math.min(nm - i0, FlashTilesBf16Batch.maxKe(bt));
                 int k = kl >= 8 ? 8 : kl >= 4 ? 4 : kl >= 2 ? 2 : 1;
-                if (wa != null) FlashTilesBf16Batch.runE(bt, k, i0 == 0, res, wa, wo, xp, b0 * hp, bits, mo + i0 * wpr, wpr, hp);
-                else FlashTilesBf16BatchSeg.runE(bt, k, i0 == 0, res, ws, wso, xp, b0 * hp, ms, mso + (long) i0 * wpr, wpr, hp);
+                if (wa != null) FlashTilesBf16Batch.runE(bt, k, i0 == 0, res, wa, wo, xp, x0 + b0 * hp, bits, mo + i0 * wpr, wpr, hp);
+                else FlashTilesBf16BatchSeg.runE(bt, k, i0 == 0, res, ws, wso, xp, x0 + b0 * hp, ms, mso + (long) i0 * wpr, wpr, hp);
                 for (int b = 0; b < bt; b++) {
                     if (i0 == 0) tOut[tOff + (b0 + b) * tStride] = res[b * (1 + k)];
                     for (int i = 0; i < k; i++) sOut[sOff + ((i0 + i) * B + b0 + b) * sStride] = res[b * (1 + k) + 1 + i];
@@ -238,13 +279,13 @@ final class SimdFlashMglu {
     }
 
     /**
-     * y[b, r0 + j] = Σ_i g(s_ij)(t_j − s_ij) over a block of n rows; tb (B, BLK), sb and gb = g(sb)
+     * y[yo + b·d + r0 + j] = Σ_i g(s_ij)(t_j − s_ij) over a block of n rows; tb (B, BLK), sb and gb = g(sb)
      * (nm, B, BLK). The activation is a separate pass ({@link SimdElementwise#act}): its exp
      * polynomial stays in a small method C2 compiles whole. The last partial vector is masked (not
      * scalar), so every row goes through the same vector arithmetic whatever its position in the
      * block: results do not depend on the thread split.
      */
-    static void epilogue(float[] y, int r0, int d, float[] tb, float[] sb, float[] gb, int n, int B, int nm) {
+    static void epilogue(float[] y, int yo, int r0, int d, float[] tb, float[] sb, float[] gb, int n, int B, int nm) {
         for (int b = 0; b < B; b++)
             for (int j = 0; j < n; j += L) {
                 VectorMask<Float> in = S.indexInRange(j, n);
@@ -253,7 +294,7 @@ final class SimdFlashMglu {
                     int o = (i * B + b) * BLK + j;
                     acc = FloatVector.fromArray(S, gb, o).fma(t.sub(FloatVector.fromArray(S, sb, o)), acc);
                 }
-                acc.intoArray(y, b * d + r0 + j, in);
+                acc.intoArray(y, yo + b * d + r0 + j, in);
             }
     }
 }

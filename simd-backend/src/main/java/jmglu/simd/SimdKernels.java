@@ -29,7 +29,7 @@ public final class SimdKernels implements Kernels {
     private final SimdMatmul matmul;
     private final SimdRows rows;
     private final SimdAttention attention;
-    private final SimdFlashMglu flash;
+    final SimdFlashMglu flash;
 
     public SimdKernels(SimdSettings settings) {
         this.settings = settings;

@@ -2,12 +2,11 @@ package jmglu.simd;
 
 import jmglu.engine.Backend;
 import jmglu.engine.BackendProvider;
-import jmglu.engine.HostBackend;
 
 /**
  * Registers the Vector API backend ("simd", priority 10, picked when no backend is named) through
  * META-INF/services/jmglu.engine.BackendProvider. Unavailable when the JVM was started without
- * {@code --add-modules jdk.incubator.vector}. {@link #open} uses {@link SimdSettings#defaults()}.
+ * {@code --add-modules jdk.incubator.vector}. {@link #open} gives a {@link SimdBackend} with {@link SimdSettings#defaults()}.
  */
 public final class SimdProvider implements BackendProvider {
     @Override public String name() { return "simd"; }
@@ -28,7 +27,6 @@ public final class SimdProvider implements BackendProvider {
     @Override public Backend open(String spec) {
         if (spec != null && !spec.isBlank())
             throw new IllegalArgumentException("simd: unknown option '" + spec + "' (the simd backend takes none; threads: -Djmglu.threads=N)");
-        SimdKernels k = new SimdKernels(SimdSettings.defaults());
-        return new HostBackend(k, k.describe());
+        return new SimdBackend(new SimdKernels(SimdSettings.defaults()));
     }
 }
