@@ -33,7 +33,7 @@ final class DecodeDots {
 
     /** out[o + b·stride] (=|+=) Σ lanes of res slot b + the scalar tail of row b, for b &lt; rows. */
     private static void finish(float[] out, int o, int stride, boolean acc, float[] res, int rows, float[] w, int wo, float[] x, int xo, int h) {
-        Lanes.fold(res, rows);
+        Lanes.fold(res, 0, rows);
         int c0 = S.loopBound(h);
         for (int b = 0; b < rows; b++) {
             float s = res[b];

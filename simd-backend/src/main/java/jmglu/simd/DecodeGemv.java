@@ -149,7 +149,7 @@ final class DecodeGemv {
     private static void sweep(float[] res, int bt, Src a, int a0, int a1, Src b, int b0, int b1, float[] x, int xo, int h) {
         if (a.heap()) DecodeTilesBf16.run(bt, res, a.w16(), a.w16o() + a0 * h, a.w16o() + a1 * h, b.w16(), b.w16o() + b0 * h, b.w16o() + b1 * h, x, xo, h);
         else DecodeTilesBf16.run(bt, res, a.plain(), 2L * a0 * h, 2L * a1 * h, b.plain(), 2L * b0 * h, 2L * b1 * h, x, xo, h);
-        Lanes.fold(res, 4 * bt);
+        Lanes.fold(res, 0, 4 * bt);
     }
 
     /** y[yo + b·d + r0 + c] = gb[b·stride + s0 + c] · vb[b·stride + s0 + c] for c &lt; len, b &lt; B; the last vector masked. */
