@@ -70,6 +70,17 @@ public interface Backend extends AutoCloseable {
     /** y (B, d) = x (B, h) · Wᵀ, or y += that when acc (a residual add); W (d, h) F32/BF16/F16. */
     void linear(Tensor y, Tensor x, Tensor w, boolean acc);
 
+    /**
+     * q = x Wqᵀ, k = x Wkᵀ, v = x Wvᵀ: the three projections of an attention step as one op, so that a
+     * backend can run them as one pass (one parallel region over the rows of all three); the
+     * composition of three {@link #linear}s is the reference.
+     */
+    default void linearQkv(Tensor q, Tensor k, Tensor v, Tensor x, Tensor wq, Tensor wk, Tensor wv) {
+        linear(q, x, wq, false);
+        linear(k, x, wk, false);
+        linear(v, x, wv, false);
+    }
+
     /** RoPE in place on x (B, nH·hd), row b at position pos[b] (interleaved pairs, as {@link Kernels#rope}). */
     void rope(Tensor x, int nH, int hd, int[] pos, float theta);
 

@@ -40,9 +40,7 @@ public final class Attention {
 
     /** One decode step: s.x (B, C) += attention of s.n (B, C) over this layer's cache, at positions pos (B). */
     void decode(Backend be, DecodeState s, int layer, int[] pos) {
-        be.linear(s.q, s.n, wq.value(), false);                              // (B, C)
-        be.linear(s.k, s.n, wk.value(), false);                              // (B, kvDim)
-        be.linear(s.v, s.n, wv.value(), false);                              // (B, kvDim)
+        be.linearQkv(s.q, s.k, s.v, s.n, wq.value(), wk.value(), wv.value()); // q (B, C), k, v (B, kvDim)
         be.rope(s.q, nH, hd, pos, theta);
         be.rope(s.k, nKv, hd, pos, theta);
         be.attentionStep(s.att, s.q, s.k, s.v, s.kCache[layer], s.vCache[layer], pos, nH, nKv, hd);   // (B, C)
