@@ -58,6 +58,9 @@ public final class ProfilingBackend implements Backend {
     @Override public void embedding(Tensor out, Tensor table, int[] ids) { timed("norms", () -> b.embedding(out, table, ids)); }
     @Override public void rmsnorm(Tensor out, Tensor x, Tensor w, float eps) { timed("norms", () -> b.rmsnorm(out, x, w, eps)); }
     @Override public void linear(Tensor y, Tensor x, Tensor w, boolean acc) { timed("gemv", () -> b.linear(y, x, w, acc)); }
+    @Override public void linearQkv(Tensor q, Tensor k, Tensor v, Tensor x, Tensor wq, Tensor wk, Tensor wv) {
+        timed("gemv", () -> b.linearQkv(q, k, v, x, wq, wk, wv));
+    }
     @Override public void rope(Tensor x, int nH, int hd, int[] pos, float theta) { timed("attention", () -> b.rope(x, nH, hd, pos, theta)); }
     @Override public void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kc, Tensor vc, int[] pos, int nH, int nKv, int hd) {
         timed("attention", () -> b.attentionStep(out, q, k, v, kc, vc, pos, nH, nKv, hd));

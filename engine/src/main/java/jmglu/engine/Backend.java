@@ -70,6 +70,17 @@ public interface Backend extends AutoCloseable {
     /** y (B, d) = x (B, h) · Wᵀ, or y += that when acc (a residual add); W (d, h) F32/BF16/F16. */
     void linear(Tensor y, Tensor x, Tensor w, boolean acc);
 
+    /**
+     * q = x Wqᵀ, k = x Wkᵀ, v = x Wvᵀ: the three projections of an attention step as one op, so that a
+     * backend can run them as one pass (one parallel region over the rows of all three); the
+     * composition of three {@link #linear}s is the reference.
+     */
+    default void linearQkv(Tensor q, Tensor k, Tensor v, Tensor x, Tensor wq, Tensor wk, Tensor wv) {
+        linear(q, x, wq, false);
+        linear(k, x, wk, false);
+        linear(v, x, wv, false);
+    }
+
     /** RoPE in place on x (B, nH·hd), row b at position pos[b] (interleaved pairs, as {@link Kernels#rope}). */
     void rope(Tensor x, int nH, int hd, int[] pos, float theta);
 
@@ -88,9 +99,7 @@ public interface Backend extends AutoCloseable {
      */
     default void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
                            Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, float theta) {
-        linear(q, x, wq, false);
-        linear(k, x, wk, false);
-        linear(v, x, wv, false);
+        linearQkv(q, k, v, x, wq, wk, wv);
         rope(q, nH, hd, pos, theta);
         rope(k, nKv, hd, pos, theta);
         attentionStep(out, q, k, v, kCache, vCache, pos, nH, nKv, hd);
@@ -115,9 +124,7 @@ public interface Backend extends AutoCloseable {
         int P = x.size() / wq.dim(1), kv = nKv * hd;
         int[] pos = new int[P];
         for (int i = 0; i < P; i++) pos[i] = p0 + i;
-        linear(q, x, wq, false);
-        linear(k, x, wk, false);
-        linear(v, x, wv, false);
+        linearQkv(q, k, v, x, wq, wk, wv);
         rope(q, nH, hd, pos, theta);
         rope(k, nKv, hd, pos, theta);
         Tensor kc = kCache.rows(row, row + 1), vc = vCache.rows(row, row + 1);

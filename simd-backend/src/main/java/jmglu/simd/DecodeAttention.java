@@ -15,8 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * </pre>
  * cos and sin come from a table per (hd, theta) built once for the positions seen so far (the same
  * float64 formula as the reference, so the same floats). The step's dot products and the weighted
- * sum of V rows are vectorised over hd (masked at its end); the (b, head) pairs are split over
- * threads, each with its own score scratch.
+ * sum of V rows are vectorised over hd (masked at its end), the softmax's exp over the positions
+ * ({@link VecAct#exp}); the (b, head) pairs are split over threads, each with its own score scratch.
  */
 final class DecodeAttention {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -104,15 +104,28 @@ final class DecodeAttention {
             s[u] = dot(q, qi, kc, kb + u * kv, hd) * scale;
             max = Math.max(max, s[u]);
         }
-        double z = 0;
-        for (int u = 0; u < len; u++) { s[u] = (float) Math.exp(s[u] - max); z += s[u]; }
-        float inv = (float) (1.0 / z);
+        float z = exps(s, len, max);
+        float inv = 1f / z;
         for (int e = 0; e < hd; e += L) {                // out[e..e+L) = Σ_u p_u V[u, e..e+L), the accumulator in a register
             VectorMask<Float> in = S.indexInRange(e, hd);
             FloatVector acc = FloatVector.zero(S);
-            for (int u = 0; u < len; u++) acc = FloatVector.fromArray(S, vc, vb + u * kv + e, in).fma(FloatVector.broadcast(S, s[u]), acc);
+            for (int t = 0; t < len; t++) acc = FloatVector.fromArray(S, vc, vb + t * kv + e, in).fma(FloatVector.broadcast(S, s[t]), acc);
             acc.mul(inv).intoArray(out, oi + e, in);
         }
+    }
+
+    /** s[u] = e^(s[u] − max) for u &lt; len (the polynomial exp of VecAct, the scalar tail by Math.exp); returns their sum. A method of its own: no vector crosses a call. */
+    private static float exps(float[] s, int len, float max) {
+        FloatVector zv = FloatVector.zero(S);
+        int u = 0;
+        for (int up = S.loopBound(len); u < up; u += L) {
+            FloatVector e = VecAct.exp(FloatVector.fromArray(S, s, u).sub(max));
+            e.intoArray(s, u);
+            zv = zv.add(e);
+        }
+        float z = Lanes.sum(zv);
+        for (; u < len; u++) { s[u] = (float) Math.exp(s[u] - max); z += s[u]; }
+        return z;
     }
 
     private static float dot(float[] a, int ao, float[] b, int bo, int n) {

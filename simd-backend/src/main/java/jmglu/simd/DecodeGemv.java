@@ -76,6 +76,30 @@ final class DecodeGemv {
         par.chunks(n, work, chunk(n), (lo, hi) -> linearRows(y, yo, x, xo, src, d, h, q, B, acc, lo, hi));
     }
 
+    /**
+     * y1 = x W1ᵀ, y2 = x W2ᵀ, y3 = x W3ᵀ (attention's q, k, v) as one parallel region: the three
+     * index spaces of {@link #linear} one after another. Other than BF16 rows: three linears.
+     */
+    void linear3(float[] y1, int yo1, WeightMatrix w1, float[] y2, int yo2, WeightMatrix w2, float[] y3, int yo3, WeightMatrix w3,
+                 float[] x, int xo, int B) {
+        Src s1 = Src.of(w1), s2 = Src.of(w2), s3 = Src.of(w3);
+        int h = w1.cols();
+        if (!s1.bf16() || !s2.bf16() || !s3.bf16() || s1.heap() != s2.heap() || s1.heap() != s3.heap() || w2.cols() != h || w3.cols() != h) {
+            linear(y1, yo1, x, xo, w1, B, false);
+            linear(y2, yo2, x, xo, w2, B, false);
+            linear(y3, yo3, x, xo, w3, B, false);
+            return;
+        }
+        int d1 = w1.rows(), d2 = w2.rows(), d3 = w3.rows(), q1 = d1 / 4, q2 = d2 / 4, q3 = d3 / 4;
+        int n1 = q1 + d1 - 4 * q1, n2 = n1 + q2 + d2 - 4 * q2, n = n2 + q3 + d3 - 4 * q3;
+        boolean shared = Storage.shared(w1.seg()) && Storage.shared(w2.seg()) && Storage.shared(w3.seg());
+        par.chunks(n, shared ? (long) (d1 + d2 + d3) * h * B : 0, chunk(n), (lo, hi) -> {
+            if (lo < n1) linearRows(y1, yo1, x, xo, s1, d1, h, q1, B, false, lo, Math.min(hi, n1));
+            if (lo < n2 && hi > n1) linearRows(y2, yo2, x, xo, s2, d2, h, q2, B, false, Math.max(lo, n1) - n1, Math.min(hi, n2) - n1);
+            if (hi > n2) linearRows(y3, yo3, x, xo, s3, d3, h, q3, B, false, Math.max(lo, n2) - n2, hi - n2);
+        });
+    }
+
     /** linear for indices [lo, hi) of the BF16 path (see {@link #linear}); a method of its own, so C2 compiles it whole. */
     private static void linearRows(float[] y, int yo, float[] x, int xo, Src src, int d, int h, int q, int B, boolean acc, int lo, int hi) {
         float[] res = SCRATCH.get().res;

@@ -15,7 +15,7 @@ import jmglu.engine.WeightMatrix;
  * is per thread and reused):
  * <ul>
  *   <li>linear: one pass over W for all B rows of x; y += x Wᵀ is the GEMV's epilogue
- *       ({@link DecodeGemv#linear});</li>
+ *       ({@link DecodeGemv#linear}); linearQkv: attention's three projections in one parallel region;</li>
  *   <li>glu: one pass over the rows of Wg and Wv together, g(gate) ⊙ value in the epilogue
  *       ({@link DecodeGemv#glu});</li>
  *   <li>flashMglu: straight into y ({@link SimdFlashMglu});</li>
@@ -77,6 +77,15 @@ public final class SimdBackend implements Backend {
         WeightMatrix m = w.asWeights();
         int B = rows(x, m.cols(), "linear");
         gemv.linear(act32(y, B * m.rows(), "linear y"), y.offset(), act32(x, B * m.cols(), "linear x"), x.offset(), m, B, acc);
+    }
+
+    @Override public void linearQkv(Tensor q, Tensor k, Tensor v, Tensor x, Tensor wq, Tensor wk, Tensor wv) {
+        WeightMatrix mq = wq.asWeights(), mk = wk.asWeights(), mv = wv.asWeights();
+        int B = rows(x, mq.cols(), "linearQkv");
+        if (mk.cols() != mq.cols() || mv.cols() != mq.cols())
+            throw new IllegalArgumentException("linearQkv: Wq, Wk, Wv must have the same columns, got " + wq + ", " + wk + ", " + wv);
+        gemv.linear3(act32(q, B * mq.rows(), "linearQkv q"), q.offset(), mq, act32(k, B * mk.rows(), "linearQkv k"), k.offset(), mk,
+                act32(v, B * mv.rows(), "linearQkv v"), v.offset(), mv, act32(x, B * mq.cols(), "linearQkv x"), x.offset(), B);
     }
 
     @Override public void rope(Tensor x, int nH, int hd, int[] pos, float theta) {

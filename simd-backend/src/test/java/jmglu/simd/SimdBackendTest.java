@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * offset), activations at non-zero offsets in their arrays. SimdBackend runs on 3 threads, and the
  * larger shapes pass the split threshold, so the chunked regions are exercised too.
  * Weights are scaled by 1/√h, so every dot product is O(1) and the tolerances mean something:
- * GEMV-like ops (linear, glu, flashMglu, mgluTopK) 1e-4 abs + 1e-4 rel (the same BF16/F16 values,
+ * GEMV-like ops (linear, linearQkv, glu, flashMglu, mgluTopK) 1e-4 abs + 1e-4 rel (the same BF16/F16 values,
  * float sums in another order; g by the VecAct polynomial vs float64); rmsnorm, attention 1e-5 +
  * 1e-4; act 1e-5 + 1e-5; rope and embedding exact (the same float formula).
  */
@@ -70,6 +70,30 @@ class SimdBackendTest {
                                 Check.close(ye.toArray(), ya.toArray(), 1e-4, 1e-4, "linear " + dt + " " + kind + " d=" + d + " h=" + h + " B=" + B + " acc=" + acc);
                             }
                         }
+        }
+    }
+
+    /** The three projections in one region (BF16 rows) or as three linears (others), against the default composition. */
+    @Test void linearQkvEveryDtypeAndBatch() {
+        long seed = 50;
+        try (Stores st = new Stores()) {
+            for (DType dt : DType.floats())
+                for (int[] dims : new int[][] {{33, 17, 17}, {64, 130, 45}, {96, 96, 33}, {128, 600, 130}})
+                    for (int B : new int[] {1, 3, 8}) {
+                        Rng rng = new Rng(seed++);
+                        int h = dims[0], dq = dims[1], dk = dims[2];
+                        WeightMatrix wq = weights(rng, dt, dq, h), wk = weights(rng, dt, dk, h), wv = weights(rng, dt, dk, h);
+                        Tensor x = act(rng, B, h), qe = act(rng, B, dq), ke = act(rng, B, dk), ve = act(rng, B, dk);
+                        ref.linearQkv(qe, ke, ve, same(x), wq.tensor(), wk.tensor(), wv.tensor());
+                        for (Stores.Kind kind : new Stores.Kind[] {Stores.Kind.HEAP, Stores.Kind.MAPPED}) {
+                            Tensor qa = act(rng, B, dq), ka = act(rng, B, dk), va = act(rng, B, dk);
+                            simd.linearQkv(qa, ka, va, x, st.weights(kind, wq).tensor(), st.weights(kind, wk).tensor(), st.weights(kind, wv).tensor());
+                            String what = dt + " " + kind + " h=" + h + " dq=" + dq + " dk=" + dk + " B=" + B;
+                            Check.close(qe.toArray(), qa.toArray(), 1e-4, 1e-4, "linearQkv q " + what);
+                            Check.close(ke.toArray(), ka.toArray(), 1e-4, 1e-4, "linearQkv k " + what);
+                            Check.close(ve.toArray(), va.toArray(), 1e-4, 1e-4, "linearQkv v " + what);
+                        }
+                    }
         }
     }
 

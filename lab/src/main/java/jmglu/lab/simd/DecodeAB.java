@@ -24,6 +24,7 @@ import jmglu.simd.SimdSettings;
  * and "simd" = SimdBackend, ALTERNATING pass by pass so that load drift on a shared machine hits
  * both alike. A pass is P prompt steps then N decode steps; the row gives the median decode tok/s
  * of the passes, the read ceiling measured before and after, and one profiled pass's time shares.
+ * "simd-split" is SimdBackend with linearQkv left to the default composition (three linears).
  * Usage: DecodeAB [swiglu|mglu] [nm] [B list] [passes] [P] [N] [variants, e.g. host,simd]
  */
 public final class DecodeAB {
@@ -44,6 +45,7 @@ public final class DecodeAB {
                 Backend b = switch (names[i]) {
                     case "host" -> new HostBackend(k, k.describe());
                     case "simd" -> new SimdBackend(k);
+                    case "simd-split" -> new SplitQkv(new SimdBackend(k));
                     default -> throw new IllegalArgumentException("variant " + names[i]);
                 };
                 be[i] = new ProfilingBackend(b);
@@ -74,6 +76,29 @@ public final class DecodeAB {
             double ceil = Math.max(ceil0, ceil1);
             System.out.printf(Locale.ROOT, "read ceiling %.1f GB/s before, %.1f after: B=1 floor %.1f tok/s at %.1f%n", ceil0, ceil1, ceil * 1e9 / m[0].weightBytesPerStep(), ceil);
         }
+    }
+
+    /** b with every op passed on, except linearQkv: the Backend default (three linears). */
+    record SplitQkv(Backend b) implements Backend {
+        @Override public String name() { return b.name(); }
+        @Override public String describe() { return b.describe(); }
+        @Override public boolean canTrain() { return b.canTrain(); }
+        @Override public jmglu.engine.Kernels kernels() { return b.kernels(); }
+        @Override public Tensor adopt(Tensor t) { return b.adopt(t); }
+        @Override public Tensor zeros(int... shape) { return b.zeros(shape); }
+        @Override public void read(Tensor t, float[] dst) { b.read(t, dst); }
+        @Override public java.util.Set<String> ops() { return b.ops(); }
+        @Override public void embedding(Tensor out, Tensor table, int[] ids) { b.embedding(out, table, ids); }
+        @Override public void rmsnorm(Tensor out, Tensor x, Tensor w, float eps) { b.rmsnorm(out, x, w, eps); }
+        @Override public void linear(Tensor y, Tensor x, Tensor w, boolean acc) { b.linear(y, x, w, acc); }
+        @Override public void rope(Tensor x, int nH, int hd, int[] pos, float theta) { b.rope(x, nH, hd, pos, theta); }
+        @Override public void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kc, Tensor vc, int[] pos, int nH, int nKv, int hd) {
+            b.attentionStep(out, q, k, v, kc, vc, pos, nH, nKv, hd);
+        }
+        @Override public void act(Act g, Tensor x) { b.act(g, x); }
+        @Override public void glu(Tensor y, Tensor x, Tensor wg, Tensor wv, Act g) { b.glu(y, x, wg, wv, g); }
+        @Override public void flashMglu(Tensor y, Tensor x, Tensor w, Tensor masks, Act g) { b.flashMglu(y, x, w, masks, g); }
+        @Override public void mgluTopK(Tensor y, Tensor x, Tensor w, Tensor masks, Tensor router, int k, Act g) { b.mgluTopK(y, x, w, masks, router, k, g); }
     }
 
     /** Decode tok/s of one pass: P prompt steps (untimed), then N steps, B rows. */
