@@ -14,9 +14,11 @@ import jdk.incubator.vector.VectorSpecies;
  *          out[b, j] = Σ_{u ≤ pos[b]} softmax_u(q[b, j] · K[b, u, g] / √hd) V[b, u, g]
  * </pre>
  * cos and sin come from a table per (hd, theta) built once for the positions seen so far (the same
- * float64 formula as the reference, so the same floats). The step's dot products and the weighted
- * sum of V rows are vectorised over hd (masked at its end), the softmax's exp over the positions
- * ({@link VecAct#exp}); the (b, head) pairs are split over threads, each with its own score scratch.
+ * float64 formula as the reference, so the same floats). The step is vectorised over hd (masked at
+ * its end): the scores take four cached keys per sweep of q (their lanes summed by one fold), the
+ * weighted sum of V rows runs four independent chains over the positions; the softmax's exp is
+ * vectorised over the positions ({@link VecAct#exp}). The (b, head) pairs are split over threads,
+ * each with its own score scratch; a head's arithmetic depends only on its length.
  */
 final class DecodeAttention {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -39,7 +41,7 @@ final class DecodeAttention {
         }
     }
     private volatile RopeTable rope;
-    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[4 * L]});
 
     private final Parallel par;
 
@@ -96,21 +98,33 @@ final class DecodeAttention {
 
     /** One query head: q (hd) at qi against len cached rows kv apart from kb (keys) and vb (values); out (hd) at oi. */
     private static void head(float[] out, int oi, float[] q, int qi, float[] kc, int kb, float[] vc, int vb, int kv, int len, int hd, float scale) {
-        float[][] box = SCORES.get();
+        float[][] box = SCORES.get();                      // [scores, four dot products' accumulators]
         if (box[0].length < len) box[0] = new float[Math.max(len, 2 * box[0].length)];
-        float[] s = box[0];
-        float max = Float.NEGATIVE_INFINITY;
-        for (int u = 0; u < len; u++) {
-            s[u] = dot(q, qi, kc, kb + u * kv, hd) * scale;
-            max = Math.max(max, s[u]);
+        float[] s = box[0], acc4 = box[1];
+        int u = 0;
+        for (; u + 4 <= len; u += 4) {                     // four positions per sweep of q: the lanes are summed by one fold
+            dot4(acc4, q, qi, kc, kb + u * kv, kv, hd);
+            Lanes.fold(acc4, 4);
+            for (int k = 0; k < 4; k++) s[u + k] = (acc4[k] + tail(q, qi, kc, kb + (u + k) * kv, hd)) * scale;
         }
+        for (; u < len; u++) s[u] = dot(q, qi, kc, kb + u * kv, hd) * scale;
+        float max = Float.NEGATIVE_INFINITY;
+        for (u = 0; u < len; u++) max = Math.max(max, s[u]);
         float z = exps(s, len, max);
         float inv = 1f / z;
-        for (int e = 0; e < hd; e += L) {                // out[e..e+L) = Σ_u p_u V[u, e..e+L), the accumulator in a register
+        for (int e = 0; e < hd; e += L) {                  // out[e..e+L) = Σ_t p_t V[t, e..e+L): four chains over t, in registers
             VectorMask<Float> in = S.indexInRange(e, hd);
-            FloatVector acc = FloatVector.zero(S);
-            for (int t = 0; t < len; t++) acc = FloatVector.fromArray(S, vc, vb + t * kv + e, in).fma(FloatVector.broadcast(S, s[t]), acc);
-            acc.mul(inv).intoArray(out, oi + e, in);
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            int t = 0;
+            for (; t + 4 <= len; t += 4) {
+                int o = vb + t * kv + e;
+                a0 = FloatVector.fromArray(S, vc, o, in).fma(FloatVector.broadcast(S, s[t]), a0);
+                a1 = FloatVector.fromArray(S, vc, o + kv, in).fma(FloatVector.broadcast(S, s[t + 1]), a1);
+                a2 = FloatVector.fromArray(S, vc, o + 2 * kv, in).fma(FloatVector.broadcast(S, s[t + 2]), a2);
+                a3 = FloatVector.fromArray(S, vc, o + 3 * kv, in).fma(FloatVector.broadcast(S, s[t + 3]), a3);
+            }
+            for (; t < len; t++) a0 = FloatVector.fromArray(S, vc, vb + t * kv + e, in).fma(FloatVector.broadcast(S, s[t]), a0);
+            a0.add(a1).add(a2.add(a3)).mul(inv).intoArray(out, oi + e, in);
         }
     }
 
@@ -126,6 +140,26 @@ final class DecodeAttention {
         float z = Lanes.sum(zv);
         for (; u < len; u++) { s[u] = (float) Math.exp(s[u] - max); z += s[u]; }
         return z;
+    }
+
+    /** acc[k·L, +L) = lanes of q · K_k over the vector part of hd, for the four rows K_k at kb + k·kv. */
+    private static void dot4(float[] acc, float[] q, int qi, float[] kc, int kb, int kv, int hd) {
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        for (int e = 0, up = S.loopBound(hd); e < up; e += L) {
+            FloatVector qv = FloatVector.fromArray(S, q, qi + e);
+            a0 = qv.fma(FloatVector.fromArray(S, kc, kb + e), a0);
+            a1 = qv.fma(FloatVector.fromArray(S, kc, kb + kv + e), a1);
+            a2 = qv.fma(FloatVector.fromArray(S, kc, kb + 2 * kv + e), a2);
+            a3 = qv.fma(FloatVector.fromArray(S, kc, kb + 3 * kv + e), a3);
+        }
+        a0.intoArray(acc, 0); a1.intoArray(acc, L); a2.intoArray(acc, 2 * L); a3.intoArray(acc, 3 * L);
+    }
+
+    /** Σ_{e ≥ ⌊hd/L⌋·L} q_e k_e: the part of a dot product below one vector. */
+    private static float tail(float[] q, int qi, float[] k, int ki, int hd) {
+        float t = 0f;
+        for (int e = S.loopBound(hd); e < hd; e++) t += q[qi + e] * k[ki + e];
+        return t;
     }
 
     private static float dot(float[] a, int ao, float[] b, int bo, int n) {

@@ -6,14 +6,16 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 
 /**
- * Splits a range of independent rows over a thread pool of a fixed size (one per
- * {@link SimdKernels}, started on first use; its threads are daemons and exit when idle).
+ * Splits a range of independent rows over threads of a fixed count (one per {@link SimdKernels},
+ * started on first use; daemons that exit when idle): {@link #rows} in fixed contiguous pieces on a
+ * fork/join pool (the training kernels), {@link #chunks} in chunks taken by a {@link Team} of
+ * spinning helpers as they become free (the decode ops: many short regions per step).
  *
- * <p>Determinism rule: the split is a pure function of (n, work, minRows, threads): contiguous
- * pieces, each row written by exactly one piece, and no kernel adds float partial results across
- * pieces (a kernel that must reduce over rows, like RMSNorm's dw, runs that reduction on one
- * thread in row order). Every row's arithmetic is the same whichever piece it lands in, so the
- * results depend neither on scheduling nor on the thread count.
+ * <p>Determinism rule: each row is written by exactly one piece, and no kernel adds float partial
+ * results across pieces (a kernel that must reduce over rows, like RMSNorm's dw, runs that
+ * reduction on one thread in row order). Every row's arithmetic is the same whichever piece it
+ * lands in, so the results depend neither on scheduling nor on the thread count. ({@link #rows}'
+ * split is moreover a pure function of (n, work, minRows, threads); {@link #chunks}' is not.)
  */
 final class Parallel {
 

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * Weights are scaled by 1/√h, so every dot product is O(1) and the tolerances mean something:
  * GEMV-like ops (linear, linearQkv, glu, flashMglu, mgluTopK) 1e-4 abs + 1e-4 rel (the same BF16/F16 values,
  * float sums in another order; g by the VecAct polynomial vs float64); rmsnorm, attention 1e-5 +
- * 1e-4; act 1e-5 + 1e-5; rope and embedding exact (the same float formula).
+ * 1e-4; act 1e-5 + 1e-5; rope and embedding exact (the same float formula). 1 and 3 threads give
+ * the same bits.
  */
 class SimdBackendTest {
     final SimdBackend simd = new SimdBackend(new SimdKernels(SimdSettings.defaults().withThreads(3)));
@@ -211,6 +212,25 @@ class SimdBackendTest {
                     Check.close(ee.toArray(), ea.toArray(), 0, 0, "embedding " + dt + " C=" + C);
                 }
             }
+    }
+
+    /** 1 and 3 threads give the same bits: the index space of every op is fixed, only which thread takes a chunk varies. */
+    @Test void threadCountsAgree() {
+        SimdBackend one = new SimdBackend(new SimdKernels(SimdSettings.defaults().withThreads(1)));
+        Rng rng = new Rng(600);
+        int B = 5, h = 256, d = 1030, nm = 4;
+        WeightMatrix w = weights(rng, DType.BF16, d, h), w2 = weights(rng, DType.BF16, d, h);
+        MaskPlanes m = MaskPacker.pack(Check.random(rng, nm * d * h), nm, d, h);
+        Tensor x = act(rng, B, h);
+        Tensor[] a = {act(rng, B, d), act(rng, B, d), act(rng, B, d)}, b = {same(a[0]), same(a[1]), same(a[2])};
+        SimdBackend[] be = {one, simd};
+        Tensor[][] out = {a, b};
+        for (int i = 0; i < 2; i++) {
+            be[i].linear(out[i][0], x, w.tensor(), true);
+            be[i].glu(out[i][1], x, w.tensor(), w2.tensor(), Act.SILU);
+            be[i].flashMglu(out[i][2], x, w.tensor(), m.tensor(), Act.SILU);
+        }
+        for (int k = 0; k < 3; k++) Check.close(a[k].toArray(), b[k].toArray(), 0, 0, "op " + k + ": 1 vs 3 threads");
     }
 
     @Test void opsAndName() {
