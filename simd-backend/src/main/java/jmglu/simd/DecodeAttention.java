@@ -58,20 +58,20 @@ final class DecodeAttention {
     /** Writes k, v (B, kv) into the caches at pos[b], then out (B, nH·hd) = attention of q (B, nH·hd) over positions 0..pos[b]. */
     void step(float[] out, int oo, float[] q, int qo, float[] k, int ko, float[] v, int vo,
               float[] kc, int kco, float[] vc, int vco, int maxT, int[] pos, int nH, int nKv, int hd) {
-        int B = pos.length, kv = nKv * hd, C = nH * hd, group = nH / nKv;
+        int B = pos.length, kv = nKv * hd, dq = nH * hd, group = nH / nKv;
         long work = 0;
         for (int b = 0; b < B; b++) {
             if (pos[b] < 0 || pos[b] >= maxT) throw new IllegalArgumentException("attentionStep: position " + pos[b] + " outside the cache of " + maxT);
             System.arraycopy(k, ko + b * kv, kc, kco + (b * maxT + pos[b]) * kv, kv);
             System.arraycopy(v, vo + b * kv, vc, vco + (b * maxT + pos[b]) * kv, kv);
-            work += 2L * (pos[b] + 1) * C;
+            work += 2L * (pos[b] + 1) * dq;
         }
         float scale = (float) (1.0 / Math.sqrt(hd));
         par.chunks(B * nH, work, 1, (lo, hi) -> {
             for (int bj = lo; bj < hi; bj++) {
                 int b = bj / nH, j = bj % nH, len = pos[b] + 1, g = j / group;
                 int base = (b * maxT) * kv + g * hd;
-                head(out, oo + b * C + j * hd, q, qo + b * C + j * hd, kc, kco + base, vc, vco + base, kv, len, hd, scale);
+                head(out, oo + b * dq + j * hd, q, qo + b * dq + j * hd, kc, kco + base, vc, vco + base, kv, len, hd, scale);
             }
         });
     }
