@@ -1,6 +1,7 @@
 package jmglu.cli;
 
 import jmglu.engine.Act;
+import jmglu.engine.Rope;
 import jmglu.model.Config;
 import picocli.CommandLine.Option;
 
@@ -23,7 +24,8 @@ final class ModelOptions {
     Config config(int vocab) {
         Config.FfnKind kind = Config.FfnKind.parse(ffn);
         boolean m = kind == Config.FfnKind.MGLU;
-        return new Config(vocab, dim, layers, heads, kvHeads == null ? heads : kvHeads, hidden, seqLen, kind, m ? nm : 0, Act.parse(act),
-                m ? topK : 0, !untied, ropeTheta, 1e-5f);
+        int headDim = Config.headDimOf(dim, heads);
+        return new Config(vocab, dim, layers, heads, kvHeads == null ? heads : kvHeads, headDim, hidden, seqLen, kind, m ? nm : 0, Act.parse(act),
+                m ? topK : 0, !untied, Rope.interleaved(ropeTheta), 1e-5f);
     }
 }

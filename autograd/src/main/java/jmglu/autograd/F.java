@@ -11,6 +11,7 @@ import jmglu.autograd.ops.Mean;
 import jmglu.autograd.ops.Mglu;
 import jmglu.autograd.ops.MgluTopK;
 import jmglu.autograd.ops.Mul;
+import jmglu.autograd.ops.RepeatKv;
 import jmglu.autograd.ops.Reshape;
 import jmglu.autograd.ops.RmsNorm;
 import jmglu.autograd.ops.Rope;
@@ -60,8 +61,14 @@ public final class F {
     /** RMSNorm over the last dimension: x (N, C), w (C): x / √(mean(x²) + eps) ⊙ w. */
     public Var rmsnorm(Var x, Var w, float eps) { return RmsNorm.apply(k, x, w, eps); }
 
-    /** Rotary embedding on x (B, T, nH, hd), positions 0..T−1, interleaved pairs. */
-    public Var rope(Var x, float theta) { return Rope.apply(k, x, theta); }
+    /** Rotary embedding on x (B, T, nH, hd), positions 0..T−1: pairs and angles as rope says (interleaved or halves). */
+    public Var rope(Var x, jmglu.engine.Rope rope) { return Rope.apply(k, x, rope); }
+
+    /**
+     * Grouped-query attention's shared keys/values: x (B, T, nKv, hd) → (B, T, nKv·group, hd), head j a copy of
+     * head j / group; the backward sums each group. group = 1 returns x.
+     */
+    public Var repeatKv(Var x, int group) { return RepeatKv.apply(k, x, group); }
 
     /** Causal self-attention, q, k, v (B, T, nH, hd) → (B, T, nH, hd). */
     public Var attention(Var q, Var key, Var v) { return Attention.apply(k, q, key, v); }

@@ -36,8 +36,8 @@ class ChecksTest {
 
     @Test void normsPositionsAttention() {
         mentions(fails(() -> f.rmsnorm(z(2, 4), z(5), 1e-5f)), "rmsnorm", "(2, 4)", "(5,)");
-        mentions(fails(() -> f.rope(z(1, 2, 2, 3), 1e4f)), "rope", "(1, 2, 2, 3)", "even");
-        mentions(fails(() -> f.rope(z(2, 4), 1e4f)), "rope", "rank 4");
+        mentions(fails(() -> f.rope(z(1, 2, 2, 3), jmglu.engine.Rope.interleaved(1e4f))), "rope", "(1, 2, 2, 3)", "even");
+        mentions(fails(() -> f.rope(z(2, 4), jmglu.engine.Rope.interleaved(1e4f))), "rope", "rank 4");
         mentions(fails(() -> f.attention(z(1, 2, 2, 4), z(1, 3, 2, 4), z(1, 2, 2, 4))), "attention", "(1, 2, 2, 4)", "(1, 3, 2, 4)");
     }
 

@@ -86,10 +86,32 @@ class PrimitiveGradTest {
 
     @Test void rope() {
         Var x = Vars.param(17, 1, 2, 3, 2, 4);
-        GradCheck.check("rope", () -> f.rope(x, 10000f), EPS, ABS, REL, x);
+        jmglu.engine.Rope interleaved = jmglu.engine.Rope.interleaved(10000f);
+        GradCheck.check("rope", () -> f.rope(x, interleaved), EPS, ABS, REL, x);
         // position 1, pair 0 rotates by exactly 1 radian
-        Var y = f.rope(Var.constant(Tensor.of(new float[] {1, 0, 1, 0}, 1, 2, 1, 2)), 10000f);
+        Var y = f.rope(Var.constant(Tensor.of(new float[] {1, 0, 1, 0}, 1, 2, 1, 2)), interleaved);
         assertArrayEquals(new float[] {1, 0, (float) Math.cos(1), (float) Math.sin(1)}, y.value().toArray(), 1e-6f);
+    }
+
+    @Test void ropeHalvesWithScaling() {
+        Var x = Vars.param(27, 1, 2, 5, 2, 6);
+        for (jmglu.engine.Rope r : new jmglu.engine.Rope[] {jmglu.engine.Rope.halves(10000f, new jmglu.engine.Rope.Scaling.None()),
+                jmglu.engine.Rope.halves(10000f, new jmglu.engine.Rope.Scaling.Llama3(4f, 1f, 4f, 16)),
+                jmglu.engine.Rope.halves(500000f, new jmglu.engine.Rope.Scaling.Linear(2f))})
+            GradCheck.check("rope " + r.label(), () -> f.rope(x, r), EPS, ABS, REL, x);
+        // halves, hd 4, position 1: pair 0 is (x0, x2) and turns by 1 radian; pair 1 (x1, x3) by 1/100
+        Var y = f.rope(Var.constant(Tensor.of(new float[] {9, 9, 9, 9, 1, 1, 0, 0}, 1, 2, 1, 4)),
+                jmglu.engine.Rope.halves(10000f, new jmglu.engine.Rope.Scaling.None()));
+        assertArrayEquals(new float[] {9, 9, 9, 9, (float) Math.cos(1), (float) Math.cos(0.01), (float) Math.sin(1), (float) Math.sin(0.01)},
+                y.value().toArray(), 1e-6f);
+    }
+
+    @Test void repeatKv() {
+        Var x = Vars.param(28, 1, 2, 3, 2, 4);                   // (B, T, nKv = 2, hd)
+        GradCheck.check("repeatKv group 3", () -> f.mul(f.repeatKv(x, 3), f.repeatKv(x, 3)), EPS, ABS, REL, x);
+        Var y = f.repeatKv(Var.constant(Tensor.of(new float[] {1, 2, 3, 4}, 1, 1, 2, 2)), 2);
+        assertArrayEquals(new float[] {1, 2, 1, 2, 3, 4, 3, 4}, y.value().toArray(), "head j reads kv head j / 2");
+        assertArrayEquals(new int[] {1, 1, 4, 2}, y.shape());
     }
 
     @Test void attention() {

@@ -61,17 +61,17 @@ public final class ProfilingBackend implements Backend {
     @Override public void linearQkv(Tensor q, Tensor k, Tensor v, Tensor x, Tensor wq, Tensor wk, Tensor wv) {
         timed("gemv", () -> b.linearQkv(q, k, v, x, wq, wk, wv));
     }
-    @Override public void rope(Tensor x, int nH, int hd, int[] pos, float theta) { timed("attention", () -> b.rope(x, nH, hd, pos, theta)); }
+    @Override public void rope(Tensor x, int nH, int hd, int[] pos, jmglu.engine.Rope rope) { timed("attention", () -> b.rope(x, nH, hd, pos, rope)); }
     @Override public void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kc, Tensor vc, int[] pos, int nH, int nKv, int hd) {
         timed("attention", () -> b.attentionStep(out, q, k, v, kc, vc, pos, nH, nKv, hd));
     }
     @Override public void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
-                                    Tensor kc, Tensor vc, int[] pos, int nH, int nKv, int hd, float theta) {
-        timed("attention", () -> b.attention(out, x, wq, wk, wv, q, k, v, kc, vc, pos, nH, nKv, hd, theta));
+                                    Tensor kc, Tensor vc, int[] pos, int nH, int nKv, int hd, jmglu.engine.Rope rope) {
+        timed("attention", () -> b.attention(out, x, wq, wk, wv, q, k, v, kc, vc, pos, nH, nKv, hd, rope));
     }
     @Override public void prefillAttention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
-                                           Tensor kc, Tensor vc, int row, int p0, int nH, int nKv, int hd, float theta) {
-        timed("attention", () -> b.prefillAttention(out, x, wq, wk, wv, q, k, v, kc, vc, row, p0, nH, nKv, hd, theta));
+                                           Tensor kc, Tensor vc, int row, int p0, int nH, int nKv, int hd, jmglu.engine.Rope rope) {
+        timed("attention", () -> b.prefillAttention(out, x, wq, wk, wv, q, k, v, kc, vc, row, p0, nH, nKv, hd, rope));
     }
     @Override public void act(Act g, Tensor x) { timed("ffn", () -> b.act(g, x)); }
     @Override public void glu(Tensor y, Tensor x, Tensor wg, Tensor wv, Act g) { timed("ffn", () -> b.glu(y, x, wg, wv, g)); }

@@ -81,8 +81,8 @@ public interface Backend extends AutoCloseable {
         linear(v, x, wv, false);
     }
 
-    /** RoPE in place on x (B, nH·hd), row b at position pos[b] (interleaved pairs, as {@link Kernels#rope}). */
-    void rope(Tensor x, int nH, int hd, int[] pos, float theta);
+    /** RoPE in place on x (B, nH·hd), row b at position pos[b] (pairs and angles as rope says, as {@link Kernels#rope}). */
+    void rope(Tensor x, int nH, int hd, int[] pos, Rope rope);
 
     /**
      * One attention step per row b: writes k[b], v[b] (B, nKv·hd) into the caches (B, maxT, nKv·hd)
@@ -98,10 +98,10 @@ public interface Backend extends AutoCloseable {
      * workspace: a fused implementation may leave them untouched. Wq (nH·hd, h), Wk, Wv (nKv·hd, h).
      */
     default void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
-                           Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, float theta) {
+                           Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, Rope rope) {
         linearQkv(q, k, v, x, wq, wk, wv);
-        rope(q, nH, hd, pos, theta);
-        rope(k, nKv, hd, pos, theta);
+        rope(q, nH, hd, pos, rope);
+        rope(k, nKv, hd, pos, rope);
         attentionStep(out, q, k, v, kCache, vCache, pos, nH, nKv, hd);
     }
 
@@ -114,19 +114,19 @@ public interface Backend extends AutoCloseable {
      * {@link #attentionStep} one row after another.
      */
     default void prefillAttention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
-                                  Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, float theta) {
-        prefillAttentionComposed(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, theta);
+                                  Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, Rope rope) {
+        prefillAttentionComposed(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, rope);
     }
 
     /** {@link #prefillAttention} as the composition of the primitives (what a fused version must agree with). */
     default void prefillAttentionComposed(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
-                                          Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, float theta) {
+                                          Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, Rope rope) {
         int P = x.size() / wq.dim(1), kv = nKv * hd;
         int[] pos = new int[P];
         for (int i = 0; i < P; i++) pos[i] = p0 + i;
         linearQkv(q, k, v, x, wq, wk, wv);
-        rope(q, nH, hd, pos, theta);
-        rope(k, nKv, hd, pos, theta);
+        rope(q, nH, hd, pos, rope);
+        rope(k, nKv, hd, pos, rope);
         Tensor kc = kCache.rows(row, row + 1), vc = vCache.rows(row, row + 1);
         Tensor o2 = out.reshape(P, nH * hd), q2 = q.reshape(P, nH * hd), k2 = k.reshape(P, kv), v2 = v.reshape(P, kv);
         for (int i = 0; i < P; i++)

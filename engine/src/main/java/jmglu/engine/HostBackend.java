@@ -61,11 +61,11 @@ public final class HostBackend implements Backend {
         else copyBack(y, out);
     }
 
-    @Override public void rope(Tensor x, int nH, int hd, int[] pos, float theta) {
+    @Override public void rope(Tensor x, int nH, int hd, int[] pos, Rope rope) {
         float[] a = f32(x);
         for (int b = 0; b < pos.length; b++) {
             int o = x.offset() + b * nH * hd;
-            k.rope(a, o, a, o, 1, 1, nH, hd, pos[b], theta);
+            k.rope(a, o, a, o, 1, 1, nH, hd, pos[b], rope);
         }
     }
 

@@ -81,14 +81,15 @@ public interface Kernels {
 
     // ---------------------------------------------------------------- positions, tokens, loss
     /**
-     * Rotary position embedding on x (B, T, nH, hd), interleaved pairs: for position p = pos0 + t
-     * and pair j, θ_j = p · theta^(−2j/hd), (x₂ⱼ, x₂ⱼ₊₁) ↦ (x₂ⱼcosθ − x₂ⱼ₊₁sinθ, x₂ⱼsinθ + x₂ⱼ₊₁cosθ).
+     * Rotary position embedding on x (B, T, nH, hd): for position p = pos0 + t and pair j of every head,
+     * θ_j = p · invFreq[j] ({@link Rope#invFreq}), (x_a, x_b) ↦ (x_a cosθ − x_b sinθ, x_a sinθ + x_b cosθ)
+     * with (a, b) = (2j, 2j+1) for interleaved pairs or (j, j + hd/2) for halves ({@link Rope}).
      * out may be x (in place). hd must be even.
      */
-    void rope(float[] out, int oo, float[] x, int xo, int B, int T, int nH, int hd, int pos0, float theta);
+    void rope(float[] out, int oo, float[] x, int xo, int B, int T, int nH, int hd, int pos0, Rope rope);
 
     /** dx += Rᵀ dy (rotation by −θ). */
-    void ropeBackward(float[] dx, int dxo, float[] dy, int dyo, int B, int T, int nH, int hd, int pos0, float theta);
+    void ropeBackward(float[] dx, int dxo, float[] dy, int dyo, int B, int T, int nH, int hd, int pos0, Rope rope);
 
     /** out (n, C) = table[ids[i]] rows. */
     void embedding(float[] out, int oo, float[] table, int to, int[] ids, int n, int C);

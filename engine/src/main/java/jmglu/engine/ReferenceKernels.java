@@ -184,29 +184,36 @@ public class ReferenceKernels implements Kernels {
     }
 
     // ---------------------------------------------------------------- positions, tokens, loss
-    @Override public void rope(float[] out, int oo, float[] x, int xo, int B, int T, int nH, int hd, int pos0, float theta) {
+    @Override public void rope(float[] out, int oo, float[] x, int xo, int B, int T, int nH, int hd, int pos0, Rope rope) {
         ropeArgs("rope", out, oo, x, xo, B, T, nH, hd);
-        rotate(out, oo, x, xo, B, T, nH, hd, pos0, theta, 1, false);
+        rotate(out, oo, x, xo, B, T, nH, hd, pos0, rope, 1, false);
     }
 
-    @Override public void ropeBackward(float[] dx, int dxo, float[] dy, int dyo, int B, int T, int nH, int hd, int pos0, float theta) {
+    @Override public void ropeBackward(float[] dx, int dxo, float[] dy, int dyo, int B, int T, int nH, int hd, int pos0, Rope rope) {
         ropeArgs("ropeBackward", dx, dxo, dy, dyo, B, T, nH, hd);
-        rotate(dx, dxo, dy, dyo, B, T, nH, hd, pos0, theta, -1, true);
+        rotate(dx, dxo, dy, dyo, B, T, nH, hd, pos0, rope, -1, true);
     }
 
-    /** Rotates every pair by sign·θ; acc adds into out instead of overwriting. */
-    private static void rotate(float[] out, int oo, float[] x, int xo, int B, int T, int nH, int hd, int pos0, float theta, int sign, boolean acc) {
+    /**
+     * Rotates every pair (a, b) of every head by sign·θ, θ = (pos0 + t) · invFreq[j]; (a, b) = (2j, 2j+1)
+     * interleaved, (j, j + hd/2) halves. acc adds into out instead of overwriting.
+     */
+    private static void rotate(float[] out, int oo, float[] x, int xo, int B, int T, int nH, int hd, int pos0, Rope rope, int sign, boolean acc) {
+        if (rope == null) throw new IllegalArgumentException("rope: rope is null");
+        float[] inv = rope.invFreq(hd);
+        int half = hd / 2;
         for (int b = 0; b < B; b++)
             for (int t = 0; t < T; t++)
-                for (int j = 0; j < hd / 2; j++) {
-                    double ang = (pos0 + t) * Math.pow(theta, -2.0 * j / hd);
+                for (int j = 0; j < half; j++) {
+                    double ang = Rope.angle(pos0 + t, inv[j]);
                     float cos = (float) Math.cos(ang), sin = (float) (sign * Math.sin(ang));
                     for (int hh = 0; hh < nH; hh++) {
-                        int i = ((b * T + t) * nH + hh) * hd + 2 * j;
-                        float x0 = x[xo + i], x1 = x[xo + i + 1];
+                        int head = ((b * T + t) * nH + hh) * hd;
+                        int ia = head + (rope.halves() ? j : 2 * j), ib = rope.halves() ? ia + half : ia + 1;
+                        float x0 = x[xo + ia], x1 = x[xo + ib];
                         float y0 = x0 * cos - x1 * sin, y1 = x0 * sin + x1 * cos;
-                        if (acc) { out[oo + i] += y0; out[oo + i + 1] += y1; }
-                        else { out[oo + i] = y0; out[oo + i + 1] = y1; }
+                        if (acc) { out[oo + ia] += y0; out[oo + ib] += y1; }
+                        else { out[oo + ia] = y0; out[oo + ib] = y1; }
                     }
                 }
     }

@@ -29,8 +29,8 @@ class KernelArgsTest {
         throwsNaming("dot", "offset -1", () -> k.dot(six, -1, six, 0, 3));
         throwsNaming("softmax", "x (rows,cols)", () -> k.softmax(six, 0, new float[5], 0, 2, 3));
         throwsNaming("rmsnorm", "w (C)", () -> k.rmsnorm(six, 0, new float[2], 0, six, 0, new float[2], 0, 2, 3, 1e-5f));
-        throwsNaming("rope", "hd must be even", () -> k.rope(six, 0, six, 0, 1, 2, 1, 3, 0, 1e4f));
-        throwsNaming("ropeBackward", "x (B,T,nH,hd)", () -> k.ropeBackward(six, 0, new float[4], 0, 1, 3, 1, 2, 0, 1e4f));
+        throwsNaming("rope", "hd must be even", () -> k.rope(six, 0, six, 0, 1, 2, 1, 3, 0, Rope.interleaved(1e4f)));
+        throwsNaming("ropeBackward", "x (B,T,nH,hd)", () -> k.ropeBackward(six, 0, new float[4], 0, 1, 3, 1, 2, 0, Rope.interleaved(1e4f)));
         throwsNaming("embedding", "ids[1] = 2 is outside 0..1", () -> k.embedding(six, 0, six, 0, new int[] {0, 2}, 2, 3));
         throwsNaming("embeddingBackward", "ids[0] = -1", () -> k.embeddingBackward(six, 0, six, 0, new int[] {-1, 0}, 2, 3));
         throwsNaming("crossEntropy", "targets[0] = 3 is outside 0..2", () -> k.crossEntropy(six, six, 0, new int[] {3, 0}, 2, 3));

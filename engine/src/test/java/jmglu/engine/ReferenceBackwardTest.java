@@ -119,17 +119,18 @@ class ReferenceBackwardTest {
     }
 
     @Test void ropeBackwardIsTheInverseRotation() {
+        for (Rope rope : ReferenceKernelsTest.ROPES)
         for (int T : new int[] {1, 3, 7}) for (int nH : new int[] {1, 3}) for (int hd : new int[] {2, 6, 34}) {
             int B = 2, n = B * T * nH * hd, pos0 = 4;
             float[] x = rand(n), dy = rand(n), dx0 = rand(n), dx = at(3, dx0);
-            k.ropeBackward(dx, 3, at(5, dy), 5, B, T, nH, hd, pos0, 10000f);
-            double[] want = plus(dx0, fd(p -> dotAll(dy, ReferenceKernelsTest.rope64(p, B, T, nH, hd, pos0, 10000, 1)), x));
-            String what = "ropeBackward T" + T + " nH" + nH + " hd" + hd;
+            k.ropeBackward(dx, 3, at(5, dy), 5, B, T, nH, hd, pos0, rope);
+            double[] want = plus(dx0, fd(p -> dotAll(dy, ReferenceKernelsTest.rope64(p, B, T, nH, hd, pos0, rope, 1)), x));
+            String what = "ropeBackward " + rope.label() + " T" + T + " nH" + nH + " hd" + hd;
             close(want, slice(dx, 3, n), 1e-5, 1e-5, what);
             // rope, then ropeBackward into zeros, gives the input back (a rotation's transpose is its inverse)
             float[] r = new float[n], back = new float[n];
-            k.rope(r, 0, x, 0, B, T, nH, hd, pos0, 10000f);
-            k.ropeBackward(back, 0, r, 0, B, T, nH, hd, pos0, 10000f);
+            k.rope(r, 0, x, 0, B, T, nH, hd, pos0, rope);
+            k.ropeBackward(back, 0, r, 0, B, T, nH, hd, pos0, rope);
             close(x, back, 1e-6, 1e-5, what + ": rope then ropeBackward");
         }
     }

@@ -170,32 +170,48 @@ class ReferenceKernelsTest {
     }
 
     // ---------------------------------------------------------------- rope, embedding, cross-entropy
-    /** Rotary embedding in float64, rotating by sign·θ: pairs (2j, 2j+1), θ = (pos0+t)·theta^(−2j/hd). */
-    static double[] rope64(double[] x, int B, int T, int nH, int hd, int pos0, double theta, int sign) {
+    /** The ropes the kernels are checked with: jmglu's interleaved pairs, and HF's halves with each scaling. */
+    static final Rope[] ROPES = {Rope.interleaved(10000f), Rope.halves(10000f, new Rope.Scaling.None()),
+            Rope.halves(500000f, new Rope.Scaling.Linear(4f)), Rope.halves(500000f, new Rope.Scaling.Llama3(8f, 1f, 4f, 64)),
+            new Rope(10000f, false, new Rope.Scaling.Llama3(4f, 1f, 4f, 32))};
+
+    /**
+     * Rotary embedding in float64, rotating by sign·θ, θ = (pos0+t)·invFreq[j] (the float32 frequencies of
+     * {@link Rope#invFreq}); pairs (2j, 2j+1) interleaved, (j, j + hd/2) halves — written out separately.
+     */
+    static double[] rope64(double[] x, int B, int T, int nH, int hd, int pos0, Rope rope, int sign) {
         double[] y = new double[B * T * nH * hd];
+        float[] inv = rope.invFreq(hd);
         for (int b = 0; b < B; b++) for (int t = 0; t < T; t++) for (int hh = 0; hh < nH; hh++) for (int j = 0; j < hd / 2; j++) {
-            double ang = sign * (pos0 + t) / Math.pow(theta, 2.0 * j / hd);
-            int i = ((b * T + t) * nH + hh) * hd + 2 * j;
-            y[i] = x[i] * Math.cos(ang) - x[i + 1] * Math.sin(ang);
-            y[i + 1] = x[i] * Math.sin(ang) + x[i + 1] * Math.cos(ang);
+            double ang = sign * (pos0 + t) * (double) inv[j], c = Math.cos(ang), s = Math.sin(ang);
+            int head = ((b * T + t) * nH + hh) * hd;
+            if (rope.halves()) {                       // HF: x·cos + rotate_half(x)·sin, rotate_half(x) = (−x₂, x₁)
+                y[head + j] = x[head + j] * c - x[head + j + hd / 2] * s;
+                y[head + j + hd / 2] = x[head + j + hd / 2] * c + x[head + j] * s;
+            } else {
+                int i = head + 2 * j;
+                y[i] = x[i] * c - x[i + 1] * s;
+                y[i + 1] = x[i] * s + x[i + 1] * c;
+            }
         }
         return y;
     }
 
     @Test void ropeAgainstFloat64AndInPlace() {
+        for (Rope rope : ROPES)
         for (int B : new int[] {1, 2}) for (int T : new int[] {1, 3, 17}) for (int nH : new int[] {1, 3}) for (int hd : new int[] {2, 6, 34})
             for (int pos0 : new int[] {0, 5, 1000}) {
                 int n = B * T * nH * hd;
                 float[] x = rand(n);
-                double[] want = rope64(Check.toDouble(x), B, T, nH, hd, pos0, 10000, 1);
+                double[] want = rope64(Check.toDouble(x), B, T, nH, hd, pos0, rope, 1);
                 float[] out = at(OO, new float[n]), before = out.clone();
-                k.rope(out, OO, at(AO, x), AO, B, T, nH, hd, pos0, 10000f);
-                String what = "rope B" + B + " T" + T + " nH" + nH + " hd" + hd + " pos0 " + pos0;
-                // the angle is p·theta^(-2j/hd) up to p ≈ 1000: float cos/sin of it are good to ~1e-6 relative
+                k.rope(out, OO, at(AO, x), AO, B, T, nH, hd, pos0, rope);
+                String what = "rope " + rope.label() + " B" + B + " T" + T + " nH" + nH + " hd" + hd + " pos0 " + pos0;
+                // the angle is p·invFreq up to p ≈ 1000: float cos/sin of it are good to ~1e-6 relative
                 close(want, slice(out, OO, n), 2e-6, 1e-5, what);
                 untouched(before, out, OO, n, what);
                 float[] inPlace = at(AO, x);
-                k.rope(inPlace, AO, inPlace, AO, B, T, nH, hd, pos0, 10000f);
+                k.rope(inPlace, AO, inPlace, AO, B, T, nH, hd, pos0, rope);
                 assertArrayEquals(slice(out, OO, n), slice(inPlace, AO, n), what + " in place");
             }
     }

@@ -4,6 +4,7 @@ import static jmglu.gpu.OpenClBackend.elems;
 import static jmglu.gpu.OpenClBackend.int16;
 import static jmglu.gpu.OpenClBackend.rows;
 
+import jmglu.engine.Rope;
 import jmglu.engine.Tensor;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
@@ -51,13 +52,13 @@ final class ClAttention {
         for (int b0 = 0; b0 < B; b0 += CHUNK) {
             int n = Math.min(CHUNK, B - b0);
             run(out, b0, n, qb.mem(), elems(q) + b0 * nH * hd, nH * hd, kb.mem(), elems(k) + b0 * kv, kv, vb.mem(), elems(v) + b0 * kv, kv,
-                    kCache, vCache, pos, nH, nKv, hd, maxT, null);
+                    kCache, vCache, pos, nH, nKv, hd, maxT, null, 0);
         }
     }
 
     /** The attention of one decode step from x (B, h): see {@link jmglu.engine.Backend#attention}. */
     void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
-                   Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, float theta) {
+                   Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, Rope rope) {
         String op = "attention";
         int maxT = check(op, out, kCache, vCache, pos, nH, nKv, hd);
         if (hd % 2 != 0) throw new IllegalArgumentException(op + ": RoPE needs an even head size, got hd=" + hd);
@@ -68,7 +69,8 @@ final class ClAttention {
         be.f32(x, op, "x", (long) B * h);
         int maxPos = 0;
         for (int p : pos) maxPos = Math.max(maxPos, p);
-        cl_mem tab = decode.ropeTable(hd, theta, maxPos);
+        cl_mem tab = decode.ropeTable(rope, hd, maxPos);
+        int mode = ClDecodeOps.mode(rope);
         if (wq.dtype() != wk.dtype() || wq.dtype() != wv.dtype()) {          // no stacked copy: three GEMVs, then the fused rest
             be.linear(q, x, wq, false);
             be.linear(k, x, wk, false);
@@ -77,7 +79,7 @@ final class ClAttention {
             for (int b0 = 0; b0 < B; b0 += CHUNK) {
                 int n = Math.min(CHUNK, B - b0);
                 run(out, b0, n, qb.mem(), elems(q) + b0 * dq, dq, kb.mem(), elems(k) + b0 * kv, kv, vb.mem(), elems(v) + b0 * kv, kv,
-                        kCache, vCache, pos, nH, nKv, hd, maxT, tab);
+                        kCache, vCache, pos, nH, nKv, hd, maxT, tab, mode);
             }
             return;
         }
@@ -89,7 +91,7 @@ final class ClAttention {
             try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false)) {
                 be.mglu.gemv(qkv, xv.mem, stacked, n, false, null);
             }
-            run(out, b0, n, qkv, 0, width, qkv, dq, width, qkv, dq + kv, width, kCache, vCache, pos, nH, nKv, hd, maxT, tab);
+            run(out, b0, n, qkv, 0, width, qkv, dq, width, qkv, dq + kv, width, kCache, vCache, pos, nH, nKv, hd, maxT, tab, mode);
         }
     }
 
@@ -99,20 +101,21 @@ final class ClAttention {
      * into the cache), rope_attn reading every key from the cache (causal: row i reads positions ≤ p0 + i).
      */
     void prefill(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
-                 Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, float theta) {
+                 Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, Rope rope) {
         String op = "prefillAttention";
         int h = wq.dim(1), P = x.size() / h;
         if (P < 1 || x.size() % h != 0) throw new IllegalArgumentException(op + ": x " + x + " is not rows of h=" + h);
         if (row < 0 || kCache.rank() != 3 || row >= kCache.dim(0)) throw new IllegalArgumentException(op + ": cache row " + row + " outside the caches " + kCache);
         if (wq.dtype() != wk.dtype() || wq.dtype() != wv.dtype() || hd % 2 != 0) {      // the composition (no stacked copy)
-            be.prefillAttentionComposed(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, theta);
+            be.prefillAttentionComposed(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, rope);
             return;
         }
         int[] pos = new int[P];
         for (int i = 0; i < P; i++) pos[i] = p0 + i;
         int maxT = check(op, out, kCache, vCache, pos, nH, nKv, hd, row + 1), kv = nKv * hd, dq = nH * hd, width = dq + 2 * kv;
         be.f32(x, op, "x", (long) P * h);
-        cl_mem tab = decode.ropeTable(hd, theta, p0 + P - 1);
+        cl_mem tab = decode.ropeTable(rope, hd, p0 + P - 1);
+        int mode = ClDecodeOps.mode(rope);
         var stacked = new OpenClMglu.DeviceMatrix(wq.dtype(), width, h, stack(wq, wk, wv));
         cl_mem qkv = be.scratch(OpenClBackend.QKV, 4L * Math.min(CHUNK, P) * width);
         cl_mem kcb = be.buf(kCache, op, "kCache").mem(), vcb = be.buf(vCache, op, "vCache").mem();
@@ -122,8 +125,8 @@ final class ClAttention {
                 be.mglu.gemv(qkv, xv.mem, stacked, n, false, null);
             }
             cl.launch(kernel("rope_kv"), (long) n * kv / 2, 0, null, kcb, elems(kCache), vcb, elems(vCache), qkv, dq, width, qkv, dq + kv, width,
-                    tab, n, p0 + b0, row, nKv, hd, maxT);
-            run(out, b0, n, qkv, 0, width, qkv, dq, width, qkv, dq + kv, width, kCache, vCache, pos, nH, nKv, hd, maxT, tab, row);
+                    tab, n, p0 + b0, row, nKv, hd, maxT, mode == 2 ? 1 : 0);
+            run(out, b0, n, qkv, 0, width, qkv, dq, width, qkv, dq + kv, width, kCache, vCache, pos, nH, nKv, hd, maxT, tab, mode, row);
         }
     }
 
@@ -143,15 +146,16 @@ final class ClAttention {
 
     /**
      * rope_attn (and attn_combine) for rows [b0, b0 + n) at positions pos[b]; q, k, v given as buffer, element
-     * offset, row stride; tab null: no RoPE; crow &lt; 0: row b in cache row b, else all rows in cache row crow (prefill).
+     * offset, row stride; mode 0 (tab null): no RoPE, else {@link ClDecodeOps#mode}; crow &lt; 0: row b in cache row b,
+     * else all rows in cache row crow (prefill).
      */
     private void run(Tensor out, int b0, int n, cl_mem q, int qo, int qs, cl_mem k, int ko, int ks, cl_mem v, int vo, int vs,
-                     Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, int maxT, cl_mem tab) {
-        run(out, b0, n, q, qo, qs, k, ko, ks, v, vo, vs, kCache, vCache, pos, nH, nKv, hd, maxT, tab, -1);
+                     Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, int maxT, cl_mem tab, int mode) {
+        run(out, b0, n, q, qo, qs, k, ko, ks, v, vo, vs, kCache, vCache, pos, nH, nKv, hd, maxT, tab, mode, -1);
     }
 
     private void run(Tensor out, int b0, int n, cl_mem q, int qo, int qs, cl_mem k, int ko, int ks, cl_mem v, int vo, int vs,
-                     Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, int maxT, cl_mem tab, int crow) {
+                     Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, int maxT, cl_mem tab, int mode, int crow) {
         int maxLen = 0;
         for (int b = b0; b < b0 + n; b++) maxLen = Math.max(maxLen, pos[b] + 1);
         int nsplit = (maxLen + LS - 1) / LS, kv = nKv * hd;
@@ -165,7 +169,7 @@ final class ClAttention {
         var lsBytes = new OpenClContext.Local(4L * LS);
         cl.launch(kernel("rope_attn"), (long) n * nH * nsplit * LS, LS, null, ob, oo, part, q, qo, qs, k, ko, ks, v, vo, vs,
                 kcb, elems(kCache) + (crow < 0 ? b0 * maxT * kv : 0), vcb, elems(vCache) + (crow < 0 ? b0 * maxT * kv : 0),
-                tab == null ? dummy : tab, tab == null ? 0 : 1, int16(pos, b0, b0 + n), crow, nH, nKv, hd, maxT, (float) (1.0 / Math.sqrt(hd)), nsplit, hdBytes, hdBytes, hdBytes, lsBytes, lsBytes);
+                tab == null ? dummy : tab, tab == null ? 0 : mode, int16(pos, b0, b0 + n), crow, nH, nKv, hd, maxT, (float) (1.0 / Math.sqrt(hd)), nsplit, hdBytes, hdBytes, hdBytes, lsBytes, lsBytes);
         if (nsplit > 1)
             cl.launch(kernel("attn_combine"), (long) n * nH * LS, LS, null, ob, oo, part, hd, nsplit);
     }

@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 import jmglu.engine.Act;
 import jmglu.engine.DType;
+import jmglu.engine.Rope;
+import jmglu.engine.RopeTable;
 import jmglu.engine.Tensor;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
@@ -16,16 +18,18 @@ import org.jocl.cl_mem;
  * epilogues of the matrix ops (the attention is in {@link ClAttention}). Semantics are {@link jmglu.engine.HostBackend}'s;
  * shapes are checked here, before any launch. Batches go in launches of up to 16 rows (per-row token
  * ids and positions are one int16 kernel argument, so nothing is written to the device per call).
- * RoPE reads cos/sin from a table computed on the host in float64 (like the reference) and uploaded
- * once per (hd, theta), again only when a position beyond it comes (the size doubles).
+ * RoPE reads cos/sin from a table computed on the host in float64 ({@link jmglu.engine.RopeTable}, the
+ * reference's floats) and uploaded once per (rope, hd), again only when a position beyond it comes (the
+ * size doubles); the kernels get the pair style as a flag.
  */
 final class ClDecodeOps {
     private static final int CHUNK = 16;
     private final OpenClBackend be;
     private final OpenClContext cl;
-    private final Map<String, RopeTable> ropeTables = new HashMap<>();
+    private final Map<TableKey, DeviceTable> ropeTables = new HashMap<>();
 
-    private record RopeTable(cl_mem mem, int positions) {}
+    private record TableKey(Rope rope, int hd) {}
+    private record DeviceTable(cl_mem mem, int positions) {}
 
     ClDecodeOps(OpenClBackend be) {
         this.be = be;
@@ -64,8 +68,8 @@ final class ClDecodeOps {
                 new OpenClContext.Local(4L * ls));
     }
 
-    /** RoPE in place on x (B, nH·hd), row b at position pos[b]. */
-    void rope(Tensor x, int nH, int hd, int[] pos, float theta) {
+    /** RoPE in place on x (B, nH·hd), row b at position pos[b], pairs as rope says. */
+    void rope(Tensor x, int nH, int hd, int[] pos, Rope rope) {
         if (hd <= 0 || hd % 2 != 0 || nH <= 0) throw new IllegalArgumentException("rope: needs nH ≥ 1 and an even head size, got nH=" + nH + " hd=" + hd);
         int B = pos.length, maxPos = 0;
         ClBuffer xb = be.f32(x, "rope", "x", (long) B * nH * hd);
@@ -73,30 +77,32 @@ final class ClDecodeOps {
             if (p < 0) throw new IllegalArgumentException("rope: negative position " + p);
             maxPos = Math.max(maxPos, p);
         }
-        cl_mem tab = ropeTable(hd, theta, maxPos);
+        cl_mem tab = ropeTable(rope, hd, maxPos);
         for (int b0 = 0; b0 < B; b0 += CHUNK) {
             int n = Math.min(CHUNK, B - b0);
             cl.launch(kernel("rope"), (long) n * nH * (hd / 2), 0, null, xb.mem(), elems(x) + b0 * nH * hd, tab,
-                    int16(pos, b0, b0 + n), n, nH, hd);
+                    int16(pos, b0, b0 + n), n, nH, hd, rope.halves() ? 1 : 0);
         }
     }
 
-    /** The (P, hd/2, 2) cos/sin table for (hd, theta) with P > maxPos. */
-    cl_mem ropeTable(int hd, float theta, int maxPos) {
-        String key = hd + "/" + Float.floatToIntBits(theta);
-        RopeTable t = ropeTables.get(key);
+    /** The kernels' rope flag: 1 interleaved pairs (2j, 2j+1), 2 halves (j, j + hd/2); 0 is "no RoPE". */
+    static int mode(Rope rope) { return rope.halves() ? 2 : 1; }
+
+    /** The (P, hd/2, 2) cos/sin table of (rope, hd) with P > maxPos: [p][j] = cos θ, sin θ, θ = p · invFreq[j]. */
+    cl_mem ropeTable(Rope rope, int hd, int maxPos) {
+        TableKey key = new TableKey(rope, hd);
+        DeviceTable t = ropeTables.get(key);
         if (t != null && t.positions() > maxPos) return t.mem();
-        int P = Math.max(64, Integer.highestOneBit(maxPos) << 1);
+        int P = Math.max(64, Integer.highestOneBit(Math.max(1, maxPos)) << 1), half = hd / 2;
+        RopeTable host = RopeTable.build(rope, hd, P);
         float[] tab = new float[P * hd];
-        for (int p = 0; p < P; p++)
-            for (int j = 0; j < hd / 2; j++) {
-                double ang = p * Math.pow(theta, -2.0 * j / hd);           // as ReferenceKernels.rope
-                tab[(p * (hd / 2) + j) * 2] = (float) Math.cos(ang);
-                tab[(p * (hd / 2) + j) * 2 + 1] = (float) Math.sin(ang);
-            }
+        for (int i = 0; i < P * half; i++) {
+            tab[2 * i] = host.cos()[i];
+            tab[2 * i + 1] = host.sin()[i];
+        }
         if (t != null) OpenClContext.release(t.mem());                    // freed once the launches using it have run
         cl_mem m = cl.upload(tab);
-        ropeTables.put(key, new RopeTable(m, P));
+        ropeTables.put(key, new DeviceTable(m, P));
         return m;
     }
 

@@ -8,6 +8,7 @@ import jmglu.engine.Act;
 import jmglu.engine.Backend;
 import jmglu.engine.DType;
 import jmglu.engine.Kernels;
+import jmglu.engine.Rope;
 import jmglu.engine.Tensor;
 import org.jocl.cl_mem;
 
@@ -121,7 +122,7 @@ public final class OpenClBackend implements Backend {
 
     @Override public synchronized void linear(Tensor y, Tensor x, Tensor w, boolean acc) { matrix.linear(y, x, w, acc); }
 
-    @Override public synchronized void rope(Tensor x, int nH, int hd, int[] pos, float theta) { decode.rope(x, nH, hd, pos, theta); }
+    @Override public synchronized void rope(Tensor x, int nH, int hd, int[] pos, Rope rope) { decode.rope(x, nH, hd, pos, rope); }
 
     @Override public synchronized void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kCache, Tensor vCache,
                                                      int[] pos, int nH, int nKv, int hd) {
@@ -130,14 +131,14 @@ public final class OpenClBackend implements Backend {
 
     /** Three launches: one GEMV over [Wq; Wk; Wv], RoPE + cache write + split attention, the merge of the splits ({@link ClAttention}). */
     @Override public synchronized void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
-                                                 Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, float theta) {
-        attention.attention(out, x, wq, wk, wv, q, k, v, kCache, vCache, pos, nH, nKv, hd, theta);
+                                                 Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, Rope rope) {
+        attention.attention(out, x, wq, wk, wv, q, k, v, kCache, vCache, pos, nH, nKv, hd, rope);
     }
 
     /** Per 16 rows: one GEMV over [Wq; Wk; Wv], the rows' k, v into the cache, the causal split attention, the merge. */
     @Override public synchronized void prefillAttention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
-                                                        Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, float theta) {
-        attention.prefill(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, theta);
+                                                        Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, Rope rope) {
+        attention.prefill(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, rope);
     }
 
     @Override public synchronized void act(Act g, Tensor x) { decode.act(g, x); }

@@ -5,7 +5,8 @@
 // Layouts (float32): row b < n of q, k, v at q[qo + b·qs], k[ko + b·ks], v[vo + b·vs] (separate
 // tensors, or the columns of one (n, nH·hd + 2·kv) buffer made by one GEMV over [Wq; Wk; Wv]);
 // query head j at j·hd, key/value head hk = j / (nH / nKv) at hk·hd. KV caches (B, maxT, kv),
-// kv = nKv·hd, row b's position u at (b·maxT + u)·kv. tab (P, hd/2, 2): cos, sin of RoPE's angles.
+// kv = nKv·hd, row b's position u at (b·maxT + u)·kv. tab (P, hd/2, 2): cos, sin of RoPE's angles; rope:
+// 0 none, 1 interleaved pairs (2j, 2j + 1), 2 halves (j, j + hd/2).
 //
 // Work-group (b, j, split s) with LS threads owns keys u ∈ [s·LS, min((s+1)·LS, len)), len = pos[b] + 1:
 // one key per thread. The new position p = pos[b] is the last key of the last non-empty split; that
@@ -20,17 +21,21 @@ inline int pick16(int16 v, int i) {
     return a[i];
 }
 
-// dst[0, hd) = src[0, hd) rotated by RoPE (interleaved pairs) at position row t of tab (rope != 0), else copied
+// dst[0, hd) = src[0, hd) rotated by RoPE at position row t of tab (rope != 0), else copied: pair e turns by
+// (cos, sin) = (t[2e], t[2e + 1]); its elements are (2e, 2e + 1) for rope == 1 (interleaved) or (e, e + hd/2)
+// for rope == 2 (halves, Hugging Face's rotate_half)
 inline void rotate(__local float* dst, __global const float* src, __global const float* t, const int hd,
                    const int rope, const int lid, const int LS) {
     if (!rope) {
         for (int e = lid; e < hd; e += LS) dst[e] = src[e];
         return;
     }
-    for (int e = lid; e < hd / 2; e += LS) {
-        const float x0 = src[2 * e], x1 = src[2 * e + 1], c = t[2 * e], s = t[2 * e + 1];
-        dst[2 * e] = x0 * c - x1 * s;
-        dst[2 * e + 1] = x0 * s + x1 * c;
+    const int np = hd / 2;
+    for (int e = lid; e < np; e += LS) {
+        const int a = rope == 2 ? e : 2 * e, b = a + (rope == 2 ? np : 1);
+        const float x0 = src[a], x1 = src[b], c = t[2 * e], s = t[2 * e + 1];
+        dst[a] = x0 * c - x1 * s;
+        dst[b] = x0 * s + x1 * c;
     }
 }
 
@@ -123,22 +128,24 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
     }
 }
 
-// k, v rows i < n (positions p0 + i of the sequence in cache row crow) → caches, k rotated by RoPE;
-// one work-item per (row, pair of kv elements); rows as in rope_attn (offset, row stride)
+// k, v rows i < n (positions p0 + i of the sequence in cache row crow) → caches, k rotated by RoPE (pairs as
+// rotate's, halves != 0 for (j, j + hd/2)); one work-item per (row, kv head, pair); rows as in rope_attn (offset, row stride)
 __kernel void rope_kv(__global float* restrict kc, const int kco, __global float* restrict vc, const int vco,
                       __global const float* k, const int ko, const int ks, __global const float* v, const int vo, const int vs,
-                      __global const float* tab, const int n, const int p0, const int crow, const int nKv, const int hd, const int maxT) {
+                      __global const float* tab, const int n, const int p0, const int crow, const int nKv, const int hd, const int maxT,
+                      const int halves) {
     const int g = get_global_id(0), np = hd / 2, kv = nKv * hd;
     if (g >= n * nKv * np) return;
-    const int i = g / (nKv * np), r = g % (nKv * np), e = 2 * (r % np) + (r / np) * hd;   // element e of the row: head r / np, pair r % np
+    const int i = g / (nKv * np), r = g % (nKv * np), j = r % np;               // row i, head r / np, pair j
+    const int ea = (r / np) * hd + (halves ? j : 2 * j), eb = ea + (halves ? np : 1);
     const int p = p0 + i;
-    __global const float* t = tab + (long) p * hd + (e % hd);
-    const float x0 = k[ko + (long) i * ks + e], x1 = k[ko + (long) i * ks + e + 1], c = t[0], s = t[1];
-    const long at = ((long) crow * maxT + p) * kv + e;
-    kc[kco + at] = x0 * c - x1 * s;
-    kc[kco + at + 1] = x0 * s + x1 * c;
-    vc[vco + at] = v[vo + (long) i * vs + e];
-    vc[vco + at + 1] = v[vo + (long) i * vs + e + 1];
+    __global const float* t = tab + (long) p * hd + 2 * j;
+    const float x0 = k[ko + (long) i * ks + ea], x1 = k[ko + (long) i * ks + eb], c = t[0], s = t[1];
+    const long at = ((long) crow * maxT + p) * kv;
+    kc[kco + at + ea] = x0 * c - x1 * s;
+    kc[kco + at + eb] = x0 * s + x1 * c;
+    vc[vco + at + ea] = v[vo + (long) i * vs + ea];
+    vc[vco + at + eb] = v[vo + (long) i * vs + eb];
 }
 
 // out (n·nH, hd) from the nsplit partials of each (row, head) of rope_attn, one work-group each

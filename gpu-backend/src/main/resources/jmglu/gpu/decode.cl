@@ -52,17 +52,19 @@ __kernel void rmsnorm(__global float* restrict out, const int oo, __global const
     for (int j = lid; j < C; j += LS) out[oo + r + j] = x[xo + r + j] * rs * w[wo + j];
 }
 
-// RoPE in place on x (n, nH, hd), interleaved pairs, row b at position pos[b]: (x₂ⱼ, x₂ⱼ₊₁) rotated by
-// θ = pos · theta^(−2j/hd); tab (P, hd/2, 2) holds cos θ, sin θ for positions < P (float64 on the host)
+// RoPE in place on x (n, nH, hd), row b at position pos[b]: pair j of each head, (x_a, x_b) rotated by
+// θ = pos · invFreq[j]; (a, b) = (2j, 2j + 1) (halves == 0, interleaved) or (j, j + hd/2) (halves != 0,
+// Hugging Face's rotate_half); tab (P, hd/2, 2) holds cos θ, sin θ for positions < P (float64 on the host)
 __kernel void rope(__global float* restrict x, const int xo, __global const float* restrict tab, const int16 pos,
-                   const int n, const int nH, const int hd) {
+                   const int n, const int nH, const int hd, const int halves) {
     const int g = get_global_id(0), np = hd / 2;
     if (g >= n * nH * np) return;
-    const int b = g / (nH * np), j = g % np, i = xo + 2 * g;       // pair g sits at elements 2g, 2g + 1
+    const int b = g / (nH * np), j = g % np;                       // pair g: head g / np, pair j of it
+    const int ia = xo + (g / np) * hd + (halves ? j : 2 * j), ib = ia + (halves ? np : 1);
     const long t = ((long) pick(pos, b) * np + j) * 2;
-    const float c = tab[t], s = tab[t + 1], x0 = x[i], x1 = x[i + 1];
-    x[i] = x0 * c - x1 * s;
-    x[i + 1] = x0 * s + x1 * c;
+    const float c = tab[t], s = tab[t + 1], x0 = x[ia], x1 = x[ib];
+    x[ia] = x0 * c - x1 * s;
+    x[ib] = x0 * s + x1 * c;
 }
 
 // x = g(x)

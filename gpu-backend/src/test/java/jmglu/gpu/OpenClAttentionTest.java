@@ -9,6 +9,7 @@ import jmglu.engine.DType;
 import jmglu.engine.HostBackend;
 import jmglu.engine.ReferenceKernels;
 import jmglu.engine.Rng;
+import jmglu.engine.Rope;
 import jmglu.engine.Tensor;
 import jmglu.engine.testing.Check;
 import org.junit.jupiter.api.AfterAll;
@@ -36,6 +37,10 @@ class OpenClAttentionTest {
 
     @AfterAll static void close() { if (gpu != null) gpu.close(); }
 
+    /** interleaved (jmglu), halves with llama3 scaling and halves with linear scaling (HF checkpoints). */
+    static final Rope[] ROPES = {Rope.interleaved(10000f), Rope.halves(10000f, new Rope.Scaling.Llama3(8f, 1f, 4f, 64)),
+            Rope.halves(10000f, new Rope.Scaling.Linear(2f))};
+
     @Test void fusedAttentionMatchesTheComposition() {
         Rng rng = new Rng(11);
         DType[][] dts = {{DType.F16, DType.F16, DType.F16}, {DType.F32, DType.F32, DType.F32}, {DType.BF16, DType.F16, DType.BF16}};
@@ -46,7 +51,7 @@ class OpenClAttentionTest {
             for (int[] pos : positions) {
                 DType[] dt = dts[n++ % dts.length];
                 int nH = c[0], nKv = c[1], hd = c[2], h = c[3], B = pos.length, maxT = 151, kv = nKv * hd;
-                float theta = hd == 6 ? 10000f : 500000f;
+                Rope theta = ROPES[(n - 1) % ROPES.length];
                 Tensor x = randn(rng, 1, B, h), wq = weights(rng, dt[0], nH * hd, h), wk = weights(rng, dt[1], kv, h), wv = weights(rng, dt[2], kv, h);
                 Tensor kc = randn(rng, 1, B, maxT, kv), vc = randn(rng, 1, B, maxT, kv);
                 Tensor dkc = gpu.adopt(kc), dvc = gpu.adopt(vc);
@@ -54,7 +59,7 @@ class OpenClAttentionTest {
                 ref.attention(e, x, wq, wk, wv, Tensor.zeros(B, nH * hd), Tensor.zeros(B, kv), Tensor.zeros(B, kv), kc, vc, pos, nH, nKv, hd, theta);
                 gpu.attention(a, gpu.adopt(x), gpu.adopt(wq), gpu.adopt(wk), gpu.adopt(wv), gpu.zeros(B, nH * hd), gpu.zeros(B, kv), gpu.zeros(B, kv),
                         dkc, dvc, pos, nH, nKv, hd, theta);
-                String what = "attention " + dt[0] + "/" + dt[1] + "/" + dt[2] + " nH=" + nH + " nKv=" + nKv + " hd=" + hd + " h=" + h + " B=" + B;
+                String what = "attention " + theta.label() + " " + dt[0] + "/" + dt[1] + "/" + dt[2] + " nH=" + nH + " nKv=" + nKv + " hd=" + hd + " h=" + h + " B=" + B;
                 Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-4, what);
                 Check.close(kc.toArray(), read(gpu, dkc), 1e-6, 1e-5, what + " k cache");
                 Check.close(vc.toArray(), read(gpu, dvc), 1e-6, 1e-5, what + " v cache");
@@ -66,16 +71,17 @@ class OpenClAttentionTest {
         Rng rng = new Rng(13);
         for (int[] c : new int[][] {{4, 2, 10, 45, 0, 21}, {4, 1, 6, 33, 70, 9}, {4, 4, 6, 70, 3, 80}}) {   // nH, nKv, hd, h, p0, P
             int nH = c[0], nKv = c[1], hd = c[2], h = c[3], p0 = c[4], P = c[5], maxT = 160, kv = nKv * hd, row = 1;
+            Rope rope = ROPES[(p0 + P) % ROPES.length];
             Tensor wq = weights(rng, DType.F16, nH * hd, h), wk = weights(rng, DType.F16, kv, h), wv = weights(rng, DType.F16, kv, h);
             Tensor x = randn(rng, 1, P, h), kc = randn(rng, 1, 2, maxT, kv), vc = randn(rng, 1, 2, maxT, kv);
             Tensor dkc = gpu.adopt(kc), dvc = gpu.adopt(vc), e = Tensor.zeros(P, nH * hd), a = poisoned(gpu, P, nH * hd);
             Tensor q = Tensor.zeros(1, nH * hd), k = Tensor.zeros(1, kv), v = Tensor.zeros(1, kv);
             for (int i = 0; i < P; i++)
                 ref.attention(e.rows(i, i + 1), x.rows(i, i + 1), wq, wk, wv, q, k, v, kc.rows(row, row + 1), vc.rows(row, row + 1),
-                        new int[] {p0 + i}, nH, nKv, hd, 10000f);
+                        new int[] {p0 + i}, nH, nKv, hd, rope);
             gpu.prefillAttention(a, gpu.adopt(x), gpu.adopt(wq), gpu.adopt(wk), gpu.adopt(wv), gpu.zeros(P, nH * hd), gpu.zeros(P, kv), gpu.zeros(P, kv),
-                    dkc, dvc, row, p0, nH, nKv, hd, 10000f);
-            String what = "prefill nH=" + nH + " nKv=" + nKv + " hd=" + hd + " h=" + h + " p0=" + p0 + " P=" + P;
+                    dkc, dvc, row, p0, nH, nKv, hd, rope);
+            String what = "prefill " + rope.label() + " nH=" + nH + " nKv=" + nKv + " hd=" + hd + " h=" + h + " p0=" + p0 + " P=" + P;
             Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-4, what);
             Check.close(kc.toArray(), read(gpu, dkc), 1e-6, 1e-5, what + " k cache");
             Check.close(vc.toArray(), read(gpu, dvc), 1e-6, 1e-5, what + " v cache");
@@ -83,9 +89,9 @@ class OpenClAttentionTest {
             Tensor kc3 = kc2.copy(), vc3 = vc2.copy();
             for (int i = 0; i < P; i++)
                 ref.attention(e2.rows(i, i + 1), x.rows(i, i + 1), wq, wk, wv, q, k, v, kc2.rows(row, row + 1), vc2.rows(row, row + 1),
-                        new int[] {p0 + i}, nH, nKv, hd, 10000f);
+                        new int[] {p0 + i}, nH, nKv, hd, rope);
             Tensor e3 = Tensor.zeros(P, nH * hd);
-            ref.prefillAttention(e3, x, wq, wk, wv, Tensor.zeros(P, nH * hd), Tensor.zeros(P, kv), Tensor.zeros(P, kv), kc3, vc3, row, p0, nH, nKv, hd, 10000f);
+            ref.prefillAttention(e3, x, wq, wk, wv, Tensor.zeros(P, nH * hd), Tensor.zeros(P, kv), Tensor.zeros(P, kv), kc3, vc3, row, p0, nH, nKv, hd, rope);
             Check.close(e2.toArray(), e3.toArray(), 1e-6, 1e-5, what + " host composition");
         }
     }
@@ -93,6 +99,7 @@ class OpenClAttentionTest {
     @Test void stepsInARowReadWhatEarlierStepsWrote() {
         Rng rng = new Rng(12);
         int nH = 4, nKv = 2, hd = 10, h = 45, B = 3, maxT = 80, kv = nKv * hd, steps = 70;
+        Rope rope = ROPES[1];
         Tensor wq = weights(rng, DType.F16, nH * hd, h), wk = weights(rng, DType.F16, kv, h), wv = weights(rng, DType.F16, kv, h);
         Tensor dwq = gpu.adopt(wq), dwk = gpu.adopt(wk), dwv = gpu.adopt(wv);
         Tensor kc = Tensor.zeros(B, maxT, kv), vc = Tensor.zeros(B, maxT, kv), dkc = gpu.zeros(B, maxT, kv), dvc = gpu.zeros(B, maxT, kv);
@@ -101,8 +108,8 @@ class OpenClAttentionTest {
         for (int t = 0; t < steps; t++) {
             int[] pos = {t, t + 5 < maxT ? t + 5 : t, t / 2};       // row 2 rewrites positions it has written (as a new sequence would)
             Tensor x = randn(rng, 1, B, h), e = Tensor.zeros(B, nH * hd);
-            ref.attention(e, x, wq, wk, wv, q, k, v, kc, vc, pos, nH, nKv, hd, 10000f);
-            gpu.attention(a, gpu.adopt(x), dwq, dwk, dwv, dq, dk, dv, dkc, dvc, pos, nH, nKv, hd, 10000f);
+            ref.attention(e, x, wq, wk, wv, q, k, v, kc, vc, pos, nH, nKv, hd, rope);
+            gpu.attention(a, gpu.adopt(x), dwq, dwk, dwv, dq, dk, dv, dkc, dvc, pos, nH, nKv, hd, rope);
             Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-4, "attention step " + t);
         }
         Check.close(kc.toArray(), read(gpu, dkc), 1e-6, 1e-5, "k cache after " + steps + " steps");

@@ -11,6 +11,7 @@ import jmglu.engine.DType;
 import jmglu.engine.HostBackend;
 import jmglu.engine.ReferenceKernels;
 import jmglu.engine.Rng;
+import jmglu.engine.Rope;
 import jmglu.engine.Tensor;
 import jmglu.engine.testing.Check;
 import org.junit.jupiter.api.AfterAll;
@@ -81,13 +82,13 @@ class OpenClBackendTest {
         Rng rng = new Rng(4);
         int[][] positions = {{0}, {5, 0, 130}, {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3, 2, 3, 84}};   // 130: the table grows
         for (int[] pos : positions)
-            for (int[] c : new int[][] {{4, 6}, {3, 10}}) {                                   // nH, hd
+            for (int[] c : new int[][] {{4, 6}, {3, 10}})                                     // nH, hd
+            for (Rope theta : OpenClAttentionTest.ROPES) {
                 int B = pos.length, nH = c[0], hd = c[1];
-                float theta = hd == 6 ? 10000f : 500000f;
                 Tensor x = randn(rng, 1, B, nH * hd), e = x.copy(), a = gpu.adopt(x);
                 ref.rope(e, nH, hd, pos, theta);
                 gpu.rope(a, nH, hd, pos, theta);
-                Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-5, "rope B=" + B + " nH=" + nH + " hd=" + hd);
+                Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-5, "rope " + theta.label() + " B=" + B + " nH=" + nH + " hd=" + hd);
             }
     }
 

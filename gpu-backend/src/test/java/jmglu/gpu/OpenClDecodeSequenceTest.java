@@ -56,8 +56,8 @@ class OpenClDecodeSequenceTest {
             be.linear(q, n, w.wq(), false);
             be.linear(k, n, w.wk(), false);
             be.linear(v, n, w.wv(), false);
-            be.rope(q, nH, hd, pos, 10000f);
-            be.rope(k, nKv, hd, pos, 10000f);
+            be.rope(q, nH, hd, pos, jmglu.engine.Rope.interleaved(10000f));
+            be.rope(k, nKv, hd, pos, jmglu.engine.Rope.interleaved(10000f));
             be.attentionStep(att, q, k, v, kc, vc, pos, nH, nKv, hd);
             be.linear(x, att, w.wo(), true);
             be.rmsnorm(n, x, w.ffnNorm(), 1e-5f);                    // MGLU feed-forward

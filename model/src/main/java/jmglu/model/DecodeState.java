@@ -7,7 +7,8 @@ import jmglu.engine.Tensor;
  * What a decode step keeps between tokens, for B independent sequences, all on the model's
  * backend: the KV cache of every layer (B, maxSeq, kvDim) and the step's activations.
  * <pre>
- *   x, n, q, att (B, C)    k, v (B, kvDim)    h (B, d)    logits (B, V)
+ *   x, n (B, C)    q, att (B, qDim)    k, v (B, kvDim)    h (B, d)    logits (B, V)
+ *   (qDim = nHeads·headDim: C for jmglu's own models, other for a checkpoint whose head_dim says so)
  *   kCache[l], vCache[l]   (B, maxSeq, kvDim)   position p of sequence b at [b, p, :]
  * </pre>
  * Its size is checked before anything is allocated ({@link #bytes}). A prefill ({@link Transformer#prefill})
@@ -18,7 +19,7 @@ public final class DecodeState implements AutoCloseable {
     /** Positions of one sequence a prefill runs as the rows of one pass over the weights. */
     public static final int PREFILL_ROWS = 16;
 
-    /** A step's activations: x, n, q, att (N, C), k, v (N, kvDim), h (N, d), one row per token of the step. */
+    /** A step's activations: x, n (N, C), q, att (N, qDim), k, v (N, kvDim), h (N, d), one row per token of the step. */
     record Acts(Tensor x, Tensor n, Tensor q, Tensor k, Tensor v, Tensor att, Tensor h) {
         Acts rows(int r) {
             return new Acts(x.rows(0, r), n.rows(0, r), q.rows(0, r), k.rows(0, r), v.rows(0, r), att.rows(0, r), h.rows(0, r));
@@ -56,8 +57,8 @@ public final class DecodeState implements AutoCloseable {
                         + need / (1 << 20) + " MiB but about " + free / (1 << 20) + " MiB of heap is free; give a shorter context or more heap (JMGLU_JAVA_OPTS=-Xmx...)");
         }
         this.be = be; this.batch = batch; this.maxSeq = maxSeq; this.vocab = c.vocab();
-        int C = c.dim(), kv = c.kvDim();
-        x = be.zeros(batch, C); n = be.zeros(batch, C); q = be.zeros(batch, C); att = be.zeros(batch, C);
+        int C = c.dim(), kv = c.kvDim(), dq = c.qDim();
+        x = be.zeros(batch, C); n = be.zeros(batch, C); q = be.zeros(batch, dq); att = be.zeros(batch, dq);
         k = be.zeros(batch, kv); v = be.zeros(batch, kv); h = be.zeros(batch, c.hidden()); logits = be.zeros(batch, c.vocab());
         step = new Acts(x, n, q, k, v, att, h);
         config = c;
@@ -67,9 +68,9 @@ public final class DecodeState implements AutoCloseable {
         host = new float[batch * c.vocab()];
     }
 
-    /** Bytes of the caches and activations: 2·L·B·maxSeq·kvDim + B·(4C + 2·kvDim + d + V) floats. */
+    /** Bytes of the caches and activations: 2·L·B·maxSeq·kvDim + B·(2C + 2·qDim + 2·kvDim + d + V) floats. */
     public static long bytes(Config c, int batch, int maxSeq) {
-        return 4L * batch * (2L * c.nLayers() * maxSeq * c.kvDim() + 4L * c.dim() + 2L * c.kvDim() + c.hidden() + c.vocab());
+        return 4L * batch * (2L * c.nLayers() * maxSeq * c.kvDim() + 2L * c.dim() + 2L * c.qDim() + 2L * c.kvDim() + c.hidden() + c.vocab());
     }
 
     public int batch() { return batch; }
@@ -83,8 +84,8 @@ public final class DecodeState implements AutoCloseable {
     /** The prefill activations, their first r ≤ PREFILL_ROWS rows. */
     Acts prefillActs(int r) {
         if (prefill == null) {
-            int R = PREFILL_ROWS, C = config.dim(), kv = config.kvDim();
-            prefill = new Acts(be.zeros(R, C), be.zeros(R, C), be.zeros(R, C), be.zeros(R, kv), be.zeros(R, kv), be.zeros(R, C), be.zeros(R, config.hidden()));
+            int R = PREFILL_ROWS, C = config.dim(), kv = config.kvDim(), dq = config.qDim();
+            prefill = new Acts(be.zeros(R, C), be.zeros(R, C), be.zeros(R, dq), be.zeros(R, kv), be.zeros(R, kv), be.zeros(R, dq), be.zeros(R, config.hidden()));
         }
         return r == PREFILL_ROWS ? prefill : prefill.rows(r);
     }

@@ -12,6 +12,7 @@ import jmglu.engine.Backend;
 import jmglu.engine.Backends;
 import jmglu.engine.DType;
 import jmglu.engine.ReferenceKernels;
+import jmglu.engine.Rope;
 import jmglu.engine.Tensor;
 import jmglu.engine.testing.Check;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,14 +22,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * One suite, every backend on the class path (reference, simd; opencl where an OpenCL platform
  * is there, e.g. PoCL in CI): the decode step of the packed model gives the training forward's
- * logits, for every FFN kind, Top-K included; batched decoding equals decoding each sequence alone.
+ * logits, for every FFN kind, Top-K included, and for a Hugging Face Llama-style attention (GQA, head_dim ≠ dim/nHeads,
+ * halves RoPE with llama3 scaling); batched decoding equals decoding each sequence alone.
  * Tolerances: F32 packing is the same numbers summed in another order, 1e-5 abs + 1e-4 rel; BF16
  * weights carry 8 mantissa bits (relative error ≤ 2^-9 each), 0.03 abs + 0.03 rel on logits of size ~1.
  */
 class ModelOnEveryBackendTest {
 
     static Stream<Arguments> cases() {
-        List<String> kinds = List.of("gelu", "swiglu", "mglu", "mglu-topk", "mglu-untied");
+        List<String> kinds = List.of("gelu", "swiglu", "mglu", "mglu-topk", "mglu-untied", "hf-llama");
         return Backends.available().stream().flatMap(b -> kinds.stream().map(k -> Arguments.of(b, k)));
     }
 
@@ -39,6 +41,10 @@ class ModelOnEveryBackendTest {
             case "mglu" -> Config.of(256, 32, 2, 4, 48, 12, Config.FfnKind.MGLU, 3, Act.SILU, 0, true);
             case "mglu-topk" -> Config.of(256, 32, 2, 4, 48, 12, Config.FfnKind.MGLU, 4, Act.GELU, 2, true);
             case "mglu-untied" -> Config.of(256, 40, 1, 2, 70, 12, Config.FfnKind.MGLU, 5, Act.RELU, 0, false);
+            // a Hugging Face Llama's attention: GQA (4 query heads over 2), head_dim 12 (qDim 48 ≠ dim 32), rotate_half
+            // pairs, llama3 frequency scaling (pair 0 between the two wavelength bounds, the others stretched)
+            case "hf-llama" -> new Config(256, 32, 2, 4, 2, 12, 48, 12, Config.FfnKind.GLU, 0, Act.SILU, 0, false,
+                    Rope.halves(10000f, new Rope.Scaling.Llama3(4f, 1f, 4f, 8)), 1e-5f);
             default -> throw new IllegalArgumentException(kind);
         };
     }
@@ -143,8 +149,8 @@ class ModelOnEveryBackendTest {
     @MethodSource("backends")
     void groupedQueryAttentionDecodesLikeRepeatedHeads(String backend) {
         // nKv = 2 of nH = 4: the same as MHA whose K and V heads are each used twice
-        Config gqa = new Config(256, 32, 1, 4, 2, 48, 8, Config.FfnKind.GLU, 0, Act.SILU, 0, true, 10000f, 1e-5f);
-        Config mha = new Config(256, 32, 1, 4, 4, 48, 8, Config.FfnKind.GLU, 0, Act.SILU, 0, true, 10000f, 1e-5f);
+        Config gqa = new Config(256, 32, 1, 4, 2, 8, 48, 8, Config.FfnKind.GLU, 0, Act.SILU, 0, true, Rope.interleaved(10000f), 1e-5f);
+        Config mha = new Config(256, 32, 1, 4, 4, 8, 48, 8, Config.FfnKind.GLU, 0, Act.SILU, 0, true, Rope.interleaved(10000f), 1e-5f);
         Map<String, Tensor> g = model(mha).pack(DType.F32);
         Map<String, Tensor> small = new java.util.LinkedHashMap<>(g);
         int hd = 8;

@@ -6,6 +6,7 @@ import java.util.Map;
 import jmglu.engine.Act;
 import jmglu.engine.Backend;
 import jmglu.engine.Backends;
+import jmglu.engine.Rope;
 import jmglu.model.data.ByteTokenizer;
 import jmglu.model.data.Dataset;
 import jmglu.model.train.History;
@@ -57,6 +58,18 @@ class TrainingTest {
             History again = train(be, tiny(Config.FfnKind.MGLU, 4), 60, 1e-2f);
             for (int i = 0; i < h.train.size(); i++)
                 assertEquals(h.train.get(i)[1], again.train.get(i)[1], "step " + (i + 1) + ": the same run twice gives the same loss, bit for bit");
+        }
+    }
+
+    /** Grouped-query attention (4 query heads over 2 key/value heads), head size 12 ≠ dim/nHeads, halves RoPE with llama3 scaling. */
+    @Test void groupedQueryAttentionTrains() {
+        Config c = new Config(256, 32, 1, 4, 2, 12, 64, 16, Config.FfnKind.GLU, 0, Act.SILU, 0, true,
+                Rope.halves(10000f, new Rope.Scaling.Llama3(4f, 1f, 4f, 8)), 1e-5f);
+        try (Backend be = Backends.open(null)) {
+            History h = train(be, c, 60, 1e-2f);
+            double first = h.train.get(0)[1], last = h.lastTrain();
+            assertTrue(first > 5.0, "initial loss " + first + " should be near ln 256 = 5.55");
+            assertTrue(last < 2.5, "GQA loss should fall from " + first + " below 2.5, got " + last);
         }
     }
 

@@ -3,18 +3,21 @@ package jmglu.simd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
+import jmglu.engine.Rope;
+import jmglu.engine.RopeTable;
 
 /**
  * The attention side of a decode step for {@link SimdBackend}, on the caches in place:
  * <pre>
  *   rope:  x (B, nH·hd) at xo, row b at position pos[b]; pair j of every head turns by
- *          θ = pos · theta^(−2j/hd): (x₂ⱼ, x₂ⱼ₊₁) ↦ (x₂ⱼcosθ − x₂ⱼ₊₁sinθ, x₂ⱼsinθ + x₂ⱼ₊₁cosθ)
+ *          θ = pos · invFreq[j]: (x_a, x_b) ↦ (x_a cosθ − x_b sinθ, x_a sinθ + x_b cosθ),
+ *          (a, b) = (2j, 2j+1) interleaved or (j, j + hd/2) halves ({@link Rope})
  *   step:  caches (B, maxT, nKv·hd): K row u of sequence b, KV head g at b·maxT·kv + u·kv + g·hd;
  *          k[b], v[b] are written at u = pos[b], then for query head j (KV head g = j / (nH/nKv))
  *          out[b, j] = Σ_{u ≤ pos[b]} softmax_u(q[b, j] · K[b, u, g] / √hd) V[b, u, g]
  * </pre>
- * cos and sin come from a table per (hd, theta) built once for the positions seen so far (the same
- * float64 formula as the reference, so the same floats). The step is vectorised over hd (masked at
+ * cos and sin come from a {@link RopeTable} per (rope, hd) built once for the positions seen so far (the
+ * same float64 formula as the reference, so the same floats). The step is vectorised over hd (masked at
  * its end): the scores take four cached keys per sweep of q (their lanes summed by one fold), the
  * weighted sum of V rows runs four independent chains over the positions; the softmax's exp is
  * vectorised over the positions ({@link VecAct#exp}). The (b, head) pairs are split over threads,
@@ -24,52 +27,29 @@ final class DecodeAttention {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
 
-    /** cos/sin (positions, hd/2) of one (hd, theta), immutable once built. */
-    private record RopeTable(int hd, float theta, int positions, float[] cos, float[] sin) {
-        static RopeTable of(int hd, float theta, int positions) {
-            int half = hd / 2;
-            float[] c = new float[positions * half], s = new float[positions * half];
-            for (int j = 0; j < half; j++) {
-                double f = Math.pow(theta, -2.0 * j / hd);
-                for (int p = 0; p < positions; p++) {
-                    double ang = p * f;
-                    c[p * half + j] = (float) Math.cos(ang);
-                    s[p * half + j] = (float) Math.sin(ang);
-                }
-            }
-            return new RopeTable(hd, theta, positions, c, s);
-        }
-    }
-    private volatile RopeTable rope;
+    private volatile RopeTable rope;                   // the latest (rope, hd) table: cos, sin (positions, hd/2)
     private static final ThreadLocal<float[][]> SCORES = ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[4 * L]});
 
     private final Parallel par;
 
     DecodeAttention(Parallel par) { this.par = par; }
 
-    private RopeTable table(int hd, float theta, int maxPos) {
-        RopeTable t = rope;
-        if (t == null || t.hd() != hd || t.theta() != theta || t.positions() <= maxPos) {
-            int n = Math.max(256, Integer.highestOneBit(maxPos) * 2);
-            if (t != null && t.hd() == hd && t.theta() == theta) n = Math.max(n, 2 * t.positions());
-            rope = t = RopeTable.of(hd, theta, n);
-        }
-        return t;
-    }
-
-    void rope(float[] x, int xo, int nH, int hd, int[] pos, float theta) {
+    /** RoPE in place on x (B, nH·hd) at xo, row b at position pos[b]: pair (a, b) of every head as {@link Rope} says. */
+    void rope(float[] x, int xo, int nH, int hd, int[] pos, Rope r) {
         int maxPos = 0;
         for (int p : pos) maxPos = Math.max(maxPos, p);
-        RopeTable t = table(hd, theta, maxPos);
-        int half = hd / 2;
+        RopeTable t = rope = RopeTable.grow(rope, r, hd, maxPos);
+        int half = hd / 2, stride = r.halves() ? 1 : 2, second = r.halves() ? half : 1;   // pair j: a = stride·j, b = a + second
+        float[] cs = t.cos(), sn = t.sin();
         for (int b = 0; b < pos.length; b++) {
             int ct = pos[b] * half;
             for (int hh = 0; hh < nH; hh++) {
                 int o = xo + (b * nH + hh) * hd;
                 for (int j = 0; j < half; j++) {
-                    float cos = t.cos()[ct + j], sin = t.sin()[ct + j], x0 = x[o + 2 * j], x1 = x[o + 2 * j + 1];
-                    x[o + 2 * j] = x0 * cos - x1 * sin;
-                    x[o + 2 * j + 1] = x0 * sin + x1 * cos;
+                    int ia = o + stride * j, ib = ia + second;
+                    float cos = cs[ct + j], sin = sn[ct + j], x0 = x[ia], x1 = x[ib];
+                    x[ia] = x0 * cos - x1 * sin;
+                    x[ib] = x0 * sin + x1 * cos;
                 }
             }
         }
@@ -78,20 +58,20 @@ final class DecodeAttention {
     /** Writes k, v (B, kv) into the caches at pos[b], then out (B, nH·hd) = attention of q (B, nH·hd) over positions 0..pos[b]. */
     void step(float[] out, int oo, float[] q, int qo, float[] k, int ko, float[] v, int vo,
               float[] kc, int kco, float[] vc, int vco, int maxT, int[] pos, int nH, int nKv, int hd) {
-        int B = pos.length, kv = nKv * hd, C = nH * hd, group = nH / nKv;
+        int B = pos.length, kv = nKv * hd, dq = nH * hd, group = nH / nKv;
         long work = 0;
         for (int b = 0; b < B; b++) {
             if (pos[b] < 0 || pos[b] >= maxT) throw new IllegalArgumentException("attentionStep: position " + pos[b] + " outside the cache of " + maxT);
             System.arraycopy(k, ko + b * kv, kc, kco + (b * maxT + pos[b]) * kv, kv);
             System.arraycopy(v, vo + b * kv, vc, vco + (b * maxT + pos[b]) * kv, kv);
-            work += 2L * (pos[b] + 1) * C;
+            work += 2L * (pos[b] + 1) * dq;
         }
         float scale = (float) (1.0 / Math.sqrt(hd));
         par.chunks(B * nH, work, 1, (lo, hi) -> {
             for (int bj = lo; bj < hi; bj++) {
                 int b = bj / nH, j = bj % nH, len = pos[b] + 1, g = j / group;
                 int base = (b * maxT) * kv + g * hd;
-                head(out, oo + b * C + j * hd, q, qo + b * C + j * hd, kc, kco + base, vc, vco + base, kv, len, hd, scale);
+                head(out, oo + b * dq + j * hd, q, qo + b * dq + j * hd, kc, kco + base, vc, vco + base, kv, len, hd, scale);
             }
         });
     }
@@ -104,7 +84,7 @@ final class DecodeAttention {
         int u = 0;
         for (; u + 4 <= len; u += 4) {                     // four positions per sweep of q: the lanes are summed by one fold
             dot4(acc4, q, qi, kc, kb + u * kv, kv, hd);
-            Lanes.fold(acc4, 4);
+            Lanes.fold(acc4, 0, 4);
             for (int k = 0; k < 4; k++) s[u + k] = (acc4[k] + tail(q, qi, kc, kb + (u + k) * kv, hd)) * scale;
         }
         for (; u < len; u++) s[u] = dot(q, qi, kc, kb + u * kv, hd) * scale;

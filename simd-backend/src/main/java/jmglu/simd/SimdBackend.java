@@ -6,6 +6,7 @@ import jmglu.engine.Backend;
 import jmglu.engine.DType;
 import jmglu.engine.HostBackend;
 import jmglu.engine.Kernels;
+import jmglu.engine.Rope;
 import jmglu.engine.Tensor;
 import jmglu.engine.WeightMatrix;
 
@@ -88,9 +89,9 @@ public final class SimdBackend implements Backend {
                 act32(v, B * mv.rows(), "linearQkv v"), v.offset(), mv, act32(x, B * mq.cols(), "linearQkv x"), x.offset(), B);
     }
 
-    @Override public void rope(Tensor x, int nH, int hd, int[] pos, float theta) {
+    @Override public void rope(Tensor x, int nH, int hd, int[] pos, Rope rope) {
         if (hd % 2 != 0) throw new IllegalArgumentException("rope: head size must be even, got " + hd);
-        attention.rope(act32(x, pos.length * nH * hd, "rope x"), x.offset(), nH, hd, pos, theta);
+        attention.rope(act32(x, pos.length * nH * hd, "rope x"), x.offset(), nH, hd, pos, rope);
     }
 
     @Override public void attentionStep(Tensor out, Tensor q, Tensor kn, Tensor vn, Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd) {

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jmglu.engine.Act;
 import jmglu.engine.Kernels;
 import jmglu.engine.MaskPlanes;
+import jmglu.engine.Rope;
 import jmglu.engine.ReferenceKernels;
 import jmglu.engine.WeightMatrix;
 
@@ -108,13 +109,13 @@ public final class SimdKernels implements Kernels {
 
     // ---------------------------------------------------------------- positions, tokens, loss: the reference on purpose
     /** The reference: a few sin/cos per pair, memory-bound on (B, T, C). */
-    @Override public void rope(float[] out, int oo, float[] x, int xo, int B, int T, int nH, int hd, int pos0, float theta) {
-        reference.rope(out, oo, x, xo, B, T, nH, hd, pos0, theta);
+    @Override public void rope(float[] out, int oo, float[] x, int xo, int B, int T, int nH, int hd, int pos0, Rope rope) {
+        reference.rope(out, oo, x, xo, B, T, nH, hd, pos0, rope);
     }
 
     /** The reference: as {@link #rope}. */
-    @Override public void ropeBackward(float[] dx, int dxo, float[] dy, int dyo, int B, int T, int nH, int hd, int pos0, float theta) {
-        reference.ropeBackward(dx, dxo, dy, dyo, B, T, nH, hd, pos0, theta);
+    @Override public void ropeBackward(float[] dx, int dxo, float[] dy, int dyo, int B, int T, int nH, int hd, int pos0, Rope rope) {
+        reference.ropeBackward(dx, dxo, dy, dyo, B, T, nH, hd, pos0, rope);
     }
 
     /** The reference: row copies (System.arraycopy), nothing to vectorise. */

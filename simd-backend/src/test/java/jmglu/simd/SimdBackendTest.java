@@ -10,6 +10,7 @@ import jmglu.engine.MaskPacker;
 import jmglu.engine.MaskPlanes;
 import jmglu.engine.ReferenceKernels;
 import jmglu.engine.Rng;
+import jmglu.engine.Rope;
 import jmglu.engine.Tensor;
 import jmglu.engine.WeightMatrix;
 import jmglu.engine.testing.Check;
@@ -149,6 +150,8 @@ class SimdBackendTest {
 
     @Test void attentionStepRopeGqaAndPositionsPerRow() {
         long seed = 300;
+        for (Rope rope : new Rope[] {Rope.interleaved(10000f), Rope.halves(500000f, new Rope.Scaling.Llama3(8f, 1f, 4f, 16)),
+                Rope.halves(10000f, new Rope.Scaling.Linear(2f))})
         for (int[] heads : new int[][] {{4, 2}, {4, 4}, {3, 1}})
             for (int hd : new int[] {6, 34, 16})
                 for (int B : new int[] {1, 3}) {
@@ -160,11 +163,11 @@ class SimdBackendTest {
                         for (int b = 0; b < B; b++) pos[b] = Math.min(maxT - 1, Math.max(0, step - b) + (b == 2 ? 3 : 0)); // rows at other positions
                         Tensor q = act(rng, B, nH * hd), k = act(rng, B, kv), v = act(rng, B, kv);
                         Tensor qe = same(q), ke = same(k), ve = same(v);
-                        ref.rope(qe, nH, hd, pos, 10000f);
-                        ref.rope(ke, nKv, hd, pos, 10000f);
-                        simd.rope(q, nH, hd, pos, 10000f);
-                        simd.rope(k, nKv, hd, pos, 10000f);
-                        String what = "nH=" + nH + " nKv=" + nKv + " hd=" + hd + " B=" + B + " step " + step;
+                        ref.rope(qe, nH, hd, pos, rope);
+                        ref.rope(ke, nKv, hd, pos, rope);
+                        simd.rope(q, nH, hd, pos, rope);
+                        simd.rope(k, nKv, hd, pos, rope);
+                        String what = rope.label() + " nH=" + nH + " nKv=" + nKv + " hd=" + hd + " B=" + B + " step " + step;
                         Check.close(qe.toArray(), q.toArray(), 0, 0, "rope q " + what);
                         Check.close(ke.toArray(), k.toArray(), 0, 0, "rope k " + what);
                         Tensor oe = act(rng, B, nH * hd), oa = act(rng, B, nH * hd);

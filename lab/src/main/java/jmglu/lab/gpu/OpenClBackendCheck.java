@@ -65,8 +65,8 @@ final class OpenClBackendCheck {
             int[] pos = new int[B];
             for (int b = 0; b < B; b++) pos[b] = (b * 13 + 5) % maxT;
             Tensor x = randn(rng, 1, B, nH * hd), e = x.copy(), a = gpu.adopt(x), w = randn(rng, 1, nH * hd);
-            REF.rope(e, nH, hd, pos, 10000f);
-            gpu.rope(a, nH, hd, pos, 10000f);
+            REF.rope(e, nH, hd, pos, jmglu.engine.Rope.interleaved(10000f));
+            gpu.rope(a, nH, hd, pos, jmglu.engine.Rope.interleaved(10000f));
             close(e.toArray(), read(gpu, a), 1e-5, 1e-5, "rope nH=" + nH + " hd=" + hd);
             Tensor en = Tensor.zeros(B, nH * hd), an = gpu.zeros(B, nH * hd);
             REF.rmsnorm(en, e, w, 1e-5f);
@@ -113,8 +113,8 @@ final class OpenClBackendCheck {
             be.linear(q, n, w[1], false);
             be.linear(k, n, w[2], false);
             be.linear(v, n, w[3], false);
-            be.rope(q, nH, hd, pos, 10000f);
-            be.rope(k, nKv, hd, pos, 10000f);
+            be.rope(q, nH, hd, pos, jmglu.engine.Rope.interleaved(10000f));
+            be.rope(k, nKv, hd, pos, jmglu.engine.Rope.interleaved(10000f));
             be.attentionStep(att, q, k, v, kc, vc, pos, nH, nKv, hd);
             be.linear(x, att, w[4], true);
             be.rmsnorm(n, x, w[5], 1e-5f);

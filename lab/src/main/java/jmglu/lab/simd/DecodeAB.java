@@ -91,7 +91,7 @@ public final class DecodeAB {
         @Override public void embedding(Tensor out, Tensor table, int[] ids) { b.embedding(out, table, ids); }
         @Override public void rmsnorm(Tensor out, Tensor x, Tensor w, float eps) { b.rmsnorm(out, x, w, eps); }
         @Override public void linear(Tensor y, Tensor x, Tensor w, boolean acc) { b.linear(y, x, w, acc); }
-        @Override public void rope(Tensor x, int nH, int hd, int[] pos, float theta) { b.rope(x, nH, hd, pos, theta); }
+        @Override public void rope(Tensor x, int nH, int hd, int[] pos, jmglu.engine.Rope rope) { b.rope(x, nH, hd, pos, rope); }
         @Override public void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kc, Tensor vc, int[] pos, int nH, int nKv, int hd) {
             b.attentionStep(out, q, k, v, kc, vc, pos, nH, nKv, hd);
         }
