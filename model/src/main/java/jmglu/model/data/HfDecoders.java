@@ -72,14 +72,13 @@ final class HfDecoders {
                 if (p.has("String") && p.size() == 1) {
                     HfJson.pattern(p, where, what);                                  // checks it is a non-empty string
                     byte[] lit = p.get("String").getAsString().getBytes(StandardCharsets.UTF_8);
-                    return (t, raw) -> { List<byte[]> out = new ArrayList<>(); for (byte[] x : t) out.add(replace(x, lit, content, false)); return out; };
+                    return (t, raw) -> { List<byte[]> out = new ArrayList<>(); for (byte[] x : t) out.add(replace(x, lit, content)); return out; };
                 }
-                Pattern re = HfJson.pattern(p, where, what);
-                String cs = new String(content, StandardCharsets.UTF_8);
+                Pattern re = HfJson.pattern(p, where, what);                          // a regex works on the text (lossily decoded)
+                String cs = java.util.regex.Matcher.quoteReplacement(new String(content, StandardCharsets.UTF_8));
                 return (t, raw) -> {
                     List<byte[]> out = new ArrayList<>();
-                    for (byte[] x : t) out.add(new HfText(new String(x, StandardCharsets.UTF_8), new int[0]).s.isEmpty() ? x
-                            : re.matcher(new String(x, StandardCharsets.UTF_8)).replaceAll(java.util.regex.Matcher.quoteReplacement(cs)).getBytes(StandardCharsets.UTF_8));
+                    for (byte[] x : t) out.add(re.matcher(new String(x, StandardCharsets.UTF_8)).replaceAll(cs).getBytes(StandardCharsets.UTF_8));
                     return out;
                 };
             }
@@ -90,7 +89,7 @@ final class HfDecoders {
                 boolean dropFirst = !m.scheme().equals("never");
                 return (t, raw) -> {
                     List<byte[]> out = new ArrayList<>();
-                    for (int i = 0; i < t.size(); i++) out.add(replace(t.get(i), rep, i == 0 && dropFirst ? new byte[0] : new byte[] {' '}, false));
+                    for (int i = 0; i < t.size(); i++) out.add(replace(t.get(i), rep, i == 0 && dropFirst ? new byte[0] : new byte[] {' '}));
                     return out;
                 };
             }
@@ -164,7 +163,7 @@ final class HfDecoders {
     }
 
     /** Every non-overlapping occurrence of lit (left to right) replaced by content. */
-    static byte[] replace(byte[] x, byte[] lit, byte[] content, boolean unused) {
+    static byte[] replace(byte[] x, byte[] lit, byte[] content) {
         ByteArrayOutputStream b = new ByteArrayOutputStream(x.length);
         for (int i = 0; i < x.length; ) {
             if (startsAt(x, i, lit)) { b.writeBytes(content); i += lit.length; }
