@@ -11,13 +11,17 @@ import java.nio.file.Path;
  * Text ↔ token ids. Both tokenizers work on the UTF-8 bytes of the text, so any input can be
  * encoded and decoding never loses bytes: {@link ByteTokenizer} (256 symbols, the default) and
  * {@link BpeTokenizer} (byte-pair merges learned from the corpus). Saved as tokenizer.json beside
- * the checkpoint.
+ * the checkpoint. A Hugging Face tokenizer.json (one with a top-level "model" object) is read as an
+ * {@link HfTokenizer}, which encodes and decodes exactly as the Rust tokenizers library does.
  */
 public interface Tokenizer {
 
     int vocabSize();
 
     int[] encode(String text);
+
+    /** With addSpecial, the ids the tokenizer's post-processor adds (e.g. BOS); jmglu's own tokenizers add none. */
+    default int[] encode(String text, boolean addSpecial) { return encode(text); }
 
     /** The UTF-8 bytes of the ids (a partial character decodes as U+FFFD). */
     byte[] decodeBytes(int[] ids);
@@ -26,7 +30,16 @@ public interface Tokenizer {
         return new String(decodeBytes(ids), java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /** "byte" or "bpe:512". */
+    /** Decoded text, leaving out special tokens if skipSpecial (jmglu's own tokenizers have none). */
+    default String decode(int[] ids, boolean skipSpecial) { return decode(ids); }
+
+    /** The id of a token given as its vocabulary string (e.g. "<|eot_id|>"), if there is one. */
+    default java.util.OptionalInt tokenId(String token) { return java.util.OptionalInt.empty(); }
+
+    /** Whether id is a special token (BOS, EOS…), which decode(ids, true) leaves out. */
+    default boolean isSpecial(int id) { return false; }
+
+    /** "byte", "bpe:512", "hf-bpe:byte-level 128256". */
     String describe();
 
     JsonObject toJson();
@@ -44,6 +57,7 @@ public interface Tokenizer {
     }
 
     static Tokenizer fromJson(JsonObject o, String where) {
+        if (o.has("model") && o.get("model").isJsonObject()) return HfTokenizer.fromJson(o, where);
         String type = o.has("type") ? o.get("type").getAsString() : "";
         return switch (type) {
             case "byte" -> new ByteTokenizer();
