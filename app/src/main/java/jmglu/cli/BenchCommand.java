@@ -103,7 +103,7 @@ public final class BenchCommand implements Runnable {
                     t = Transformer.randomPacked(c, dt, 1, arena);
                 }
                 Transformer tf = Transformer.forInference(c, t, prof);
-                String dtName = l != null && l.packed() ? String.valueOf(l.meta("weights_dtype")) : dt.name().toLowerCase(java.util.Locale.ROOT);
+                String dtName = l != null && l.packed() ? l.weightsDtype() : dt.name().toLowerCase(java.util.Locale.ROOT);
                 System.out.printf("%s on %s: %,d weight bytes per step (%s), prompt %d, %d tokens%n", c.label(), be.describe(), tf.weightBytesPerStep(),
                         dtName, prompt, tokens);
                 double ceil0 = Ceilings.readGBps(be);

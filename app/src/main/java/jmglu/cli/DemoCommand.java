@@ -58,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("sample from the model packed in memory (FlashMGLU over bf16 W + mask bit-planes):");
             System.out.println("----");
             try (Model model = Model.packed(trained.config, packed, t.tokenizer(), be)) {
-                GenerateCommand.run(model, prompt, o, System.out, System.out);
+                GenerateCommand.run(model, model.defaultContext(), prompt, o, System.out, System.out);
             }
         }
         System.out.println("----");

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 @Command(name = "jmglu", mixinStandardHelpOptions = true, version = "jmglu 0.1.0",
         description = "Masked Gated Linear Units on the JVM: train, pack, generate, benchmark.",
         subcommands = {DemoCommand.class, TrainCommand.class, GenerateCommand.class, PackCommand.class, InitCommand.class,
-                InfoCommand.class, CompareCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                InfoCommand.class, CompareCommand.class, BenchCommand.class, TokenizeCommand.class, LogitsCommand.class,
+                ExportCommand.class, MgluInitCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Exit codes: 1 user error, 2 bad command line, 3 internal error, 4 out of memory. */

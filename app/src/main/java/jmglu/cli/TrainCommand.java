@@ -26,6 +26,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output folder (default: ${DEFAULT-VALUE}).") Path out = Path.of("runs", "train");
     @Option(names = "--resume", description = "Continue the run whose checkpoint is in --out: weights, AdamW state, step and options come from it "
             + "(give the same --data); --steps may raise the step budget.") boolean resume;
+    @Option(names = "--init", description = "Start from the weights of this model folder (a jmglu checkpoint, mglu-init output or a Hugging Face "
+            + "Llama folder), with its config and tokenizer and a fresh optimizer; the model-shape flags are not used, the training context is "
+            + "the smaller of the model's and --seq-len.") Path init;
     @Option(names = "--force", description = "Overwrite a checkpoint already in --out (without it, train refuses to).") boolean force;
     @Option(names = "--quiet", description = "No progress bar; a line per evaluation.") boolean quiet;
 
@@ -33,8 +36,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         boolean newSteps = spec != null && spec.commandLine().getParseResult().hasMatchedOption("--steps");
+        if (init != null && resume) throw new IllegalArgumentException("--init starts a new run and --resume continues one; give one of them");
         try (Backend be = deviceOption.open(main)) {
-            run(be, model, flags, out, resume, force, quiet, newSteps);
+            if (init != null) fineTune(be, init, model.seqLen, flags, out, force, quiet);
+            else run(be, model, flags, out, resume, force, quiet, newSteps);
         }
         return 0;
     }
@@ -86,6 +91,27 @@ final class TrainCommand implements Callable<Integer> {
         boolean plotted = Plot.curves(out.resolve("loss.png"), model(out) + " loss", curves);
         log.println("checkpoint: " + out.resolve(Checkpoint.WEIGHTS) + " (+ config.json, tokenizer.json)" + (plotted ? ", loss curve: " + out.resolve("loss.png") : ""));
         return t;
+    }
+
+    /** train --init: a new run from a model folder's weights (fresh AdamW state, step 0). */
+    static Trainer fineTune(Backend be, Path init, int seqLen, TrainFlags flags, Path out, boolean force, boolean quiet) {
+        var log = System.out;
+        if (!be.canTrain())
+            throw new IllegalArgumentException("--device " + be.name() + " cannot train (it implements inference only); train with --device simd or reference");
+        TrainOptions o = flags.options();
+        if (holdsModel(out) && !force)
+            throw new IllegalArgumentException("--out " + out + " already holds a checkpoint; continue it with --resume or overwrite it with --force");
+        if (PackCommand.same(out, init)) throw new IllegalArgumentException("--out " + out + " is the --init model; write the fine-tuned model elsewhere");
+        try (Checkpoint.Loaded ck = Checkpoint.load(init)) {
+            if (ck.config().isMglu() && ck.packed())
+                throw new IllegalArgumentException("--init " + init + ": a packed MGLU model holds mask bits, not trainable mask logits; start from its training checkpoint");
+            Runs.Prepared p = Runs.prepare(flags.data, null, ck.tokenizer(), log);
+            Config c = ck.config().withSeqLen(Math.min(ck.config().seqLen(), seqLen));
+            Transformer m = Transformer.forTraining(c, ck.tensors());
+            log.printf("init: the weights of %s, training context %d%n", ck.dir(), c.seqLen());
+            describe(m, log);
+            return Runs.train(be, m, p, o, out, null, quiet, log);
+        }
     }
 
     private static String model(Path out) { return out.getFileName() == null ? "model" : out.getFileName().toString(); }

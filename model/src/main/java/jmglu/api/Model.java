@@ -32,11 +32,15 @@ public final class Model implements AutoCloseable {
     private final Backend backend;
     private final boolean ownsBackend;
     private final AutoCloseable file;          // the mapped weights, or null
+    private final int[] eos;                   // token ids that end a generation (a Hugging Face model's eos_token_id)
+
+    /** The KV cache a session gets by default: the model's context, at most this many positions. */
+    public static final int DEFAULT_MAX_CONTEXT = 8192;
 
     private static final System.Logger LOG = System.getLogger("jmglu.api");
 
-    private Model(Transformer t, Tokenizer tok, Backend be, boolean owns, AutoCloseable file) {
-        this.transformer = t; this.tokenizer = tok; this.backend = be; this.ownsBackend = owns; this.file = file;
+    private Model(Transformer t, Tokenizer tok, Backend be, boolean owns, AutoCloseable file, int[] eos) {
+        this.transformer = t; this.tokenizer = tok; this.backend = be; this.ownsBackend = owns; this.file = file; this.eos = eos.clone();
         LOG.log(System.Logger.Level.DEBUG, () -> t.config.label() + " ready on " + be.describe() + ", " + t.weightBytesPerStep() + " weight bytes per step");
     }
 
@@ -64,7 +68,7 @@ public final class Model implements AutoCloseable {
             Map<String, Tensor> tensors = l.tensors();
             if (!l.packed()) tensors = Transformer.forTraining(l.config(), tensors).pack(dtype == null ? DType.BF16 : dtype);
             Transformer t = Transformer.forInference(l.config(), tensors, backend);
-            return new Model(t, l.tokenizer(), backend, ownBackend, l.packed() ? l : null);
+            return new Model(t, l.tokenizer(), backend, ownBackend, l.packed() ? l : null, l.hf() == null ? new int[0] : l.hf().eosIds());
         } catch (RuntimeException e) {
             l.close();
             throw e;
@@ -80,7 +84,7 @@ public final class Model implements AutoCloseable {
 
     /** A model over inference tensors already in memory ({@link Transformer#pack}), decoding on backend. */
     public static Model packed(Config c, Map<String, Tensor> tensors, Tokenizer tok, Backend backend) {
-        return new Model(Transformer.forInference(c, tensors, backend), tok, backend, false, null);
+        return new Model(Transformer.forInference(c, tensors, backend), tok, backend, false, null, new int[0]);
     }
 
     public Config config() { return transformer.config; }
@@ -92,8 +96,17 @@ public final class Model implements AutoCloseable {
     /** The model itself (for decoding step by step, e.g. benchmarks). */
     public Transformer transformer() { return transformer; }
 
-    /** A conversation with a KV cache as long as the model's context. */
-    public Session newSession() { return newSession(config().seqLen()); }
+    /** Whether id ends a generation (one of the model's end-of-sequence ids; none for jmglu's own models). */
+    public boolean isEos(int id) {
+        for (int e : eos) if (e == id) return true;
+        return false;
+    }
+
+    /** The KV-cache length a session gets by default: the model's context, capped at {@link #DEFAULT_MAX_CONTEXT}. */
+    public int defaultContext() { return Math.min(config().seqLen(), DEFAULT_MAX_CONTEXT); }
+
+    /** A conversation with a KV cache of {@link #defaultContext()} positions. */
+    public Session newSession() { return newSession(defaultContext()); }
 
     /** A conversation with a KV cache of maxContext tokens (generation slides a window past it). */
     public Session newSession(int maxContext) { return new Session(this, transformer.newState(1, maxContext)); }

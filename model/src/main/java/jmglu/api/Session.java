@@ -27,7 +27,7 @@ public final class Session implements AutoCloseable {
 
     /**
      * The result: the generated text (stop string excluded), its token ids, why it stopped
-     * ("max_tokens", "stop", "cancelled"), prompt processing and generation times, and how often the
+     * ("max_tokens", "stop", "eos" (the model's end-of-sequence token, not part of the text), "cancelled"), prompt processing and generation times, and how often the
      * KV cache was full and the context slid (the last half re-fed from position 0; 0 when the
      * generation fit the model's context).
      */
@@ -38,12 +38,12 @@ public final class Session implements AutoCloseable {
     /** Generates from prompt, streaming to listener (may be null). */
     public Generation generate(String prompt, GenerateOptions options, TokenListener listener) {
         cancelled = false;
-        int[] ids = model.tokenizer().encode(prompt);
+        int[] ids = model.tokenizer().encode(prompt, true);            // with the tokenizer's special tokens (a Llama BOS)
         if (ids.length == 0) throw new IllegalArgumentException("generate: the prompt encodes to no tokens");
-        Stream stream = new Stream(options, listener);
+        Stream stream = new Stream(options, listener, ids[ids.length - 1]);
         Generator.Result r = Generator.generate(model.transformer(), state, ids, options.maxTokens(),
                 new Sampler(options.temperature(), options.topK(), options.seed()), stream::accept);
-        String reason = cancelled ? "cancelled" : stream.stopped ? "stop" : "max_tokens";
+        String reason = cancelled ? "cancelled" : stream.eos ? "eos" : stream.stopped ? "stop" : "max_tokens";
         int[] gen = Arrays.copyOfRange(r.tokens(), ids.length, ids.length + stream.kept);
         return new Generation(stream.text(), gen, reason, r.prefillSeconds(), r.seconds(), r.slides());
     }
@@ -53,22 +53,42 @@ public final class Session implements AutoCloseable {
 
     @Override public void close() { state.close(); }
 
-    /** Turns token ids into text pieces: emits only complete characters, watches for stop strings. */
+    /**
+     * Turns token ids into text pieces: emits only complete characters, watches for stop strings.
+     * The generated ids are decoded together, after the prompt's last token and minus its bytes:
+     * some decoders (SentencePiece's) depend on a token's neighbours (the first token's leading space
+     * is stripped, byte pieces fuse), so decoding one token at a time would be wrong.
+     */
     private final class Stream {
         final GenerateOptions o;
         final Session.TokenListener listener;
-        final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        final int[] anchor;                          // the prompt's last token
+        final int anchorBytes;
+        int[] gen = new int[16];
+        byte[] bytes = new byte[0];
         final StringBuilder text = new StringBuilder();
         int emitted, kept;
-        boolean stopped;
+        boolean stopped, eos;
 
-        Stream(GenerateOptions o, Session.TokenListener l) { this.o = o; this.listener = l; }
+        Stream(GenerateOptions o, Session.TokenListener l, int lastPromptToken) {
+            this.o = o; this.listener = l;
+            this.anchor = new int[] {lastPromptToken};
+            this.anchorBytes = model.tokenizer().decodeBytes(anchor).length;
+        }
 
         /** Takes one sampled token; false ends the generation. */
         boolean accept(int id) {
-            kept++;
-            bytes.writeBytes(model.tokenizer().decodeBytes(new int[] {id}));
-            byte[] b = bytes.toByteArray();
+            if (model.isEos(id)) {
+                eos = true;
+                return false;
+            }
+            if (kept == gen.length) gen = Arrays.copyOf(gen, 2 * kept);
+            gen[kept++] = id;
+            int[] seq = new int[kept + 1];
+            seq[0] = anchor[0];
+            System.arraycopy(gen, 0, seq, 1, kept);
+            byte[] dec = model.tokenizer().decodeBytes(seq);
+            byte[] b = bytes = Arrays.copyOfRange(dec, Math.min(anchorBytes, dec.length), dec.length);
             int complete = completeUtf8(b);
             String all = new String(b, 0, complete, StandardCharsets.UTF_8);
             for (String s : o.stop()) {
@@ -99,8 +119,7 @@ public final class Session implements AutoCloseable {
 
         String text() {
             if (!stopped) {                                      // flush what was held back at the end
-                byte[] b = bytes.toByteArray();
-                emit(new String(b, StandardCharsets.UTF_8), -1);
+                emit(new String(bytes, StandardCharsets.UTF_8), -1);
             }
             return text.toString();
         }

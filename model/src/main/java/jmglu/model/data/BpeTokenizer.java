@@ -90,6 +90,8 @@ public final class BpeTokenizer implements Tokenizer {
 
     @Override public String describe() { return "bpe:" + vocabSize(); }
 
+    @Override public JsonObject toHfJson() { return ByteLevel.hfJson(bytesOf, left, right); }
+
     @Override public JsonObject toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("type", "bpe");

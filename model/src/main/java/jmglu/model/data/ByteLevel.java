@@ -40,4 +40,40 @@ final class ByteLevel {
         }
         return out;
     }
+
+    /**
+     * A Hugging Face tokenizer.json that encodes like a BPE over bytes whose id i stands for tokens[i]
+     * and whose merge r joins (left[r], right[r]) into id 256 + r, applied in rank order over the whole
+     * text (no pre-tokenizer split: ByteLevel with use_regex false only maps bytes to characters);
+     * null when two ids stand for the same bytes (tokenizer.json's vocabulary maps strings to ids).
+     */
+    static com.google.gson.JsonObject hfJson(byte[][] tokens, int[] left, int[] right) {
+        com.google.gson.JsonObject vocab = new com.google.gson.JsonObject();
+        String[] str = new String[tokens.length];
+        for (int i = 0; i < tokens.length; i++) {
+            StringBuilder sb = new StringBuilder(tokens[i].length);
+            for (byte b : tokens[i]) sb.append(BYTE_TO_CHAR[b & 0xFF]);
+            str[i] = sb.toString();
+            if (vocab.has(str[i])) return null;
+            vocab.addProperty(str[i], i);
+        }
+        com.google.gson.JsonArray merges = new com.google.gson.JsonArray();
+        for (int r = 0; r < left.length; r++) {
+            com.google.gson.JsonArray m = new com.google.gson.JsonArray();
+            m.add(str[left[r]]);
+            m.add(str[right[r]]);
+            merges.add(m);
+        }
+        String json = """
+                {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [], "normalizer": null,
+                 "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false},
+                 "post_processor": null,
+                 "decoder": {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false},
+                 "model": {"type": "BPE", "dropout": null, "unk_token": null, "continuing_subword_prefix": null, "end_of_word_suffix": null,
+                           "fuse_unk": false, "byte_fallback": false, "ignore_merges": false}}""";
+        com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+        o.getAsJsonObject("model").add("vocab", vocab);
+        o.getAsJsonObject("model").add("merges", merges);
+        return o;
+    }
 }

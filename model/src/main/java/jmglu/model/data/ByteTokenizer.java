@@ -26,6 +26,12 @@ public final class ByteTokenizer implements Tokenizer {
 
     @Override public String describe() { return "byte"; }
 
+    @Override public JsonObject toHfJson() {
+        byte[][] t = new byte[256][];
+        for (int b = 0; b < 256; b++) t[b] = new byte[] {(byte) b};
+        return ByteLevel.hfJson(t, new int[0], new int[0]);
+    }
+
     @Override public JsonObject toJson() {
         JsonObject o = new JsonObject();
         o.addProperty("type", "byte");

@@ -260,6 +260,8 @@ public final class HfTokenizer implements Tokenizer {
 
     @Override public JsonObject toJson() { return json.deepCopy(); }
 
+    @Override public JsonObject toHfJson() { return json.deepCopy(); }
+
     /**
      * Splits text on added tokens as tokenizers' AddedVocabulary::find_matches: leftmost-longest
      * matches, scanning on from the end of each match (also of one that is skipped because

@@ -44,6 +44,12 @@ public interface Tokenizer {
 
     JsonObject toJson();
 
+    /**
+     * This tokenizer as a Hugging Face tokenizer.json that encodes the same ids (what `jmglu export`
+     * writes for transformers' AutoTokenizer), or null when it cannot be written as one.
+     */
+    default JsonObject toHfJson() { return null; }
+
     /** "byte" or "bpe:N": the tokenizer to build for a corpus (BPE trains on it). */
     static Tokenizer create(String spec, String corpus) {
         if (spec.equals("byte")) return new ByteTokenizer();

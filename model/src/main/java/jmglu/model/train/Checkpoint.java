@@ -1,6 +1,7 @@
 package jmglu.model.train;
 
 import com.google.gson.Gson;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +13,10 @@ import jmglu.engine.io.Safetensors;
 import jmglu.engine.io.SafetensorsModel;
 import jmglu.model.Config;
 import jmglu.model.Transformer;
+import jmglu.model.data.MissingTokenizer;
 import jmglu.model.data.Tokenizer;
+import jmglu.model.hf.HfConfig;
+import jmglu.model.hf.HfWeights;
 
 /**
  * A model folder:
@@ -34,14 +38,25 @@ public final class Checkpoint {
     private Checkpoint() {}
 
     public static final String WEIGHTS = "model.safetensors", CONFIG = "config.json", TOKENIZER = "tokenizer.json";
-    public static final String TRAIN = "jmglu-train", PACKED = "jmglu-packed";
+    /** Metadata formats: a training checkpoint (with optimizer state), a packed model, training-form weights alone (mglu-init). */
+    public static final String TRAIN = "jmglu-train", PACKED = "jmglu-packed", WEIGHTS_ONLY = "jmglu-weights";
     private static final Gson GSON = new Gson();
 
-    /** A loaded model folder; its tensors are mapped from the files until close(). */
-    public record Loaded(Path dir, Config config, Tokenizer tokenizer, SafetensorsModel file) implements AutoCloseable {
-        public boolean packed() { return PACKED.equals(meta("format")); }
+    /**
+     * A loaded model folder; its tensors (under jmglu's names) are mapped from the files until close().
+     * hf is the Hugging Face config for an HF folder, else null.
+     */
+    public record Loaded(Path dir, Config config, Tokenizer tokenizer, SafetensorsModel file, Map<String, Tensor> tensors, HfConfig.Parsed hf)
+            implements AutoCloseable {
+        /** Inference-ready tensors (a packed jmglu model or an HF checkpoint), not a training checkpoint. */
+        public boolean packed() { return hf != null || PACKED.equals(meta("format")); }
+        /** The storage of its matrices: "bf16", "fp16", "f32" (the packed metadata, or what an HF folder holds). */
+        public String weightsDtype() {
+            if (meta("weights_dtype") != null) return meta("weights_dtype");
+            Tensor t = tensors.get("tok_emb.weight");
+            return t == null ? "?" : switch (t.dtype()) { case BF16 -> "bf16"; case F16 -> "fp16"; default -> "f32"; };
+        }
         public String meta(String key) { return file.metadata().get(key); }
-        public Map<String, Tensor> tensors() { return file.tensors(); }
         @Override public void close() { file.close(); }
     }
 
@@ -69,14 +84,36 @@ public final class Checkpoint {
         }
     }
 
-    /** A folder (single or sharded weights), or a .safetensors file with config.json beside it. */
+    /**
+     * A folder (single or sharded weights), or a .safetensors file with config.json beside it: jmglu's own,
+     * or a Hugging Face Llama-family folder (config.json, tokenizer.json, model.safetensors or shards + index).
+     */
     public static Loaded load(Path p) {
         if (!Files.exists(p)) throw new IllegalArgumentException(p + ": no such model folder or file");
         Path dir = Files.isDirectory(p) ? p.toAbsolutePath() : p.toAbsolutePath().getParent();
-        Config c = Config.load(dir.resolve(CONFIG));
-        Tokenizer tok = Tokenizer.load(dir, c.vocab());
+        JsonObject hfJson = HfConfig.readIfHf(dir.resolve(CONFIG));
+        HfConfig.Parsed hf = hfJson == null ? null : HfConfig.parse(hfJson, dir.resolve(CONFIG).toString());
+        Config c = hf != null ? hf.config() : Config.load(dir.resolve(CONFIG));
+        Tokenizer tok = hf != null && !Files.exists(dir.resolve(TOKENIZER))
+                ? new MissingTokenizer(dir + " has no tokenizer.json, so it runs on token ids only (jmglu reads tokenizers from tokenizer.json;"
+                        + " a SentencePiece tokenizer.model alone is not read: save the tokenizer with transformers to get tokenizer.json)")
+                : Tokenizer.load(dir, c.vocab());
         SafetensorsModel f = Safetensors.openModel(p);
-        return new Loaded(dir, c, tok, f);
+        try {
+            Map<String, Tensor> t = hf != null ? HfWeights.fromHf(f.tensors(), c, dir.toString())
+                    : f.tensors().containsKey("model.embed_tokens.weight") ? renamed(f.tensors()) : f.tensors();
+            return new Loaded(dir, c, tok, f, t, hf);
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /** A jmglu model exported under Hugging Face names (jmglu export of an MGLU model) back under jmglu's. */
+    private static Map<String, Tensor> renamed(Map<String, Tensor> t) {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        t.forEach((k, v) -> out.put(HfWeights.toJmglu(k) == null ? k : HfWeights.toJmglu(k), v));
+        return out;
     }
 
     /** Restores the model's weights, the optimizer's moments and step, and returns the saved history. */
