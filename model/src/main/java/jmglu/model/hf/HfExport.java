@@ -67,7 +67,9 @@ public final class HfExport {
                 if (hfTok != null) wr.writeString(Checkpoint.TOKENIZER, hfTok.toString());
                 else wr.writeString("jmglu_tokenizer.json", tok.toJson().toString());
             }
-            wr.writeSafetensors(Checkpoint.WEIGHTS, hf, Map.of("format", "pt"));
+            // transformers requires format=pt; jmglu reads the MGLU export back as a packed model (masks are bit-planes)
+            wr.writeSafetensors(Checkpoint.WEIGHTS, hf, llama ? Map.of("format", "pt")
+                    : Map.of("format", Checkpoint.PACKED, "weights_dtype", dt == DType.BF16 ? "bf16" : dt == DType.F16 ? "fp16" : "f32"));
             wr.commit();
         }
         return (llama ? "LlamaForCausalLM (transformers' from_pretrained)" : c.label() + " for jmglu_mglu.py (PyTorch)") + ", " + hf.size()
