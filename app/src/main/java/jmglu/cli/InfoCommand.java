@@ -15,9 +15,11 @@ import picocli.CommandLine.Command;
 final class InfoCommand implements Callable<Integer> {
     @picocli.CommandLine.ParentCommand Main main;
     @picocli.CommandLine.Mixin DeviceOption deviceOption;
+    @picocli.CommandLine.Option(names = "--model", description = "Also describe this model folder (jmglu's or a Hugging Face one).") java.nio.file.Path model;
 
     @Override public Integer call() {
         var o = System.out;
+        if (model != null) describe(model, o);
         o.printf("java      %s (%s), %s%n", System.getProperty("java.version"), System.getProperty("java.vm.name"), System.getProperty("java.home"));
         o.printf("os        %s %s (%s)%n", System.getProperty("os.name"), System.getProperty("os.version"), System.getProperty("os.arch"));
         o.printf("cores     %d available processors%n", Runtime.getRuntime().availableProcessors());
@@ -35,6 +37,22 @@ final class InfoCommand implements Callable<Integer> {
                     String.join(", ", new java.util.TreeSet<>(be.ops())));
         }
         return 0;
+    }
+
+    /** The model's config, storage and tokenizer, without loading its weights onto a backend. */
+    static void describe(java.nio.file.Path dir, java.io.PrintStream o) {
+        try (jmglu.model.train.Checkpoint.Loaded l = jmglu.model.train.Checkpoint.load(dir)) {
+            var c = l.config();
+            long bytes = 0;
+            for (var t : l.tensors().values()) bytes += t.byteSize();
+            o.printf("model     %s: %s%s%n", l.dir(), c.label(), l.hf() != null ? " (Hugging Face " + l.hf().architecture() + ")"
+                    : l.packed() ? " (packed)" : " (" + l.meta("format") + ")");
+            o.printf("shape     vocab %d, dim %d, %d layers, %d heads (%d kv, head dim %d), hidden %d, context %d, %s embeddings%n", c.vocab(), c.dim(),
+                    c.nLayers(), c.nHeads(), c.nKvHeads(), c.headDim(), c.hidden(), c.seqLen(), c.tiedEmbeddings() ? "tied" : "untied");
+            o.printf("rope      %s; norm eps %g%n", c.rope().label(), c.normEps());
+            o.printf("weights   %s, %d tensors, %,d bytes (memory-mapped)%n", l.weightsDtype(), l.tensors().size(), bytes);
+            o.printf("tokenizer %s%n", l.tokenizer().describe());
+        }
     }
 
     /** FloatVector.SPECIES_PREFERRED.length(); a message instead when the incubator module is not loaded. */

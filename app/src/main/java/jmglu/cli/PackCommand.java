@@ -17,20 +17,20 @@ import picocli.CommandLine.Option;
 
 /** jmglu pack: the inference form — matrices in bf16/fp16, MGLU masks as I32 bit-planes, no logits, no optimizer state. */
 @Command(name = "pack", mixinStandardHelpOptions = true,
-        description = "Export a training checkpoint for inference: 16-bit weights + mask bit-planes (safetensors + config.json).")
+        description = "Export a training checkpoint (or convert a Hugging Face Llama folder) for inference: 16-bit weights + mask bit-planes (safetensors + config.json).")
 final class PackCommand implements Callable<Integer> {
-    @Option(names = "--model", description = "Training checkpoint folder (default: ${DEFAULT-VALUE}).") Path model = Path.of("runs", "demo");
+    @Option(names = "--model", description = "Training checkpoint or Hugging Face folder (default: ${DEFAULT-VALUE}).") Path model = Path.of("runs", "demo");
     @Option(names = "--out", description = "Output folder (default: <model folder>/packed).") Path out;
     @Option(names = "--dtype", description = "Weight storage: bf16 | fp16 | f32 (default: ${DEFAULT-VALUE}).") String dtype = "bf16";
 
     @Override public Integer call() {
         DType dt = DType.parse(dtype);
         try (Checkpoint.Loaded l = Checkpoint.load(model)) {
-            if (l.packed()) throw new IllegalArgumentException(l.dir() + " is already packed (" + l.meta("weights_dtype") + " weights)");
+            if (l.packed() && l.hf() == null) throw new IllegalArgumentException(l.dir() + " is already packed (" + l.weightsDtype() + " weights)");
             Path dst = out != null ? out : l.dir().resolve("packed");
             if (same(dst, l.dir())) throw new IllegalArgumentException("--out " + dst + " is the input checkpoint; pack refuses to write over its input");
-            Transformer t = Transformer.forTraining(l.config(), l.tensors());
-            write(t, l.tokenizer(), dt, dst);
+            if (l.hf() != null) writeHf(l, dt, dst);           // a Hugging Face folder: jmglu names, matrices in dt, one file
+            else write(Transformer.forTraining(l.config(), l.tensors()), l.tokenizer(), dt, dst);
             System.out.printf("packed %s -> %s (%s weights%s): %s -> %s%n", l.dir(), dst, dt,
                     l.config().isMglu() ? ", " + l.config().nm() + " mask bit-planes per MGLU layer" : "",
                     size(l.dir().resolve(Checkpoint.WEIGHTS)), size(dst.resolve(Checkpoint.WEIGHTS)));
@@ -48,6 +48,19 @@ final class PackCommand implements Callable<Integer> {
             Checkpoint.writeFolder(dst, lock, t.config, tok, packed, meta);
         }
         return packed;
+    }
+
+    /** An HF folder as a jmglu packed model: the same tensors under jmglu's names, every matrix converted to dt. */
+    static void writeHf(Checkpoint.Loaded l, DType dt, Path dst) {
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        l.tensors().forEach((k, v) -> t.put(k, v.rank() == 2 && v.dtype() != dt ? v.to(dt) : v));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", Checkpoint.PACKED);
+        meta.put("weights_dtype", dt.name().toLowerCase(java.util.Locale.ROOT));
+        meta.put("converted_from", l.hf().architecture());
+        try (ModelFolder.Lock lock = ModelFolder.lock(dst)) {
+            Checkpoint.writeFolder(dst, lock, l.config(), l.tokenizer(), t, meta);
+        }
     }
 
     static boolean same(Path a, Path b) {
