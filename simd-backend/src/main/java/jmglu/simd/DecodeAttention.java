@@ -104,7 +104,7 @@ final class DecodeAttention {
         int u = 0;
         for (; u + 4 <= len; u += 4) {                     // four positions per sweep of q: the lanes are summed by one fold
             dot4(acc4, q, qi, kc, kb + u * kv, kv, hd);
-            Lanes.fold(acc4, 4);
+            Lanes.fold(acc4, 0, 4);
             for (int k = 0; k < 4; k++) s[u + k] = (acc4[k] + tail(q, qi, kc, kb + (u + k) * kv, hd)) * scale;
         }
         for (; u < len; u++) s[u] = dot(q, qi, kc, kb + u * kv, hd) * scale;
