@@ -42,6 +42,12 @@ public final class OpenClBackend implements Backend {
     private boolean closed;
     /** -Djmglu.opencl.fused=off: the fused ops and argmax run as their compositions (the A/B of lab/gpu/decode-run4). */
     private final boolean fused = !"off".equals(System.getProperty("jmglu.opencl.fused", "on").trim());
+    /**
+     * linearRmsnorm takes the fused kernel for batches of at most this many rows (-Djmglu.opencl.fusednormb), the
+     * composition above: the norm is done by one work-group, row after row, so it costs more than the launch it
+     * saves once there are many rows (H200, lab/gpu/decode-run4: a 16-row prefill pass ran 38% slower fused).
+     */
+    int fusedNormMaxB = Integer.getInteger("jmglu.opencl.fusednormb", 1);
 
     /** The backend owns (and closes) cl. */
     public OpenClBackend(OpenClContext cl, OpenClSettings settings) {
@@ -146,7 +152,7 @@ public final class OpenClBackend implements Backend {
 
     /** One launch per 16 rows: the GEMV with the norm in its epilogue (the last work-group normalises; mglu.cl NORM). */
     @Override public synchronized void linearRmsnorm(Tensor y, Tensor x, Tensor w, boolean acc, Tensor n, Tensor nw, float eps) {
-        if (fused) matrix.linearRmsnorm(y, x, w, acc, n, nw, eps);
+        if (fused && x.size() / w.dim(1) <= fusedNormMaxB) matrix.linearRmsnorm(y, x, w, acc, n, nw, eps);
         else Backend.super.linearRmsnorm(y, x, w, acc, n, nw, eps);
     }
 

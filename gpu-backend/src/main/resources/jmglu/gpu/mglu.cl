@@ -289,9 +289,18 @@ void rows(__global float* restrict out, __global float* restrict out2,
     if (!last) return;
     mem_fence(CLK_GLOBAL_MEM_FENCE);
     __global volatile const float* tv = (__global volatile const float*) out;   // past the caches: other groups wrote it
+    // the loads are volatile (each one waits for L2 unless several are in flight): NB of them are issued
+    // before any is used, so a pass over a row costs about d / (NB·LS) round trips, not d / LS
+#define NB 8
     for (int b = 0; b < BB; b++) {
         float ss = 0.0f;
-        for (int j = lid; j < d; j += LS) { const float v = tv[b * d + j]; ss += v * v; }
+        for (int j0 = lid; j0 < d; j0 += NB * LS) {
+            float v[NB];
+            #pragma unroll
+            for (int k = 0; k < NB; k++) v[k] = j0 + k * LS < d ? tv[b * d + j0 + k * LS] : 0.0f;
+            #pragma unroll
+            for (int k = 0; k < NB; k++) ss += v[k] * v[k];
+        }
         nred[lid] = ss;
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int st = LS >> 1; st > 0; st >>= 1) {
@@ -299,7 +308,13 @@ void rows(__global float* restrict out, __global float* restrict out2,
             barrier(CLK_LOCAL_MEM_FENCE);
         }
         const float rs = 1.0f / sqrt(nred[0] / d + eps);
-        for (int j = lid; j < d; j += LS) nout[b * d + j] = tv[b * d + j] * rs * nw[nwo + j];
+        for (int j0 = lid; j0 < d; j0 += NB * LS) {
+            float v[NB];
+            #pragma unroll
+            for (int k = 0; k < NB; k++) v[k] = j0 + k * LS < d ? tv[b * d + j0 + k * LS] : 0.0f;
+            #pragma unroll
+            for (int k = 0; k < NB; k++) if (j0 + k * LS < d) nout[b * d + j0 + k * LS] = v[k] * rs * nw[nwo + j0 + k * LS];
+        }
         barrier(CLK_LOCAL_MEM_FENCE);                          // nred[0] read by all before the next row
     }
     if (lid == 0) *counter = 0u;
