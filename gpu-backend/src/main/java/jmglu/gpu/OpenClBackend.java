@@ -23,7 +23,8 @@ import org.jocl.cl_mem;
  * The ops are in {@link ClDecodeOps} (decode.cl) and {@link ClMatrixOps} (the MGLU/GEMV kernels).
  * Ops run one at a time (synchronized) on one in-order queue, so scratch buffers are reused freely.
  * The fused ops ({@link #linearRmsnorm}, {@link #embeddingRmsnorm}) and the greedy {@link #argmax} each take
- * one launch, so a decode step of L layers takes 6·L + 3 launches (8·L + 3 with the compositions).
+ * one launch, so a B = 1 decode step of L layers takes 6·L + 3 launches (8·L + 3 with the compositions; at B &gt; 1
+ * linearRmsnorm runs as its composition by default, see {@link #fusedNormMaxB}).
  */
 public final class OpenClBackend implements Backend {
     private static final Set<String> OPS = Set.of("embedding", "rmsnorm", "linear", "rope", "attentionStep", "act", "glu",
