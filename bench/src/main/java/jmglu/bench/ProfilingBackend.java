@@ -12,9 +12,9 @@ import jmglu.engine.Tensor;
  * A backend that passes every op to another and, while {@link #profiling} is on, times each op
  * (with a {@link Backend#sync()} after it, so a device's queued work is charged to the op that
  * issued it) into categories: attention (rope, attention step; the fused attention op with its q, k, v
- * projections), gemv (linear projections), ffn
+ * projections), gemv (linear projections, with the norm after them when fused), ffn
  * (the fused FFN kernels and activations), norms (RMSNorm and the embedding row), transfer (reads
- * back to the host). Syncing after every op slows a device down, so the shares come from a pass of
+ * back to the host), sampling (argmax on the backend, with its read-back). Syncing after every op slows a device down, so the shares come from a pass of
  * their own, never from the timed one.
  */
 public final class ProfilingBackend implements Backend {
@@ -24,7 +24,7 @@ public final class ProfilingBackend implements Backend {
 
     public ProfilingBackend(Backend inner) {
         this.b = inner;
-        for (String k : new String[] {"attention", "gemv", "ffn", "norms", "transfer"}) nanos.put(k, 0L);
+        for (String k : new String[] {"attention", "gemv", "ffn", "norms", "transfer", "sampling"}) nanos.put(k, 0L);
     }
 
     /** The backend that runs the ops. */
@@ -61,6 +61,13 @@ public final class ProfilingBackend implements Backend {
     @Override public void linearQkv(Tensor q, Tensor k, Tensor v, Tensor x, Tensor wq, Tensor wk, Tensor wv) {
         timed("gemv", () -> b.linearQkv(q, k, v, x, wq, wk, wv));
     }
+    @Override public void linearRmsnorm(Tensor y, Tensor x, Tensor w, boolean acc, Tensor n, Tensor nw, float eps) {
+        timed("gemv", () -> b.linearRmsnorm(y, x, w, acc, n, nw, eps));
+    }
+    @Override public void embeddingRmsnorm(Tensor out, Tensor table, int[] ids, Tensor n, Tensor nw, float eps) {
+        timed("norms", () -> b.embeddingRmsnorm(out, table, ids, n, nw, eps));
+    }
+    @Override public void argmax(int[] out, Tensor logits) { timed("sampling", () -> b.argmax(out, logits)); }
     @Override public void rope(Tensor x, int nH, int hd, int[] pos, jmglu.engine.Rope rope) { timed("attention", () -> b.rope(x, nH, hd, pos, rope)); }
     @Override public void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kc, Tensor vc, int[] pos, int nH, int nKv, int hd) {
         timed("attention", () -> b.attentionStep(out, q, k, v, kc, vc, pos, nH, nKv, hd));

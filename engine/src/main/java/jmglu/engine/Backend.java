@@ -145,6 +145,50 @@ public interface Backend extends AutoCloseable {
     /** Top-K routed MGLU: r = x routerᵀ (B, nm); y = Σ_{i ∈ topK(r)} softmax_K(r)_i · g(s_i) ⊙ (t − s_i). */
     void mgluTopK(Tensor y, Tensor x, Tensor w, Tensor masks, Tensor router, int k, Act g);
 
+    // ---------------------------------------------------------------- fused decode ops and sampling
+    // Optional: each default is the composition of the primitives above (what a fused version must agree
+    // with), so a backend overrides only what it can fuse. They exist to cut a device's launches per step.
+
+    /**
+     * y (B, d) = x (B, h) · Wᵀ (y += that when acc), then n (B, d) = rmsnorm(y) with weight nw (d): a residual
+     * projection and the norm of the sublayer after it as one op, so that a backend can fold the norm into
+     * the projection's epilogue instead of running it as an op of its own.
+     */
+    default void linearRmsnorm(Tensor y, Tensor x, Tensor w, boolean acc, Tensor n, Tensor nw, float eps) {
+        linear(y, x, w, acc);
+        rmsnorm(n, y, nw, eps);
+    }
+
+    /** out (B, C) = table[ids[b]], then n (B, C) = rmsnorm(out) with weight nw (C): a step's first two ops as one. */
+    default void embeddingRmsnorm(Tensor out, Tensor table, int[] ids, Tensor n, Tensor nw, float eps) {
+        embedding(out, table, ids);
+        rmsnorm(n, out, nw, eps);
+    }
+
+    /**
+     * Greedy sampling on the backend: out[b] = argmax_j logits[b, j] for each row b of logits (B, V) F32
+     * (ties to the lower j), or −1 when row b holds a NaN or +Inf (corrupt logits give no token). A device
+     * backend reads back B ints instead of B·V floats. The default reads the logits back and scans them.
+     */
+    default void argmax(int[] out, Tensor logits) {
+        int V = logits.dim(logits.rank() - 1), B = logits.size() / V;
+        if (out.length < B) throw new IllegalArgumentException("argmax: " + B + " rows of logits, out has " + out.length);
+        float[] a = new float[logits.size()];
+        read(logits, a);
+        for (int b = 0; b < B; b++) out[b] = argmaxRow(a, b * V, V);
+    }
+
+    /** The index of the largest of a[o, o + V) relative to o (ties to the lower index), −1 when one is NaN or +Inf. */
+    static int argmaxRow(float[] a, int o, int V) {
+        int best = 0;
+        for (int j = 0; j < V; j++) {
+            float v = a[o + j];
+            if (Float.isNaN(v) || v == Float.POSITIVE_INFINITY) return -1;
+            if (v > a[o + best]) best = j;
+        }
+        return best;
+    }
+
     /** Waits until every op issued so far has finished (device backends queue ops; host backends run them in the call). */
     default void sync() {}
 

@@ -44,6 +44,24 @@ final class ClMatrixOps {
         }
     }
 
+    /** y (B, d) = x Wᵀ (y += that when acc), then n (B, d) = rmsnorm(y) with weight nw (d): one launch per 16 rows (mglu.cl NORM). */
+    void linearRmsnorm(Tensor y, Tensor x, Tensor w, boolean acc, Tensor n, Tensor nw, float eps) {
+        int d = rowsOf(w, "linearRmsnorm"), h = w.dim(1), B = batch(x, h, "linearRmsnorm");
+        be.f32(y, "linearRmsnorm", "y", (long) B * d);
+        be.f32(n, "linearRmsnorm", "n", (long) B * d);
+        ClBuffer nwb = be.f32(nw, "linearRmsnorm", "nw", d);
+        try (OpenClBackend.View wv = be.view(w, true, false)) {
+            var dm = new OpenClMglu.DeviceMatrix(w.dtype(), d, h, wv.mem);
+            for (int b0 = 0; b0 < B; b0 += CHUNK) {
+                int c = Math.min(CHUNK, B - b0);
+                try (var xv = be.view(rows(x, B, h, b0, b0 + c), true, false); var yv = be.view(rows(y, B, d, b0, b0 + c), acc, true);
+                     var nv = be.view(rows(n, B, d, b0, b0 + c), false, true)) {
+                    mglu.gemvNorm(yv.mem, xv.mem, dm, c, acc, new OpenClMglu.Norm(nv.mem, nwb.mem(), OpenClBackend.elems(nw), eps), null);
+                }
+            }
+        }
+    }
+
     /** y (B, d) = g(x Wgᵀ) ⊙ (x Wvᵀ): one fused kernel when Wg and Wv share a dtype, else GEMV, act, GEMV, mul. */
     void glu(Tensor y, Tensor x, Tensor wGate, Tensor wValue, Act g) {
         int d = rowsOf(wGate, "glu"), h = wGate.dim(1), B = batch(x, h, "glu");

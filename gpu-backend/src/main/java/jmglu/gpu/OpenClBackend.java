@@ -23,12 +23,15 @@ import org.jocl.cl_mem;
  * {@link #release} frees a tensor's whole buffer (views included); {@link #close} frees everything.
  * The ops are in {@link ClDecodeOps} (decode.cl) and {@link ClMatrixOps} (the MGLU/GEMV kernels).
  * Ops run one at a time (synchronized) on one in-order queue, so scratch buffers are reused freely.
+ * The fused ops ({@link #linearRmsnorm}, {@link #embeddingRmsnorm}) and the greedy {@link #argmax} each take
+ * one launch, so a B = 1 decode step of L layers takes 6·L + 3 launches (8·L + 3 with the compositions; at B &gt; 1
+ * linearRmsnorm runs as its composition by default, see {@link #fusedNormMaxB}).
  */
 public final class OpenClBackend implements Backend {
     private static final Set<String> OPS = Set.of("embedding", "rmsnorm", "linear", "rope", "attentionStep", "act", "glu",
             "flashMglu", "mgluTopK");
     /** Scratch slots (one buffer each, grown on demand). */
-    static final int GATE = 1, T = 2, S = 3, ROUTER = 4, QKV = 5, PARTS = 6, SLOTS = 7;
+    static final int GATE = 1, T = 2, S = 3, ROUTER = 4, QKV = 5, PARTS = 6, IDS = 7, SLOTS = 8;
 
     final OpenClContext cl;
     final OpenClMglu mglu;
@@ -39,6 +42,14 @@ public final class OpenClBackend implements Backend {
     private final cl_mem[] scratch = new cl_mem[SLOTS];
     private final long[] scratchBytes = new long[SLOTS];
     private boolean closed;
+    /** -Djmglu.opencl.fused=off: the fused ops and argmax run as their compositions (the A/B of lab/gpu/decode-run4). */
+    private final boolean fused = !"off".equals(System.getProperty("jmglu.opencl.fused", "on").trim());
+    /**
+     * linearRmsnorm takes the fused kernel for batches of at most this many rows (-Djmglu.opencl.fusednormb), the
+     * composition above: the norm is done by one work-group, row after row, so it costs more than the launch it
+     * saves once there are many rows (H200, lab/gpu/decode-run4: a 16-row prefill pass ran 38% slower fused).
+     */
+    int fusedNormMaxB = Integer.getInteger("jmglu.opencl.fusednormb", 1);
 
     /** The backend owns (and closes) cl. */
     public OpenClBackend(OpenClContext cl, OpenClSettings settings) {
@@ -139,6 +150,24 @@ public final class OpenClBackend implements Backend {
     @Override public synchronized void prefillAttention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
                                                         Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, Rope rope) {
         attention.prefill(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, rope);
+    }
+
+    /** One launch per 16 rows: the GEMV with the norm in its epilogue (the last work-group normalises; mglu.cl NORM). */
+    @Override public synchronized void linearRmsnorm(Tensor y, Tensor x, Tensor w, boolean acc, Tensor n, Tensor nw, float eps) {
+        if (fused && x.size() / w.dim(1) <= fusedNormMaxB) matrix.linearRmsnorm(y, x, w, acc, n, nw, eps);
+        else Backend.super.linearRmsnorm(y, x, w, acc, n, nw, eps);
+    }
+
+    /** One launch per 16 rows (decode.cl embed_norm). */
+    @Override public synchronized void embeddingRmsnorm(Tensor out, Tensor table, int[] ids, Tensor n, Tensor nw, float eps) {
+        if (fused) decode.embeddingRmsnorm(out, table, ids, n, nw, eps);
+        else Backend.super.embeddingRmsnorm(out, table, ids, n, nw, eps);
+    }
+
+    /** One launch (decode.cl argmax_rows, a work-group per row), then B ints read back instead of B·V floats. */
+    @Override public synchronized void argmax(int[] out, Tensor logits) {
+        if (fused) decode.argmax(out, logits);
+        else Backend.super.argmax(out, logits);
     }
 
     @Override public synchronized void act(Act g, Tensor x) { decode.act(g, x); }

@@ -38,9 +38,14 @@ import org.jocl.cl_program;
  * CPUs, each in platform order); {@link #open(int)} takes entry N of that list (the CLI's --device
  * opencl:N); {@link #open()} the entry named by {@code -Djmglu.opencl.device=N}, otherwise entry 0.
  * Host data moves as little-endian bytes (every OpenCL device jmglu meets is little-endian).
+ *
+ * <p>Launches are counted ({@link #launches()}: the decode tests and benches report launches per step).
+ * {@code -Djmglu.opencl.flush=N} (N &gt; 0) calls clFlush after every N launches, so that a driver that
+ * holds enqueued commands until a flush or a blocking call starts the first kernels of a step while the
+ * host still enqueues the rest; 0: never (the default; see lab/gpu/README.md for what it measured).
  */
 public final class OpenClContext implements AutoCloseable {
-    public static final String DEVICE_PROPERTY = "jmglu.opencl.device";
+    public static final String DEVICE_PROPERTY = "jmglu.opencl.device", FLUSH_PROPERTY = "jmglu.opencl.flush";
 
     /** A device found on a platform. */
     public record DeviceRef(cl_platform_id platform, cl_device_id device, String name, String platformName, long type) {
@@ -56,6 +61,8 @@ public final class OpenClContext implements AutoCloseable {
     private final Map<String, cl_program> programs = new HashMap<>();
     private final Map<String, cl_kernel> kernels = new HashMap<>();
     private final Map<cl_kernel, Object[]> lastArgs = new IdentityHashMap<>();   // what each kernel was last launched with
+    private long launches;                       // kernels enqueued so far
+    private int flushEvery, sinceFlush;          // clFlush after every flushEvery launches (0: never)
 
     private OpenClContext(DeviceRef ref) {
         this.ref = ref;
@@ -72,6 +79,19 @@ public final class OpenClContext implements AutoCloseable {
         globalMemBytes = infoLong(ref.device(), CL_DEVICE_GLOBAL_MEM_SIZE);
         computeUnits = infoInt(ref.device(), CL_DEVICE_MAX_COMPUTE_UNITS);
         baseAlignBytes = Math.max(4, infoInt(ref.device(), CL_DEVICE_MEM_BASE_ADDR_ALIGN) / 8);
+        String f = System.getProperty(FLUSH_PROPERTY, "0").trim();
+        try { flushEvery = Integer.parseInt(f); } catch (NumberFormatException e) { flushEvery = -1; }
+        if (flushEvery < 0) throw new IllegalArgumentException("-D" + FLUSH_PROPERTY + "=" + f + ": expected a number of launches ≥ 0");
+    }
+
+    /** Kernels launched on this context so far. */
+    public synchronized long launches() { return launches; }
+
+    /** clFlush after every n launches (0: never); see the class comment. */
+    public synchronized void flushEvery(int n) {
+        if (n < 0) throw new IllegalArgumentException("flushEvery: n must be ≥ 0, got " + n);
+        flushEvery = n;
+        sinceFlush = 0;
     }
 
     /** Opens the device chosen by -Djmglu.opencl.device (default 0). */
@@ -275,6 +295,15 @@ public final class OpenClContext implements AutoCloseable {
         }
     }
 
+    /** Reads n ints from byte offset off of m into a[0, n) (blocking). */
+    public void readInts(cl_mem m, long off, int[] a, int n) {
+        try {
+            clEnqueueReadBuffer(queue, m, CL_TRUE, off, 4L * n, Pointer.to(a), 0, null, null);
+        } catch (CLException e) {
+            throw fail("reading " + 4L * n + " bytes", e);
+        }
+    }
+
     /** Zeroes bytes [off, off + bytes) of m (enqueued; off and bytes multiples of 4). */
     public void zero(cl_mem m, long off, long bytes) {
         if (bytes == 0) return;
@@ -349,6 +378,11 @@ public final class OpenClContext implements AutoCloseable {
             }
             long g = local > 0 ? (global + local - 1) / local * local : global;
             clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {g}, local > 0 ? new long[] {local} : null, 0, null, ev);
+            launches++;
+            if (flushEvery > 0 && ++sinceFlush >= flushEvery) {
+                clFlush(queue);
+                sinceFlush = 0;
+            }
         } catch (CLException e) {
             throw fail("launching a kernel (global " + global + ", local " + local + ")", e);
         }

@@ -72,6 +72,7 @@ public final class OpenClMglu {
     private final OpenClContext cl;
     private final OpenClSettings s;
     private final cl_mem dummy;
+    private final cl_mem counter;     // the NORM epilogue's ticket counter (0 between launches: the last group resets it)
     // paths whose program the compiler refused (logged once; they stay off for this launcher)
     private volatile boolean shflRefused, fastRefused, tcRefused;
 
@@ -79,6 +80,8 @@ public final class OpenClMglu {
         this.cl = cl;
         this.s = settings;
         this.dummy = cl.alloc(64);
+        this.counter = cl.alloc(4);
+        cl.zero(counter, 0, 4);
     }
 
     public OpenClContext context() { return cl; }
@@ -96,16 +99,27 @@ public final class OpenClMglu {
      */
     public void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
                      int B, Act g, cl_event ev) {
-        rows(mode, out, out2, x, w, w2, m, B, g, false, ev);
+        rows(mode, out, out2, x, w, w2, m, B, g, false, null, ev);
     }
+
+    /** The norm a GEMV's epilogue applies to its output: out (B, d) = rmsnorm(y) with weight w[wo, wo + d) F32. */
+    public record Norm(cl_mem out, cl_mem w, int wo, float eps) {}
 
     /** y (B, d) = x Wᵀ, or y += x Wᵀ when acc (the add is fused into the row kernel's epilogue). */
     public void gemv(cl_mem y, cl_mem x, DeviceMatrix w, int B, boolean acc, cl_event ev) {
-        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, ev);
+        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, null, ev);
+    }
+
+    /**
+     * y = x Wᵀ (y += x Wᵀ when acc), then norm.out (B, d) = rmsnorm(y): one launch, the norm in the row kernel's
+     * epilogue (the last work-group to finish normalises the B rows; mglu.cl NORM).
+     */
+    public void gemvNorm(cl_mem y, cl_mem x, DeviceMatrix w, int B, boolean acc, Norm norm, cl_event ev) {
+        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, norm, ev);
     }
 
     private void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
-                      int B, Act g, boolean acc, cl_event ev) {
+                      int B, Act g, boolean acc, Norm norm, cl_event ev) {
         int h = w.cols(), d = w.rows();
         String op = switch (mode) { case FLASH -> "flashMglu"; case SCORES -> "mgluScores"; case GEMV -> "gemv"; default -> "swiglu"; };
         if (B < 1 || B > MAX_BATCH) throw new IllegalArgumentException(op + ": batch B must be in 1.." + MAX_BATCH + ", got " + B);
@@ -144,7 +158,8 @@ public final class OpenClMglu {
         };
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
                 + " -DLS=" + LS + " -DR=" + R + " -DXLOCAL=" + (xl ? 1 : 0) + " -DMODE=" + mode
-                + " -DALIGNED=" + (aligned(w.dtype(), h) ? 1 : 0) + " -DU=" + s.unroll() + " -DACC=" + (acc ? 1 : 0);
+                + " -DALIGNED=" + (aligned(w.dtype(), h) ? 1 : 0) + " -DU=" + s.unroll() + " -DACC=" + (acc ? 1 : 0)
+                + (norm != null ? " -DNORM=1" : "");
         org.jocl.cl_kernel k;
         if (sh) {
             try {
@@ -153,7 +168,7 @@ public final class OpenClMglu {
                 LOG.log(System.Logger.Level.WARNING, "OpenCL warp-shuffle kernels unavailable, using local-memory reductions ("
                         + e.getMessage().lines().findFirst().orElse("") + ")");
                 shflRefused = true;
-                rows(mode, out, out2, x, w, w2, m, B, g, acc, ev);
+                rows(mode, out, out2, x, w, w2, m, B, g, acc, norm, ev);
                 return;
             }
         } else {
@@ -161,9 +176,14 @@ public final class OpenClMglu {
         }
         int rowsPerWg = R * (sh ? LS / 32 : 1);
         long groups = (d + rowsPerWg - 1) / rowsPerWg;
-        cl.launch(k, groups * LS, LS, ev, out, out2 == null ? dummy : out2, x, w.mem(),
-                w2 == null ? dummy : w2.mem(), m == null ? dummy : m.mem(), h, d,
-                new OpenClContext.Local(xl ? xBytes : 4), new OpenClContext.Local(redBytes));
+        var xLocal = new OpenClContext.Local(xl ? xBytes : 4);
+        var redLocal = new OpenClContext.Local(redBytes);
+        if (norm == null)
+            cl.launch(k, groups * LS, LS, ev, out, out2 == null ? dummy : out2, x, w.mem(),
+                    w2 == null ? dummy : w2.mem(), m == null ? dummy : m.mem(), h, d, xLocal, redLocal);
+        else
+            cl.launch(k, groups * LS, LS, ev, out, dummy, x, w.mem(), dummy, dummy, h, d, xLocal, redLocal,
+                    norm.out(), norm.w(), norm.wo(), norm.eps(), counter);
     }
 
     /**
@@ -322,5 +342,5 @@ public final class OpenClMglu {
         };
     }
 
-    public void release() { OpenClContext.release(dummy); }
+    public void release() { OpenClContext.release(dummy, counter); }
 }

@@ -15,6 +15,10 @@
 //        1 scores: t (B, d) = x Wᵀ, s (NM, B, d), s_i = x (M_i ⊙ W)ᵀ
 //        2 gemv: t (B, d) = x Wᵀ; with ACC 1, t += x Wᵀ (the residual add of a linear layer, fused)
 //        3 swiglu: y (B, d) = g(x Wᵀ) ⊙ (x W2ᵀ)
+//   NORM 1 (gemv): then nout (B, d) = rmsnorm(t) with weight nw (the norm of the sublayer after a residual
+//        projection, folded into its epilogue): every group, once its rows of t are written, takes a ticket
+//        from counter (atomic_inc); the last group to finish reads the whole of t back, normalises it and
+//        resets the counter to 0 for the next launch. Saves a launch per norm; one group does the C-long rows.
 //
 // Work split: work-group g owns rows g·R .. g·R+R−1. Along h, thread lid takes chunks of 8
 // consecutive columns ch = lid, lid+LS, ... so a warp's loads of one row are consecutive 16-byte
@@ -55,6 +59,9 @@ typedef ushort rawtype;
 
 #ifndef ACC
 #define ACC 0
+#endif
+#ifndef NORM
+#define NORM 0
 #endif
 
 #if MODE == 0 || MODE == 1
@@ -101,8 +108,17 @@ __kernel __attribute__((reqd_work_group_size(LS, 1, 1)))
 void rows(__global float* restrict out, __global float* restrict out2,
           __global const float* restrict x, __global const wtype* restrict w,
           __global const wtype* restrict w2, __global const uint* restrict bits,
-          const int h, const int d, __local float* xs, __local float* red) {
+          const int h, const int d, __local float* xs, __local float* red
+#if NORM
+          , __global float* restrict nout, __global const float* restrict nw, const int nwo, const float eps,
+          __global volatile uint* counter
+#endif
+          ) {
     const int lid = get_local_id(0);
+#if NORM
+    __local float nred[LS];
+    __local int last;
+#endif
     const int tl = lid % TEAM;                                 // thread within its team
     const int r0 = (get_group_id(0) * (LS / TEAM) + lid / TEAM) * R;   // first row of this team
     const int wpr = (h + 31) >> 5;
@@ -233,9 +249,9 @@ void rows(__global float* restrict out, __global float* restrict out2,
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 #define TOTAL(k) red[(k) * LS]
-    {                                                          // one thread per (row, batch)
+    for (int once = 0; once < 1; once++) {                     // one thread per (row, batch); the rest go on
         const int rb = lid, rr = rb / BB, b = rb % BB, r = r0 + rr;
-        if (rb >= R * BB || r >= d) return;
+        if (rb >= R * BB || r >= d) continue;
 #endif
         const int k0 = (rr * BB + b) * NV;
         const float t = TOTAL(k0);
@@ -265,6 +281,44 @@ void rows(__global float* restrict out, __global float* restrict out2,
         out[b * d + r] = act(t) * TOTAL(k0 + 1);
 #endif
     }
+#if NORM
+    mem_fence(CLK_GLOBAL_MEM_FENCE);                           // this group's rows of t are visible device-wide ...
+    barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);
+    if (lid == 0) last = atomic_inc(counter) == get_num_groups(0) - 1;   // ... before its ticket
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (!last) return;
+    mem_fence(CLK_GLOBAL_MEM_FENCE);
+    __global volatile const float* tv = (__global volatile const float*) out;   // past the caches: other groups wrote it
+    // the loads are volatile (each one waits for L2 unless several are in flight): NB of them are issued
+    // before any is used, so a pass over a row costs about d / (NB·LS) round trips, not d / LS
+#define NB 8
+    for (int b = 0; b < BB; b++) {
+        float ss = 0.0f;
+        for (int j0 = lid; j0 < d; j0 += NB * LS) {
+            float v[NB];
+            #pragma unroll
+            for (int k = 0; k < NB; k++) v[k] = j0 + k * LS < d ? tv[b * d + j0 + k * LS] : 0.0f;
+            #pragma unroll
+            for (int k = 0; k < NB; k++) ss += v[k] * v[k];
+        }
+        nred[lid] = ss;
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int st = LS >> 1; st > 0; st >>= 1) {
+            if (lid < st) nred[lid] += nred[lid + st];
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+        const float rs = 1.0f / sqrt(nred[0] / d + eps);
+        for (int j0 = lid; j0 < d; j0 += NB * LS) {
+            float v[NB];
+            #pragma unroll
+            for (int k = 0; k < NB; k++) v[k] = j0 + k * LS < d ? tv[b * d + j0 + k * LS] : 0.0f;
+            #pragma unroll
+            for (int k = 0; k < NB; k++) if (j0 + k * LS < d) nout[b * d + j0 + k * LS] = v[k] * rs * nw[nwo + j0 + k * LS];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);                          // nred[0] read by all before the next row
+    }
+    if (lid == 0) *counter = 0u;
+#endif
 }
 
 // Naive MGLU, step 1 (like naive PyTorch): materialise route i's gate and value weights in the

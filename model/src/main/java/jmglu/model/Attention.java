@@ -46,10 +46,10 @@ public final class Attention {
      * One decode step: a.x (N, C) += attention of a.n (N, C) over this layer's caches kc, vc, each row at its
      * position (r: one sequence per row, or a prefill's consecutive positions of one sequence, causal).
      */
-    void decode(Backend be, DecodeState.Acts a, Tensor kc, Tensor vc, DecodeState.Rows r) {
+    void decode(Backend be, DecodeState.Acts a, Tensor kc, Tensor vc, DecodeState.Rows r, RmsNorm next) {
         // q, k, v = n Wqᵀ, n Wkᵀ, n Wvᵀ; RoPE on q, k; k, v → cache; att = softmax(q Kᵀ/√hd) V   (N, qDim)
         if (r.pos() != null) be.attention(a.att(), a.n(), wq.value(), wk.value(), wv.value(), a.q(), a.k(), a.v(), kc, vc, r.pos(), nH, nKv, hd, rope);
         else be.prefillAttention(a.att(), a.n(), wq.value(), wk.value(), wv.value(), a.q(), a.k(), a.v(), kc, vc, r.row(), r.p0(), nH, nKv, hd, rope);
-        be.linear(a.x(), a.att(), wo.value(), true);                         // x += att Woᵀ
+        next.decodeAfter(be, a.x(), a.att(), wo.value(), a.n());            // x += att Woᵀ; n = next(x)
     }
 }

@@ -24,11 +24,17 @@ public final class Block {
         return f.add(x, ffn.forward(f, ffnNorm.forward(f, x)));        // (B·T, C)
     }
 
-    /** One decode (or prefill) step on a.x (N, C), in place; its rows sit in the caches kc, vc as r says. */
-    void decode(Backend be, DecodeState.Acts a, Tensor kc, Tensor vc, DecodeState.Rows r) {
-        attnNorm.decode(be, a.n(), a.x());
-        attn.decode(be, a, kc, vc, r);                                  // x += attn(norm(x))
-        ffnNorm.decode(be, a.n(), a.x());
-        ffn.decode(be, a.x(), a.n(), a.h());                            // x += ffn(norm(x))
+    /**
+     * One decode (or prefill) step on a.x (N, C), in place; its rows sit in the caches kc, vc as r says.
+     * On entry a.n holds attnNorm(a.x) (made by the op before: the embedding or the previous block); on exit
+     * it holds next(a.x), the norm of whatever comes after (the next block's attnNorm, or the final norm):
+     * each norm rides on the residual projection before it (Backend#linearRmsnorm).
+     */
+    void decode(Backend be, DecodeState.Acts a, Tensor kc, Tensor vc, DecodeState.Rows r, RmsNorm next) {
+        attn.decode(be, a, kc, vc, r, ffnNorm);                         // x += attn(n); n = ffnNorm(x)
+        ffn.decode(be, a.x(), a.n(), a.h(), next);                      // x += ffn(n); n = next(x)
     }
+
+    /** The norm a.n must hold when {@link #decode} starts. */
+    RmsNorm firstNorm() { return attnNorm; }
 }

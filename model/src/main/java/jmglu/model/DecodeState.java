@@ -41,6 +41,7 @@ public final class DecodeState implements AutoCloseable {
     private final Config config;
     final Tensor[] kCache, vCache;
     private final float[] host;                 // logits read back (B · V)
+    final int[] next;                           // the tokens a greedy step chose on the backend (B)
 
     DecodeState(Backend be, Config c, int batch, int maxSeq) {
         if (batch < 1 || batch > 4096) throw new IllegalArgumentException("decode: batch must be in 1..4096, got " + batch);
@@ -66,6 +67,7 @@ public final class DecodeState implements AutoCloseable {
         vCache = new Tensor[c.nLayers()];
         for (int l = 0; l < c.nLayers(); l++) { kCache[l] = be.zeros(batch, maxSeq, kv); vCache[l] = be.zeros(batch, maxSeq, kv); }
         host = new float[batch * c.vocab()];
+        next = new int[batch];
     }
 
     /** Bytes of the caches and activations: 2·L·B·maxSeq·kvDim + B·(2C + 2·qDim + 2·kvDim + d + V) floats. */

@@ -13,8 +13,8 @@ import jmglu.engine.Tensor;
 public sealed interface Ffn permits Mlp, SwiGlu, Mglu {
     Var forward(F f, Var x);
 
-    /** x (B, C) += ffn(n (B, C)); h (B, d) is scratch. */
-    void decode(Backend be, Tensor x, Tensor n, Tensor h);
+    /** x (B, C) += ffn(n (B, C)), then n = next(x) (the norm of the sublayer after it); h (B, d) is scratch. */
+    void decode(Backend be, Tensor x, Tensor n, Tensor h, RmsNorm next);
 
     static Ffn create(Params.Scope p, Config c) {
         return switch (c.ffn()) {

@@ -48,9 +48,9 @@ public final class Mglu implements Ffn {
         return f.linear(y, w2);                                              // (N, C)
     }
 
-    @Override public void decode(Backend be, Tensor x, Tensor n, Tensor h) {
+    @Override public void decode(Backend be, Tensor x, Tensor n, Tensor h, RmsNorm next) {
         if (topK > 0) be.mgluTopK(h, n, w.value(), masks.value(), router.value(), topK, g);   // (B, d)
         else be.flashMglu(h, n, w.value(), masks.value(), g);                                 // (B, d), one pass over W
-        be.linear(x, h, w2.value(), true);                                                    // x += h W2ᵀ
+        next.decodeAfter(be, x, h, w2.value(), n);       // x += h W2ᵀ; n = next(x)
     }
 }

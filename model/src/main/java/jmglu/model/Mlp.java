@@ -20,9 +20,9 @@ public final class Mlp implements Ffn {
         return f.linear(hid, w2);                        // (N, C)
     }
 
-    @Override public void decode(Backend be, Tensor x, Tensor n, Tensor h) {
+    @Override public void decode(Backend be, Tensor x, Tensor n, Tensor h, RmsNorm next) {
         be.linear(h, n, w1.value(), false);             // (B, d)
         be.act(Act.GELU, h);
-        be.linear(x, h, w2.value(), true);              // x += h W2ᵀ
+        next.decodeAfter(be, x, h, w2.value(), n);       // x += h W2ᵀ; n = next(x)
     }
 }

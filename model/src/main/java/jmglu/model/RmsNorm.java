@@ -20,4 +20,10 @@ public final class RmsNorm {
 
     /** out (B, C) = norm(x (B, C)). */
     void decode(Backend be, Tensor out, Tensor x) { be.rmsnorm(out, x, weight.value(), eps); }
+
+    /** y (B, C) += x · Wᵀ, then n (B, C) = norm(y): a residual projection and this norm as one op ({@link Backend#linearRmsnorm}). */
+    void decodeAfter(Backend be, Tensor y, Tensor x, Tensor w, Tensor n) { be.linearRmsnorm(y, x, w, true, n, weight.value(), eps); }
+
+    /** out (B, C) = table[ids], then n (B, C) = norm(out) ({@link Backend#embeddingRmsnorm}). */
+    void decodeEmbedding(Backend be, Tensor out, Tensor table, int[] ids, Tensor n) { be.embeddingRmsnorm(out, table, ids, n, weight.value(), eps); }
 }

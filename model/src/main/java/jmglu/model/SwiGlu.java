@@ -27,8 +27,8 @@ public final class SwiGlu implements Ffn {
         return f.linear(f.mul(gate, value), w2);         // (N, C)
     }
 
-    @Override public void decode(Backend be, Tensor x, Tensor n, Tensor h) {
+    @Override public void decode(Backend be, Tensor x, Tensor n, Tensor h, RmsNorm next) {
         be.glu(h, n, w1.value(), w3.value(), g);         // (B, d), one pass over W1 and W3
-        be.linear(x, h, w2.value(), true);               // x += h W2ᵀ
+        next.decodeAfter(be, x, h, w2.value(), n);       // x += h W2ᵀ; n = next(x)
     }
 }

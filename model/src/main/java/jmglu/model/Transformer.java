@@ -119,6 +119,34 @@ public final class Transformer {
      * in an array the next step overwrites.
      */
     public float[] decode(DecodeState s, int[] tokens, int[] pos) {
+        step(s, tokens, pos);
+        return s.readLogits();
+    }
+
+    /**
+     * One decode step, then each row's next token chosen greedily on the backend ({@link Backend#argmax}:
+     * a device reads back B ints instead of the B·V logits); returns next (B), row b for sequence b, in an
+     * array the next step overwrites. The same tokens as {@link #decode} followed by an argmax on the host.
+     */
+    public int[] decodeGreedy(DecodeState s, int[] tokens, int[] pos) {
+        step(s, tokens, pos);
+        backend.argmax(s.next, s.logits);
+        for (int b = 0; b < s.batch; b++)
+            if (s.next[b] < 0) {
+                float[] l = s.readLogits();
+                for (int j = 0; j < s.vocab; j++) {
+                    float v = l[b * s.vocab + j];
+                    if (Float.isNaN(v) || v == Float.POSITIVE_INFINITY)
+                        throw new IllegalArgumentException("the model produced a non-finite logit (" + v + " for token " + j + " of sequence " + b
+                                + "); its weights or inputs are corrupt, so nothing is sampled");
+                }
+                throw new IllegalStateException("argmax on " + backend.name() + " flagged sequence " + b + " but its logits read back finite");
+            }
+        return s.next;
+    }
+
+    /** The step of {@link #decode}, logits left in s.logits on the backend. */
+    private void step(DecodeState s, int[] tokens, int[] pos) {
         if (s.be != backend) throw new IllegalArgumentException("decode: the state belongs to another model's backend");
         if (tokens.length != s.batch || pos.length != s.batch)
             throw new IllegalArgumentException("decode: " + tokens.length + " tokens and " + pos.length + " positions for a batch of " + s.batch);
@@ -126,13 +154,17 @@ public final class Transformer {
             if (tokens[b] < 0 || tokens[b] >= config.vocab()) throw new IllegalArgumentException("decode: token " + tokens[b] + " outside vocabulary " + config.vocab());
             if (pos[b] < 0 || pos[b] >= s.maxSeq) throw new IllegalArgumentException("decode: position " + pos[b] + " outside the cache of " + s.maxSeq);
         }
-        backend.embedding(s.x, tokEmb.value(), tokens);                 // (B, C)
+        firstNorm().decodeEmbedding(backend, s.x, tokEmb.value(), tokens, s.n);   // x (B, C), n = norm(x)
         var rows = new DecodeState.Rows(pos, 0, 0);
-        for (int l = 0; l < layers.size(); l++) layers.get(l).decode(backend, s.step, s.kCache[l], s.vCache[l], rows);
-        norm.decode(backend, s.n, s.x);                                   // (B, C)
-        backend.linear(s.logits, s.n, lmHead.value(), false);             // (B, V)
-        return s.readLogits();
+        for (int l = 0; l < layers.size(); l++) layers.get(l).decode(backend, s.step, s.kCache[l], s.vCache[l], rows, nextNorm(l));
+        backend.linear(s.logits, s.n, lmHead.value(), false);             // (B, V) from n = norm(x)
     }
+
+    /** The norm the first layer reads its input through (the final norm when there are no layers). */
+    private RmsNorm firstNorm() { return layers.isEmpty() ? norm : layers.get(0).firstNorm(); }
+
+    /** The norm after layer l: the next layer's attention norm, or the final norm after the last layer. */
+    private RmsNorm nextNorm(int l) { return l + 1 < layers.size() ? layers.get(l + 1).firstNorm() : norm; }
 
     /**
      * A prefill: the tokens of sequence `row` at positions p0 .. p0 + P − 1, {@link DecodeState#PREFILL_ROWS}
@@ -151,12 +183,11 @@ public final class Transformer {
         for (int c0 = 0; c0 < P; c0 += n) {
             n = Math.min(DecodeState.PREFILL_ROWS, P - c0);
             a = s.prefillActs(n);
-            backend.embedding(a.x(), tokEmb.value(), java.util.Arrays.copyOfRange(tokens, c0, c0 + n));   // (n, C)
+            firstNorm().decodeEmbedding(backend, a.x(), tokEmb.value(), java.util.Arrays.copyOfRange(tokens, c0, c0 + n), a.n());   // (n, C)
             var rows = new DecodeState.Rows(null, row, p0 + c0);
-            for (int l = 0; l < layers.size(); l++) layers.get(l).decode(backend, a, s.kCache[l], s.vCache[l], rows);
+            for (int l = 0; l < layers.size(); l++) layers.get(l).decode(backend, a, s.kCache[l], s.vCache[l], rows, nextNorm(l));
         }
-        Tensor last = a.x().rows(n - 1, n), ln = a.n().rows(n - 1, n);  // only the last position's logits
-        norm.decode(backend, ln, last);                                   // (1, C)
+        Tensor ln = a.n().rows(n - 1, n);                                 // norm(x) of the last position: only its logits
         Tensor logits = s.logits.rows(0, 1);
         backend.linear(logits, ln, lmHead.value(), false);                // (1, V)
         return s.readRow0();

@@ -1,5 +1,7 @@
 package jmglu.lab.gpu;
 
+import java.util.Arrays;
+
 import static jmglu.lab.gpu.OpenClSelfCheck.REF;
 import static jmglu.lab.gpu.OpenClSelfCheck.close;
 import static jmglu.lab.gpu.OpenClSelfCheck.read;
@@ -34,6 +36,7 @@ final class OpenClBackendCheck {
             REF.embedding(e, table, ids);
             gpu.embedding(a, gpu.adopt(table), ids);
             close(e.toArray(), read(gpu, a), 0, 0, "embedding " + dt);
+            fused(gpu, rng, dt);
             for (int[] c : new int[][] {{70, 45, 3}, {4096, 70, 19}}) {                     // h, d, B
                 int h = c[0], d = c[1], B = c[2];
                 double s = Math.sqrt(h / 64.0);
@@ -89,6 +92,41 @@ final class OpenClBackendCheck {
     }
 
     /** Six decode steps of one block (B = 3 at staggered positions, GQA 4 over 2 heads, MGLU nm = 4) on both backends. */
+    /**
+     * The ops that cut launches: linearRmsnorm at the decode bench's shapes (the norm done by the last work-group
+     * to finish, so it runs 10 times: a missed fence shows as a stale row), embeddingRmsnorm, argmax.
+     */
+    private static void fused(OpenClBackend gpu, Rng rng, DType dt) {
+        for (int[] c : new int[][] {{8192, 2048, 1}, {2048, 2048, 8}, {70, 45, 19}}) {              // h, d, B
+            int h = c[0], d = c[1], B = c[2];
+            double s = Math.sqrt(h / 64.0);
+            Tensor w = weights(rng, dt, d, h), dw = gpu.adopt(w), nw = randn(rng, 1, d), dnw = gpu.adopt(nw);
+            for (int rep = 0; rep < 10; rep++) {
+                Tensor x = randn(rng, 1, B, h), y0 = randn(rng, 1, B, d), ey = y0.copy(), en = Tensor.zeros(B, d), ay = gpu.adopt(y0), an = gpu.zeros(B, d);
+                REF.linearRmsnorm(ey, x, w, true, en, nw, 1e-5f);
+                gpu.linearRmsnorm(ay, gpu.adopt(x), dw, true, an, dnw, 1e-5f);
+                close(ey.toArray(), read(gpu, ay), 2e-5 * s, 1e-4, "linearRmsnorm y " + dt + " h=" + h + " d=" + d + " B=" + B);
+                close(en.toArray(), read(gpu, an), 1e-4 * s, 1e-4, "linearRmsnorm n " + dt + " h=" + h + " d=" + d + " B=" + B);
+            }
+        }
+        Tensor table = randn(rng, 1, 37, 300).to(dt), nw = randn(rng, 1, 300), ex = Tensor.zeros(19, 300), en = Tensor.zeros(19, 300),
+                ax = gpu.zeros(19, 300), an = gpu.zeros(19, 300);
+        int[] ids = new int[19];
+        for (int b = 0; b < ids.length; b++) ids[b] = (b * 5 + 2) % 37;
+        REF.embeddingRmsnorm(ex, table, ids, en, nw, 1e-5f);
+        gpu.embeddingRmsnorm(ax, gpu.adopt(table), ids, an, gpu.adopt(nw), 1e-5f);
+        close(ex.toArray(), read(gpu, ax), 0, 0, "embeddingRmsnorm x " + dt);
+        close(en.toArray(), read(gpu, an), 1e-5, 1e-5, "embeddingRmsnorm n " + dt);
+        for (int V : new int[] {256, 1000, 32000}) {
+            Tensor l = randn(rng, 3, 8, V);
+            int[] want = new int[8], got = new int[8];
+            REF.argmax(want, l);
+            gpu.argmax(got, gpu.adopt(l));
+            if (!Arrays.equals(want, got)) OpenClSelfCheck.fail("argmax V=" + V + ": " + Arrays.toString(got) + ", expected " + Arrays.toString(want));
+            OpenClSelfCheck.checks++;
+        }
+    }
+
     private static void sequence(OpenClBackend gpu) {
         int C = 64, nH = 4, nKv = 2, hd = 16, hidden = 96, B = 3, maxT = 8;
         Rng rng = new Rng(23);

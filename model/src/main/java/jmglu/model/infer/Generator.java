@@ -41,19 +41,20 @@ public final class Generator {
         int pos = len - start;
         long t1 = System.nanoTime();
         String stop = "budget";
+        int next = n > 0 ? sampler.next(logits, s.vocab()) : 0;
         for (int g = 0; g < n; g++) {
-            int next = sampler.next(logits, s.vocab());
             seq[len++] = next;
             if (onToken != null && !onToken.test(next)) { stop = "listener"; break; }
             if (g == n - 1) break;
             if (pos == max) {                         // window full: re-feed the last half from position 0
                 int keep = Math.max(1, max / 2);
                 logits = model.prefill(s, 0, Arrays.copyOfRange(seq, len - keep, len), 0);
+                next = sampler.next(logits, s.vocab());
                 forwards += keep;
                 pos = keep;
                 slides++;
             } else {
-                logits = step(model, s, next, pos++);
+                next = step(model, s, next, pos++, sampler);
                 forwards++;
             }
         }
@@ -61,7 +62,9 @@ public final class Generator {
         return new Result(Arrays.copyOf(seq, len), len - prompt.length, forwards, (t1 - t0) * 1e-9, (t2 - t1) * 1e-9, slides, stop);
     }
 
-    private static float[] step(Transformer model, DecodeState s, int token, int pos) {
-        return model.decode(s, new int[] {token}, new int[] {pos});
+    /** One step; a greedy sampler chooses on the model's backend (one int read back), any other from the logits on the host. */
+    private static int step(Transformer model, DecodeState s, int token, int pos, Sampler sampler) {
+        int[] t = {token}, p = {pos};
+        return sampler.greedy() ? model.decodeGreedy(s, t, p)[0] : sampler.next(model.decode(s, t, p), s.vocab());
     }
 }

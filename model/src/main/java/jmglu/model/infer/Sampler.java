@@ -1,6 +1,7 @@
 package jmglu.model.infer;
 
 import jmglu.engine.Rng;
+import jmglu.model.Transformer;
 
 /**
  * Picks the next token from logits: temperature scaling, then optional top-k truncation, then a
@@ -18,6 +19,9 @@ public final class Sampler {
         this.topK = topK;
         this.rng = new Rng(seed);
     }
+
+    /** Whether this sampler is greedy (argmax): then a step can choose on the backend ({@link Transformer#decodeGreedy}). */
+    public boolean greedy() { return temperature == 0f || topK == 1; }
 
     /** The next token from logits[0, V) (row 0 of a batch); NaN or +Inf logits are an error, never a token. */
     public int next(float[] logits, int V) {
