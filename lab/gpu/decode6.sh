@@ -1,0 +1,51 @@
+#!/bin/bash
+# One device call for issue 12, part 4 (per-kernel profile of a decode step, split-KV attention) on the H200:
+#   here:   ./jmglu bundle && mvn -o -q package -pl lab -am -DskipTests && bash lab/gpu/decode6.sh make /work/main
+#   device: bash .devbundle-gpu4/decode6.sh run        (run with carry [".devbundle-gpu4"]; results under $OUT)
+# run: makes the issue's models (jmglu init --dim 2048 --layers 8 --heads 16 --hidden 8192 --ffn mglu|swiglu --nm 4
+# --dtype fp16 --seq-len 640), then jmglu.lab.gpu.DecodeProfile (prompt 512, B=1 unless the variant says) once per
+# PROFILES entry, then `bench decode --device opencl --model M --batch 1,8 --prompt 512 --tokens 128` once per BENCHES
+# entry; entries are ffn:name=JVM-options (options joined by commas, "-" for none). Stops starting new commands after
+# BUDGET_S seconds so that what ran comes back. Outputs: profile.txt, bench_{mglu,swiglu}.txt, bench.csv.
+set -e
+case "$1" in
+make)
+  R="$(git rev-parse --show-toplevel)"; B="${2:?checkout the device call sends}/.devbundle-gpu4"
+  rm -rf "$B"; mkdir -p "$B"
+  cp "$R/dist/jmglu-bundle.tgz" "$B/"
+  cp "$(ls "$R"/lab/target/lab-*.jar | head -1)" "$B/"
+  mkdir -p "$B/ocl"; cp -L /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 "$B/ocl/libOpenCL.so.1"; cp "$B/ocl/libOpenCL.so.1" "$B/ocl/libOpenCL.so"
+  cp "$0" "$B/decode6.sh" ;;
+run)
+  T0=$(date +%s); D="$(cd "$(dirname "$0")" && pwd)"; J="$D/jmglu-bundle/jmglu"; O="${OUT:-/tmp/out}"; mkdir -p "$O"
+  left() { [ $(( $(date +%s) - T0 )) -lt "${BUDGET_S:-330}" ]; }
+  tar -xzf "$D/jmglu-bundle.tgz" -C "$D" && cp "$D"/lab-*.jar "$D/jmglu-bundle/lib/"
+  mkdir -p /tmp/icd
+  LIBNV=$(ls /usr/lib/libnvidia-opencl.so.1 /usr/lib/x86_64-linux-gnu/libnvidia-opencl.so.1 /usr/local/nvidia/lib64/libnvidia-opencl.so.1 2>/dev/null | head -1)
+  [ -z "$LIBNV" ] && LIBNV=$(find / -xdev -name 'libnvidia-opencl.so*' 2>/dev/null | head -1)
+  echo "$LIBNV" > /tmp/icd/nvidia.icd
+  export OCL_ICD_VENDORS=/tmp/icd LD_LIBRARY_PATH="$D/ocl:${LD_LIBRARY_PATH:-}"
+  chmod +x "$D"/jmglu-bundle/runtime/bin/* "$J"
+  for ffn in mglu swiglu; do
+    timeout 120 "$J" init ${INIT:---dim 2048 --layers 8 --heads 16 --hidden 8192} --ffn $ffn --nm 4 --dtype fp16 --seq-len 640 --out /tmp/m-$ffn --force > /dev/null
+  done
+  echo "models made after $(( $(date +%s) - T0 )) s" | tee -a "$O/profile.txt"
+  for v in ${PROFILES:-mglu:after=-}; do
+    left || { echo "== skipped $v (budget)" >> "$O/profile.txt"; continue; }
+    ffn="${v%%:*}"; rest="${v#*:}"; name="${rest%%=*}"; opts="${rest#*=}"; [ "$opts" = - ] && opts=""
+    echo "== profile $ffn $name: ${opts//,/ }" | tee -a "$O/profile.txt"
+    timeout "${PROFILE_S:-60}" "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED ${opts//,/ } \
+        -cp "$D/jmglu-bundle/lib/*" jmglu.lab.gpu.DecodeProfile /tmp/m-$ffn ${PROFILE_ARGS:-} 2>&1 | grep -v -e WARN -e 'warning generated' | tee -a "$O/profile.txt" \
+        || echo "profile failed or timed out" | tee -a "$O/profile.txt"
+  done
+  for v in ${BENCHES:-mglu:after=-}; do
+    left || { echo "== skipped $v (budget)" >> "$O/bench_${v%%:*}.txt"; continue; }
+    ffn="${v%%:*}"; rest="${v#*:}"; name="${rest%%=*}"; opts="${rest#*=}"; [ "$opts" = - ] && opts=""
+    echo "== $ffn $name: JMGLU_JAVA_OPTS='${opts//,/ }'" | tee -a "$O/bench_$ffn.txt"
+    JMGLU_JAVA_OPTS="${opts//,/ }" timeout "${BENCH_S:-80}" "$J" bench decode --device opencl --model /tmp/m-$ffn --batch 1,8 --prompt 512 --tokens 128 \
+        --csv /tmp/d.csv 2>&1 | grep -v WARN | tee -a "$O/bench_$ffn.txt" || echo "bench failed or timed out" | tee -a "$O/bench_$ffn.txt"
+    [ -f /tmp/d.csv ] && sed "s/^/$ffn-$name,/" /tmp/d.csv >> "$O/bench.csv"; rm -f /tmp/d.csv
+  done
+  echo "done after $(( $(date +%s) - T0 )) s" ;;
+*) echo "usage: decode6.sh make <checkout> | run"; exit 2 ;;
+esac
