@@ -25,8 +25,9 @@ import org.jocl.cl_mem;
 final class ClAttention {
     private static final int CHUNK = OpenClMglu.MAX_BATCH, LS = 64;
     /**
-     * Keys per split of rope_attn (-Djmglu.opencl.attnsplit, a power of two, 1..64; default 16): at B = 1 a 640-key context
-     * is 40 splits a head, 640 work-groups for 16 heads (64 keys a split, the value before: 160, one key per thread).
+     * Keys per split of rope_attn (-Djmglu.opencl.attnsplit, a power of two, 1..64; default 8): at B = 1 a 640-key context
+     * is 80 splits a head, 1280 work-groups for 16 heads (64 keys a split, the value before: 160, one key per thread).
+     * H200, lab/gpu/decode-run6, µs per layer at B = 1, ~520 keys: 64 keys 66.5, 32 40.0, 16 25.3, 8 15.9.
      */
     static final int SK = splitKeys();
     private final OpenClBackend be;
@@ -177,11 +178,11 @@ final class ClAttention {
                 kcb, elems(kCache) + (crow < 0 ? b0 * maxT * kv : 0), vcb, elems(vCache) + (crow < 0 ? b0 * maxT * kv : 0),
                 tab == null ? dummy : tab, tab == null ? 0 : mode, int16(pos, b0, b0 + n), crow, nH, nKv, hd, maxT, (float) (1.0 / Math.sqrt(hd)), nsplit, SK, hdBytes, hdBytes, hdBytes, skBytes, lsBytes);
         if (nsplit > 1)
-            cl.launch(kernel("attn_combine"), (long) n * nH * LS, LS, null, ob, oo, part, hd, nsplit);
+            cl.launch(kernel("attn_combine"), (long) n * nH * LS, LS, null, ob, oo, part, hd, nsplit, lsBytes, lsBytes);
     }
 
     private static int splitKeys() {
-        int sk = Integer.getInteger("jmglu.opencl.attnsplit", 16);
+        int sk = Integer.getInteger("jmglu.opencl.attnsplit", 8);
         if (sk < 1 || sk > LS || Integer.bitCount(sk) != 1)
             throw new IllegalArgumentException("-Djmglu.opencl.attnsplit=" + sk + ": expected a power of two in 1.." + LS);
         return sk;

@@ -143,18 +143,50 @@ __kernel void rope_kv(__global float* restrict kc, const int kco, __global float
     vc[vco + at + eb] = v[vo + (long) i * vs + eb];
 }
 
-// out (n·nH, hd) from the nsplit partials of each (row, head) of rope_attn, one work-group each
+// out (n·nH, hd) from the nsplit partials of each (row, head) of rope_attn, one work-group each: M and L by
+// a strided pass over the splits and a tree in red (LS floats); then per block of 2·LS output elements, the splits
+// in chunks of LS: their weights e^(m_s − M) in wl (LS floats), thread lid summing elements lid and lid + LS over
+// the chunk (independent loads, unrolled: many in flight)
 __kernel void attn_combine(__global float* restrict out, const int oo, __global const float* restrict part,
-                           const int hd, const int nsplit) {
-    const int hq = get_group_id(0), lid = get_local_id(0), LS = get_local_size(0);
-    __global const float* pp = part + (long) hq * nsplit * (hd + 2);
-    float M = -INFINITY;
-    for (int s = 0; s < nsplit; s++) M = fmax(M, pp[(long) s * (hd + 2)]);
-    float L = 0.0f;
-    for (int s = 0; s < nsplit; s++) L += exp(pp[(long) s * (hd + 2)] - M) * pp[(long) s * (hd + 2) + 1];
-    for (int e = lid; e < hd; e += LS) {
-        float a = 0.0f;
-        for (int s = 0; s < nsplit; s++) a += exp(pp[(long) s * (hd + 2)] - M) * pp[(long) s * (hd + 2) + 2 + e];
-        out[oo + (long) hq * hd + e] = a / L;
+                           const int hd, const int nsplit, __local float* red, __local float* wl) {
+    const int hq = get_group_id(0), lid = get_local_id(0), LS = get_local_size(0), st = hd + 2;
+    __global const float* pp = part + (long) hq * nsplit * st;
+    float mx = -INFINITY;
+    for (int s = lid; s < nsplit; s += LS) mx = fmax(mx, pp[(long) s * st]);
+    red[lid] = mx;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int h2 = LS >> 1; h2 > 0; h2 >>= 1) {
+        if (lid < h2) red[lid] = fmax(red[lid], red[lid + h2]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float M = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float ls = 0.0f;
+    for (int s = lid; s < nsplit; s += LS) ls += exp(pp[(long) s * st] - M) * pp[(long) s * st + 1];
+    red[lid] = ls;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int h2 = LS >> 1; h2 > 0; h2 >>= 1) {
+        if (lid < h2) red[lid] += red[lid + h2];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float L = red[0];
+    for (int e0 = 0; e0 < hd; e0 += 2 * LS) {
+        const int e1 = e0 + lid, e2 = e1 + LS;
+        float a1 = 0.0f, a2 = 0.0f;
+        for (int s0 = 0; s0 < nsplit; s0 += LS) {
+            barrier(CLK_LOCAL_MEM_FENCE);                 // wl of the previous chunk read by all
+            if (s0 + lid < nsplit) wl[lid] = exp(pp[(long) (s0 + lid) * st] - M);
+            barrier(CLK_LOCAL_MEM_FENCE);
+            const int ns = min(LS, nsplit - s0);
+            __global const float* r = pp + (long) s0 * st + 2;
+            #pragma unroll 8
+            for (int t = 0; t < ns; t++) {
+                const float w = wl[t];
+                if (e1 < hd) a1 += w * r[(long) t * st + e1];
+                if (e2 < hd) a2 += w * r[(long) t * st + e2];
+            }
+        }
+        if (e1 < hd) out[oo + (long) hq * hd + e1] = a1 / L;
+        if (e2 < hd) out[oo + (long) hq * hd + e2] = a2 / L;
     }
 }
