@@ -7,7 +7,8 @@
 # PROFILES entry, then `bench decode --device opencl --model M --batch 1,8 --prompt 512 --tokens 128` once per BENCHES
 # entry; entries are ffn:name=JVM-options (options joined by commas, "-" for none). Stops starting new commands after
 # BUDGET_S seconds so that what ran comes back. With MAIN_JAR (a gpu-backend jar) at make, names
-# main* run the bundle with that jar instead (the code before). Outputs: profile.txt, bench_{mglu,swiglu}.txt, bench.csv.
+# main* run the bundle with that jar instead (the code before). CHECK=1: then OpenClSelfCheck F16.
+# Outputs: profile.txt, bench_{mglu,swiglu,tiny}.txt, bench.csv, selfcheck.txt.
 set -e
 case "$1" in
 make)
@@ -56,6 +57,11 @@ run)
         --csv /tmp/d.csv 2>&1 | grep -v WARN | tee -a "$O/bench_$ffn.txt" || echo "bench failed or timed out" | tee -a "$O/bench_$ffn.txt"
     [ -f /tmp/d.csv ] && sed "s/^/$ffn-$name,/" /tmp/d.csv >> "$O/bench.csv"; rm -f /tmp/d.csv
   done
+  if [ "${CHECK:-0}" = 1 ]; then                   # last: the OpenCL self-check (F16) against the references on this device
+    timeout "${CHECK_S:-150}" "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+        -cp "$D/jmglu-bundle/lib/*" jmglu.lab.gpu.OpenClSelfCheck F16 > "$O/selfcheck.txt" 2>&1 || echo "selfcheck failed or timed out: $?" >> "$O/selfcheck.txt"
+    tail -3 "$O/selfcheck.txt"
+  fi
   echo "done after $(( $(date +%s) - T0 )) s" ;;
 *) echo "usage: decode6.sh make <checkout> | run"; exit 2 ;;
 esac
