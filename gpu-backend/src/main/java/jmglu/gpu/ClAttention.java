@@ -14,8 +14,8 @@ import org.jocl.cl_mem;
  * write + attention) and the fused attention of a decode step ({@link jmglu.engine.Backend#attention}):
  * <pre>
  *   qkv (n, nH·hd + 2·kv) = x · [Wq; Wk; Wv]ᵀ        one GEMV over the three matrices stacked
- *   rope_attn: RoPE(q), RoPE(k) at pos, k, v → caches, attention split over the KV length (LS keys a split)
- *   attn_combine: the splits merged (only when a row is longer than LS)
+ *   rope_attn: RoPE(q), RoPE(k) at pos, k, v → caches, attention split over the KV length (SK keys a split)
+ *   attn_combine: the splits merged (only when a row is longer than SK)
  * </pre>
  * Three launches instead of the composition's eight. The stacked copy [Wq; Wk; Wv] (same dtype, made
  * on the device the first time, kept with Wq's buffer and freed with it) holds the attention's input
@@ -24,6 +24,19 @@ import org.jocl.cl_mem;
  */
 final class ClAttention {
     private static final int CHUNK = OpenClMglu.MAX_BATCH, LS = 64;
+    /**
+     * Keys per split of rope_attn: -Djmglu.opencl.attnsplit (a power of two, 1..64), else 8 for a launch of one row and 16
+     * for more. At B = 1 a 640-key context is then 80 splits a head, 1280 work-groups for 16 heads (before: 64 keys a split,
+     * one key per thread, 160). H200, lab/gpu/decode-run6, SwiMGLU C 2048, 16 heads, ~520 keys, B = 1, µs per layer: rope_attn
+     * before (64 keys) 36.5, here at 16 / 8 / 4 keys 24.9 / 16.2 / 13.1; attn_combine 6.1 before, 10.6 / 16.1 / 25.9 here
+     * (it merges more splits); the step 1008 before, 878 / 812 / 867 µs here. At B = 8, 16-key splits decoded 5,675 tok/s
+     * (call 1, the combine before this one) against 5,170 at 8 keys (call 2).
+     */
+    private static final int SK_SET = splitKeys();
+
+    /** Keys per split for a launch of n rows. */
+    static int splitKeys(int n) { return SK_SET > 0 ? SK_SET : n == 1 ? 8 : 16; }
+
     private final OpenClBackend be;
     private final OpenClContext cl;
     private final ClDecodeOps decode;
@@ -158,7 +171,7 @@ final class ClAttention {
                      Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, int maxT, cl_mem tab, int mode, int crow) {
         int maxLen = 0;
         for (int b = b0; b < b0 + n; b++) maxLen = Math.max(maxLen, pos[b] + 1);
-        int nsplit = (maxLen + LS - 1) / LS, kv = nKv * hd;
+        int SK = splitKeys(n), nsplit = (maxLen + SK - 1) / SK, kv = nKv * hd;
         int ls = (int) Math.min(LS, cl.maxWorkGroup);
         if (ls != LS) throw new IllegalStateException("attention: the device's work-groups hold " + cl.maxWorkGroup + " threads, fewer than " + LS);
         cl_mem part = be.scratch(OpenClBackend.PARTS, 4L * n * nH * Math.max(1, nsplit) * (hd + 2));
@@ -167,11 +180,20 @@ final class ClAttention {
         int oo = elems(out) + b0 * nH * hd;
         var hdBytes = new OpenClContext.Local(4L * hd);
         var lsBytes = new OpenClContext.Local(4L * LS);
+        var skBytes = new OpenClContext.Local(4L * SK);
         cl.launch(kernel("rope_attn"), (long) n * nH * nsplit * LS, LS, null, ob, oo, part, q, qo, qs, k, ko, ks, v, vo, vs,
                 kcb, elems(kCache) + (crow < 0 ? b0 * maxT * kv : 0), vcb, elems(vCache) + (crow < 0 ? b0 * maxT * kv : 0),
-                tab == null ? dummy : tab, tab == null ? 0 : mode, int16(pos, b0, b0 + n), crow, nH, nKv, hd, maxT, (float) (1.0 / Math.sqrt(hd)), nsplit, hdBytes, hdBytes, hdBytes, lsBytes, lsBytes);
+                tab == null ? dummy : tab, tab == null ? 0 : mode, int16(pos, b0, b0 + n), crow, nH, nKv, hd, maxT, (float) (1.0 / Math.sqrt(hd)), nsplit, SK, hdBytes, hdBytes, hdBytes, skBytes, lsBytes);
         if (nsplit > 1)
-            cl.launch(kernel("attn_combine"), (long) n * nH * LS, LS, null, ob, oo, part, hd, nsplit);
+            cl.launch(kernel("attn_combine"), (long) n * nH * LS, LS, null, ob, oo, part, hd, nsplit, lsBytes, lsBytes);
+    }
+
+    private static int splitKeys() {
+        int sk = Integer.getInteger("jmglu.opencl.attnsplit", 0);
+        if (sk == 0) return 0;                              // by the rows of a launch
+        if (sk < 1 || sk > LS || Integer.bitCount(sk) != 1)
+            throw new IllegalArgumentException("-Djmglu.opencl.attnsplit=" + sk + ": expected a power of two in 1.." + LS);
+        return sk;
     }
 
     /** Checks the shapes shared by both ops; returns maxT. */

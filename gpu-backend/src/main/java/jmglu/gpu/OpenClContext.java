@@ -43,6 +43,7 @@ import org.jocl.cl_program;
  * {@code -Djmglu.opencl.flush=N} (N &gt; 0) calls clFlush after every N launches, so that a driver that
  * holds enqueued commands until a flush or a blocking call starts the first kernels of a step while the
  * host still enqueues the rest; 0: never (the default; see lab/gpu/README.md for what it measured).
+ * {@link #profile} keeps every launch's event, for per-kernel device times (lab's DecodeProfile).
  */
 public final class OpenClContext implements AutoCloseable {
     public static final String DEVICE_PROPERTY = "jmglu.opencl.device", FLUSH_PROPERTY = "jmglu.opencl.flush";
@@ -63,6 +64,9 @@ public final class OpenClContext implements AutoCloseable {
     private final Map<cl_kernel, Object[]> lastArgs = new IdentityHashMap<>();   // what each kernel was last launched with
     private long launches;                       // kernels enqueued so far
     private int flushEvery, sinceFlush;          // clFlush after every flushEvery launches (0: never)
+    private List<Launch> profiled;               // non-null: every launch's event is kept (see profile)
+    private final Map<cl_kernel, String> names = new IdentityHashMap<>();   // kernel → "file name options"
+    private final Map<cl_mem, Long> memSizes = new IdentityHashMap<>();
 
     private OpenClContext(DeviceRef ref) {
         this.ref = ref;
@@ -160,6 +164,7 @@ public final class OpenClContext implements AutoCloseable {
             throw fail("creating kernel " + name + " of " + file, e);
         }
         kernels.put(key, k);
+        names.put(k, file + " " + name + (options.isEmpty() ? "" : " " + options));
         return k;
     }
 
@@ -377,7 +382,9 @@ public final class OpenClContext implements AutoCloseable {
                 last[i] = a instanceof int[] v ? v.clone() : a;
             }
             long g = local > 0 ? (global + local - 1) / local * local : global;
+            if (profiled != null && ev == null) ev = new cl_event();
             clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {g}, local > 0 ? new long[] {local} : null, 0, null, ev);
+            if (profiled != null) profiled.add(new Launch(names.getOrDefault(k, "?"), g, argBytes(args), ev));
             launches++;
             if (flushEvery > 0 && ++sinceFlush >= flushEvery) {
                 clFlush(queue);
@@ -386,6 +393,46 @@ public final class OpenClContext implements AutoCloseable {
         } catch (CLException e) {
             throw fail("launching a kernel (global " + global + ", local " + local + ")", e);
         }
+    }
+
+    /**
+     * One profiled launch: the kernel ("file name build-options"), its global size, the summed sizes of its distinct
+     * buffer arguments (an upper bound on the bytes it can touch: whole buffers, also the parts it does not read), its event.
+     */
+    public record Launch(String kernel, long global, long argBytes, cl_event event) {
+        /** Device nanoseconds [start, end] of the launch (wait for the queue first). */
+        public long[] startEnd() {
+            long[] t0 = new long[1], t1 = new long[1];
+            clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_START, Sizeof.cl_ulong, Pointer.to(t0), null);
+            clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_END, Sizeof.cl_ulong, Pointer.to(t1), null);
+            return new long[] {t0[0], t1[0]};
+        }
+    }
+
+    /**
+     * Profiling on: from now every launch keeps an event ({@link Launch}); off: returns the launches kept since it was turned
+     * on (their events still to be released by the caller, {@link #releaseEvents}), an empty list if it was off.
+     */
+    public synchronized List<Launch> profile(boolean on) {
+        List<Launch> was = profiled == null ? List.of() : profiled;
+        profiled = on ? new ArrayList<>() : null;
+        memSizes.clear();
+        return was;
+    }
+
+    public static void releaseEvents(List<Launch> ls) { for (Launch l : ls) clReleaseEvent(l.event()); }
+
+    private long argBytes(Object[] args) {
+        long sum = 0;
+        Map<cl_mem, Boolean> seen = new IdentityHashMap<>();
+        for (Object a : args)
+            if (a instanceof cl_mem m && seen.put(m, Boolean.TRUE) == null)
+                sum += memSizes.computeIfAbsent(m, x -> {
+                    long[] size = new long[1];
+                    clGetMemObjectInfo(x, CL_MEM_SIZE, Sizeof.size_t, Pointer.to(size), null);
+                    return size[0];
+                });
+        return sum;
     }
 
     /** Whether argument a is what the kernel already holds (was): buffers by identity, values by equality. */

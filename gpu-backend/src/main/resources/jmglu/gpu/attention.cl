@@ -8,8 +8,8 @@
 // kv = nKv·hd, row b's position u at (b·maxT + u)·kv. tab (P, hd/2, 2): cos, sin of RoPE's angles; rope:
 // 0 none, 1 interleaved pairs (2j, 2j + 1), 2 halves (j, j + hd/2).
 //
-// Work-group (b, j, split s) with LS threads owns keys u ∈ [s·LS, min((s+1)·LS, len)), len = pos[b] + 1:
-// one key per thread. The new position p = pos[b] is the last key of the last non-empty split; that
+// Work-group (b, j, split s) with LS threads owns keys u ∈ [s·SK, min((s+1)·SK, len)), len = pos[b] + 1
+// (SK keys a split: more splits, more work-groups in flight at B = 1). The new position p = pos[b] is the last key of the last non-empty split; that
 // split rotates k_p itself (local memory) instead of reading the cache, and the work-group of the
 // first query head of the group writes k_p, v_p to the caches: no work-group reads what another
 // writes in the same launch. Each split leaves (m, l, acc) with m = max score, l = Σ e^(s_u − m),
@@ -39,18 +39,12 @@ inline void rotate(__local float* dst, __global const float* src, __global const
     }
 }
 
-inline float dot_hd(__local const float* a, __global const float* b, const int hd) {
-    float s = 0.0f;
-    if ((hd & 3) == 0) {
-        for (int e = 0; e < hd; e += 4) s += dot(vload4(0, a + e), vload4(0, b + e));
-    } else {
-        for (int e = 0; e < hd; e++) s += a[e] * b[e];
-    }
-    return s;
-}
-
 // part (n·nH·nsplit, hd + 2): each split's m, l, acc (unused when nsplit == 1: out is written directly).
-// Local: ql, kl, vl hd floats each, pl and red LS floats each. hd is even when rope != 0.
+// A split holds SK keys (SK a power of two dividing LS): for the scores each key takes TPK = LS / SK threads,
+// thread (key kk, part qq) summing the 4-float pieces qq, qq + TPK, ... of q·k (one piece apart: coalesced
+// 4·TPK-float runs of one key row); the pieces meet in red, the softmax of the SK scores is done by every
+// thread from local memory, then thread e of the value pass sums p_u v_u[e] over the split's keys.
+// Local: ql, kl, vl hd floats each, pl SK floats, red LS floats. hd is even when rope != 0.
 // crow < 0: row b is a sequence of its own (cache row b) and brings position pos[b] with it (k, v are read);
 // crow ≥ 0: every row is a position of the one sequence in cache row crow (a prefill), whose k, v
 // rope_kv has already written to the cache: all keys are read from it (k, v are not read).
@@ -61,11 +55,11 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
                         __global float* kc, const int kco, __global float* vc, const int vco,
                         __global const float* tab, const int rope, const int16 pos, const int crow,
                         const int nH, const int nKv, const int hd, const int maxT, const float scale, const int nsplit,
-                        __local float* ql, __local float* kl, __local float* vl, __local float* pl, __local float* red) {
+                        const int SK, __local float* ql, __local float* kl, __local float* vl, __local float* pl, __local float* red) {
     const int grp = get_group_id(0), sp = grp % nsplit, hq = grp / nsplit, b = hq / nH, j = hq % nH;
-    const int lid = get_local_id(0), LS = get_local_size(0);
+    const int lid = get_local_id(0), LS = get_local_size(0), TPK = LS / SK;
     const int p = pick16(pos, b), len = p + 1, kv = nKv * hd, group = nH / nKv, hk = j / group;
-    const int u0 = sp * LS, u1 = min(u0 + LS, len), cnt = u1 - u0;
+    const int u0 = sp * SK, u1 = min(u0 + SK, len), cnt = u1 - u0;
     __global float* pp = part + (long) grp * (hd + 2);
     if (cnt <= 0) {                                   // a split past this row's length: an empty partial
         for (int e = lid; e < hd + 2; e += LS) pp[e] = e == 0 ? -INFINITY : 0.0f;
@@ -85,42 +79,43 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
             kc[kco + row0 + (long) p * kv + e] = kl[e];
             vc[vco + row0 + (long) p * kv + e] = vl[e];
         }
-    float s = -INFINITY;
-    if (lid < cnt) {
-        const int u = u0 + lid;
+    const int kk = lid / TPK, qq = lid % TPK;
+    float a = 0.0f;
+    if (kk < cnt) {
+        const int u = u0 + kk;
+        __global const float* kr = kc + kco + row0 + (long) u * kv;
         if (mine && u == p) {
-            float a = 0.0f;
-            for (int e = 0; e < hd; e++) a += ql[e] * kl[e];
-            s = a * scale;
+            for (int e = qq; e < hd; e += TPK) a += ql[e] * kl[e];
+        } else if ((hd & 3) == 0) {
+            for (int e = 4 * qq; e < hd; e += 4 * TPK) a += dot(vload4(0, ql + e), vload4(0, kr + e));
         } else {
-            s = dot_hd(ql, kc + kco + row0 + (long) u * kv, hd) * scale;
+            for (int e = qq; e < hd; e += TPK) a += ql[e] * kr[e];
         }
     }
-    red[lid] = s;
+    red[lid] = a;
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int st = LS >> 1; st > 0; st >>= 1) {
-        if (lid < st) red[lid] = fmax(red[lid], red[lid + st]);
-        barrier(CLK_LOCAL_MEM_FENCE);
+    if (lid < cnt) {
+        float s = 0.0f;
+        for (int t = 0; t < TPK; t++) s += red[lid * TPK + t];
+        pl[lid] = s * scale;
     }
-    const float m = red[0];
     barrier(CLK_LOCAL_MEM_FENCE);
-    const float e0 = lid < cnt ? exp(s - m) : 0.0f;
-    pl[lid] = e0;
-    red[lid] = e0;
+    float m = -INFINITY;
+    for (int t = 0; t < cnt; t++) m = fmax(m, pl[t]);
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int st = LS >> 1; st > 0; st >>= 1) {
-        if (lid < st) red[lid] += red[lid + st];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float l = red[0];
+    if (lid < cnt) pl[lid] = exp(pl[lid] - m);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float l = 0.0f;
+    for (int t = 0; t < cnt; t++) l += pl[t];
     const int old = mine ? cnt - 1 : cnt;                         // keys read from the cache
     __global const float* vr = vc + vco + row0 + (long) u0 * kv;
     for (int e = lid; e < hd; e += LS) {
-        float a = 0.0f;
-        for (int t = 0; t < old; t++) a += pl[t] * vr[(long) t * kv + e];
-        if (mine) a += pl[cnt - 1] * vl[e];
-        if (nsplit == 1) out[oo + (long) hq * hd + e] = a / l;
-        else pp[2 + e] = a;
+        float acc = 0.0f;
+        #pragma unroll 4
+        for (int t = 0; t < old; t++) acc += pl[t] * vr[(long) t * kv + e];
+        if (mine) acc += pl[cnt - 1] * vl[e];
+        if (nsplit == 1) out[oo + (long) hq * hd + e] = acc / l;
+        else pp[2 + e] = acc;
     }
     if (nsplit > 1 && lid == 0) {
         pp[0] = m;
@@ -148,18 +143,50 @@ __kernel void rope_kv(__global float* restrict kc, const int kco, __global float
     vc[vco + at + eb] = v[vo + (long) i * vs + eb];
 }
 
-// out (n·nH, hd) from the nsplit partials of each (row, head) of rope_attn, one work-group each
+// out (n·nH, hd) from the nsplit partials of each (row, head) of rope_attn, one work-group each: M and L by
+// a strided pass over the splits and a tree in red (LS floats); then per block of 2·LS output elements, the splits
+// in chunks of LS: their weights e^(m_s − M) in wl (LS floats), thread lid summing elements lid and lid + LS over
+// the chunk (independent loads, unrolled: many in flight)
 __kernel void attn_combine(__global float* restrict out, const int oo, __global const float* restrict part,
-                           const int hd, const int nsplit) {
-    const int hq = get_group_id(0), lid = get_local_id(0), LS = get_local_size(0);
-    __global const float* pp = part + (long) hq * nsplit * (hd + 2);
-    float M = -INFINITY;
-    for (int s = 0; s < nsplit; s++) M = fmax(M, pp[(long) s * (hd + 2)]);
-    float L = 0.0f;
-    for (int s = 0; s < nsplit; s++) L += exp(pp[(long) s * (hd + 2)] - M) * pp[(long) s * (hd + 2) + 1];
-    for (int e = lid; e < hd; e += LS) {
-        float a = 0.0f;
-        for (int s = 0; s < nsplit; s++) a += exp(pp[(long) s * (hd + 2)] - M) * pp[(long) s * (hd + 2) + 2 + e];
-        out[oo + (long) hq * hd + e] = a / L;
+                           const int hd, const int nsplit, __local float* red, __local float* wl) {
+    const int hq = get_group_id(0), lid = get_local_id(0), LS = get_local_size(0), st = hd + 2;
+    __global const float* pp = part + (long) hq * nsplit * st;
+    float mx = -INFINITY;
+    for (int s = lid; s < nsplit; s += LS) mx = fmax(mx, pp[(long) s * st]);
+    red[lid] = mx;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int h2 = LS >> 1; h2 > 0; h2 >>= 1) {
+        if (lid < h2) red[lid] = fmax(red[lid], red[lid + h2]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float M = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float ls = 0.0f;
+    for (int s = lid; s < nsplit; s += LS) ls += exp(pp[(long) s * st] - M) * pp[(long) s * st + 1];
+    red[lid] = ls;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int h2 = LS >> 1; h2 > 0; h2 >>= 1) {
+        if (lid < h2) red[lid] += red[lid + h2];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float L = red[0];
+    for (int e0 = 0; e0 < hd; e0 += 2 * LS) {
+        const int e1 = e0 + lid, e2 = e1 + LS;
+        float a1 = 0.0f, a2 = 0.0f;
+        for (int s0 = 0; s0 < nsplit; s0 += LS) {
+            barrier(CLK_LOCAL_MEM_FENCE);                 // wl of the previous chunk read by all
+            if (s0 + lid < nsplit) wl[lid] = exp(pp[(long) (s0 + lid) * st] - M);
+            barrier(CLK_LOCAL_MEM_FENCE);
+            const int ns = min(LS, nsplit - s0);
+            __global const float* r = pp + (long) s0 * st + 2;
+            #pragma unroll 8
+            for (int t = 0; t < ns; t++) {
+                const float w = wl[t];
+                if (e1 < hd) a1 += w * r[(long) t * st + e1];
+                if (e2 < hd) a2 += w * r[(long) t * st + e2];
+            }
+        }
+        if (e1 < hd) out[oo + (long) hq * hd + e1] = a1 / L;
+        if (e2 < hd) out[oo + (long) hq * hd + e2] = a2 / L;
     }
 }

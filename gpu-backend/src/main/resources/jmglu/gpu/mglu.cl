@@ -289,13 +289,13 @@ void rows(__global float* restrict out, __global float* restrict out2,
     if (!last) return;
     mem_fence(CLK_GLOBAL_MEM_FENCE);
     __global volatile const float* tv = (__global volatile const float*) out;   // past the caches: other groups wrote it
-    // the loads are volatile (each one waits for L2 unless several are in flight): NB of them are issued
-    // before any is used, so a pass over a row costs about d / (NB·LS) round trips, not d / LS
-#define NB 8
+    // the loads are volatile (each one waits for L2 unless several are in flight): a thread issues NB of them before
+    // using any and keeps them in registers, so a row of d ≤ NB·LS costs one round trip (read once, normalised from
+    // the registers); longer rows take ceil(d / (NB·LS)) blocks, read twice (sum of squares, then the output)
+#define NB 32
     for (int b = 0; b < BB; b++) {
-        float ss = 0.0f;
+        float ss = 0.0f, v[NB];
         for (int j0 = lid; j0 < d; j0 += NB * LS) {
-            float v[NB];
             #pragma unroll
             for (int k = 0; k < NB; k++) v[k] = j0 + k * LS < d ? tv[b * d + j0 + k * LS] : 0.0f;
             #pragma unroll
@@ -309,9 +309,10 @@ void rows(__global float* restrict out, __global float* restrict out2,
         }
         const float rs = 1.0f / sqrt(nred[0] / d + eps);
         for (int j0 = lid; j0 < d; j0 += NB * LS) {
-            float v[NB];
-            #pragma unroll
-            for (int k = 0; k < NB; k++) v[k] = j0 + k * LS < d ? tv[b * d + j0 + k * LS] : 0.0f;
+            if (d > NB * LS) {                                 // several blocks: v holds the last one, read this one again
+                #pragma unroll
+                for (int k = 0; k < NB; k++) v[k] = j0 + k * LS < d ? tv[b * d + j0 + k * LS] : 0.0f;
+            }
             #pragma unroll
             for (int k = 0; k < NB; k++) if (j0 + k * LS < d) nout[b * d + j0 + k * LS] = v[k] * rs * nw[nwo + j0 + k * LS];
         }

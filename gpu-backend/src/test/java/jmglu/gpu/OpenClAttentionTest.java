@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The fused attention op of {@link OpenClBackend} (one GEMV over [Wq; Wk; Wv], RoPE + cache write +
- * attention split over the KV length in 64-key splits, the merge) against the composition of
- * primitives on {@link HostBackend} over {@link ReferenceKernels}: awkward sizes (h 33, 70; hd 6, 10),
+ * attention split over the KV length in SK-key splits, the merge) against the composition of
+ * primitives on {@link HostBackend} over {@link ReferenceKernels}: awkward sizes (h 33, 70, 40; hd 6, 10, 12),
  * grouped heads (nH 4 with nKv 4, 2, 1), rows of 1, 3 and 19 (past one 16-row launch), positions
  * 0..150 (one split, several, and rows of different lengths in one launch), one dtype for the three
  * matrices (the stacked copy) and mixed (three GEMVs). The caches must hold exactly what the
@@ -44,7 +44,7 @@ class OpenClAttentionTest {
     @Test void fusedAttentionMatchesTheComposition() {
         Rng rng = new Rng(11);
         DType[][] dts = {{DType.F16, DType.F16, DType.F16}, {DType.F32, DType.F32, DType.F32}, {DType.BF16, DType.F16, DType.BF16}};
-        int[][] shapes = {{4, 4, 6, 33}, {4, 2, 10, 70}, {4, 1, 6, 33}};                  // nH, nKv, hd, h
+        int[][] shapes = {{4, 4, 6, 33}, {4, 2, 10, 70}, {4, 1, 6, 33}, {4, 2, 12, 40}};    // nH, nKv, hd, h (hd 12: the float4 score loads)
         int[][] positions = {{0}, {64, 3, 150}, {2, 70, 1, 0, 5, 128, 3, 3, 63, 4, 2, 1, 7, 0, 65, 5, 4, 6, 2}};
         int n = 0;
         for (int[] c : shapes)
@@ -69,7 +69,7 @@ class OpenClAttentionTest {
     /** A prefill of P positions (past one 16-row pass) into cache row 1 against P single-row attention steps of the reference. */
     @Test void prefillMatchesOneStepAtATime() {
         Rng rng = new Rng(13);
-        for (int[] c : new int[][] {{4, 2, 10, 45, 0, 21}, {4, 1, 6, 33, 70, 9}, {4, 4, 6, 70, 3, 80}}) {   // nH, nKv, hd, h, p0, P
+        for (int[] c : new int[][] {{4, 2, 10, 45, 0, 21}, {4, 1, 6, 33, 70, 9}, {4, 4, 6, 70, 3, 80}, {4, 2, 8, 40, 5, 30}}) {   // nH, nKv, hd, h, p0, P
             int nH = c[0], nKv = c[1], hd = c[2], h = c[3], p0 = c[4], P = c[5], maxT = 160, kv = nKv * hd, row = 1;
             Rope rope = ROPES[(p0 + P) % ROPES.length];
             Tensor wq = weights(rng, DType.F16, nH * hd, h), wk = weights(rng, DType.F16, kv, h), wv = weights(rng, DType.F16, kv, h);

@@ -41,7 +41,7 @@ class OpenClFusedOpsTest {
     @Test void linearRmsnormIsLinearThenRmsnorm() {
         Rng rng = new Rng(21);
         for (DType dt : DType.floats())
-            for (int[] c : new int[][] {{33, 17, 1}, {70, 45, 3}, {64, 300, 19}, {96, 1030, 2}})   // h, d, B
+            for (int[] c : new int[][] {{33, 17, 1}, {70, 45, 3}, {64, 300, 19}, {96, 1030, 2}, {40, 2200, 1}})   // h, d, B (2200: past one 32·64 block of the norm)
                 for (boolean acc : new boolean[] {false, true})
                     for (int rep = 0; rep < 2; rep++) {                                          // twice: the ticket counter is reset
                         int h = c[0], d = c[1], B = c[2];
