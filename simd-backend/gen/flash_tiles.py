@@ -149,6 +149,46 @@ def tile_eo(k):
     return "\n".join(L)
 
 
+# B = 1 tiles in the k-register form that replace the sign form for these nm (measured on native segments,
+# lab/simd/mask-tile-b1.txt; the heap-array tiles follow so that a model gives the same bits from either
+# storage: CheckpointTest compares a mapped file with the same weights in memory); the other nm keep b1k{K}e
+M_TILES = (4,) if MODE in ("bf16", "bf16seg") else ()
+
+
+def tile_em(k):
+    """B = 1, BF16 row, 16 float lanes, even/odd split like b1kKe, masks in the k-register form: per
+    plane the broadcast word AND [1 << 2j] (even) / [1 << 2j+1] (odd), compared != 0 into a k-register
+    (vpandd + vpcmpd), and s_i += p merge-masked (p = x⊙w once, t += p). 3 vector ops per plane and 16
+    elements against the sign form's ~3.5 (shift, ternlog, add + the broadcast), and no (t + u_i)/2:
+    1.06–1.10× the sign tile out of cache at nm = 4 (lab/simd/mask-tile-b1.txt). It leaves s_i."""
+    L = []
+    a = L.append
+    a(f"    static void b1k{k}m(float[] res, {W_PARAMS}, float[] x, int x0, {MASK_PARAMS}, int wpr, int hp) {{")
+    for z in "eo":
+        a(f"        FloatVector t{z} = FloatVector.zero(S);")
+        for i in range(k):
+            a(f"        FloatVector s{z}{i} = FloatVector.zero(S);")
+    a("        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);")
+    word_offsets(a, k)
+    a("        for (int q = 0; q < wpr; q++) { // 32 BF16 = one 512-bit load = one mask word per plane")
+    a("            int c = q << 5;")
+    a(f"            IntVector wi = {W_LOAD32}.reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16")
+    a("            FloatVector pe = FloatVector.fromArray(S, x, x0 + c).mul(wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()); // x[c+2j]·w[c+2j]")
+    a("            FloatVector po = FloatVector.fromArray(S, x, x0 + c + 16).mul(wi.and(0xFFFF0000).reinterpretAsFloats());             // x[c+2j+1]·w[c+2j+1]")
+    a("            te = te.add(pe);")
+    a("            to = to.add(po);")
+    for i in range(k):
+        a(f"            IntVector b{i} = IntVector.broadcast(SI, {word(i)}); // plane {i}: lane j's bits 2j (even) and 2j+1 (odd)")
+        a(f"            se{i} = se{i}.add(pe, b{i}.and(ev).compare(VectorOperators.NE, 0).cast(S));")
+        a(f"            so{i} = so{i}.add(po, b{i}.and(od).compare(VectorOperators.NE, 0).cast(S));")
+    a("        }")
+    a("        te.add(to).intoArray(res, 0);")
+    for i in range(k):
+        a(f"        se{i}.add(so{i}).intoArray(res, {1 + i} * L); // s_i")
+    a("    }")
+    return "\n".join(L)
+
+
 def tile_eb(bt, k, with_t):
     """bt rows of x (even/odd split, row stride hp) against one BF16 row and k planes. Even and odd
     halves share the accumulators; the row is widened once and each half's k masks are made once per
@@ -232,7 +272,8 @@ elements are (int << 16), odd ones (int & 0xFFFF0000), each a single op (no wide
 comes pre-split per 32-block into [x_even(16), x_odd(16)] ({@link FlashTilesBf16#evenOdd}); masks
 take the sign form: the broadcast word shifted left by 31 − 2j (even) / 30 − 2j (odd) puts lane j's
 bit on bit 31, ±p = p ^ (~bit & sign) is one vpternlogd, u_i += ±p, and s_i = (t + u_i)/2, so no
-k-register is involved. B > 1 with a BF16 row: the e{Bt}k{K} tiles (FlashTilesBf16Batch, n =
+k-register is involved. Exception: nm = 4 takes b1k4m, the k-register form
+(word AND lane bit, compare into k, s_i += p merge-masked), 6–10% faster there (lab/simd/mask-tile-b1.txt). B > 1 with a BF16 row: the e{Bt}k{K} tiles (FlashTilesBf16Batch, n =
 without t) widen the row the same way once per 32 elements and make each plane's even/odd masks
 once, shared by Bt ≤ 4 rows of x (even/odd split too); FMA form with m_i⊙w blended once; even and
 odd halves share accumulators. Every tile loops over the word index q, so every index is linear
@@ -288,6 +329,7 @@ path; accumulator layout, padding and the "h"/"e" tile designs are described in 
             : ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final int[] SIGN_SHIFTS = FlashTilesBf16.SIGN_SHIFTS;
     static final int SIGN = FlashTilesBf16.SIGN;
+    static final int[] EVEN_ODD_BITS = FlashTilesBf16.EVEN_ODD_BITS;
 """)
     else:
         parts.append("""    /** 32 shorts: one 512-bit load of 32 BF16, reinterpreted as 16 ints. */
@@ -321,14 +363,15 @@ path; accumulator layout, padding and the "h"/"e" tile designs are described in 
             switch (k) {{
 """)
     for k in (1, 2, 4, 8):
-        parts.append(f"                case {k} -> b1k{k}e(res, w, wo, x, x0, bits, mo, wpr, hp);\n")
-    parts.append("""                default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
-            }
+        parts.append(f"                case {k} -> b1k{k}{'m' if k in M_TILES else 'e'}(res, w, wo, x, x0, bits, mo, wpr, hp);\n")
+    mt = " && ".join(f"k != {k}" for k in M_TILES)
+    parts.append(f"""                default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
+            }}
             Lanes.fold(res, 0, 1 + k);
-            for (int i = 1; i <= k; i++) res[i] = 0.5f * (res[0] + res[i]); // s_i = (t + u_i) / 2
+            {f"if ({mt}) " if M_TILES else ""}for (int i = 1; i <= k; i++) res[i] = 0.5f * (res[0] + res[i]); // s_i = (t + u_i) / 2{" (the m tiles leave s_i)" if M_TILES else ""}
             return;
-        }
-        switch (k) {
+        }}
+        switch (k) {{
 """)
     for k in (1, 2, 4, 8):
         parts.append(f"            case {k} -> b1k{k}h(res, w, wo, x, x0, bits, mo, wpr, hp);\n")
@@ -341,6 +384,8 @@ path; accumulator layout, padding and the "h"/"e" tile designs are described in 
         parts.append("\n" + tile(1, k, True) + "\n")
     for k in (1, 2, 4, 8):
         parts.append("\n" + tile_eo(k) + "\n")
+    for k in M_TILES:
+        parts.append("\n" + tile_em(k) + "\n")
 else:  # bf16batch, bf16batchseg
     imports = (["java.lang.foreign.MemorySegment", "java.lang.foreign.ValueLayout", "java.nio.ByteOrder"] if SEG else []) + \
         [VEC + c for c in ("FloatVector", "IntVector", "ShortVector", "VectorMask", "VectorOperators", "VectorSpecies")]

@@ -33,7 +33,8 @@ import jdk.incubator.vector.VectorSpecies;
  * comes pre-split per 32-block into [x_even(16), x_odd(16)] ({@link FlashTilesBf16#evenOdd}); masks
  * take the sign form: the broadcast word shifted left by 31 − 2j (even) / 30 − 2j (odd) puts lane j's
  * bit on bit 31, ±p = p ^ (~bit & sign) is one vpternlogd, u_i += ±p, and s_i = (t + u_i)/2, so no
- * k-register is involved. B > 1 with a BF16 row: the e{Bt}k{K} tiles (FlashTilesBf16Batch, n =
+ * k-register is involved. Exception: nm = 4 takes b1k4m, the k-register form
+ * (word AND lane bit, compare into k, s_i += p merge-masked), 6–10% faster there (lab/simd/mask-tile-b1.txt). B > 1 with a BF16 row: the e{Bt}k{K} tiles (FlashTilesBf16Batch, n =
  * without t) widen the row the same way once per 32 elements and make each plane's even/odd masks
  * once, shared by Bt ≤ 4 rows of x (even/odd split too); FMA form with m_i⊙w blended once; even and
  * odd halves share accumulators. Every tile loops over the word index q, so every index is linear

@@ -31,6 +31,7 @@ final class FlashTilesBf16Seg {
             : ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final int[] SIGN_SHIFTS = FlashTilesBf16.SIGN_SHIFTS;
     static final int SIGN = FlashTilesBf16.SIGN;
+    static final int[] EVEN_ODD_BITS = FlashTilesBf16.EVEN_ODD_BITS;
 
     /**
      * Dispatches to the Bt = 1 BF16 tile with k planes and sums its lanes: res[0] = t, res[1 + i] = s_i.
@@ -42,12 +43,12 @@ final class FlashTilesBf16Seg {
             switch (k) {
                 case 1 -> b1k1e(res, w, wo, x, x0, bits, mo, wpr, hp);
                 case 2 -> b1k2e(res, w, wo, x, x0, bits, mo, wpr, hp);
-                case 4 -> b1k4e(res, w, wo, x, x0, bits, mo, wpr, hp);
+                case 4 -> b1k4m(res, w, wo, x, x0, bits, mo, wpr, hp);
                 case 8 -> b1k8e(res, w, wo, x, x0, bits, mo, wpr, hp);
                 default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
             }
             Lanes.fold(res, 0, 1 + k);
-            for (int i = 1; i <= k; i++) res[i] = 0.5f * (res[0] + res[i]); // s_i = (t + u_i) / 2
+            if (k != 4) for (int i = 1; i <= k; i++) res[i] = 0.5f * (res[0] + res[i]); // s_i = (t + u_i) / 2 (the m tiles leave s_i)
             return;
         }
         switch (k) {
@@ -373,5 +374,48 @@ final class FlashTilesBf16Seg {
         u5.intoArray(res, 6 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
         u6.intoArray(res, 7 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
         u7.intoArray(res, 8 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+    }
+
+    static void b1k4m(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
+        FloatVector te = FloatVector.zero(S);
+        FloatVector se0 = FloatVector.zero(S);
+        FloatVector se1 = FloatVector.zero(S);
+        FloatVector se2 = FloatVector.zero(S);
+        FloatVector se3 = FloatVector.zero(S);
+        FloatVector to = FloatVector.zero(S);
+        FloatVector so0 = FloatVector.zero(S);
+        FloatVector so1 = FloatVector.zero(S);
+        FloatVector so2 = FloatVector.zero(S);
+        FloatVector so3 = FloatVector.zero(S);
+        IntVector ev = IntVector.fromArray(SI, EVEN_ODD_BITS, 0), od = IntVector.fromArray(SI, EVEN_ODD_BITS, 16);
+        long mb0 = 4L * (mo + 0 * wpr); // plane 0's first word, in bytes
+        long mb1 = 4L * (mo + 1 * wpr); // plane 1's first word, in bytes
+        long mb2 = 4L * (mo + 2 * wpr); // plane 2's first word, in bytes
+        long mb3 = 4L * (mo + 3 * wpr); // plane 3's first word, in bytes
+        for (int q = 0; q < wpr; q++) { // 32 BF16 = one 512-bit load = one mask word per plane
+            int c = q << 5;
+            IntVector wi = ShortVector.fromMemorySegment(SH2, w, wo + 64L * q, LE).reinterpretAsInts(); // lane j = w[c+2j] | w[c+2j+1] << 16
+            FloatVector pe = FloatVector.fromArray(S, x, x0 + c).mul(wi.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats()); // x[c+2j]·w[c+2j]
+            FloatVector po = FloatVector.fromArray(S, x, x0 + c + 16).mul(wi.and(0xFFFF0000).reinterpretAsFloats());             // x[c+2j+1]·w[c+2j+1]
+            te = te.add(pe);
+            to = to.add(po);
+            IntVector b0 = IntVector.broadcast(SI, bits.get(WORD, mb0 + 4L * q)); // plane 0: lane j's bits 2j (even) and 2j+1 (odd)
+            se0 = se0.add(pe, b0.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so0 = so0.add(po, b0.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b1 = IntVector.broadcast(SI, bits.get(WORD, mb1 + 4L * q)); // plane 1: lane j's bits 2j (even) and 2j+1 (odd)
+            se1 = se1.add(pe, b1.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so1 = so1.add(po, b1.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b2 = IntVector.broadcast(SI, bits.get(WORD, mb2 + 4L * q)); // plane 2: lane j's bits 2j (even) and 2j+1 (odd)
+            se2 = se2.add(pe, b2.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so2 = so2.add(po, b2.and(od).compare(VectorOperators.NE, 0).cast(S));
+            IntVector b3 = IntVector.broadcast(SI, bits.get(WORD, mb3 + 4L * q)); // plane 3: lane j's bits 2j (even) and 2j+1 (odd)
+            se3 = se3.add(pe, b3.and(ev).compare(VectorOperators.NE, 0).cast(S));
+            so3 = so3.add(po, b3.and(od).compare(VectorOperators.NE, 0).cast(S));
+        }
+        te.add(to).intoArray(res, 0);
+        se0.add(so0).intoArray(res, 1 * L); // s_i
+        se1.add(so1).intoArray(res, 2 * L); // s_i
+        se2.add(so2).intoArray(res, 3 * L); // s_i
+        se3.add(so3).intoArray(res, 4 * L); // s_i
     }
 }
