@@ -104,9 +104,25 @@ final class HfBpe {
 
     int vocabEntries() { return vocab.size(); }
 
+    /** Words (of at most CACHED_CHARS chars) already tokenized, as tokenizers' BPE cache (10,000 words): a word's ids never change. */
+    private final java.util.concurrent.ConcurrentHashMap<String, int[]> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int CACHE_WORDS = 10_000, CACHED_CHARS = 256;
+
     /** The ids of one pre-tokenized word, appended to out. */
     void tokenize(String w, IntList out) {
         if (w.isEmpty()) return;
+        if (w.length() > CACHED_CHARS) { tokenizeWord(w, out); return; }
+        int[] ids = cache.get(w);
+        if (ids == null) {
+            IntList one = new IntList();
+            tokenizeWord(w, one);
+            ids = one.toArray();
+            if (cache.size() < CACHE_WORDS) cache.put(w, ids);
+        }
+        for (int id : ids) out.add(id);
+    }
+
+    private void tokenizeWord(String w, IntList out) {
         if (ignoreMerges) {
             Integer id = vocab.get(w);
             if (id != null) { out.add(id); return; }

@@ -101,13 +101,21 @@ final class HfPreTokenizers {
         }).apply(pieces);
         List<HfText> out = new ArrayList<>(split.size());
         for (HfText t : split)
-            out.add(t.mapCodePoints(cp -> {
-                byte[] u = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
-                StringBuilder b = new StringBuilder(u.length);
-                for (byte x : u) b.append(ByteLevel.BYTE_TO_CHAR[x & 0xFF]);
-                return b.toString();
-            }));
+            out.add(t.mapCodePoints(HfPreTokenizers::byteChars));
         return out;
+    }
+
+    /** ASCII code point c in the byte alphabet (one char): precomputed, since most text is ASCII. */
+    private static final String[] ASCII_CHARS = new String[128];
+    static { for (int c = 0; c < 128; c++) ASCII_CHARS[c] = String.valueOf(ByteLevel.BYTE_TO_CHAR[c]); }
+
+    /** Code point cp as its UTF-8 bytes, each written as its byte-alphabet character. */
+    private static String byteChars(int cp) {
+        if (cp < 128) return ASCII_CHARS[cp];
+        byte[] u = new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8);
+        StringBuilder b = new StringBuilder(u.length);
+        for (byte x : u) b.append(ByteLevel.BYTE_TO_CHAR[x & 0xFF]);
+        return b.toString();
     }
 
     /** SentencePiece's word marker: spaces become the replacement (▁), optionally one is prepended, words start at it. */
