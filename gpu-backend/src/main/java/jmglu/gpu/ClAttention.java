@@ -14,10 +14,10 @@ import org.jocl.cl_mem;
  * write + attention) and the fused attention of a decode step ({@link jmglu.engine.Backend#attention}):
  * <pre>
  *   qkv (n, nH·hd + 2·kv) = x · [Wq; Wk; Wv]ᵀ        one GEMV over the three matrices stacked
- *   rope_attn: RoPE(q), RoPE(k) at pos, k, v → caches, attention split over the KV length (SK keys a split)
- *   attn_combine: the splits merged (only when a row is longer than SK)
+ *   rope_attn: RoPE(q), RoPE(k) at pos, k, v → caches, attention split over the KV length (SK keys a split),
+ *              the splits of a (row, head) merged by the last of them to finish (a ticket per (row, head))
  * </pre>
- * Three launches instead of the composition's eight. The stacked copy [Wq; Wk; Wv] (same dtype, made
+ * Two launches instead of the composition's eight. The stacked copy [Wq; Wk; Wv] (same dtype, made
  * on the device the first time, kept with Wq's buffer and freed with it) holds the attention's input
  * weights a second time on the device. Semantics are {@link jmglu.engine.HostBackend}'s; q, k, v (the
  * composition's workspace) are left untouched by the fused path.
@@ -29,7 +29,8 @@ final class ClAttention {
      * for more. At B = 1 a 640-key context is then 80 splits a head, 1280 work-groups for 16 heads (before: 64 keys a split,
      * one key per thread, 160). H200, lab/gpu/decode-run6, SwiMGLU C 2048, 16 heads, ~520 keys, B = 1, µs per layer: rope_attn
      * before (64 keys) 36.5, here at 16 / 8 / 4 keys 24.9 / 16.2 / 13.1; attn_combine 6.1 before, 10.6 / 16.1 / 25.9 here
-     * (it merges more splits); the step 1008 before, 878 / 812 / 867 µs here. At B = 8, 16-key splits decoded 5,675 tok/s
+     * (it merges more splits; since decode-run8 the merge is in rope_attn's last split, no launch); the step 1008 before,
+     * 878 / 812 / 867 µs here. At B = 8, 16-key splits decoded 5,675 tok/s
      * (call 1, the combine before this one) against 5,170 at 8 keys (call 2).
      */
     private static final int SK_SET = splitKeys();
@@ -41,6 +42,9 @@ final class ClAttention {
     private final OpenClContext cl;
     private final ClDecodeOps decode;
     private final cl_mem dummy;
+    /** rope_attn's tickets, one uint per (row, head) of a launch, 0 between launches; grown (zeroed) when a launch needs more. */
+    private cl_mem tick;
+    private long tickLen;
 
     /** What a stacked copy was made from (buffers compared by identity, offsets in bytes). */
     private record Stack(ClBuffer k, ClBuffer v, long qOff, long kOff, long vOff, long qBytes, long kvBytes) {}
@@ -52,7 +56,7 @@ final class ClAttention {
         this.dummy = cl.alloc(4);
     }
 
-    void release() { OpenClContext.release(dummy); }
+    void release() { OpenClContext.release(dummy, tick); }
 
     private cl_kernel kernel(String name) { return cl.kernel("attention.cl", "", name); }
 
@@ -158,7 +162,7 @@ final class ClAttention {
     }
 
     /**
-     * rope_attn (and attn_combine) for rows [b0, b0 + n) at positions pos[b]; q, k, v given as buffer, element
+     * rope_attn for rows [b0, b0 + n) at positions pos[b]; q, k, v given as buffer, element
      * offset, row stride; mode 0 (tab null): no RoPE, else {@link ClDecodeOps#mode}; crow &lt; 0: row b in cache row b,
      * else all rows in cache row crow (prefill).
      */
@@ -179,13 +183,22 @@ final class ClAttention {
                 vcb = be.buf(vCache, "attention", "vCache").mem();
         int oo = elems(out) + b0 * nH * hd;
         var hdBytes = new OpenClContext.Local(4L * hd);
-        var lsBytes = new OpenClContext.Local(4L * LS);
+        var redBytes = new OpenClContext.Local(8L * LS);
         var skBytes = new OpenClContext.Local(4L * SK);
-        cl.launch(kernel("rope_attn"), (long) n * nH * nsplit * LS, LS, null, ob, oo, part, q, qo, qs, k, ko, ks, v, vo, vs,
+        cl.launch(kernel("rope_attn"), (long) n * nH * nsplit * LS, LS, null, ob, oo, part, tickets((long) n * nH), q, qo, qs, k, ko, ks, v, vo, vs,
                 kcb, elems(kCache) + (crow < 0 ? b0 * maxT * kv : 0), vcb, elems(vCache) + (crow < 0 ? b0 * maxT * kv : 0),
-                tab == null ? dummy : tab, tab == null ? 0 : mode, int16(pos, b0, b0 + n), crow, nH, nKv, hd, maxT, (float) (1.0 / Math.sqrt(hd)), nsplit, SK, hdBytes, hdBytes, hdBytes, skBytes, lsBytes);
-        if (nsplit > 1)
-            cl.launch(kernel("attn_combine"), (long) n * nH * LS, LS, null, ob, oo, part, hd, nsplit, lsBytes, lsBytes);
+                tab == null ? dummy : tab, tab == null ? 0 : mode, int16(pos, b0, b0 + n), crow, nH, nKv, hd, maxT, (float) (1.0 / Math.sqrt(hd)), nsplit, SK, hdBytes, hdBytes, hdBytes, skBytes, redBytes);
+    }
+
+    /** The ticket buffer of at least count counters, all 0. */
+    private cl_mem tickets(long count) {
+        if (count > tickLen) {
+            if (tick != null) OpenClContext.release(tick);
+            tickLen = Math.max(count, 256);
+            tick = cl.alloc(4 * tickLen);
+            cl.zero(tick, 0, 4 * tickLen);
+        }
+        return tick;
     }
 
     private static int splitKeys() {

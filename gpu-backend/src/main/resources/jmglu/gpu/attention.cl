@@ -1,6 +1,6 @@
 // jmglu OpenCL attention of one decode step, split over the KV length (flash-decoding):
-// RoPE of q and k + the KV-cache write + the attention of every query head, in one launch of
-// n·nH·nsplit work-groups, then (nsplit > 1) one launch that merges the splits.
+// RoPE of q and k + the KV-cache write + the attention of every query head + the merge of the splits,
+// in one launch of n·nH·nsplit work-groups (the last split of a (row, head) to finish merges them).
 //
 // Layouts (float32): row b < n of q, k, v at q[qo + b·qs], k[ko + b·ks], v[vo + b·vs] (separate
 // tensors, or the columns of one (n, nH·hd + 2·kv) buffer made by one GEMV over [Wq; Wk; Wv]);
@@ -13,7 +13,11 @@
 // split rotates k_p itself (local memory) instead of reading the cache, and the work-group of the
 // first query head of the group writes k_p, v_p to the caches: no work-group reads what another
 // writes in the same launch. Each split leaves (m, l, acc) with m = max score, l = Σ e^(s_u − m),
-// acc = Σ e^(s_u − m) v_u; out = Σ_s e^(m_s − M) acc_s / Σ_s e^(m_s − M) l_s, M = max_s m_s.
+// acc = Σ e^(s_u − m) v_u; out = Σ_s e^(m_s − M) acc_s / Σ_s e^(m_s − M) l_s, M = max_s m_s. Only the
+// ns = ceil(len / SK) non-empty splits of a row take part: each writes its partial, then takes a ticket from
+// tick[row·nH + head] (atomic_inc); the one that draws ns − 1 merges the ns partials into out and puts the
+// counter back to 0 for the next launch (the "last group" of mglu.cl's NORM epilogue; saves the merge launch,
+// 16 µs a layer at 80 splits on the H200, lab/gpu/decode-run6). A row of ns = 1 writes out directly.
 
 inline int pick16(int16 v, int i) {
     int a[16];
@@ -39,16 +43,75 @@ inline void rotate(__local float* dst, __global const float* src, __global const
     }
 }
 
-// part (n·nH·nsplit, hd + 2): each split's m, l, acc (unused when nsplit == 1: out is written directly).
+// The merge of ns partials pv[s·(hd + 2)] = (m_s, l_s, acc_s) of one (row, head) into o[0, hd) by one work-group,
+// after the other groups wrote them: M and L = Σ e^(m_s − M) l_s by strided passes and trees in red (LS floats);
+// then per block of 2·LS output elements, the splits in chunks of LS with their weights e^(m_s − M) in wl (LS
+// floats). The loads are volatile (past the non-coherent caches; each waits for L2 unless several are in flight):
+// a thread issues 2·NBM of them before using any.
+#define NBM 16
+inline void merge(__global float* restrict o, __global volatile const float* pv, const int hd, const int ns,
+                  __local float* red, __local float* wl, const int lid, const int LS) {
+    const int st = hd + 2;
+    float mx = -INFINITY;
+    for (int s = lid; s < ns; s += LS) mx = fmax(mx, pv[(long) s * st]);
+    red[lid] = mx;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int h2 = LS >> 1; h2 > 0; h2 >>= 1) {
+        if (lid < h2) red[lid] = fmax(red[lid], red[lid + h2]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float M = red[0];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    float ls = 0.0f;
+    for (int s = lid; s < ns; s += LS) ls += exp(pv[(long) s * st] - M) * pv[(long) s * st + 1];
+    red[lid] = ls;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int h2 = LS >> 1; h2 > 0; h2 >>= 1) {
+        if (lid < h2) red[lid] += red[lid + h2];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    const float L = red[0];
+    for (int e0 = 0; e0 < hd; e0 += 2 * LS) {
+        const int e1 = e0 + lid, e2 = e1 + LS;
+        float a1 = 0.0f, a2 = 0.0f;
+        for (int s0 = 0; s0 < ns; s0 += LS) {
+            barrier(CLK_LOCAL_MEM_FENCE);                 // wl of the previous chunk read by all
+            if (s0 + lid < ns) wl[lid] = exp(pv[(long) (s0 + lid) * st] - M);
+            barrier(CLK_LOCAL_MEM_FENCE);
+            const int cnt = min(LS, ns - s0);
+            __global volatile const float* r = pv + (long) s0 * st + 2;
+            for (int t0 = 0; t0 < cnt; t0 += NBM) {
+                float x1[NBM], x2[NBM];
+                #pragma unroll
+                for (int k = 0; k < NBM; k++) {
+                    const bool in = t0 + k < cnt;
+                    x1[k] = in && e1 < hd ? r[(long) (t0 + k) * st + e1] : 0.0f;
+                    x2[k] = in && e2 < hd ? r[(long) (t0 + k) * st + e2] : 0.0f;
+                }
+                #pragma unroll
+                for (int k = 0; k < NBM; k++) {
+                    const float w = t0 + k < cnt ? wl[t0 + k] : 0.0f;
+                    a1 += w * x1[k];
+                    a2 += w * x2[k];
+                }
+            }
+        }
+        if (e1 < hd) o[e1] = a1 / L;
+        if (e2 < hd) o[e2] = a2 / L;
+    }
+}
+
+// part (n·nH·nsplit, hd + 2): each split's m, l, acc (unused when ns == 1: out is written directly); tick (n·nH)
+// the tickets, 0 between launches.
 // A split holds SK keys (SK a power of two dividing LS): for the scores each key takes TPK = LS / SK threads,
 // thread (key kk, part qq) summing the 4-float pieces qq, qq + TPK, ... of q·k (one piece apart: coalesced
 // 4·TPK-float runs of one key row); the pieces meet in red, the softmax of the SK scores is done by every
 // thread from local memory, then thread e of the value pass sums p_u v_u[e] over the split's keys.
-// Local: ql, kl, vl hd floats each, pl SK floats, red LS floats. hd is even when rope != 0.
+// Local: ql, kl, vl hd floats each, pl SK floats, red 2·LS floats (the merge's wl in the second half). hd is even when rope != 0.
 // crow < 0: row b is a sequence of its own (cache row b) and brings position pos[b] with it (k, v are read);
 // crow ≥ 0: every row is a position of the one sequence in cache row crow (a prefill), whose k, v
 // rope_kv has already written to the cache: all keys are read from it (k, v are not read).
-__kernel void rope_attn(__global float* restrict out, const int oo, __global float* restrict part,
+__kernel void rope_attn(__global float* restrict out, const int oo, __global float* restrict part, __global volatile uint* tick,
                         __global const float* q, const int qo, const int qs,
                         __global const float* k, const int ko, const int ks,
                         __global const float* v, const int vo, const int vs,
@@ -56,15 +119,13 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
                         __global const float* tab, const int rope, const int16 pos, const int crow,
                         const int nH, const int nKv, const int hd, const int maxT, const float scale, const int nsplit,
                         const int SK, __local float* ql, __local float* kl, __local float* vl, __local float* pl, __local float* red) {
+    __local int last;
     const int grp = get_group_id(0), sp = grp % nsplit, hq = grp / nsplit, b = hq / nH, j = hq % nH;
     const int lid = get_local_id(0), LS = get_local_size(0), TPK = LS / SK;
     const int p = pick16(pos, b), len = p + 1, kv = nKv * hd, group = nH / nKv, hk = j / group;
-    const int u0 = sp * SK, u1 = min(u0 + SK, len), cnt = u1 - u0;
+    const int u0 = sp * SK, u1 = min(u0 + SK, len), cnt = u1 - u0, ns = (len + SK - 1) / SK;
     __global float* pp = part + (long) grp * (hd + 2);
-    if (cnt <= 0) {                                   // a split past this row's length: an empty partial
-        for (int e = lid; e < hd + 2; e += LS) pp[e] = e == 0 ? -INFINITY : 0.0f;
-        return;
-    }
+    if (cnt <= 0) return;                             // a split past this row's length: no partial, no ticket
     const bool mine = crow < 0 && u1 == len;          // this split holds the new position p (its last key)
     __global const float* tp = tab + (long) p * hd;
     rotate(ql, q + qo + (long) b * qs + j * hd, tp, hd, rope, lid, LS);
@@ -114,13 +175,22 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
         #pragma unroll 4
         for (int t = 0; t < old; t++) acc += pl[t] * vr[(long) t * kv + e];
         if (mine) acc += pl[cnt - 1] * vl[e];
-        if (nsplit == 1) out[oo + (long) hq * hd + e] = acc / l;
+        if (ns == 1) out[oo + (long) hq * hd + e] = acc / l;
         else pp[2 + e] = acc;
     }
-    if (nsplit > 1 && lid == 0) {
+    if (ns == 1) return;
+    if (lid == 0) {
         pp[0] = m;
         pp[1] = l;
     }
+    mem_fence(CLK_GLOBAL_MEM_FENCE);                  // this split's partial is visible device-wide ...
+    barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);
+    if (lid == 0) last = atomic_inc(tick + hq) == (uint) (ns - 1);   // ... before its ticket
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (!last) return;
+    mem_fence(CLK_GLOBAL_MEM_FENCE);
+    merge(out + oo + (long) hq * hd, (__global volatile const float*) (part + (long) hq * nsplit * (hd + 2)), hd, ns, red, red + LS, lid, LS);
+    if (lid == 0) tick[hq] = 0u;
 }
 
 // k, v rows i < n (positions p0 + i of the sequence in cache row crow) → caches, k rotated by RoPE (pairs as
@@ -141,52 +211,4 @@ __kernel void rope_kv(__global float* restrict kc, const int kco, __global float
     kc[kco + at + eb] = x0 * s + x1 * c;
     vc[vco + at + ea] = v[vo + (long) i * vs + ea];
     vc[vco + at + eb] = v[vo + (long) i * vs + eb];
-}
-
-// out (n·nH, hd) from the nsplit partials of each (row, head) of rope_attn, one work-group each: M and L by
-// a strided pass over the splits and a tree in red (LS floats); then per block of 2·LS output elements, the splits
-// in chunks of LS: their weights e^(m_s − M) in wl (LS floats), thread lid summing elements lid and lid + LS over
-// the chunk (independent loads, unrolled: many in flight)
-__kernel void attn_combine(__global float* restrict out, const int oo, __global const float* restrict part,
-                           const int hd, const int nsplit, __local float* red, __local float* wl) {
-    const int hq = get_group_id(0), lid = get_local_id(0), LS = get_local_size(0), st = hd + 2;
-    __global const float* pp = part + (long) hq * nsplit * st;
-    float mx = -INFINITY;
-    for (int s = lid; s < nsplit; s += LS) mx = fmax(mx, pp[(long) s * st]);
-    red[lid] = mx;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int h2 = LS >> 1; h2 > 0; h2 >>= 1) {
-        if (lid < h2) red[lid] = fmax(red[lid], red[lid + h2]);
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float M = red[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    float ls = 0.0f;
-    for (int s = lid; s < nsplit; s += LS) ls += exp(pp[(long) s * st] - M) * pp[(long) s * st + 1];
-    red[lid] = ls;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int h2 = LS >> 1; h2 > 0; h2 >>= 1) {
-        if (lid < h2) red[lid] += red[lid + h2];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float L = red[0];
-    for (int e0 = 0; e0 < hd; e0 += 2 * LS) {
-        const int e1 = e0 + lid, e2 = e1 + LS;
-        float a1 = 0.0f, a2 = 0.0f;
-        for (int s0 = 0; s0 < nsplit; s0 += LS) {
-            barrier(CLK_LOCAL_MEM_FENCE);                 // wl of the previous chunk read by all
-            if (s0 + lid < nsplit) wl[lid] = exp(pp[(long) (s0 + lid) * st] - M);
-            barrier(CLK_LOCAL_MEM_FENCE);
-            const int ns = min(LS, nsplit - s0);
-            __global const float* r = pp + (long) s0 * st + 2;
-            #pragma unroll 8
-            for (int t = 0; t < ns; t++) {
-                const float w = wl[t];
-                if (e1 < hd) a1 += w * r[(long) t * st + e1];
-                if (e2 < hd) a2 += w * r[(long) t * st + e2];
-            }
-        }
-        if (e1 < hd) out[oo + (long) hq * hd + e1] = a1 / L;
-        if (e2 < hd) out[oo + (long) hq * hd + e2] = a2 / L;
-    }
 }

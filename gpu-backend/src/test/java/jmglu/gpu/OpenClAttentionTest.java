@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
  * 0..150 (one split, several, and rows of different lengths in one launch), one dtype for the three
  * matrices (the stacked copy) and mixed (three GEMVs). The caches must hold exactly what the
  * composition wrote (the rotated k); out 1e-5 + 1e-4 (splits sum in another order).
- * Then several steps in a row on the same caches, so later steps read what earlier ones wrote.
+ * Then several steps in a row on the same caches, so later steps read what earlier ones wrote (and
+ * the merge's tickets are reused); then lengths at the split size ± 1 and long contexts (more splits than
+ * a work-group has threads: the merge in chunks), hd past two blocks of the merge (130).
  */
 class OpenClAttentionTest {
     static OpenClBackend gpu;
@@ -113,5 +115,29 @@ class OpenClAttentionTest {
             Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-4, "attention step " + t);
         }
         Check.close(kc.toArray(), read(gpu, dkc), 1e-6, 1e-5, "k cache after " + steps + " steps");
+    }
+
+    /**
+     * Lengths at the split size ± 1 (8 keys for one row, 16 for more), one position, and long contexts of up to
+     * 1024 keys (128 and 64 splits: more than the 64 threads of the merging group), twice on the same caches.
+     */
+    @Test void splitEdgesAndLongContexts() {
+        Rng rng = new Rng(13);
+        int[][] positions = {{0}, {6}, {7}, {8}, {15}, {16}, {599}, {1023}, {14, 15, 16, 17, 31, 32, 0, 1023}, {1000, 520, 7}};
+        for (int[] c : new int[][] {{4, 2, 6, 33}, {2, 1, 130, 40}})              // nH, nKv, hd, h (130: the merge's second block)
+            for (int[] pos : positions) {
+                int nH = c[0], nKv = c[1], hd = c[2], h = c[3], B = pos.length, maxT = 1024, kv = nKv * hd;
+                Rope rope = ROPES[0];
+                Tensor wq = weights(rng, DType.F16, nH * hd, h), wk = weights(rng, DType.F16, kv, h), wv = weights(rng, DType.F16, kv, h);
+                Tensor kc = randn(rng, 1, B, maxT, kv), vc = randn(rng, 1, B, maxT, kv), dkc = gpu.adopt(kc), dvc = gpu.adopt(vc);
+                Tensor dwq = gpu.adopt(wq), dwk = gpu.adopt(wk), dwv = gpu.adopt(wv);
+                for (int rep = 0; rep < 2; rep++) {
+                    Tensor x = randn(rng, 1, B, h), e = Tensor.zeros(B, nH * hd), a = poisoned(gpu, B, nH * hd);
+                    ref.attention(e, x, wq, wk, wv, Tensor.zeros(B, nH * hd), Tensor.zeros(B, kv), Tensor.zeros(B, kv), kc, vc, pos, nH, nKv, hd, rope);
+                    gpu.attention(a, gpu.adopt(x), dwq, dwk, dwv, gpu.zeros(B, nH * hd), gpu.zeros(B, kv), gpu.zeros(B, kv), dkc, dvc, pos, nH, nKv, hd, rope);
+                    Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-4, "attention hd=" + hd + " pos=" + java.util.Arrays.toString(pos) + " call " + rep);
+                }
+                Check.close(kc.toArray(), read(gpu, dkc), 1e-6, 1e-5, "k cache hd=" + hd);
+            }
     }
 }
