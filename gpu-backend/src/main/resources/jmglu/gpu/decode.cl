@@ -16,6 +16,19 @@ inline int pick(int16 v, int i) {
 }
 
 // g(x) for g = 0 silu, 1 gelu (tanh form), 2 relu: the formulas of act() in common.cl, chosen at run time
+// The sum of v over the work-group, as every thread's result: a tree in local memory red (LS floats, LS a power
+// of two), the same order on every device; red is not reused after it by the callers.
+inline float group_sum(float v, __local float* red) {
+    const int lid = get_local_id(0), LS = get_local_size(0);
+    red[lid] = v;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int st = LS >> 1; st > 0; st >>= 1) {
+        if (lid < st) red[lid] += red[lid + st];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    return red[0];
+}
+
 inline float act_of(float x, int g) {
     if (g == 0) return x / (1.0f + exp(-x));
     if (g == 1) return 0.5f * x * (1.0f + tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
@@ -42,13 +55,7 @@ __kernel void rmsnorm(__global float* restrict out, const int oo, __global const
     const long r = (long) get_group_id(0) * C;
     float ss = 0.0f;
     for (int j = lid; j < C; j += LS) ss += x[xo + r + j] * x[xo + r + j];
-    red[lid] = ss;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int st = LS >> 1; st > 0; st >>= 1) {
-        if (lid < st) red[lid] += red[lid + st];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float rs = 1.0f / sqrt(red[0] / C + eps);
+    const float rs = 1.0f / sqrt(group_sum(ss, red) / C + eps);
     for (int j = lid; j < C; j += LS) out[oo + r + j] = x[xo + r + j] * rs * w[wo + j];
 }
 
@@ -132,13 +139,7 @@ __kernel void embed_norm(__global float* restrict out, const int oo, __global fl
         out[oo + b * C + j] = v;
         ss += v * v;
     }
-    red[lid] = ss;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int st = LS >> 1; st > 0; st >>= 1) {
-        if (lid < st) red[lid] += red[lid + st];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float rs = 1.0f / sqrt(red[0] / C + eps);
+    const float rs = 1.0f / sqrt(group_sum(ss, red) / C + eps);
     for (int j = lid; j < C; j += LS) nout[no + b * C + j] = out[oo + b * C + j] * rs * w[wo + j];   // this thread's own writes
 }
 
