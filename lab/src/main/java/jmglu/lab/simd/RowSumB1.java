@@ -179,7 +179,8 @@ public final class RowSumB1 {
         int[] threadList = Arrays.stream((a.length > 4 ? a[4] : "1,2").split(",")).mapToInt(Integer::parseInt).toArray();
         int wpr = h / 32, words = NM * wpr;
         long wBytes = 2L * d * h, mBytes = 4L * d * words, setBytes = wBytes + mBytes;
-        int sets = (int) Math.max(4, (512L << 20) / setBytes);
+        boolean cache = Boolean.getBoolean("cache"); // -Dcache=true: one set (d small enough for L2), swept `loops` times per pass
+        int sets = cache ? 1 : (int) Math.max(4, (512L << 20) / setBytes), loops = cache ? (int) Math.max(1, (256L << 20) / setBytes) : sets;
         java.util.Random rnd = new java.util.Random(12);
         Arena arena = Arena.ofShared();
         MemorySegment[] W = new MemorySegment[sets], M = new MemorySegment[sets];
@@ -229,7 +230,7 @@ public final class RowSumB1 {
                 for (int t = 0; t < threads; t++) {
                     int lo = d * t / threads, hi = d * (t + 1) / threads, v = Arrays.asList(ALL).indexOf(names[k]);
                     float[] o = new float[SL * d], sst = new float[R * SL * L];
-                    work[k][t] = () -> { for (int s = 0; s < sets; s++) rows(v, o, sst, W[s], M[s], xe, d, lo, hi, h, wpr); };
+                    work[k][t] = () -> { for (int s = 0; s < loops; s++) rows(v, o, sst, W[s % sets], M[s % sets], xe, d, lo, hi, h, wpr); };
                 }
             long warmEnd = System.nanoTime() + 3_000_000_000L;
             while (System.nanoTime() < warmEnd) for (int k = 0; k < nv; k++) pass(pool, work[k]);
@@ -239,7 +240,7 @@ public final class RowSumB1 {
                     long t0 = System.nanoTime();
                     pass(pool, work[k]);
                     pass(pool, work[k]);
-                    gbs[k][round] = 2.0 * sets * setBytes / (System.nanoTime() - t0);
+                    gbs[k][round] = 2.0 * loops * setBytes / (System.nanoTime() - t0);
                 }
             double b = MaskTileB1.median(gbs[0]);
             for (int k = 0; k < nv; k++)
