@@ -63,7 +63,8 @@ def tile(bt, k, half):
     args = ", ".join(f"int x{b}" for b in range(bt))
     name = f"b{bt}k{k}" + ("h" if half else "")
     wparams = W_PARAMS if half else "float[] w, int wo"
-    a(f"    static void {name}(float[] res, {wparams}, float[] x, {args}, {MASK_PARAMS}, int wpr, int hp) {{")
+    ro = "int ro, " if half else ""
+    a(f"    static void {name}(float[] res, {ro}{wparams}, float[] x, {args}, {MASK_PARAMS}, int wpr, int hp) {{")
     for b in range(bt):
         a(f"        FloatVector t{b} = FloatVector.zero(S);")
         for i in range(k):
@@ -99,10 +100,11 @@ def tile(bt, k, half):
                 a(f"                s{b}_{i} = xv{b}.fma(wm{i}, s{b}_{i});")
     a("            }")
     a("        }")
+    at = "ro + " if half else ""
     for b in range(bt):
-        a(f"        t{b}.intoArray(res, {b * (1 + k)} * L);")
+        a(f"        t{b}.intoArray(res, {at}{b * (1 + k)} * L);")
         for i in range(k):
-            a(f"        s{b}_{i}.intoArray(res, {b * (1 + k) + 1 + i} * L);")
+            a(f"        s{b}_{i}.intoArray(res, {at}{b * (1 + k) + 1 + i} * L);")
     a("    }")
     return "\n".join(L)
 
@@ -118,7 +120,7 @@ def tile_eo(k):
     L = []
     a = L.append
     split = k < 8 or not SEG
-    a(f"    static void b1k{k}e(float[] res, {W_PARAMS}, float[] x, int x0, {MASK_PARAMS}, int wpr, int hp) {{")
+    a(f"    static void b1k{k}e(float[] res, int ro, {W_PARAMS}, float[] x, int x0, {MASK_PARAMS}, int wpr, int hp) {{")
     for z in "eo":
         a(f"        FloatVector t{z} = FloatVector.zero(S);")
         for i in range(k):
@@ -142,9 +144,9 @@ def tile_eo(k):
         a(f"            {ue} = {ue}.add(pei.lanewise(VectorOperators.XOR, b{i}.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p")
         a(f"            {uo} = {uo}.add(poi.lanewise(VectorOperators.XOR, b{i}.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());")
     a("        }")
-    a("        te.add(to).intoArray(res, 0);")
+    a("        te.add(to).intoArray(res, ro);")
     for i in range(k):
-        a(f"        {f'ue{i}.add(uo{i})' if split else f'u{i}'}.intoArray(res, {1 + i} * L); // u_i: s_i = (t + u_i) / 2 after the lane sums")
+        a(f"        {f'ue{i}.add(uo{i})' if split else f'u{i}'}.intoArray(res, ro + {1 + i} * L); // u_i: s_i = (t + u_i) / 2 after the lane sums")
     a("    }")
     return "\n".join(L)
 
@@ -163,7 +165,7 @@ def tile_em(k):
     1.06–1.10× the sign tile out of cache at nm = 4 (lab/simd/mask-tile-b1.txt). It leaves s_i."""
     L = []
     a = L.append
-    a(f"    static void b1k{k}m(float[] res, {W_PARAMS}, float[] x, int x0, {MASK_PARAMS}, int wpr, int hp) {{")
+    a(f"    static void b1k{k}m(float[] res, int ro, {W_PARAMS}, float[] x, int x0, {MASK_PARAMS}, int wpr, int hp) {{")
     for z in "eo":
         a(f"        FloatVector t{z} = FloatVector.zero(S);")
         for i in range(k):
@@ -182,9 +184,9 @@ def tile_em(k):
         a(f"            se{i} = se{i}.add(pe, b{i}.and(ev).compare(VectorOperators.NE, 0).cast(S));")
         a(f"            so{i} = so{i}.add(po, b{i}.and(od).compare(VectorOperators.NE, 0).cast(S));")
     a("        }")
-    a("        te.add(to).intoArray(res, 0);")
+    a("        te.add(to).intoArray(res, ro);")
     for i in range(k):
-        a(f"        se{i}.add(so{i}).intoArray(res, {1 + i} * L); // s_i")
+        a(f"        se{i}.add(so{i}).intoArray(res, ro + {1 + i} * L); // s_i")
     a("    }")
     return "\n".join(L)
 
@@ -352,6 +354,7 @@ path; accumulator layout, padding and the "h"/"e" tile designs are described in 
         return s;
     }
 """)
+    mt = " && ".join(f"k != {k}" for k in M_TILES)
     parts.append(f"""
     /**
      * Dispatches to the Bt = 1 BF16 tile with k planes and sums its lanes: res[0] = t, res[1 + i] = s_i.
@@ -359,25 +362,34 @@ path; accumulator layout, padding and the "h"/"e" tile designs are described in 
      * {{@link FlashTilesBf16#EVEN_ODD}}; it leaves u_i, and s_i = (t + u_i)/2), else the widening one.
      */
     static void runBf16(boolean eo, int k, float[] res, {W_PARAMS}, float[] x, int x0, {MASK_PARAMS}, int wpr, int hp) {{
+        tileBf16(eo, k, res, 0, w, wo, x, x0, bits, mo, wpr, hp);
+        Lanes.fold(res, 0, 1 + k);
+        if (leavesU(eo, k)) for (int i = 1; i <= k; i++) res[i] = 0.5f * (res[0] + res[i]); // s_i = (t + u_i) / 2
+    }}
+
+    /** True when tileBf16(eo, k, ..) leaves u_i in the plane slots (s_i = (t + u_i)/2 after the lane sums), not s_i. */
+    static boolean leavesU(boolean eo, int k) {{ return eo{f" && {mt}" if M_TILES else ""}; }}
+
+    /**
+     * The Bt = 1 BF16 tile alone: its 1 + k accumulator vectors (t, then the k planes) at res[ro + j·L, ro + (j+1)·L),
+     * lanes not summed (runBf16 sums them row by row, SimdFlashMglu.rowsB1 16 rows at once in the same order).
+     */
+    static void tileBf16(boolean eo, int k, float[] res, int ro, {W_PARAMS}, float[] x, int x0, {MASK_PARAMS}, int wpr, int hp) {{
         if (eo) {{
             switch (k) {{
 """)
     for k in (1, 2, 4, 8):
-        parts.append(f"                case {k} -> b1k{k}{'m' if k in M_TILES else 'e'}(res, w, wo, x, x0, bits, mo, wpr, hp);\n")
-    mt = " && ".join(f"k != {k}" for k in M_TILES)
-    parts.append(f"""                default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
-            }}
-            Lanes.fold(res, 0, 1 + k);
-            {f"if ({mt}) " if M_TILES else ""}for (int i = 1; i <= k; i++) res[i] = 0.5f * (res[0] + res[i]); // s_i = (t + u_i) / 2{" (the m tiles leave s_i)" if M_TILES else ""}
+        parts.append(f"                case {k} -> b1k{k}{'m' if k in M_TILES else 'e'}(res, ro, w, wo, x, x0, bits, mo, wpr, hp);\n")
+    parts.append("""                default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
+            }
             return;
-        }}
-        switch (k) {{
+        }
+        switch (k) {
 """)
     for k in (1, 2, 4, 8):
-        parts.append(f"            case {k} -> b1k{k}h(res, w, wo, x, x0, bits, mo, wpr, hp);\n")
+        parts.append(f"            case {k} -> b1k{k}h(res, ro, w, wo, x, x0, bits, mo, wpr, hp);\n")
     parts.append("""            default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
         }
-        Lanes.fold(res, 0, 1 + k);
     }
 """)
     for k in (1, 2, 4, 8):

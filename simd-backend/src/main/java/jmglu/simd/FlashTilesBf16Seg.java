@@ -39,29 +39,39 @@ final class FlashTilesBf16Seg {
      * {@link FlashTilesBf16#EVEN_ODD}; it leaves u_i, and s_i = (t + u_i)/2), else the widening one.
      */
     static void runBf16(boolean eo, int k, float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
+        tileBf16(eo, k, res, 0, w, wo, x, x0, bits, mo, wpr, hp);
+        Lanes.fold(res, 0, 1 + k);
+        if (leavesU(eo, k)) for (int i = 1; i <= k; i++) res[i] = 0.5f * (res[0] + res[i]); // s_i = (t + u_i) / 2
+    }
+
+    /** True when tileBf16(eo, k, ..) leaves u_i in the plane slots (s_i = (t + u_i)/2 after the lane sums), not s_i. */
+    static boolean leavesU(boolean eo, int k) { return eo && k != 4; }
+
+    /**
+     * The Bt = 1 BF16 tile alone: its 1 + k accumulator vectors (t, then the k planes) at res[ro + j·L, ro + (j+1)·L),
+     * lanes not summed (runBf16 sums them row by row, SimdFlashMglu.rowsB1 16 rows at once in the same order).
+     */
+    static void tileBf16(boolean eo, int k, float[] res, int ro, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
         if (eo) {
             switch (k) {
-                case 1 -> b1k1e(res, w, wo, x, x0, bits, mo, wpr, hp);
-                case 2 -> b1k2e(res, w, wo, x, x0, bits, mo, wpr, hp);
-                case 4 -> b1k4m(res, w, wo, x, x0, bits, mo, wpr, hp);
-                case 8 -> b1k8e(res, w, wo, x, x0, bits, mo, wpr, hp);
+                case 1 -> b1k1e(res, ro, w, wo, x, x0, bits, mo, wpr, hp);
+                case 2 -> b1k2e(res, ro, w, wo, x, x0, bits, mo, wpr, hp);
+                case 4 -> b1k4m(res, ro, w, wo, x, x0, bits, mo, wpr, hp);
+                case 8 -> b1k8e(res, ro, w, wo, x, x0, bits, mo, wpr, hp);
                 default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
             }
-            Lanes.fold(res, 0, 1 + k);
-            if (k != 4) for (int i = 1; i <= k; i++) res[i] = 0.5f * (res[0] + res[i]); // s_i = (t + u_i) / 2 (the m tiles leave s_i)
             return;
         }
         switch (k) {
-            case 1 -> b1k1h(res, w, wo, x, x0, bits, mo, wpr, hp);
-            case 2 -> b1k2h(res, w, wo, x, x0, bits, mo, wpr, hp);
-            case 4 -> b1k4h(res, w, wo, x, x0, bits, mo, wpr, hp);
-            case 8 -> b1k8h(res, w, wo, x, x0, bits, mo, wpr, hp);
+            case 1 -> b1k1h(res, ro, w, wo, x, x0, bits, mo, wpr, hp);
+            case 2 -> b1k2h(res, ro, w, wo, x, x0, bits, mo, wpr, hp);
+            case 4 -> b1k4h(res, ro, w, wo, x, x0, bits, mo, wpr, hp);
+            case 8 -> b1k8h(res, ro, w, wo, x, x0, bits, mo, wpr, hp);
             default -> throw new IllegalArgumentException("FlashTiles: no BF16 tile for K=" + k);
         }
-        Lanes.fold(res, 0, 1 + k);
     }
 
-    static void b1k1h(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
+    static void b1k1h(float[] res, int ro, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
         FloatVector t0 = FloatVector.zero(S);
         FloatVector s0_0 = FloatVector.zero(S);
         long mb0 = 4L * (mo + 0 * wpr); // plane 0's first word, in bytes
@@ -77,11 +87,11 @@ final class FlashTilesBf16Seg {
                 s0_0 = s0_0.add(p0, m0);
             }
         }
-        t0.intoArray(res, 0 * L);
-        s0_0.intoArray(res, 1 * L);
+        t0.intoArray(res, ro + 0 * L);
+        s0_0.intoArray(res, ro + 1 * L);
     }
 
-    static void b1k2h(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
+    static void b1k2h(float[] res, int ro, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
         FloatVector t0 = FloatVector.zero(S);
         FloatVector s0_0 = FloatVector.zero(S);
         FloatVector s0_1 = FloatVector.zero(S);
@@ -102,12 +112,12 @@ final class FlashTilesBf16Seg {
                 s0_1 = s0_1.add(p0, m1);
             }
         }
-        t0.intoArray(res, 0 * L);
-        s0_0.intoArray(res, 1 * L);
-        s0_1.intoArray(res, 2 * L);
+        t0.intoArray(res, ro + 0 * L);
+        s0_0.intoArray(res, ro + 1 * L);
+        s0_1.intoArray(res, ro + 2 * L);
     }
 
-    static void b1k4h(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
+    static void b1k4h(float[] res, int ro, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
         FloatVector t0 = FloatVector.zero(S);
         FloatVector s0_0 = FloatVector.zero(S);
         FloatVector s0_1 = FloatVector.zero(S);
@@ -138,14 +148,14 @@ final class FlashTilesBf16Seg {
                 s0_3 = s0_3.add(p0, m3);
             }
         }
-        t0.intoArray(res, 0 * L);
-        s0_0.intoArray(res, 1 * L);
-        s0_1.intoArray(res, 2 * L);
-        s0_2.intoArray(res, 3 * L);
-        s0_3.intoArray(res, 4 * L);
+        t0.intoArray(res, ro + 0 * L);
+        s0_0.intoArray(res, ro + 1 * L);
+        s0_1.intoArray(res, ro + 2 * L);
+        s0_2.intoArray(res, ro + 3 * L);
+        s0_3.intoArray(res, ro + 4 * L);
     }
 
-    static void b1k8h(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
+    static void b1k8h(float[] res, int ro, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
         FloatVector t0 = FloatVector.zero(S);
         FloatVector s0_0 = FloatVector.zero(S);
         FloatVector s0_1 = FloatVector.zero(S);
@@ -196,18 +206,18 @@ final class FlashTilesBf16Seg {
                 s0_7 = s0_7.add(p0, m7);
             }
         }
-        t0.intoArray(res, 0 * L);
-        s0_0.intoArray(res, 1 * L);
-        s0_1.intoArray(res, 2 * L);
-        s0_2.intoArray(res, 3 * L);
-        s0_3.intoArray(res, 4 * L);
-        s0_4.intoArray(res, 5 * L);
-        s0_5.intoArray(res, 6 * L);
-        s0_6.intoArray(res, 7 * L);
-        s0_7.intoArray(res, 8 * L);
+        t0.intoArray(res, ro + 0 * L);
+        s0_0.intoArray(res, ro + 1 * L);
+        s0_1.intoArray(res, ro + 2 * L);
+        s0_2.intoArray(res, ro + 3 * L);
+        s0_3.intoArray(res, ro + 4 * L);
+        s0_4.intoArray(res, ro + 5 * L);
+        s0_5.intoArray(res, ro + 6 * L);
+        s0_6.intoArray(res, ro + 7 * L);
+        s0_7.intoArray(res, ro + 8 * L);
     }
 
-    static void b1k1e(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
+    static void b1k1e(float[] res, int ro, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
         FloatVector te = FloatVector.zero(S);
         FloatVector ue0 = FloatVector.zero(S);
         FloatVector to = FloatVector.zero(S);
@@ -228,11 +238,11 @@ final class FlashTilesBf16Seg {
             ue0 = ue0.add(pei.lanewise(VectorOperators.XOR, b0.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
             uo0 = uo0.add(poi.lanewise(VectorOperators.XOR, b0.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
         }
-        te.add(to).intoArray(res, 0);
-        ue0.add(uo0).intoArray(res, 1 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        te.add(to).intoArray(res, ro);
+        ue0.add(uo0).intoArray(res, ro + 1 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
     }
 
-    static void b1k2e(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
+    static void b1k2e(float[] res, int ro, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
         FloatVector te = FloatVector.zero(S);
         FloatVector ue0 = FloatVector.zero(S);
         FloatVector ue1 = FloatVector.zero(S);
@@ -259,12 +269,12 @@ final class FlashTilesBf16Seg {
             ue1 = ue1.add(pei.lanewise(VectorOperators.XOR, b1.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
             uo1 = uo1.add(poi.lanewise(VectorOperators.XOR, b1.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
         }
-        te.add(to).intoArray(res, 0);
-        ue0.add(uo0).intoArray(res, 1 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
-        ue1.add(uo1).intoArray(res, 2 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        te.add(to).intoArray(res, ro);
+        ue0.add(uo0).intoArray(res, ro + 1 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue1.add(uo1).intoArray(res, ro + 2 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
     }
 
-    static void b1k4e(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
+    static void b1k4e(float[] res, int ro, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
         FloatVector te = FloatVector.zero(S);
         FloatVector ue0 = FloatVector.zero(S);
         FloatVector ue1 = FloatVector.zero(S);
@@ -303,14 +313,14 @@ final class FlashTilesBf16Seg {
             ue3 = ue3.add(pei.lanewise(VectorOperators.XOR, b3.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
             uo3 = uo3.add(poi.lanewise(VectorOperators.XOR, b3.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
         }
-        te.add(to).intoArray(res, 0);
-        ue0.add(uo0).intoArray(res, 1 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
-        ue1.add(uo1).intoArray(res, 2 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
-        ue2.add(uo2).intoArray(res, 3 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
-        ue3.add(uo3).intoArray(res, 4 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        te.add(to).intoArray(res, ro);
+        ue0.add(uo0).intoArray(res, ro + 1 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue1.add(uo1).intoArray(res, ro + 2 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue2.add(uo2).intoArray(res, ro + 3 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        ue3.add(uo3).intoArray(res, ro + 4 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
     }
 
-    static void b1k8e(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
+    static void b1k8e(float[] res, int ro, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
         FloatVector te = FloatVector.zero(S);
         FloatVector u0 = FloatVector.zero(S);
         FloatVector u1 = FloatVector.zero(S);
@@ -365,18 +375,18 @@ final class FlashTilesBf16Seg {
             u7 = u7.add(pei.lanewise(VectorOperators.XOR, b7.lanewise(VectorOperators.LSHL, she).not().and(SIGN)).reinterpretAsFloats()); // ±p
             u7 = u7.add(poi.lanewise(VectorOperators.XOR, b7.lanewise(VectorOperators.LSHL, sho).not().and(SIGN)).reinterpretAsFloats());
         }
-        te.add(to).intoArray(res, 0);
-        u0.intoArray(res, 1 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
-        u1.intoArray(res, 2 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
-        u2.intoArray(res, 3 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
-        u3.intoArray(res, 4 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
-        u4.intoArray(res, 5 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
-        u5.intoArray(res, 6 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
-        u6.intoArray(res, 7 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
-        u7.intoArray(res, 8 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        te.add(to).intoArray(res, ro);
+        u0.intoArray(res, ro + 1 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        u1.intoArray(res, ro + 2 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        u2.intoArray(res, ro + 3 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        u3.intoArray(res, ro + 4 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        u4.intoArray(res, ro + 5 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        u5.intoArray(res, ro + 6 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        u6.intoArray(res, ro + 7 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
+        u7.intoArray(res, ro + 8 * L); // u_i: s_i = (t + u_i) / 2 after the lane sums
     }
 
-    static void b1k4m(float[] res, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
+    static void b1k4m(float[] res, int ro, MemorySegment w, long wo, float[] x, int x0, MemorySegment bits, long mo, int wpr, int hp) {
         FloatVector te = FloatVector.zero(S);
         FloatVector se0 = FloatVector.zero(S);
         FloatVector se1 = FloatVector.zero(S);
@@ -412,10 +422,10 @@ final class FlashTilesBf16Seg {
             se3 = se3.add(pe, b3.and(ev).compare(VectorOperators.NE, 0).cast(S));
             so3 = so3.add(po, b3.and(od).compare(VectorOperators.NE, 0).cast(S));
         }
-        te.add(to).intoArray(res, 0);
-        se0.add(so0).intoArray(res, 1 * L); // s_i
-        se1.add(so1).intoArray(res, 2 * L); // s_i
-        se2.add(so2).intoArray(res, 3 * L); // s_i
-        se3.add(so3).intoArray(res, 4 * L); // s_i
+        te.add(to).intoArray(res, ro);
+        se0.add(so0).intoArray(res, ro + 1 * L); // s_i
+        se1.add(so1).intoArray(res, ro + 2 * L); // s_i
+        se2.add(so2).intoArray(res, ro + 3 * L); // s_i
+        se3.add(so3).intoArray(res, ro + 4 * L); // s_i
     }
 }

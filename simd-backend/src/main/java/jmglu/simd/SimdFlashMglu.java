@@ -45,7 +45,7 @@ final class SimdFlashMglu {
 
     /** Per-thread scratch: the widened row, a staged BF16 row, staged mask words, tile results, and the block's t and s. */
     private static final class Scratch {
-        float[] row = new float[0], res = new float[24 * L], tb = new float[0], sb = new float[0], gb = new float[0]; // res: up to 24 tile accumulators of L lanes
+        float[] row = new float[0], res = new float[24 * L], st = new float[16 * 9 * L], tb = new float[0], sb = new float[0], gb = new float[0]; // res: up to 24 tile accumulators of L lanes
         short[] half = new short[0];
         float[] xp = new float[0]; // x laid out for the row path (the calling thread's)
         int[] words = new int[0], xs = new int[8];
@@ -163,13 +163,15 @@ final class SimdFlashMglu {
         float[] xin = xp;
         int xin0 = x0;
         Src src = Src.of(w, m);
+        boolean b1 = L == 16 && fused(B, w, m) && src.w16() == null && src.wNative(); // B = 1, BF16 W in a native segment
         par.chunks(d, work(w, m, B), 16, (lo, hi) -> {
             Scratch sc = SCRATCH.get();
             if (sc.tb.length < B * BLK) sc.tb = new float[B * BLK];
             if (sc.sb.length < nm * B * BLK) { sc.sb = new float[nm * B * BLK]; sc.gb = new float[nm * B * BLK]; }
             for (int r0 = lo; r0 < hi; r0 += BLK) {
                 int n = Math.min(BLK, hi - r0);
-                for (int j = 0; j < n; j++) row(sc.tb, j, BLK, sc.sb, j, BLK, xin, xin0, B, hp, w, m, src, r0 + j, sc);
+                if (b1) rowsB1(sc, r0, n, xin, xin0, hp, src, h, nm, m.wordsPerRow(), settings.eTile(nm));
+                else for (int j = 0; j < n; j++) row(sc.tb, j, BLK, sc.sb, j, BLK, xin, xin0, B, hp, w, m, src, r0 + j, sc);
                 SimdElementwise.act(g, sc.gb, 0, sc.sb, 0, nm * B * BLK); // g(s_i) for the block (a multiple of L: no scalar tail)
                 epilogue(y, yo, r0, d, sc.tb, sc.sb, sc.gb, n, B, nm);
             }
@@ -248,6 +250,32 @@ final class SimdFlashMglu {
                 i0 += k;
             }
             b0 += bt;
+        }
+    }
+
+    /**
+     * {@link #row} for B = 1 over n ≤ BLK rows r0.. of a BF16 W in a native segment: t_j → sc.tb[j],
+     * s_{i,j} → sc.sb[i·BLK + j]. The tiles leave their 1 + nm accumulator vectors for 16 rows in sc.st,
+     * and {@link Lanes#sum16} sums their lanes 16 rows at a time with vector ops, in the order of the
+     * row-by-row {@link Lanes#fold} (same bits as {@link #row}, whatever the thread split; the lane sums
+     * cost ~20% of a row at h = 1024 done one row at a time: lab/simd/rowsum-b1.txt).
+     */
+    static void rowsB1(Scratch sc, int r0, int n, float[] xp, int x0, int hp, Src src, int h, int nm, int wpr, boolean eo) {
+        int words = nm * wpr, sl = 1 + nm;
+        float[] st = sc.st, tb = sc.tb, sb = sc.sb;
+        boolean u = FlashTilesBf16Seg.leavesU(eo, nm);
+        for (int g = 0; g < n; g += 16) {
+            int m = Math.min(16, n - g);
+            for (int j = 0; j < m; j++) {
+                int r = r0 + g + j;
+                FlashTilesBf16Seg.tileBf16(eo, nm, st, j * sl * L, src.ws(), 2L * r * h, xp, x0, src.ms(), (long) r * words, wpr, hp);
+            }
+            Lanes.sum16(st, sl, 0, tb, g, m);
+            for (int i = 0; i < nm; i++) Lanes.sum16(st, sl, 1 + i, sb, i * BLK + g, m);
+            if (u) { // s_i = (t + u_i) / 2, lane by lane as in runBf16 (the rows past m are garbage, never read)
+                FloatVector t = FloatVector.fromArray(S, tb, g);
+                for (int i = 0; i < nm; i++) t.add(FloatVector.fromArray(S, sb, i * BLK + g)).mul(0.5f).intoArray(sb, i * BLK + g);
+            }
         }
     }
 

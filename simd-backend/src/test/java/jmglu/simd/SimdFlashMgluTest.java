@@ -112,6 +112,38 @@ class SimdFlashMgluTest {
     }
 
     /**
+     * B = 1 with BF16 W: a native W (off-heap, mapped) takes SimdFlashMglu.rowsB1, which sums the tiles'
+     * lanes 16 rows at a time with vector ops; the heap W sums them row by row (Lanes.fold). Both must
+     * give the same bits (a mapped checkpoint and the same weights in memory agree), for every tile
+     * (nm ∈ {1, 2, 4, 8}; e and h tiles), with d not a multiple of 16 and on 1 and 3 threads. Except
+     * b1k8e: its segment form keeps one u accumulator per plane (two per plane spill there), the array
+     * form two, so at nm = 8 with the e tile heap and native W differ in the last bits (as before rowsB1).
+     */
+    @Test void b1NativeAndHeapAgreeInBits() {
+        int h = 256, d = 83;
+        long seed = 400;
+        try (Stores st = new Stores()) {
+            for (int eBits : new int[] {SimdSettings.ALL_E_TILES, 0})
+                for (int nm : new int[] {1, 2, 4, 8}) {
+                    boolean heapDiffers = nm == 8 && eBits != 0 && FlashTilesBf16.EVEN_ODD;
+                    Rng rng = new Rng(seed++);
+                    float[] x = Check.random(rng, h), masks = Check.randomMasks(rng, nm, d, h);
+                    WeightMatrix w = WeightMatrix.of(DType.BF16, Check.random(rng, d * h), d, h);
+                    MaskPlanes m = pack(masks, nm, d, h);
+                    float[] y0 = null;
+                    for (int threads : new int[] {1, 3})
+                        for (Stores.Kind kind : Stores.Kind.values()) {
+                            float[] y = new float[d];
+                            new SimdKernels(DEFAULTS.withETileNms(eBits).withThreads(threads)).flashMglu(y, x, st.weights(kind, w), st.masks(kind, m), 1, Act.SILU);
+                            if (heapDiffers && kind == Stores.Kind.HEAP) continue;
+                            if (y0 == null) y0 = y;
+                            else Check.close(y0, y, 0, 0, "flashMglu B=1 nm=" + nm + " eTiles=" + eBits + " " + kind + " threads=" + threads + " vs the first (heap, 1 thread)");
+                        }
+                }
+        }
+    }
+
+    /**
      * B > 1 with BF16 W and h a multiple of 32 takes the even/odd tiles over the raw row
      * (SimdFlashMglu.rowE: 4/2/1-row tiles × 2-plane groups, t only in the first group); every
      * tile split of B and nm is hit. The path is asserted taken (on AVX-512), then both B > 1 paths
