@@ -2,7 +2,6 @@ package jmglu.cli;
 
 import java.lang.foreign.Arena;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import jmglu.engine.DType;
@@ -39,9 +38,7 @@ final class InitCommand implements Callable<Integer> {
         try (Arena arena = Arena.ofConfined(); ModelFolder.Lock lock = ModelFolder.lock(out)) {
             Map<String, Tensor> t = Transformer.randomPacked(c, dt, seed, arena);
             long bytes = t.values().stream().mapToLong(Tensor::byteSize).sum();
-            Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("format", Checkpoint.PACKED);
-            meta.put("weights_dtype", dt.name().toLowerCase(java.util.Locale.ROOT));
+            Map<String, String> meta = PackCommand.packedMeta(dt);
             meta.put("init_seed", Long.toString(seed));
             Checkpoint.writeFolder(out, lock, c, new ByteTokenizer(), t, meta);
             System.out.printf("wrote %s: %s, %,d bytes of weights (%s), randomly initialised (seed %d)%n", out, c.label(), bytes, dt, seed);

@@ -41,11 +41,8 @@ final class PackCommand implements Callable<Integer> {
     /** Packs a training model in memory and writes the packed folder (as a unit, under its lock). */
     static Map<String, Tensor> write(Transformer t, Tokenizer tok, DType dt, Path dst) {
         Map<String, Tensor> packed = t.pack(dt);
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", Checkpoint.PACKED);
-        meta.put("weights_dtype", dt.name().toLowerCase(java.util.Locale.ROOT));
         try (ModelFolder.Lock lock = ModelFolder.lock(dst)) {
-            Checkpoint.writeFolder(dst, lock, t.config, tok, packed, meta);
+            Checkpoint.writeFolder(dst, lock, t.config, tok, packed, packedMeta(dt));
         }
         return packed;
     }
@@ -54,13 +51,19 @@ final class PackCommand implements Callable<Integer> {
     static void writeHf(Checkpoint.Loaded l, DType dt, Path dst) {
         Map<String, Tensor> t = new LinkedHashMap<>();
         l.tensors().forEach((k, v) -> t.put(k, v.rank() == 2 && v.dtype() != dt ? v.to(dt) : v));
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", Checkpoint.PACKED);
-        meta.put("weights_dtype", dt.name().toLowerCase(java.util.Locale.ROOT));
+        Map<String, String> meta = packedMeta(dt);
         meta.put("converted_from", l.hf().architecture());
         try (ModelFolder.Lock lock = ModelFolder.lock(dst)) {
             Checkpoint.writeFolder(dst, lock, l.config(), l.tokenizer(), t, meta);
         }
+    }
+
+    /** A packed folder's metadata: format and the matrices' dtype. */
+    static Map<String, String> packedMeta(DType dt) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", Checkpoint.PACKED);
+        meta.put("weights_dtype", dt.name().toLowerCase(java.util.Locale.ROOT));
+        return meta;
     }
 
     static boolean same(Path a, Path b) {

@@ -44,6 +44,18 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A backend that implements inference only is refused before any work. */
+    static void requireTrains(Backend be) {
+        if (!be.canTrain())
+            throw new IllegalArgumentException("--device " + be.name() + " cannot train (it implements inference only); train with --device simd or reference");
+    }
+
+    /** A new run does not write over a checkpoint unless --force says so. */
+    static void refuseOverwrite(Path out, boolean force) {
+        if (holdsModel(out) && !force)
+            throw new IllegalArgumentException("--out " + out + " already holds a checkpoint; continue it with --resume or overwrite it with --force");
+    }
+
     /** Whether dir holds a model (config or weights). */
     static boolean holdsModel(Path dir) {
         return Files.exists(dir.resolve(Checkpoint.CONFIG)) || Files.exists(dir.resolve(Checkpoint.WEIGHTS));
@@ -52,8 +64,7 @@ final class TrainCommand implements Callable<Integer> {
     /** newSteps: on --resume, replace the saved step budget by --steps (the cosine schedule then spans the new budget). */
     static Trainer run(Backend be, ModelOptions model, TrainFlags flags, Path out, boolean resume, boolean force, boolean quiet, boolean newSteps) {
         var log = System.out;
-        if (!be.canTrain())
-            throw new IllegalArgumentException("--device " + be.name() + " cannot train (it implements inference only); train with --device simd or reference");
+        requireTrains(be);
         Trainer t;
         if (resume) {
             if (!holdsModel(out)) throw new IllegalArgumentException("--resume: " + out + " holds no checkpoint to resume from");
@@ -77,8 +88,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         } else {
             TrainOptions o = flags.options();                                    // bad values fail before the data is read
-            if (holdsModel(out) && !force)
-                throw new IllegalArgumentException("--out " + out + " already holds a checkpoint; continue it with --resume or overwrite it with --force");
+            refuseOverwrite(out, force);
             Runs.Prepared p = Runs.prepare(flags.data, flags.tokenizer, null, log);
             Config c = model.config(p.tok().vocabSize());
             Transformer m = new Transformer(c, o.seed());
@@ -96,11 +106,9 @@ final class TrainCommand implements Callable<Integer> {
     /** train --init: a new run from a model folder's weights (fresh AdamW state, step 0). */
     static Trainer fineTune(Backend be, Path init, int seqLen, TrainFlags flags, Path out, boolean force, boolean quiet) {
         var log = System.out;
-        if (!be.canTrain())
-            throw new IllegalArgumentException("--device " + be.name() + " cannot train (it implements inference only); train with --device simd or reference");
+        requireTrains(be);
         TrainOptions o = flags.options();
-        if (holdsModel(out) && !force)
-            throw new IllegalArgumentException("--out " + out + " already holds a checkpoint; continue it with --resume or overwrite it with --force");
+        refuseOverwrite(out, force);
         if (PackCommand.same(out, init)) throw new IllegalArgumentException("--out " + out + " is the --init model; write the fine-tuned model elsewhere");
         try (Checkpoint.Loaded ck = Checkpoint.load(init)) {
             if (ck.config().isMglu() && ck.packed())

@@ -33,8 +33,7 @@ class OpenClAttentionTest {
     static final HostBackend ref = new HostBackend(new ReferenceKernels(), "ref");
 
     @BeforeAll static void open() {
-        OpenClTesting.requireOpenCl();
-        gpu = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings());
+        gpu = OpenClTesting.backend();
     }
 
     @AfterAll static void close() { if (gpu != null) gpu.close(); }

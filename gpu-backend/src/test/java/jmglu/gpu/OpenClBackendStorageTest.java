@@ -35,8 +35,7 @@ class OpenClBackendStorageTest {
     static OpenClBackend gpu;
 
     @BeforeAll static void open() {
-        OpenClTesting.requireOpenCl();
-        gpu = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings());
+        gpu = OpenClTesting.backend();
     }
 
     @AfterAll static void close() { if (gpu != null) gpu.close(); }

@@ -32,8 +32,7 @@ class OpenClBackendTest {
     static final HostBackend ref = new HostBackend(new ReferenceKernels(), "ref");
 
     @BeforeAll static void open() {
-        OpenClTesting.requireOpenCl();
-        gpu = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings());
+        gpu = OpenClTesting.backend();
     }
 
     @AfterAll static void close() { if (gpu != null) gpu.close(); }

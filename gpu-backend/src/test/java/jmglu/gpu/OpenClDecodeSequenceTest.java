@@ -72,7 +72,7 @@ class OpenClDecodeSequenceTest {
         OpenClTesting.requireOpenCl();
         Weights w = Weights.random(42);
         float[][] expected = decode(new HostBackend(new ReferenceKernels(), "ref"), w);
-        try (OpenClBackend gpu = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings())) {
+        try (OpenClBackend gpu = OpenClTesting.backend()) {
             float[][] actual = decode(gpu, w);
             for (int s = 0; s < STEPS; s++) Check.close(expected[s], actual[s], 1e-4, 1e-3, "residual stream after step " + s);
         }

@@ -31,8 +31,7 @@ class OpenClFusedOpsTest {
     static final HostBackend ref = new HostBackend(new ReferenceKernels(), "ref");
 
     @BeforeAll static void open() {
-        OpenClTesting.requireOpenCl();
-        gpu = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings());
+        gpu = OpenClTesting.backend();
         gpu.fusedNormMaxB = 16;                    // the fused kernel at every B here (by default only B = 1 takes it)
     }
 

@@ -27,6 +27,12 @@ final class OpenClTesting {
     /** The settings the tests run under: the defaults, plus the aligned row kernel for every dtype (PoCL checks it too). */
     static OpenClSettings settings() { return OpenClSettings.defaults().withAlignedAll(true); }
 
+    /** An OpenCL backend on the first device under {@link #settings()} (after {@link #requireOpenCl()}). */
+    static OpenClBackend backend() {
+        requireOpenCl();
+        return new OpenClBackend(OpenClContext.open(), settings());
+    }
+
     /** A heap F32 tensor of N(0, std²) entries. */
     static Tensor randn(Rng rng, double std, int... shape) { return Tensor.randn(rng, std, shape); }
 

@@ -63,7 +63,7 @@ public final class Session implements AutoCloseable {
     private final class Stream {
         final GenerateOptions o;
         final Session.TokenListener listener;
-        final int[] anchor;                          // the prompt's last token
+        final int anchor;                            // the prompt's last token
         final int anchorBytes;
         int[] gen = new int[16];
         byte[] bytes = new byte[0];
@@ -73,8 +73,8 @@ public final class Session implements AutoCloseable {
 
         Stream(GenerateOptions o, Session.TokenListener l, int lastPromptToken) {
             this.o = o; this.listener = l;
-            this.anchor = new int[] {lastPromptToken};
-            this.anchorBytes = model.tokenizer().decodeBytes(anchor).length;
+            this.anchor = lastPromptToken;
+            this.anchorBytes = model.tokenizer().decodeBytes(new int[] {anchor}).length;
         }
 
         /** Takes one sampled token; false ends the generation. */
@@ -86,7 +86,7 @@ public final class Session implements AutoCloseable {
             if (kept == gen.length) gen = Arrays.copyOf(gen, 2 * kept);
             gen[kept++] = id;
             int[] seq = new int[kept + 1];
-            seq[0] = anchor[0];
+            seq[0] = anchor;
             System.arraycopy(gen, 0, seq, 1, kept);
             byte[] dec = model.tokenizer().decodeBytes(seq);
             byte[] b = bytes = Arrays.copyOfRange(dec, Math.min(anchorBytes, dec.length), dec.length);

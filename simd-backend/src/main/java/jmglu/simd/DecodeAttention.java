@@ -87,7 +87,7 @@ final class DecodeAttention {
             Lanes.fold(acc4, 0, 4);
             for (int k = 0; k < 4; k++) s[u + k] = (acc4[k] + tail(q, qi, kc, kb + (u + k) * kv, hd)) * scale;
         }
-        for (; u < len; u++) s[u] = dot(q, qi, kc, kb + u * kv, hd) * scale;
+        for (; u < len; u++) s[u] = SimdAttention.dot(q, qi, kc, kb + u * kv, hd) * scale;
         float max = Float.NEGATIVE_INFINITY;
         for (u = 0; u < len; u++) max = Math.max(max, s[u]);
         float z = exps(s, len, max);
@@ -140,14 +140,5 @@ final class DecodeAttention {
         float t = 0f;
         for (int e = S.loopBound(hd); e < hd; e++) t += q[qi + e] * k[ki + e];
         return t;
-    }
-
-    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (int up = S.loopBound(n); i < up; i += L) acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
-        float s = Lanes.sum(acc);
-        for (; i < n; i++) s += a[ao + i] * b[bo + i];
-        return s;
     }
 }
