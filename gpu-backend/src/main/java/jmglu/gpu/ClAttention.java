@@ -74,9 +74,10 @@ final class ClAttention {
     }
 
     /** The attention of one decode step from x (B, h): see {@link jmglu.engine.Backend#attention}. */
-    void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+    void attention(Tensor out, ClNorms.Input in, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
                    Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, Rope rope) {
         String op = "attention";
+        Tensor x = in.x;                                                    // normed as loaded when in owes a norm
         int maxT = check(op, out, kCache, vCache, pos, nH, nKv, hd);
         if (hd % 2 != 0) throw new IllegalArgumentException(op + ": RoPE needs an even head size, got hd=" + hd);
         int B = pos.length, kv = nKv * hd, dq = nH * hd, h = wq.dim(1);
@@ -89,9 +90,9 @@ final class ClAttention {
         cl_mem tab = decode.ropeTable(rope, hd, maxPos);
         int mode = ClDecodeOps.mode(rope);
         if (wq.dtype() != wk.dtype() || wq.dtype() != wv.dtype()) {          // no stacked copy: three GEMVs, then the fused rest
-            be.linear(q, x, wq, false);
-            be.linear(k, x, wk, false);
-            be.linear(v, x, wv, false);
+            be.linear(q, in.given, wq, false);
+            be.linear(k, in.given, wk, false);
+            be.linear(v, in.given, wv, false);
             ClBuffer qb = be.f32(q, op, "q", (long) B * dq), kb = be.f32(k, op, "k", (long) B * kv), vb = be.f32(v, op, "v", (long) B * kv);
             for (int b0 = 0; b0 < B; b0 += CHUNK) {
                 int n = Math.min(CHUNK, B - b0);
@@ -106,7 +107,7 @@ final class ClAttention {
         for (int b0 = 0; b0 < B; b0 += CHUNK) {
             int n = Math.min(CHUNK, B - b0);
             try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false)) {
-                be.mglu.gemv(qkv, xv.mem, stacked, n, false, null);
+                be.mglu.gemv(qkv, xv.mem, in.normIn(), stacked, n, false, null);
             }
             run(out, b0, n, qkv, 0, width, qkv, dq, width, qkv, dq + kv, width, kCache, vCache, pos, nH, nKv, hd, maxT, tab, mode);
         }
@@ -117,14 +118,15 @@ final class ClAttention {
      * {@link jmglu.engine.Backend#prefillAttention}. Per 16 rows: the stacked GEMV, rope_kv (the rows' k, v
      * into the cache), rope_attn reading every key from the cache (causal: row i reads positions ≤ p0 + i).
      */
-    void prefill(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
+    void prefill(Tensor out, ClNorms.Input in, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
                  Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, Rope rope) {
         String op = "prefillAttention";
+        Tensor x = in.x;                                                    // normed as loaded when in owes a norm
         int h = wq.dim(1), P = x.size() / h;
         if (P < 1 || x.size() % h != 0) throw new IllegalArgumentException(op + ": x " + x + " is not rows of h=" + h);
         if (row < 0 || kCache.rank() != 3 || row >= kCache.dim(0)) throw new IllegalArgumentException(op + ": cache row " + row + " outside the caches " + kCache);
         if (wq.dtype() != wk.dtype() || wq.dtype() != wv.dtype() || hd % 2 != 0) {      // the composition (no stacked copy)
-            be.prefillAttentionComposed(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, rope);
+            be.prefillAttentionComposed(out, in.given, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, rope);
             return;
         }
         int[] pos = new int[P];
@@ -139,7 +141,7 @@ final class ClAttention {
         for (int b0 = 0; b0 < P; b0 += CHUNK) {
             int n = Math.min(CHUNK, P - b0);
             try (var xv = be.view(rows(x, P, h, b0, b0 + n), true, false)) {
-                be.mglu.gemv(qkv, xv.mem, stacked, n, false, null);
+                be.mglu.gemv(qkv, xv.mem, in.normIn(), stacked, n, false, null);
             }
             cl.launch(kernel("rope_kv"), (long) n * kv / 2, 0, null, kcb, elems(kCache), vcb, elems(vCache), qkv, dq, width, qkv, dq + kv, width,
                     tab, n, p0 + b0, row, nKv, hd, maxT, mode == 2 ? 1 : 0);
@@ -183,7 +185,7 @@ final class ClAttention {
                 vcb = be.buf(vCache, "attention", "vCache").mem();
         int oo = elems(out) + b0 * nH * hd;
         var hdBytes = new OpenClContext.Local(4L * hd);
-        var redBytes = new OpenClContext.Local(8L * LS);
+        var redBytes = new OpenClContext.Local(4L * LS);
         var skBytes = new OpenClContext.Local(4L * SK);
         cl.launch(kernel("rope_attn"), (long) n * nH * nsplit * LS, LS, null, ob, oo, part, tickets((long) n * nH), q, qo, qs, k, ko, ks, v, vo, vs,
                 kcb, elems(kCache) + (crow < 0 ? b0 * maxT * kv : 0), vcb, elems(vCache) + (crow < 0 ? b0 * maxT * kv : 0),

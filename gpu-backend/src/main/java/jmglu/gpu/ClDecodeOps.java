@@ -68,24 +68,6 @@ final class ClDecodeOps {
                 new OpenClContext.Local(4L * ls));
     }
 
-    /** out (B, C) = table[ids[b]], n (B, C) = rmsnorm(out) with weight w (C): one launch per 16 rows (embed_norm). */
-    void embeddingRmsnorm(Tensor out, Tensor table, int[] ids, Tensor n, Tensor w, float eps) {
-        ClBuffer tb = be.buf(table, "embeddingRmsnorm", "table");
-        if (table.rank() != 2 || table.dtype() == DType.I32)
-            throw new IllegalArgumentException("embeddingRmsnorm: table must be (V, C) F32/BF16/F16, got " + table);
-        int V = table.dim(0), C = table.dim(1), B = ids.length;
-        ClBuffer ob = be.f32(out, "embeddingRmsnorm", "out", (long) B * C), nb = be.f32(n, "embeddingRmsnorm", "n", (long) B * C),
-                wb = be.f32(w, "embeddingRmsnorm", "w", C);
-        for (int b = 0; b < B; b++)
-            if (ids[b] < 0 || ids[b] >= V) throw new IllegalArgumentException("embeddingRmsnorm: token " + ids[b] + " outside vocabulary of " + V);
-        int ls = (int) Math.min(256, cl.maxWorkGroup);
-        for (int b0 = 0; b0 < B; b0 += CHUNK) {
-            int c = Math.min(CHUNK, B - b0);
-            cl.launch(kernel("embed_norm"), (long) c * ls, ls, null, ob.mem(), elems(out) + b0 * C, nb.mem(), elems(n) + b0 * C, tb.mem(), elems(table),
-                    OpenClMglu.wt(table.dtype()), int16(ids, b0, b0 + c), C, wb.mem(), elems(w), eps, new OpenClContext.Local(4L * ls));
-        }
-    }
-
     /** out[b] = argmax of row b of logits (B, V) (ties to the lower index; −1 for a NaN or +Inf row): one launch, B ints read back. */
     void argmax(int[] out, Tensor logits) {
         int V = logits.dim(logits.rank() - 1), B = logits.size() / V;

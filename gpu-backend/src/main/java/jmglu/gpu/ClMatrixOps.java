@@ -29,42 +29,28 @@ final class ClMatrixOps {
         this.mglu = be.mglu;
     }
 
-    /** y (B, d) = x (B, h) · Wᵀ, or y += that when acc. */
-    void linear(Tensor y, Tensor x, Tensor w, boolean acc) {
+    /** y (B, d) = x (B, h) · Wᵀ, or y += that when acc; x is in.x, normed as it is loaded when in owes a norm. */
+    void linear(Tensor y, ClNorms.Input in, Tensor w, boolean acc) {
+        Tensor x = in.x;
         int d = rowsOf(w, "linear"), h = w.dim(1), B = batch(x, h, "linear");
+        var norm = in.normIn();
         be.f32(y, "linear", "y", (long) B * d);
         try (OpenClBackend.View wv = be.view(w, true, false)) {
             var dm = new OpenClMglu.DeviceMatrix(w.dtype(), d, h, wv.mem);
             for (int b0 = 0; b0 < B; b0 += CHUNK) {
                 int n = Math.min(CHUNK, B - b0);
                 try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false); var yv = be.view(rows(y, B, d, b0, b0 + n), acc, true)) {
-                    mglu.gemv(yv.mem, xv.mem, dm, n, acc, null);
-                }
-            }
-        }
-    }
-
-    /** y (B, d) = x Wᵀ (y += that when acc), then n (B, d) = rmsnorm(y) with weight nw (d): one launch per 16 rows (mglu.cl NORM). */
-    void linearRmsnorm(Tensor y, Tensor x, Tensor w, boolean acc, Tensor n, Tensor nw, float eps) {
-        int d = rowsOf(w, "linearRmsnorm"), h = w.dim(1), B = batch(x, h, "linearRmsnorm");
-        be.f32(y, "linearRmsnorm", "y", (long) B * d);
-        be.f32(n, "linearRmsnorm", "n", (long) B * d);
-        ClBuffer nwb = be.f32(nw, "linearRmsnorm", "nw", d);
-        try (OpenClBackend.View wv = be.view(w, true, false)) {
-            var dm = new OpenClMglu.DeviceMatrix(w.dtype(), d, h, wv.mem);
-            for (int b0 = 0; b0 < B; b0 += CHUNK) {
-                int c = Math.min(CHUNK, B - b0);
-                try (var xv = be.view(rows(x, B, h, b0, b0 + c), true, false); var yv = be.view(rows(y, B, d, b0, b0 + c), acc, true);
-                     var nv = be.view(rows(n, B, d, b0, b0 + c), false, true)) {
-                    mglu.gemvNorm(yv.mem, xv.mem, dm, c, acc, new OpenClMglu.Norm(nv.mem, nwb.mem(), OpenClBackend.elems(nw), eps), null);
+                    mglu.gemv(yv.mem, xv.mem, norm, dm, n, acc, null);
                 }
             }
         }
     }
 
     /** y (B, d) = g(x Wgᵀ) ⊙ (x Wvᵀ): one fused kernel when Wg and Wv share a dtype, else GEMV, act, GEMV, mul. */
-    void glu(Tensor y, Tensor x, Tensor wGate, Tensor wValue, Act g) {
+    void glu(Tensor y, ClNorms.Input in, Tensor wGate, Tensor wValue, Act g) {
+        Tensor x = in.x;
         int d = rowsOf(wGate, "glu"), h = wGate.dim(1), B = batch(x, h, "glu");
+        var norm = in.normIn();
         rowsOf(wValue, "glu");
         if (!wGate.sameShape(wValue)) throw new IllegalArgumentException("glu: Wg " + wGate + " and Wv " + wValue + " differ in shape");
         be.f32(y, "glu", "y", (long) B * d);
@@ -75,12 +61,12 @@ final class ClMatrixOps {
                 int n = Math.min(CHUNK, B - b0);
                 try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false); var yv = be.view(rows(y, B, d, b0, b0 + n), false, true)) {
                     if (mg.dtype() == mv.dtype()) {
-                        mglu.rows(OpenClMglu.SWIGLU, yv.mem, null, xv.mem, mg, mv, null, n, g, null);
+                        mglu.rows(OpenClMglu.SWIGLU, yv.mem, null, xv.mem, norm, mg, mv, null, n, g, null);
                     } else {
                         cl_mem gate = be.scratch(OpenClBackend.GATE, 4L * n * d);
-                        mglu.gemv(gate, xv.mem, mg, n, false, null);
+                        mglu.gemv(gate, xv.mem, norm, mg, n, false, null);
                         be.decode().launchAct(gate, 0, n * d, g);
-                        mglu.gemv(yv.mem, xv.mem, mv, n, false, null);
+                        mglu.gemv(yv.mem, xv.mem, norm, mv, n, false, null);
                         be.decode().launchMul(yv.mem, 0, gate, 0, n * d);
                     }
                 }
@@ -89,8 +75,10 @@ final class ClMatrixOps {
     }
 
     /** FlashMGLU y (B, d) = Σ_i g(s_i) ⊙ (t − s_i); masks I32 (d, nm, ⌈h/32⌉). */
-    void flashMglu(Tensor y, Tensor x, Tensor w, Tensor masks, Act g) {
+    void flashMglu(Tensor y, ClNorms.Input in, Tensor w, Tensor masks, Act g) {
+        Tensor x = in.x;
         int d = rowsOf(w, "flashMglu"), h = w.dim(1), B = batch(x, h, "flashMglu"), nm = nmOf(masks, d, h, "flashMglu");
+        var norm = in.normIn();
         be.f32(y, "flashMglu", "y", (long) B * d);
         try (var wv = be.view(w, true, false); var mv = be.view(masks, true, false)) {
             for (int b0 = 0; b0 < B; b0 += CHUNK) {
@@ -98,7 +86,7 @@ final class ClMatrixOps {
                 var dm = matrix(w, wv.mem, d, h, n);
                 var dk = masks(masks, mv.mem, nm, d, h, dm.tc() != null);
                 try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false); var yv = be.view(rows(y, B, d, b0, b0 + n), false, true)) {
-                    mglu.rows(OpenClMglu.FLASH, yv.mem, null, xv.mem, dm, null, dk, n, g, null);
+                    mglu.rows(OpenClMglu.FLASH, yv.mem, null, xv.mem, norm, dm, null, dk, n, g, null);
                 }
             }
         }

@@ -24,8 +24,14 @@ import org.jocl.cl_mem;
  * The ops are in {@link ClDecodeOps} (decode.cl) and {@link ClMatrixOps} (the MGLU/GEMV kernels).
  * Ops run one at a time (synchronized) on one in-order queue, so scratch buffers are reused freely.
  * The fused ops ({@link #linearRmsnorm}, {@link #embeddingRmsnorm}) and the greedy {@link #argmax} each take
- * one launch, so a B = 1 decode step of L layers takes 6·L + 3 launches (8·L + 3 with the compositions; at B &gt; 1
- * linearRmsnorm runs as its composition by default, see {@link #fusedNormMaxB}).
+ * one launch, so a decode step of L layers takes 5·L + 3 launches (7·L + 4 with the compositions).
+ *
+ * <p>Deferred norms: linearRmsnorm and embeddingRmsnorm write y (the residual stream) and leave n = rmsnorm(y)
+ * owed ({@link ClNorms}). The consumers of a block's normed input (the GEMVs of {@link #linear}, the stacked
+ * qkv GEMV of {@link #attention} and the prefill, {@link #glu}, {@link #flashMglu}) read y and the norm's weight
+ * instead and normalise as they load (mglu.cl, flash_tc.cl NORMIN), so n is never written on a decode step and
+ * no kernel has a serial norm tail. Anything else that touches n, y or the weight (a read, another op, release)
+ * first has n written ({@link ClNorms#settle}), so every op still sees the composition's values.
  */
 public final class OpenClBackend implements Backend {
     private static final Set<String> OPS = Set.of("embedding", "rmsnorm", "linear", "rope", "attentionStep", "act", "glu",
@@ -44,12 +50,7 @@ public final class OpenClBackend implements Backend {
     private boolean closed;
     /** -Djmglu.opencl.fused=off: the fused ops and argmax run as their compositions (the A/B of lab/gpu/decode-run4). */
     private final boolean fused = !"off".equals(System.getProperty("jmglu.opencl.fused", "on").trim());
-    /**
-     * linearRmsnorm takes the fused kernel for batches of at most this many rows (-Djmglu.opencl.fusednormb), the
-     * composition above: the norm is done by one work-group, row after row, so it costs more than the launch it
-     * saves once there are many rows (H200, lab/gpu/decode-run4: a 16-row prefill pass ran 38% slower fused).
-     */
-    int fusedNormMaxB = Integer.getInteger("jmglu.opencl.fusednormb", 1);
+    final ClNorms norms = new ClNorms(this);
 
     /** The backend owns (and closes) cl. */
     public OpenClBackend(OpenClContext cl, OpenClSettings settings) {
@@ -103,6 +104,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override public synchronized void release(Tensor t) {
+        norms.touched(t);
         if (!t.isHost() && t.deviceBuffer() instanceof ClBuffer b && b.owner == this) b.release();
     }
 
@@ -131,7 +133,9 @@ public final class OpenClBackend implements Backend {
 
     @Override public synchronized void rmsnorm(Tensor out, Tensor x, Tensor w, float eps) { decode.rmsnorm(out, x, w, eps); }
 
-    @Override public synchronized void linear(Tensor y, Tensor x, Tensor w, boolean acc) { matrix.linear(y, x, w, acc); }
+    @Override public synchronized void linear(Tensor y, Tensor x, Tensor w, boolean acc) {
+        try (var in = norms.input(x, y)) { matrix.linear(y, in, w, acc); }
+    }
 
     @Override public synchronized void rope(Tensor x, int nH, int hd, int[] pos, Rope rope) { decode.rope(x, nH, hd, pos, rope); }
 
@@ -143,25 +147,35 @@ public final class OpenClBackend implements Backend {
     /** Three launches: one GEMV over [Wq; Wk; Wv], RoPE + cache write + split attention, the merge of the splits ({@link ClAttention}). */
     @Override public synchronized void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
                                                  Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, Rope rope) {
-        attention.attention(out, x, wq, wk, wv, q, k, v, kCache, vCache, pos, nH, nKv, hd, rope);
+        try (var in = norms.input(x, out, q, k, v, kCache, vCache)) { attention.attention(out, in, wq, wk, wv, q, k, v, kCache, vCache, pos, nH, nKv, hd, rope); }
     }
 
     /** Per 16 rows: one GEMV over [Wq; Wk; Wv], the rows' k, v into the cache, the causal split attention, the merge. */
     @Override public synchronized void prefillAttention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
                                                         Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, Rope rope) {
-        attention.prefill(out, x, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, rope);
+        try (var in = norms.input(x, out, q, k, v, kCache, vCache)) { attention.prefill(out, in, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, rope); }
     }
 
-    /** One launch per 16 rows: the GEMV with the norm in its epilogue (the last work-group normalises; mglu.cl NORM). */
+    /** One launch per 16 rows: the GEMV; n = rmsnorm(y) is owed to its consumers (see the class comment). */
     @Override public synchronized void linearRmsnorm(Tensor y, Tensor x, Tensor w, boolean acc, Tensor n, Tensor nw, float eps) {
-        if (fused && x.size() / w.dim(1) <= fusedNormMaxB) matrix.linearRmsnorm(y, x, w, acc, n, nw, eps);
-        else Backend.super.linearRmsnorm(y, x, w, acc, n, nw, eps);
+        if (!fused) {
+            Backend.super.linearRmsnorm(y, x, w, acc, n, nw, eps);
+            return;
+        }
+        norms.redefine(n, y, x, w);
+        linear(y, x, w, acc);
+        norms.owe(n, y, nw, eps);
     }
 
-    /** One launch per 16 rows (decode.cl embed_norm). */
+    /** One launch per 16 rows (decode.cl embed); n = rmsnorm(out) is owed to its consumers (see the class comment). */
     @Override public synchronized void embeddingRmsnorm(Tensor out, Tensor table, int[] ids, Tensor n, Tensor nw, float eps) {
-        if (fused) decode.embeddingRmsnorm(out, table, ids, n, nw, eps);
-        else Backend.super.embeddingRmsnorm(out, table, ids, n, nw, eps);
+        if (!fused) {
+            Backend.super.embeddingRmsnorm(out, table, ids, n, nw, eps);
+            return;
+        }
+        norms.redefine(n, out, table);
+        decode.embedding(out, table, ids);
+        norms.owe(n, out, nw, eps);
     }
 
     /** One launch (decode.cl argmax_rows, a work-group per row), then B ints read back instead of B·V floats. */
@@ -172,9 +186,13 @@ public final class OpenClBackend implements Backend {
 
     @Override public synchronized void act(Act g, Tensor x) { decode.act(g, x); }
 
-    @Override public synchronized void glu(Tensor y, Tensor x, Tensor wGate, Tensor wValue, Act g) { matrix.glu(y, x, wGate, wValue, g); }
+    @Override public synchronized void glu(Tensor y, Tensor x, Tensor wGate, Tensor wValue, Act g) {
+        try (var in = norms.input(x, y)) { matrix.glu(y, in, wGate, wValue, g); }
+    }
 
-    @Override public synchronized void flashMglu(Tensor y, Tensor x, Tensor w, Tensor masks, Act g) { matrix.flashMglu(y, x, w, masks, g); }
+    @Override public synchronized void flashMglu(Tensor y, Tensor x, Tensor w, Tensor masks, Act g) {
+        try (var in = norms.input(x, y)) { matrix.flashMglu(y, in, w, masks, g); }
+    }
 
     @Override public synchronized void mgluTopK(Tensor y, Tensor x, Tensor w, Tensor masks, Tensor router, int k, Act g) {
         matrix.mgluTopK(y, x, w, masks, router, k, g);
@@ -183,12 +201,13 @@ public final class OpenClBackend implements Backend {
     // ---------------------------------------------------------------- helpers for the ops
     ClDecodeOps decode() { return decode; }
 
-    /** t's buffer, after checking that t lives on this backend. */
+    /** t's buffer, after checking that t lives on this backend (a norm owed over t's bytes is written first). */
     ClBuffer buf(Tensor t, String op, String arg) {
         if (t == null) throw new IllegalArgumentException(op + ": " + arg + " is null");
         if (t.isHost()) throw new IllegalArgumentException(op + ": " + arg + " " + t + " is in host memory; adopt it on the opencl backend first");
         if (!(t.deviceBuffer() instanceof ClBuffer b) || b.owner != this)
             throw new IllegalArgumentException(op + ": " + arg + " " + t + " lives on another backend");
+        norms.touched(t);
         return b;
     }
 

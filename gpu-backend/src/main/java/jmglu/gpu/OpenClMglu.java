@@ -68,11 +68,23 @@ public final class OpenClMglu {
     }
 
     public static final int FLASH = 0, SCORES = 1, GEMV = 2, SWIGLU = 3;
+    /** Matrices of fewer rows than this many per compute unit take a work-group per row (see rows). */
+    private static final int SMALL_D = Integer.getInteger("jmglu.opencl.smalld", 4);
+
+    /**
+     * How the row kernel takes a {@link NormIn}: normStage, x ⊙ nw staged in local memory by the group (Σx² summed as it
+     * stages; -Djmglu.opencl.normstage=on|off); otherwise normalised chunk by chunk in the loop (nw loaded with x).
+     * rowsNormIn false (-Djmglu.opencl.rowsnormin=false): neither, the row kernel reads a normed copy ({@link #normed}).
+     * The A/B of lab/gpu/decode-run9.
+     */
+    boolean normStage = "on".equals(System.getProperty("jmglu.opencl.normstage", "off").trim()),
+            rowsNormIn = !"false".equals(System.getProperty("jmglu.opencl.rowsnormin", "true").trim());
 
     private final OpenClContext cl;
     private final OpenClSettings s;
     private final cl_mem dummy;
-    private final cl_mem counter;     // the NORM epilogue's ticket counter (0 between launches: the last group resets it)
+    private cl_mem normed;            // the normed input of the paths that take no NormIn (grown on demand)
+    private long normedBytes;
     // paths whose program the compiler refused (logged once; they stay off for this launcher)
     private volatile boolean shflRefused, fastRefused, tcRefused;
 
@@ -80,8 +92,6 @@ public final class OpenClMglu {
         this.cl = cl;
         this.s = settings;
         this.dummy = cl.alloc(64);
-        this.counter = cl.alloc(4);
-        cl.zero(counter, 0, 4);
     }
 
     public OpenClContext context() { return cl; }
@@ -102,24 +112,45 @@ public final class OpenClMglu {
         rows(mode, out, out2, x, w, w2, m, B, g, false, null, ev);
     }
 
-    /** The norm a GEMV's epilogue applies to its output: out (B, d) = rmsnorm(y) with weight w[wo, wo + d) F32. */
-    public record Norm(cl_mem out, cl_mem w, int wo, float eps) {}
+    /**
+     * A kernel input that is rmsnorm(x) of the x passed, with weight w[wo, wo + h) F32: the kernels that take it
+     * (mglu.cl, flash_tc.cl NORMIN) reduce x² themselves and scale as they load, so the normed rows are never
+     * written; the other paths get them normed into a scratch buffer first ({@link #normed}).
+     */
+    public record NormIn(cl_mem w, int wo, float eps) {}
 
     /** y (B, d) = x Wᵀ, or y += x Wᵀ when acc (the add is fused into the row kernel's epilogue). */
     public void gemv(cl_mem y, cl_mem x, DeviceMatrix w, int B, boolean acc, cl_event ev) {
         rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, null, ev);
     }
 
-    /**
-     * y = x Wᵀ (y += x Wᵀ when acc), then norm.out (B, d) = rmsnorm(y): one launch, the norm in the row kernel's
-     * epilogue (the last work-group to finish normalises the B rows; mglu.cl NORM).
-     */
-    public void gemvNorm(cl_mem y, cl_mem x, DeviceMatrix w, int B, boolean acc, Norm norm, cl_event ev) {
+    /** {@link #gemv} of the normed input rmsnorm(x) (norm null: of x itself). */
+    public void gemv(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, boolean acc, cl_event ev) {
         rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, norm, ev);
     }
 
+    /** {@link #rows(int, cl_mem, cl_mem, cl_mem, DeviceMatrix, DeviceMatrix, DeviceMasks, int, Act, cl_event)} of rmsnorm(x) (norm null: of x). */
+    public void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, NormIn norm, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
+                     int B, Act g, cl_event ev) {
+        rows(mode, out, out2, x, w, w2, m, B, g, false, norm, ev);
+    }
+
+    /** rmsnorm of the B rows of h floats at x into a scratch buffer owned by this launcher (valid until its next use). */
+    public cl_mem normed(cl_mem x, int B, int h, NormIn norm) {
+        long bytes = 4L * B * h;
+        if (normedBytes < bytes) {
+            OpenClContext.release(normed);             // freed once the launches using it have run
+            normed = cl.alloc(bytes);
+            normedBytes = bytes;
+        }
+        int ls = (int) Math.min(256, cl.maxWorkGroup);
+        cl.launch(cl.kernel("decode.cl", "", "rmsnorm"), (long) B * ls, ls, null, normed, 0, x, 0, norm.w(), norm.wo(), h, norm.eps(),
+                new OpenClContext.Local(4L * ls));
+        return normed;
+    }
+
     private void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
-                      int B, Act g, boolean acc, Norm norm, cl_event ev) {
+                      int B, Act g, boolean acc, NormIn norm, cl_event ev) {
         int h = w.cols(), d = w.rows();
         String op = switch (mode) { case FLASH -> "flashMglu"; case SCORES -> "mgluScores"; case GEMV -> "gemv"; default -> "swiglu"; };
         if (B < 1 || B > MAX_BATCH) throw new IllegalArgumentException(op + ": batch B must be in 1.." + MAX_BATCH + ", got " + B);
@@ -134,11 +165,27 @@ public final class OpenClMglu {
         if (mode == SWIGLU && (w2 == null || w2.rows() != d || w2.cols() != h || w2.dtype() != w.dtype()))
             throw new IllegalArgumentException(op + ": Wg is " + w.dtype() + " (" + d + ", " + h + ") but Wv is "
                     + (w2 == null ? "missing" : w2.dtype() + " (" + w2.rows() + ", " + w2.cols() + ")"));
-        int nv = mode == GEMV ? 1 : mode == SWIGLU ? 2 : nm + 1;
-        if (nm > 0 && tcRows(mode, out, out2, x, w, m, B, g, ev)) return;
-        if (nm > 0 && fastRows(mode, out, out2, x, w, m, B, g, ev)) return;
+        int nv = mode == GEMV ? 1 : mode == SWIGLU ? 2 : nm + 1, ns = norm != null ? B : 0;   // ns: the Σx² sums
+        if (nm > 0 && tcRows(mode, out, out2, x, norm, w, m, B, g, ev)) return;
+        if (nm > 0 && fastApplies(h, nm, B)) {        // mglu_fast.cl takes no NormIn: it reads the normed copy
+            cl_mem xn = norm == null ? x : normed(x, B, h, norm);
+            if (fastRows(mode, out, out2, xn, w, m, B, g, ev)) return;
+            x = xn;
+            norm = null;
+        }
+        if (norm != null && !rowsNormIn) {
+            x = normed(x, B, h, norm);
+            norm = null;
+        }
         boolean sh = useShfl();
         int R = Math.max(1, Math.min(s.rows(), d)), LS = (int) Math.min(s.ls(), cl.maxWorkGroup);
+        if (sh && d < SMALL_D * Math.max(1, cl.computeUnits)) {
+            // few rows (the lm head of a small vocabulary): warps of R rows would leave most compute units idle and give
+            // each lane a long serial row; a work-group of up to 256 threads per row (the local-memory tree) instead
+            sh = false;
+            R = 1;
+            LS = (int) Math.min(256, cl.maxWorkGroup);
+        }
         long redBytes;
         if (sh) {                                   // warp-shuffle reduction: registers only
             LS = Math.max(32, LS);
@@ -146,9 +193,9 @@ public final class OpenClMglu {
             redBytes = 4;
         } else {
             long budget = Math.min(cl.localMemBytes / 4, 16384);
-            while ((long) R * nv * B * LS * 4 > budget && R > 1) R >>= 1;
-            while ((long) R * nv * B * LS * 4 > budget && LS > 16) LS >>= 1;
-            redBytes = (long) R * nv * B * LS * 4;
+            while ((long) (R * nv * B + ns) * LS * 4 > budget && R > 1) R >>= 1;
+            while ((long) (R * nv * B + ns) * LS * 4 > budget && LS > 16) LS >>= 1;
+            redBytes = (long) (R * nv * B + ns) * LS * 4;
         }
         long xBytes = 4L * B * h;
         boolean xl = switch (s.xlocal()) {
@@ -156,10 +203,12 @@ public final class OpenClMglu {
             case OFF -> false;
             case AUTO -> xBytes + redBytes <= Math.min(cl.localMemBytes / 2, 32768);
         };
+        if (norm != null && normStage && xBytes + redBytes <= Math.min(cl.localMemBytes / 2, 32768)) xl = true;
+        boolean al = aligned(w.dtype(), h);
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
                 + " -DLS=" + LS + " -DR=" + R + " -DXLOCAL=" + (xl ? 1 : 0) + " -DMODE=" + mode
-                + " -DALIGNED=" + (aligned(w.dtype(), h) ? 1 : 0) + " -DU=" + s.unroll() + " -DACC=" + (acc ? 1 : 0)
-                + (norm != null ? " -DNORM=1" : "");
+                + " -DALIGNED=" + (al ? 1 : 0) + " -DU=" + s.unroll() + " -DACC=" + (acc ? 1 : 0)
+                + (norm != null ? " -DNORMIN=1" + (al && norm.wo() % 8 == 0 ? " -DGALIGNED=1" : "") : "");
         org.jocl.cl_kernel k;
         if (sh) {
             try {
@@ -182,21 +231,25 @@ public final class OpenClMglu {
             cl.launch(k, groups * LS, LS, ev, out, out2 == null ? dummy : out2, x, w.mem(),
                     w2 == null ? dummy : w2.mem(), m == null ? dummy : m.mem(), h, d, xLocal, redLocal);
         else
-            cl.launch(k, groups * LS, LS, ev, out, dummy, x, w.mem(), dummy, dummy, h, d, xLocal, redLocal,
-                    norm.out(), norm.w(), norm.wo(), norm.eps(), counter);
+            cl.launch(k, groups * LS, LS, ev, out, out2 == null ? dummy : out2, x, w.mem(),
+                    w2 == null ? dummy : w2.mem(), m == null ? dummy : m.mem(), h, d, xLocal, redLocal, norm.w(), norm.wo(), norm.eps());
     }
 
     /**
      * FlashMGLU (mode FLASH) or the MGLU scores (SCORES) through mglu_fast.cl: warps own R rows, each
      * lane issues R·CPL W vectors and their mask words before the math, grid-strided over row tasks.
      * Taken when the settings' fast is on, h % 8 == 0 and the accumulators fit (nv·B ≤ 96), B ≤ fastMaxB and
-     * nm ≥ fastMinNm (B = 1) or fastMinNmBatch (B > 1); returns false otherwise (the caller runs the `rows` kernel).
+     * nm ≥ fastMinNm (B = 1) or fastMinNmBatch (B > 1) ({@link #fastRows} runs it).
      */
+    private boolean fastApplies(int h, int nm, int B) {
+        return s.fast() && !fastRefused && h % 8 == 0 && (nm + 1) * B <= 96 && B <= s.fastMaxB()
+                && nm >= (B == 1 ? s.fastMinNm() : s.fastMinNmBatch());
+    }
+
+    /** See {@link #fastApplies}; false when its program is refused or the reduction does not fit (the caller runs `rows`). */
     private boolean fastRows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMasks m,
                              int B, Act g, cl_event ev) {
         int h = w.cols(), d = w.rows(), nm = m.nm(), nv = nm + 1;
-        if (!s.fast() || fastRefused || h % 8 != 0 || nv * B > 96 || B > s.fastMaxB()
-                || nm < (B == 1 ? s.fastMinNm() : s.fastMinNmBatch())) return false;
         boolean sh = useShfl();
         int LS = (int) Math.max(32, Math.min(s.fastLs(), cl.maxWorkGroup)) & ~31, R = s.fastR(), cpl = s.fastCpl();
         while (R > 1 && R * nv * B > 96) R >>= 1;
@@ -237,7 +290,7 @@ public final class OpenClMglu {
      * FlashMGLU (FLASH) or the MGLU scores (SCORES) through flash_tc.cl: mma.sync tiles of 16 rows, B ≤ 8,
      * 16-bit W with h % 32 == 0, both operands uploaded with their tile layout; false otherwise.
      */
-    private boolean tcRows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMasks m,
+    private boolean tcRows(int mode, cl_mem out, cl_mem out2, cl_mem x, NormIn norm, DeviceMatrix w, DeviceMasks m,
                            int B, Act g, cl_event ev) {
         if (w.tc() == null || m.tc() == null || !tcApplies(w.dtype(), w.cols(), B)) return false;
         int h = w.cols(), d = w.rows(), nm = m.nm(), ks = Math.max(1, Math.min(s.tcWarps(), h / 32)), xs = s.tcParts();
@@ -252,7 +305,7 @@ public final class OpenClMglu {
         // nm=8 0.116/0.091; at B=1 two steps measured the same as one (run 13)
         int pd = B * xs > 8 && nm != 2 ? 2 : 1;
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal() + " -DMODE=" + mode
-                + " -DKS=" + ks + " -DXS=" + xs + " -DEMU=" + (emu ? 1 : 0) + " -DPD=" + pd;
+                + " -DKS=" + ks + " -DXS=" + xs + " -DEMU=" + (emu ? 1 : 0) + " -DPD=" + pd + (norm != null ? " -DNORMIN=1" : "");
         org.jocl.cl_kernel k;
         try {
             k = cl.kernel("flash_tc.cl", opts, "flash_tc");
@@ -262,8 +315,12 @@ public final class OpenClMglu {
             tcRefused = true;
             return false;
         }
-        cl.launch(k, (long) TcLayout.blocks(d) * 32 * ks, 32L * ks, ev, out, out2 == null ? dummy : out2, x, w.tc(), m.tc(), h, d,
-                new OpenClContext.Local(red));
+        if (norm == null)
+            cl.launch(k, (long) TcLayout.blocks(d) * 32 * ks, 32L * ks, ev, out, out2 == null ? dummy : out2, x, w.tc(), m.tc(), h, d,
+                    new OpenClContext.Local(red));
+        else
+            cl.launch(k, (long) TcLayout.blocks(d) * 32 * ks, 32L * ks, ev, out, out2 == null ? dummy : out2, x, w.tc(), m.tc(), h, d,
+                    new OpenClContext.Local(red), norm.w(), norm.wo(), norm.eps());
         return true;
     }
 
@@ -342,5 +399,5 @@ public final class OpenClMglu {
         };
     }
 
-    public void release() { OpenClContext.release(dummy, counter); }
+    public void release() { OpenClContext.release(dummy, normed); }
 }

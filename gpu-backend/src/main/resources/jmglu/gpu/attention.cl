@@ -16,8 +16,8 @@
 // acc = Σ e^(s_u − m) v_u; out = Σ_s e^(m_s − M) acc_s / Σ_s e^(m_s − M) l_s, M = max_s m_s. Only the
 // ns = ceil(len / SK) non-empty splits of a row take part: each writes its partial, then takes a ticket from
 // tick[row·nH + head] (atomic_inc); the one that draws ns − 1 merges the ns partials into out and puts the
-// counter back to 0 for the next launch (the "last group" of mglu.cl's NORM epilogue; saves the merge launch,
-// 16 µs a layer at 80 splits on the H200, lab/gpu/decode-run6). A row of ns = 1 writes out directly.
+// counter back to 0 for the next launch (saves the merge launch, 16 µs a layer at 80 splits on the H200,
+// lab/gpu/decode-run6). A row of ns = 1 writes out directly.
 
 inline int pick16(int16 v, int i) {
     int a[16];
@@ -44,57 +44,43 @@ inline void rotate(__local float* dst, __global const float* src, __global const
 }
 
 // The merge of ns partials pv[s·(hd + 2)] = (m_s, l_s, acc_s) of one (row, head) into o[0, hd) by one work-group,
-// after the other groups wrote them: M and L = Σ e^(m_s − M) l_s by strided passes and trees in red (LS floats);
-// then per block of 2·LS output elements, the splits in chunks of LS with their weights e^(m_s − M) in wl (LS
-// floats). The loads are volatile (past the non-coherent caches; each waits for L2 unless several are in flight):
-// a thread issues 2·NBM of them before using any.
-#define NBM 16
-inline void merge(__global float* restrict o, __global volatile const float* pv, const int hd, const int ns,
-                  __local float* red, __local float* wl, const int lid, const int LS) {
+// after the other groups wrote them. Thread lid owns elements e1 = e0 + lid and e2 = e1 + LS of each block of 2·LS
+// and runs an online softmax over the splits in chunks of CAP: per chunk it issues the CAP m's and l's (the same
+// addresses in every thread: one transaction a warp) and its CAP·2 acc elements at once, then with
+// M' = max(M, m_s of the chunk): (L, a) ← e^(M − M')·(L, a) + Σ_s e^(m_s − M')·(l_s, acc_s[e]). No trees, no barriers:
+// ceil(ns / CAP) round trips to L2. The loads are volatile (past the non-coherent caches: other groups wrote them).
+#define CAP 16
+inline void merge(__global float* restrict o, __global volatile const float* pv, const int hd, const int ns, const int lid, const int LS) {
     const int st = hd + 2;
-    float mx = -INFINITY;
-    for (int s = lid; s < ns; s += LS) mx = fmax(mx, pv[(long) s * st]);
-    red[lid] = mx;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int h2 = LS >> 1; h2 > 0; h2 >>= 1) {
-        if (lid < h2) red[lid] = fmax(red[lid], red[lid + h2]);
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float M = red[0];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    float ls = 0.0f;
-    for (int s = lid; s < ns; s += LS) ls += exp(pv[(long) s * st] - M) * pv[(long) s * st + 1];
-    red[lid] = ls;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int h2 = LS >> 1; h2 > 0; h2 >>= 1) {
-        if (lid < h2) red[lid] += red[lid + h2];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    const float L = red[0];
     for (int e0 = 0; e0 < hd; e0 += 2 * LS) {
         const int e1 = e0 + lid, e2 = e1 + LS;
-        float a1 = 0.0f, a2 = 0.0f;
-        for (int s0 = 0; s0 < ns; s0 += LS) {
-            barrier(CLK_LOCAL_MEM_FENCE);                 // wl of the previous chunk read by all
-            if (s0 + lid < ns) wl[lid] = exp(pv[(long) (s0 + lid) * st] - M);
-            barrier(CLK_LOCAL_MEM_FENCE);
-            const int cnt = min(LS, ns - s0);
-            __global volatile const float* r = pv + (long) s0 * st + 2;
-            for (int t0 = 0; t0 < cnt; t0 += NBM) {
-                float x1[NBM], x2[NBM];
-                #pragma unroll
-                for (int k = 0; k < NBM; k++) {
-                    const bool in = t0 + k < cnt;
-                    x1[k] = in && e1 < hd ? r[(long) (t0 + k) * st + e1] : 0.0f;
-                    x2[k] = in && e2 < hd ? r[(long) (t0 + k) * st + e2] : 0.0f;
-                }
-                #pragma unroll
-                for (int k = 0; k < NBM; k++) {
-                    const float w = t0 + k < cnt ? wl[t0 + k] : 0.0f;
-                    a1 += w * x1[k];
-                    a2 += w * x2[k];
-                }
+        float M = -INFINITY, L = 0.0f, a1 = 0.0f, a2 = 0.0f;
+        for (int s0 = 0; s0 < ns; s0 += CAP) {
+            float m[CAP], l[CAP], x1[CAP], x2[CAP];
+            #pragma unroll
+            for (int k = 0; k < CAP; k++) {
+                const bool in = s0 + k < ns;
+                const long r = (long) (s0 + k) * st;
+                m[k] = in ? pv[r] : -INFINITY;
+                l[k] = in ? pv[r + 1] : 0.0f;
+                x1[k] = in && e1 < hd ? pv[r + 2 + e1] : 0.0f;
+                x2[k] = in && e2 < hd ? pv[r + 2 + e2] : 0.0f;
             }
+            float mc = M;
+            #pragma unroll
+            for (int k = 0; k < CAP; k++) mc = fmax(mc, m[k]);
+            const float sc = exp(M - mc);                  // 0 on the first chunk (M = −∞)
+            L *= sc;
+            a1 *= sc;
+            a2 *= sc;
+            #pragma unroll
+            for (int k = 0; k < CAP; k++) {
+                const float w = exp(m[k] - mc);            // 0 past ns (m = −∞)
+                L += w * l[k];
+                a1 += w * x1[k];
+                a2 += w * x2[k];
+            }
+            M = mc;
         }
         if (e1 < hd) o[e1] = a1 / L;
         if (e2 < hd) o[e2] = a2 / L;
@@ -107,7 +93,7 @@ inline void merge(__global float* restrict o, __global volatile const float* pv,
 // thread (key kk, part qq) summing the 4-float pieces qq, qq + TPK, ... of q·k (one piece apart: coalesced
 // 4·TPK-float runs of one key row); the pieces meet in red, the softmax of the SK scores is done by every
 // thread from local memory, then thread e of the value pass sums p_u v_u[e] over the split's keys.
-// Local: ql, kl, vl hd floats each, pl SK floats, red 2·LS floats (the merge's wl in the second half). hd is even when rope != 0.
+// Local: ql, kl, vl hd floats each, pl SK floats, red LS floats. hd is even when rope != 0.
 // crow < 0: row b is a sequence of its own (cache row b) and brings position pos[b] with it (k, v are read);
 // crow ≥ 0: every row is a position of the one sequence in cache row crow (a prefill), whose k, v
 // rope_kv has already written to the cache: all keys are read from it (k, v are not read).
@@ -189,7 +175,7 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
     barrier(CLK_LOCAL_MEM_FENCE);
     if (!last) return;
     mem_fence(CLK_GLOBAL_MEM_FENCE);
-    merge(out + oo + (long) hq * hd, (__global volatile const float*) (part + (long) hq * nsplit * (hd + 2)), hd, ns, red, red + LS, lid, LS);
+    merge(out + oo + (long) hq * hd, (__global volatile const float*) (part + (long) hq * nsplit * (hd + 2)), hd, ns, lid, LS);
     if (lid == 0) tick[hq] = 0u;
 }
 

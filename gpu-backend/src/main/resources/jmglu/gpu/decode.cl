@@ -122,27 +122,6 @@ __kernel void topk_combine(__global float* restrict y, const int yo, __global co
     y[yo + id] = acc;
 }
 
-// An embedding gather and the norm after it (Backend.embeddingRmsnorm), one work-group per row b < n:
-// out[b] = table[ids[b]] widened (as embed), nout[b] = out[b] · rstd · w; red has LS floats
-__kernel void embed_norm(__global float* restrict out, const int oo, __global float* restrict nout, const int no,
-                         __global const uchar* restrict table, const int to, const int wt, const int16 ids, const int C,
-                         __global const float* restrict w, const int wo, const float eps, __local float* red) {
-    const int lid = get_local_id(0), LS = get_local_size(0), b = get_group_id(0);
-    const long row = to + (long) pick(ids, b) * C;
-    float ss = 0.0f;
-    for (int j = lid; j < C; j += LS) {
-        const long i = row + j;
-        float v;
-        if (wt == 0) v = ((__global const float*) table)[i];
-        else if (wt == 1) v = vload_half(i, (__global const half*) table);
-        else v = as_float((uint) ((__global const ushort*) table)[i] << 16);
-        out[oo + b * C + j] = v;
-        ss += v * v;
-    }
-    const float rs = 1.0f / sqrt(group_sum(ss, red) / C + eps);
-    for (int j = lid; j < C; j += LS) nout[no + b * C + j] = out[oo + b * C + j] * rs * w[wo + j];   // this thread's own writes
-}
-
 // Greedy sampling (Backend.argmax), one work-group per row b: out[b] = the index of the largest of x[b] (V),
 // ties to the lower index, or −1 when the row holds a NaN or +Inf. bv, bi, bad: LS entries each
 __kernel void argmax_rows(__global int* restrict out, __global const float* restrict x, const int xo, const int V,

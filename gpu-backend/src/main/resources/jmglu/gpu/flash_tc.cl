@@ -25,8 +25,12 @@
 // Route i uses the same fragments with A sign-flipped by its mask (FLIP, below). Each step's loads are
 // issued PD steps ahead (registers double- or triple-buffered), so a warp always has loads in flight.
 //
+// NORMIN 1: the input is rmsnorm(x) with weight nw (nw[nwo + c], eps), x the raw rows: the group first sums x²
+// of its B rows (every thread h/LS columns, a tree in local memory; the first W step is already in flight), then
+// feeds x_c·rs_b·nw_c, the normed row as the reference forms it, to the 16-bit split below.
+//
 // Build-time: WT (1 fp16, 2 bf16), NM (0: GEMV), BB (1..8), ACT, MODE (0 flash, 1 scores, 2 gemv), KS,
-// XS (1, 2), EMU, PD (prefetch distance in steps, 1 or 2; default 1).
+// XS (1, 2), EMU, PD (prefetch distance in steps, 1 or 2; default 1), NORMIN (0, 1).
 
 #define NV (NM + 1)
 #define LS (32 * KS)
@@ -119,7 +123,11 @@ inline void mma_emu(float* c, uint a0, uint a1, uint a2, uint a3, uint b0, uint 
 __kernel __attribute__((reqd_work_group_size(LS, 1, 1)))
 void flash_tc(__global float* restrict out, __global float* restrict out2, __global const float* restrict x,
               __global const uint4* restrict w, __global const uint* restrict mb, const int h, const int d,
-              __local float* red) {
+              __local float* red
+#if NORMIN
+              , __global const float* restrict nw, const int nwo, const float eps
+#endif
+              ) {
     const int lid = get_local_id(0), lane = lid & 31, warp = lid >> 5;
     const int q = lane >> 2, u = lane & 3;
     const int blk = get_group_id(0), r0 = blk * 16;
@@ -159,6 +167,33 @@ void flash_tc(__global float* restrict out, __global float* restrict out2, __glo
 #if PD == 2
     if (s0 < s1) LOAD_STEP(min(s0 + 1, s1 - 1), na2, nb2, nm2);
 #endif
+#ifndef NORMIN
+#define NORMIN 0
+#endif
+#if NORMIN
+    __local float nred[BB * LS], rsl[BB];                               // Σx² partials nred[b·LS + lid]; rs_b
+    {
+        float ss[BB];
+        #pragma unroll
+        for (int b = 0; b < BB; b++) {
+            ss[b] = 0.0f;
+            for (int c4 = lid; c4 < (h >> 2); c4 += LS) {               // h % 32 == 0: float4s, 16-byte aligned
+                const float4 v = *(__global const float4*) (x + b * h + 4 * c4);
+                ss[b] += dot(v, v);
+            }
+            nred[b * LS + lid] = ss[b];
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int st = LS >> 1; st > 0; st >>= 1) {
+            if (lid < st)
+                #pragma unroll
+                for (int b = 0; b < BB; b++) nred[b * LS + lid] += nred[b * LS + lid + st];
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
+        if (lid < BB) rsl[lid] = 1.0f / sqrt(nred[lid * LS] / h + eps);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+#endif
     for (int st = s0; st < s1; st++) {
         wa = na; wb = nb;
 #if NM > 0
@@ -184,6 +219,11 @@ void flash_tc(__global float* restrict out, __global float* restrict out2, __glo
             if (b < BB) {                                                // 32-byte aligned: h % 32 == 0, c % 8 == 0
                 x0 = *(__global const float4*) (x + b * h + c);
                 x1 = *(__global const float4*) (x + b * h + c + 4);
+#if NORMIN
+                const float rs = rsl[b];
+                x0 *= rs * vload4(0, nw + nwo + c);
+                x1 *= rs * vload4(0, nw + nwo + c + 4);
+#endif
             }
             uint4 v = (uint4)(pack2(x0.s0, x0.s1), pack2(x0.s2, x0.s3), pack2(x1.s0, x1.s1), pack2(x1.s2, x1.s3));
 #if XS == 2

@@ -15,10 +15,12 @@
 //        1 scores: t (B, d) = x Wᵀ, s (NM, B, d), s_i = x (M_i ⊙ W)ᵀ
 //        2 gemv: t (B, d) = x Wᵀ; with ACC 1, t += x Wᵀ (the residual add of a linear layer, fused)
 //        3 swiglu: y (B, d) = g(x Wᵀ) ⊙ (x W2ᵀ)
-//   NORM 1 (gemv): then nout (B, d) = rmsnorm(t) with weight nw (the norm of the sublayer after a residual
-//        projection, folded into its epilogue): every group, once its rows of t are written, takes a ticket
-//        from counter (atomic_inc); the last group to finish reads the whole of t back, normalises it and
-//        resets the counter to 0 for the next launch. Saves a launch per norm; one group does the C-long rows.
+//   NORMIN 1: the input is rmsnorm(x) with weight nw (nw[nwo + c], eps), x the raw rows: the kernel reads x,
+//        multiplies each chunk by nw as it loads it and sums x² in the same loop (a team sweeps the whole row, so it
+//        sees each column once), and scales its totals by rs_b = 1/√(Σx²/h + eps) before the epilogue:
+//        rs·Σ_c x_c nw_c W_rc = Σ_c (x_c rs nw_c) W_rc, the GEMV of the normed row; no normed copy is written.
+//        With XLOCAL the group stages x ⊙ nw in local memory and sums x² as it stages (the warps of a SHFL group
+//        then add their sums through sred), so the chunk loop reads only W. GALIGNED: nwo % 8 == 0 (float8 loads of nw).
 //
 // Work split: work-group g owns rows g·R .. g·R+R−1. Along h, thread lid takes chunks of 8
 // consecutive columns ch = lid, lid+LS, ... so a warp's loads of one row are consecutive 16-byte
@@ -60,9 +62,18 @@ typedef ushort rawtype;
 #ifndef ACC
 #define ACC 0
 #endif
-#ifndef NORM
-#define NORM 0
+#ifndef NORMIN
+#define NORMIN 0
 #endif
+#ifndef GALIGNED
+#define GALIGNED 0
+#endif
+#if ALIGNED && GALIGNED
+#define GLOAD8(i) (*(const __global float8*) (nw + nwo + (i)))
+#else
+#define GLOAD8(i) vload8(0, nw + nwo + (i))
+#endif
+#define NORMLOOP (NORMIN && !XLOCAL)   /* the chunk loop normalises (else the staging did) */
 
 #if MODE == 0 || MODE == 1
 #define NV (NM + 1)          /* per (row, batch): t, s_1 .. s_NM */
@@ -72,6 +83,7 @@ typedef ushort rawtype;
 #define NV 2                 /* gate, value */
 #endif
 #define NACC (R * NV * BB)   /* partial sums per thread; acc[(rr·BB + b)·NV + v] */
+#define NSUM (NACC + NORMIN * BB)   /* and with NORMIN, Σx² of batch row b at acc[NACC + b] */
 
 #if XLOCAL
 #define XSRC __local const float*
@@ -109,31 +121,39 @@ void rows(__global float* restrict out, __global float* restrict out2,
           __global const float* restrict x, __global const wtype* restrict w,
           __global const wtype* restrict w2, __global const uint* restrict bits,
           const int h, const int d, __local float* xs, __local float* red
-#if NORM
-          , __global float* restrict nout, __global const float* restrict nw, const int nwo, const float eps,
-          __global volatile uint* counter
+#if NORMIN
+          , __global const float* restrict nw, const int nwo, const float eps
 #endif
           ) {
     const int lid = get_local_id(0);
-#if NORM
-    __local float nred[LS];
-    __local int last;
+#if SHFL && XLOCAL && NORMIN && LS > 32
+    __local float sred[BB * (LS / 32)];
 #endif
     const int tl = lid % TEAM;                                 // thread within its team
     const int r0 = (get_group_id(0) * (LS / TEAM) + lid / TEAM) * R;   // first row of this team
     const int wpr = (h + 31) >> 5;
-#if XLOCAL
+    float acc[NSUM];
+#if ALIGNED
+    #pragma unroll
+#endif
+    for (int k = 0; k < NSUM; k++) acc[k] = 0.0f;
+#if XLOCAL && NORMIN
+    #pragma unroll
+    for (int b = 0; b < BB; b++)
+        for (int c = lid; c < h; c += LS) {
+            const float v = x[b * h + c];
+            acc[NACC + b] += v * v;
+            xs[b * h + c] = v * nw[nwo + c];
+        }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    XSRC xp = xs;
+#elif XLOCAL
     for (int i = lid; i < BB * h; i += LS) xs[i] = x[i];
     barrier(CLK_LOCAL_MEM_FENCE);
     XSRC xp = xs;
 #else
     XSRC xp = x;
 #endif
-    float acc[NACC];
-#if ALIGNED
-    #pragma unroll
-#endif
-    for (int k = 0; k < NACC; k++) acc[k] = 0.0f;
 
     const int nch = h >> 3;                       // full chunks of 8 columns
 #if ALIGNED && U == 2
@@ -148,6 +168,16 @@ void rows(__global float* restrict out, __global float* restrict out2,
         #pragma unroll
 #endif
         for (int b = 0; b < BB; b++) xv[b] = XLOAD8(xp, b * h + c0);
+#if NORMLOOP
+        const float8 gv = GLOAD8(c0);
+#if ALIGNED
+        #pragma unroll
+#endif
+        for (int b = 0; b < BB; b++) {
+            acc[NACC + b] += dot8(xv[b], xv[b]);
+            xv[b] *= gv;
+        }
+#endif
 #if ALIGNED
         #pragma unroll
 #endif
@@ -193,6 +223,12 @@ void rows(__global float* restrict out, __global float* restrict out2,
     }
     // tail: the last h % 8 columns, one per thread
     for (int c = (nch << 3) + tl; c < h; c += TEAM) {
+#if NORMLOOP
+        for (int b = 0; b < BB; b++) acc[NACC + b] += xp[b * h + c] * xp[b * h + c];
+        const float gc = nw[nwo + c];
+#else
+        const float gc = 1.0f;
+#endif
 #if ALIGNED
         #pragma unroll
 #endif
@@ -206,7 +242,7 @@ void rows(__global float* restrict out, __global float* restrict out2,
             #pragma unroll
 #endif
             for (int b = 0; b < BB; b++) {
-                const float xc = xp[b * h + c];
+                const float xc = xp[b * h + c] * gc;
                 acc[(rr * BB + b) * NV] += xc * wc;
 #if MODE == 3
                 acc[(rr * BB + b) * NV + 1] += xc * wc2;
@@ -225,8 +261,21 @@ void rows(__global float* restrict out, __global float* restrict out2,
 #if ALIGNED
     #pragma unroll
 #endif
-    for (int k = 0; k < NACC; k++) acc[k] = warp_sum(acc[k]);   // every lane holds every total
-#define TOTAL(k) acc[k]
+    for (int k = 0; k < NSUM; k++) acc[k] = warp_sum(acc[k]);   // every lane holds every total
+#if XLOCAL && NORMIN && LS > 32
+    // the staging spread each row's Σx² over the whole group: the warps add theirs (sred[b·(LS/32) + warp])
+    if (tl == 0)
+        #pragma unroll
+        for (int b = 0; b < BB; b++) sred[b * (LS / 32) + lid / 32] = acc[NACC + b];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    #pragma unroll
+    for (int b = 0; b < BB; b++) {
+        float t = 0.0f;
+        for (int k = 0; k < LS / 32; k++) t += sred[b * (LS / 32) + k];
+        acc[NACC + b] = t;
+    }
+#endif
+#define TOTAL0(k) acc[k]
 #if ALIGNED
     #pragma unroll
 #endif
@@ -238,22 +287,28 @@ void rows(__global float* restrict out, __global float* restrict out2,
 #if ALIGNED
     #pragma unroll
 #endif
-    for (int k = 0; k < NACC; k++) red[k * LS + lid] = acc[k];
+    for (int k = 0; k < NSUM; k++) red[k * LS + lid] = acc[k];
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int st = LS >> 1; st > 0; st >>= 1) {
         if (lid < st)
 #if ALIGNED
             #pragma unroll
 #endif
-            for (int k = 0; k < NACC; k++) red[k * LS + lid] += red[k * LS + lid + st];
+            for (int k = 0; k < NSUM; k++) red[k * LS + lid] += red[k * LS + lid + st];
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-#define TOTAL(k) red[(k) * LS]
+#define TOTAL0(k) red[(k) * LS]
     for (int once = 0; once < 1; once++) {                     // one thread per (row, batch); the rest go on
         const int rb = lid, rr = rb / BB, b = rb % BB, r = r0 + rr;
         if (rb >= R * BB || r >= d) continue;
 #endif
         const int k0 = (rr * BB + b) * NV;
+#if NORMIN
+        const float rs = 1.0f / sqrt(TOTAL0(NACC + b) / h + eps);
+#define TOTAL(k) (TOTAL0(k) * rs)
+#else
+#define TOTAL(k) TOTAL0(k)
+#endif
         const float t = TOTAL(k0);
 #if MODE == 0
         float y = 0.0f;
@@ -281,45 +336,6 @@ void rows(__global float* restrict out, __global float* restrict out2,
         out[b * d + r] = act(t) * TOTAL(k0 + 1);
 #endif
     }
-#if NORM
-    mem_fence(CLK_GLOBAL_MEM_FENCE);                           // this group's rows of t are visible device-wide ...
-    barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);
-    if (lid == 0) last = atomic_inc(counter) == get_num_groups(0) - 1;   // ... before its ticket
-    barrier(CLK_LOCAL_MEM_FENCE);
-    if (!last) return;
-    mem_fence(CLK_GLOBAL_MEM_FENCE);
-    __global volatile const float* tv = (__global volatile const float*) out;   // past the caches: other groups wrote it
-    // the loads are volatile (each one waits for L2 unless several are in flight): a thread issues NB of them before
-    // using any and keeps them in registers, so a row of d ≤ NB·LS costs one round trip (read once, normalised from
-    // the registers); longer rows take ceil(d / (NB·LS)) blocks, read twice (sum of squares, then the output)
-#define NB 32
-    for (int b = 0; b < BB; b++) {
-        float ss = 0.0f, v[NB];
-        for (int j0 = lid; j0 < d; j0 += NB * LS) {
-            #pragma unroll
-            for (int k = 0; k < NB; k++) v[k] = j0 + k * LS < d ? tv[b * d + j0 + k * LS] : 0.0f;
-            #pragma unroll
-            for (int k = 0; k < NB; k++) ss += v[k] * v[k];
-        }
-        nred[lid] = ss;
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int st = LS >> 1; st > 0; st >>= 1) {
-            if (lid < st) nred[lid] += nred[lid + st];
-            barrier(CLK_LOCAL_MEM_FENCE);
-        }
-        const float rs = 1.0f / sqrt(nred[0] / d + eps);
-        for (int j0 = lid; j0 < d; j0 += NB * LS) {
-            if (d > NB * LS) {                                 // several blocks: v holds the last one, read this one again
-                #pragma unroll
-                for (int k = 0; k < NB; k++) v[k] = j0 + k * LS < d ? tv[b * d + j0 + k * LS] : 0.0f;
-            }
-            #pragma unroll
-            for (int k = 0; k < NB; k++) if (j0 + k * LS < d) nout[b * d + j0 + k * LS] = v[k] * rs * nw[nwo + j0 + k * LS];
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);                          // nred[0] read by all before the next row
-    }
-    if (lid == 0) *counter = 0u;
-#endif
 }
 
 // Naive MGLU, step 1 (like naive PyTorch): materialise route i's gate and value weights in the

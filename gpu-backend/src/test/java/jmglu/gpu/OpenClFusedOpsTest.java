@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ops that cut a decode step's launches, on {@link OpenClBackend} against their compositions on
- * {@link HostBackend} over {@link ReferenceKernels}: linearRmsnorm (the norm in the GEMV's epilogue, done by
- * the last work-group to finish), embeddingRmsnorm, and the greedy argmax on the device. Awkward sizes: d and
+ * {@link HostBackend} over {@link ReferenceKernels}: linearRmsnorm and embeddingRmsnorm (the norm owed, then
+ * written when n is read: {@link OpenClDeferredNormTest} has its consumers), and the greedy argmax on the device. Awkward sizes: d and
  * C not multiples of the work-group size (17, 45, 300, 1030), B 1, 3 and 19 (past one 16-row launch: the
  * second launch's rows sit at unaligned offsets); outputs start as NaN. Tolerances |gpu − ref| ≤ abs + rel·|ref|:
  * y as linear's (2e-5 + 1e-4), n 1e-4 + 1e-4 (y's error times rstd·w, and rstd's own), gathers exact, argmax exact.
@@ -32,7 +32,6 @@ class OpenClFusedOpsTest {
 
     @BeforeAll static void open() {
         gpu = OpenClTesting.backend();
-        gpu.fusedNormMaxB = 16;                    // the fused kernel at every B here (by default only B = 1 takes it)
     }
 
     @AfterAll static void close() { if (gpu != null) gpu.close(); }
@@ -42,7 +41,7 @@ class OpenClFusedOpsTest {
         for (DType dt : DType.floats())
             for (int[] c : new int[][] {{33, 17, 1}, {70, 45, 3}, {64, 300, 19}, {96, 1030, 2}, {40, 2200, 1}})   // h, d, B (2200: past one 32·64 block of the norm)
                 for (boolean acc : new boolean[] {false, true})
-                    for (int rep = 0; rep < 2; rep++) {                                          // twice: the ticket counter is reset
+                    for (int rep = 0; rep < 2; rep++) {                                          // twice: the same ops again
                         int h = c[0], d = c[1], B = c[2];
                         Tensor w = weights(rng, dt, d, h), x = randn(rng, 1, B, h), y0 = randn(rng, 1, B, d), nw = randn(rng, 1, d);
                         Tensor ey = y0.copy(), en = Tensor.zeros(B, d), ay = acc ? gpu.adopt(y0) : poisoned(gpu, B, d), an = poisoned(gpu, B, d);
@@ -95,7 +94,7 @@ class OpenClFusedOpsTest {
             }
     }
 
-    /** A decode step's ops on one layer: the fused ones take one launch each (a step of L layers: 6·L + 3). */
+    /** A decode step's ops on one layer: the fused ones take one launch each, the lm head normalises its input (a step of L layers: 5·L + 3). */
     @Test void fusedOpsTakeOneLaunchEach() {
         Rng rng = new Rng(24);
         int C = 40, d = 70, V = 29, B = 1;

@@ -37,6 +37,7 @@ final class OpenClBackendCheck {
             gpu.embedding(a, gpu.adopt(table), ids);
             close(e.toArray(), read(gpu, a), 0, 0, "embedding " + dt);
             fused(gpu, rng, dt);
+            consumers(gpu, rng, dt);
             for (int[] c : new int[][] {{70, 45, 3}, {4096, 70, 19}}) {                     // h, d, B
                 int h = c[0], d = c[1], B = c[2];
                 double s = Math.sqrt(h / 64.0);
@@ -91,10 +92,54 @@ final class OpenClBackendCheck {
         System.out.println("backend ops: " + (OpenClSelfCheck.checks - before) + " comparisons against HostBackend(reference) passed");
     }
 
-    /** Six decode steps of one block (B = 3 at staggered positions, GQA 4 over 2 heads, MGLU nm = 4) on both backends. */
+    /** The consumer of a norm written by the op before: what reads n (B, C) = rmsnorm(y) into out. */
+    private interface Consumer { void run(Backend be, Tensor out, Tensor n, Tensor[] w); }
+
     /**
-     * The ops that cut launches: linearRmsnorm at the decode bench's shapes (the norm done by the last work-group
-     * to finish, so it runs 10 times: a missed fence shows as a stale row), embeddingRmsnorm, argmax.
+     * The ops that read a norm linearRmsnorm left owed (OpenClBackend normalises in the consumer's loads: the warp-shuffle
+     * row kernels, flash_tc with NORMIN), at the decode bench's shapes (C 2048; the qkv GEMV 3·2048 rows, a 256-row lm head, FlashMGLU and
+     * SwiGLU 8192, attention 16 heads of 128 over 530 cached positions), B 1 and 8, then n itself when read.
+     */
+    private static void consumers(OpenClBackend gpu, Rng rng, DType dt) {
+        int C = 2048, d = 8192, nH = 16, hd = 128, maxT = 640;
+        double s = Math.sqrt(C / 64.0);
+        Tensor wqkv = weights(rng, dt, 3 * C, C), wlm = weights(rng, dt, 256, C), w1 = weights(rng, dt, d, C), w2 = weights(rng, dt, d, C), m = masks(rng, 4, d, C);
+        Tensor[] attW = {weights(rng, dt, C, C), weights(rng, dt, C, C), weights(rng, dt, C, C)};
+        for (int B : new int[] {1, 8}) {
+            int[] pos = new int[B];
+            for (int b = 0; b < B; b++) pos[b] = 530 - 7 * b;
+            Tensor kc = randn(rng, 1, B, maxT, C), vc = randn(rng, 1, B, maxT, C);
+            Object[][] ops = {
+                    {"linear", new Tensor[] {wqkv}, 3 * C, 2e-5 * s, (Consumer) (be, o, n, w) -> be.linear(o, n, w[0], false)},
+                    {"lm head (a group per row)", new Tensor[] {wlm}, 256, 2e-5 * s, (Consumer) (be, o, n, w) -> be.linear(o, n, w[0], false)},
+                    {"flashMglu nm=4", new Tensor[] {w1, m}, d, 4e-4 * s, (Consumer) (be, o, n, w) -> be.flashMglu(o, n, w[0], w[1], Act.SILU)},
+                    {"glu", new Tensor[] {w1, w2}, d, 2e-5 * s, (Consumer) (be, o, n, w) -> be.glu(o, n, w[0], w[1], Act.SILU)},
+                    {"attention", attW, C, 1e-4, (Consumer) (be, o, n, w) -> be.attention(o, n, w[0], w[1], w[2], be.zeros(B, C), be.zeros(B, C),
+                            be.zeros(B, C), be == REF ? kc.copy() : be.adopt(kc), be == REF ? vc.copy() : be.adopt(vc), pos, nH, nH, hd,
+                            jmglu.engine.Rope.interleaved(10000f))}};
+            for (Object[] op : ops) {
+                Tensor[] w = (Tensor[]) op[1];
+                int width = (Integer) op[2];
+                Tensor a = randn(rng, 1, B, C), y0 = randn(rng, 1, B, C), wo = weights(rng, dt, C, C), nw = randn(rng, 1, C);
+                Tensor ey = y0.copy(), en = Tensor.zeros(B, C), eo = Tensor.zeros(B, width);
+                REF.linearRmsnorm(ey, a, wo, true, en, nw, 1e-5f);
+                ((Consumer) op[4]).run(REF, eo, en, w);
+                Tensor[] dw = new Tensor[w.length];
+                for (int i = 0; i < w.length; i++) dw[i] = gpu.adopt(w[i]);
+                Tensor ay = gpu.adopt(y0), an = gpu.zeros(B, C), ao = gpu.zeros(B, width);
+                gpu.linearRmsnorm(ay, gpu.adopt(a), gpu.adopt(wo), true, an, gpu.adopt(nw), 1e-5f);
+                ((Consumer) op[4]).run(gpu, ao, an, dw);
+                String what = op[0] + " of an owed norm " + dt + " B=" + B;
+                close(eo.toArray(), read(gpu, ao), (Double) op[3], 1e-3, what);
+                close(en.toArray(), read(gpu, an), 1e-4, 1e-4, what + ": n");
+                for (Tensor t : dw) gpu.release(t);
+            }
+        }
+    }
+
+    /**
+     * The ops that cut launches: linearRmsnorm at the decode bench's shapes (the norm owed, written when n is read),
+     * embeddingRmsnorm, argmax.
      */
     private static void fused(OpenClBackend gpu, Rng rng, DType dt) {
         for (int[] c : new int[][] {{8192, 2048, 1}, {2048, 2048, 8}, {70, 45, 19}}) {              // h, d, B

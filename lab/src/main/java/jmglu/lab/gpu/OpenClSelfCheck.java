@@ -30,8 +30,9 @@ import org.jocl.cl_mem;
  *       sequence of ops with KV caches.</li>
  * </ol>
  * Settings from the jmglu.opencl.* properties. Tolerance |a − e| ≤ abs + rel·|e|. Prints one line per
- * part; exits 1 on the first failure. Arguments (optional): the dtypes to check (F32 BF16 F16), default all.
- * <pre>  java -cp 'lib/*' jmglu.lab.gpu.OpenClSelfCheck [F16 ...]</pre>
+ * part; exits 1 on the first failure. Arguments (optional): the dtypes to check (F32 BF16 F16), default all; "backend":
+ * only part 2 (the backend's ops).
+ * <pre>  java -cp 'lib/*' jmglu.lab.gpu.OpenClSelfCheck [F16 ...] [backend]</pre>
  */
 public final class OpenClSelfCheck {
     static int checks;
@@ -41,7 +42,7 @@ public final class OpenClSelfCheck {
         OpenClSettings base = OpenClSettings.fromSystemProperties();
         try (OpenClContext cl = OpenClContext.open()) {
             System.out.println("self-check on " + cl.describe() + "; " + base.describe());
-            kernels(cl, base, dtypes);
+            if (!Arrays.asList(args).contains("backend")) kernels(cl, base, dtypes);
         }
         try (OpenClBackend gpu = new OpenClBackend(OpenClContext.open(), base)) {
             OpenClBackendCheck.run(gpu, dtypes);
