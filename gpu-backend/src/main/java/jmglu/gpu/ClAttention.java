@@ -25,18 +25,16 @@ import org.jocl.cl_mem;
 final class ClAttention {
     private static final int CHUNK = OpenClMglu.MAX_BATCH, LS = 64;
     /**
-     * Keys per split of rope_attn: -Djmglu.opencl.attnsplit (a power of two, 1..64), else 8 for a launch of one row and 16
-     * for more. At B = 1 a 640-key context is then 80 splits a head, 1280 work-groups for 16 heads (before: 64 keys a split,
-     * one key per thread, 160). H200, lab/gpu/decode-run6, SwiMGLU C 2048, 16 heads, ~520 keys, B = 1, µs per layer: rope_attn
-     * before (64 keys) 36.5, here at 16 / 8 / 4 keys 24.9 / 16.2 / 13.1; attn_combine 6.1 before, 10.6 / 16.1 / 25.9 here
-     * (it merges more splits; since decode-run8 the merge is in rope_attn's last split, no launch); the step 1008 before,
-     * 878 / 812 / 867 µs here. At B = 8, 16-key splits decoded 5,675 tok/s
-     * (call 1, the combine before this one) against 5,170 at 8 keys (call 2).
+     * Keys per split of rope_attn: -Djmglu.opencl.attnsplit (a power of two, 1..64), else 16; a 640-key context is then 40
+     * splits a head. H200, µs per layer at B = 1, SwiMGLU C 2048, 16 heads, ~530 keys, the merge included (its tail grows
+     * with the splits): lab/gpu/decode-run9 call 2 (the merge an online softmax over chunks of 16 splits) 16.4 at 16 keys,
+     * 22.1 at 8, call 1 29.4 at 4; decode-run8 (the merge of trees and strided passes) 27 at 8 keys. At B = 8, 16-key
+     * splits decoded 5,675 tok/s against 5,170 at 8 keys (decode-run6).
      */
     private static final int SK_SET = splitKeys();
 
     /** Keys per split for a launch of n rows. */
-    static int splitKeys(int n) { return SK_SET > 0 ? SK_SET : n == 1 ? 8 : 16; }
+    static int splitKeys(int n) { return SK_SET > 0 ? SK_SET : 16; }
 
     private final OpenClBackend be;
     private final OpenClContext cl;

@@ -15,8 +15,12 @@ import jmglu.engine.Tensor;
  * n is then never written. One norm is owed at a time; the ops are serial (the backend is synchronized).
  */
 final class ClNorms {
-    /** -Djmglu.opencl.normin=off: no consumer takes an owed norm, it is written on first use (the A/B of lab/gpu/decode-run9). */
-    private static final boolean CLAIM = !"off".equals(System.getProperty("jmglu.opencl.normin", "on").trim());
+    /**
+     * Consumers take an owed norm of at most this many rows (-Djmglu.opencl.norminb; 0: never, the norm is written on
+     * first use as the composition does). H200, lab/gpu/decode-run9 call 2: at B = 8 the bench decoded 5570–5588 tok/s
+     * with them against 5734–5946 with a norm launch (main), so larger batches keep the launch.
+     */
+    int maxRows = Integer.getInteger("jmglu.opencl.norminb", 1);
     private final OpenClBackend be;
     private Owed owed;
     private int claims;          // consumers (nested: attention's GEMVs) reading the owed norm's source now
@@ -33,7 +37,7 @@ final class ClNorms {
      */
     Input input(Tensor x, Tensor... outs) {
         Owed o = owed;
-        if (!CLAIM || o == null || !same(x, o.n)) return new Input(x, x, null);
+        if (o == null || !same(x, o.n) || o.n.size() / o.w.size() > maxRows) return new Input(x, x, null);
         for (Tensor t : outs) if (overlaps(t, o.n) || overlaps(t, o.src) || overlaps(t, o.w)) return new Input(x, x, null);
         claims++;
         return new Input(o.src, x, o);

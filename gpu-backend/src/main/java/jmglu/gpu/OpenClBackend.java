@@ -24,14 +24,16 @@ import org.jocl.cl_mem;
  * The ops are in {@link ClDecodeOps} (decode.cl) and {@link ClMatrixOps} (the MGLU/GEMV kernels).
  * Ops run one at a time (synchronized) on one in-order queue, so scratch buffers are reused freely.
  * The fused ops ({@link #linearRmsnorm}, {@link #embeddingRmsnorm}) and the greedy {@link #argmax} each take
- * one launch, so a decode step of L layers takes 5·L + 3 launches (7·L + 4 with the compositions).
+ * one launch, so a B = 1 decode step of L layers takes 5·L + 3 launches (7·L + 3 with the compositions,
+ * -Djmglu.opencl.fused=off).
  *
  * <p>Deferred norms: linearRmsnorm and embeddingRmsnorm write y (the residual stream) and leave n = rmsnorm(y)
  * owed ({@link ClNorms}). The consumers of a block's normed input (the GEMVs of {@link #linear}, the stacked
  * qkv GEMV of {@link #attention} and the prefill, {@link #glu}, {@link #flashMglu}) read y and the norm's weight
- * instead and normalise as they load (mglu.cl, flash_tc.cl NORMIN), so n is never written on a decode step and
- * no kernel has a serial norm tail. Anything else that touches n, y or the weight (a read, another op, release)
- * first has n written ({@link ClNorms#settle}), so every op still sees the composition's values.
+ * instead and normalise as they load (mglu.cl, flash_tc.cl NORMIN), so at B = 1 n is never written on a decode
+ * step and no kernel has a serial norm tail (more rows: see {@link ClNorms#maxRows}). Anything else that touches
+ * n, y or the weight (a read, another op, release) first has n written ({@link ClNorms#settle}), so every op
+ * still sees the composition's values.
  */
 public final class OpenClBackend implements Backend {
     private static final Set<String> OPS = Set.of("embedding", "rmsnorm", "linear", "rope", "attentionStep", "act", "glu",

@@ -68,17 +68,14 @@ public final class OpenClMglu {
     }
 
     public static final int FLASH = 0, SCORES = 1, GEMV = 2, SWIGLU = 3;
-    /** Matrices of fewer rows than this many per compute unit take a work-group per row (see rows). */
-    private static final int SMALL_D = Integer.getInteger("jmglu.opencl.smalld", 4);
-
     /**
-     * How the row kernel takes a {@link NormIn}: normStage, x ⊙ nw staged in local memory by the group (Σx² summed as it
-     * stages; -Djmglu.opencl.normstage=on|off); otherwise normalised chunk by chunk in the loop (nw loaded with x).
-     * rowsNormIn false (-Djmglu.opencl.rowsnormin=false): neither, the row kernel reads a normed copy ({@link #normed}).
-     * The A/B of lab/gpu/decode-run9.
+     * One row (B = 1) takes a work-group of {@link #GROUP_LS} threads per row of W (the local-memory tree) instead of warps
+     * of R rows when W has fewer than 4 rows per compute unit (the lm head of a small vocabulary), or fewer than this
+     * many (-Djmglu.opencl.grouprows, 0: never) and x is read as it is, not normalised (the residual projections, d = C).
+     * H200, lab/gpu/decode-run9 call 2, B = 1, µs a call: Wo/W2 (d 2048) 14.5 against 22 for warps of 2 rows; the lm head
+     * (d 256) 5.4 against 10–13; the qkv GEMV normalising its input (d 6144) 22 against 17, hence not there.
      */
-    boolean normStage = "on".equals(System.getProperty("jmglu.opencl.normstage", "off").trim()),
-            rowsNormIn = !"false".equals(System.getProperty("jmglu.opencl.rowsnormin", "true").trim());
+    private static final int GROUP_ROWS = Integer.getInteger("jmglu.opencl.grouprows", 32), GROUP_LS = 128;
 
     private final OpenClContext cl;
     private final OpenClSettings s;
@@ -136,7 +133,7 @@ public final class OpenClMglu {
     }
 
     /** rmsnorm of the B rows of h floats at x into a scratch buffer owned by this launcher (valid until its next use). */
-    public cl_mem normed(cl_mem x, int B, int h, NormIn norm) {
+    private cl_mem normed(cl_mem x, int B, int h, NormIn norm) {
         long bytes = 4L * B * h;
         if (normedBytes < bytes) {
             OpenClContext.release(normed);             // freed once the launches using it have run
@@ -173,18 +170,13 @@ public final class OpenClMglu {
             x = xn;
             norm = null;
         }
-        if (norm != null && !rowsNormIn) {
-            x = normed(x, B, h, norm);
-            norm = null;
-        }
         boolean sh = useShfl();
         int R = Math.max(1, Math.min(s.rows(), d)), LS = (int) Math.min(s.ls(), cl.maxWorkGroup);
-        if (sh && d < SMALL_D * Math.max(1, cl.computeUnits)) {
-            // few rows (the lm head of a small vocabulary): warps of R rows would leave most compute units idle and give
-            // each lane a long serial row; a work-group of up to 256 threads per row (the local-memory tree) instead
+        long cu = Math.max(1, cl.computeUnits);
+        if (B == 1 && (d < 4 * cu || norm == null && d < GROUP_ROWS * cu)) {   // a work-group per row, see GROUP_ROWS
             sh = false;
             R = 1;
-            LS = (int) Math.min(256, cl.maxWorkGroup);
+            LS = (int) Math.min(GROUP_LS, cl.maxWorkGroup);
         }
         long redBytes;
         if (sh) {                                   // warp-shuffle reduction: registers only
@@ -203,7 +195,6 @@ public final class OpenClMglu {
             case OFF -> false;
             case AUTO -> xBytes + redBytes <= Math.min(cl.localMemBytes / 2, 32768);
         };
-        if (norm != null && normStage && xBytes + redBytes <= Math.min(cl.localMemBytes / 2, 32768)) xl = true;
         boolean al = aligned(w.dtype(), h);
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
                 + " -DLS=" + LS + " -DR=" + R + " -DXLOCAL=" + (xl ? 1 : 0) + " -DMODE=" + mode

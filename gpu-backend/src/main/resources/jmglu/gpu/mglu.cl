@@ -19,8 +19,7 @@
 //        multiplies each chunk by nw as it loads it and sums x² in the same loop (a team sweeps the whole row, so it
 //        sees each column once), and scales its totals by rs_b = 1/√(Σx²/h + eps) before the epilogue:
 //        rs·Σ_c x_c nw_c W_rc = Σ_c (x_c rs nw_c) W_rc, the GEMV of the normed row; no normed copy is written.
-//        With XLOCAL the group stages x ⊙ nw in local memory and sums x² as it stages (the warps of a SHFL group
-//        then add their sums through sred), so the chunk loop reads only W. GALIGNED: nwo % 8 == 0 (float8 loads of nw).
+//        GALIGNED: nwo % 8 == 0 (float8 loads of nw).
 //
 // Work split: work-group g owns rows g·R .. g·R+R−1. Along h, thread lid takes chunks of 8
 // consecutive columns ch = lid, lid+LS, ... so a warp's loads of one row are consecutive 16-byte
@@ -73,7 +72,7 @@ typedef ushort rawtype;
 #else
 #define GLOAD8(i) vload8(0, nw + nwo + (i))
 #endif
-#define NORMLOOP (NORMIN && !XLOCAL)   /* the chunk loop normalises (else the staging did) */
+
 
 #if MODE == 0 || MODE == 1
 #define NV (NM + 1)          /* per (row, batch): t, s_1 .. s_NM */
@@ -126,9 +125,6 @@ void rows(__global float* restrict out, __global float* restrict out2,
 #endif
           ) {
     const int lid = get_local_id(0);
-#if SHFL && XLOCAL && NORMIN && LS > 32
-    __local float sred[BB * (LS / 32)];
-#endif
     const int tl = lid % TEAM;                                 // thread within its team
     const int r0 = (get_group_id(0) * (LS / TEAM) + lid / TEAM) * R;   // first row of this team
     const int wpr = (h + 31) >> 5;
@@ -137,17 +133,7 @@ void rows(__global float* restrict out, __global float* restrict out2,
     #pragma unroll
 #endif
     for (int k = 0; k < NSUM; k++) acc[k] = 0.0f;
-#if XLOCAL && NORMIN
-    #pragma unroll
-    for (int b = 0; b < BB; b++)
-        for (int c = lid; c < h; c += LS) {
-            const float v = x[b * h + c];
-            acc[NACC + b] += v * v;
-            xs[b * h + c] = v * nw[nwo + c];
-        }
-    barrier(CLK_LOCAL_MEM_FENCE);
-    XSRC xp = xs;
-#elif XLOCAL
+#if XLOCAL
     for (int i = lid; i < BB * h; i += LS) xs[i] = x[i];
     barrier(CLK_LOCAL_MEM_FENCE);
     XSRC xp = xs;
@@ -168,7 +154,7 @@ void rows(__global float* restrict out, __global float* restrict out2,
         #pragma unroll
 #endif
         for (int b = 0; b < BB; b++) xv[b] = XLOAD8(xp, b * h + c0);
-#if NORMLOOP
+#if NORMIN
         const float8 gv = GLOAD8(c0);
 #if ALIGNED
         #pragma unroll
@@ -223,7 +209,7 @@ void rows(__global float* restrict out, __global float* restrict out2,
     }
     // tail: the last h % 8 columns, one per thread
     for (int c = (nch << 3) + tl; c < h; c += TEAM) {
-#if NORMLOOP
+#if NORMIN
         for (int b = 0; b < BB; b++) acc[NACC + b] += xp[b * h + c] * xp[b * h + c];
         const float gc = nw[nwo + c];
 #else
@@ -262,19 +248,6 @@ void rows(__global float* restrict out, __global float* restrict out2,
     #pragma unroll
 #endif
     for (int k = 0; k < NSUM; k++) acc[k] = warp_sum(acc[k]);   // every lane holds every total
-#if XLOCAL && NORMIN && LS > 32
-    // the staging spread each row's Σx² over the whole group: the warps add theirs (sred[b·(LS/32) + warp])
-    if (tl == 0)
-        #pragma unroll
-        for (int b = 0; b < BB; b++) sred[b * (LS / 32) + lid / 32] = acc[NACC + b];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    #pragma unroll
-    for (int b = 0; b < BB; b++) {
-        float t = 0.0f;
-        for (int k = 0; k < LS / 32; k++) t += sred[b * (LS / 32) + k];
-        acc[NACC + b] = t;
-    }
-#endif
 #define TOTAL0(k) acc[k]
 #if ALIGNED
     #pragma unroll

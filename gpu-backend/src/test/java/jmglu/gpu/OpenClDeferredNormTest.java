@@ -5,8 +5,8 @@ import static jmglu.gpu.OpenClTesting.poisoned;
 import static jmglu.gpu.OpenClTesting.randn;
 import static jmglu.gpu.OpenClTesting.read;
 import static jmglu.gpu.OpenClTesting.weights;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jmglu.engine.Act;
 import jmglu.engine.DType;
@@ -24,23 +24,26 @@ import org.junit.jupiter.api.Test;
  * Each case runs the producer and then one consumer of n on {@link OpenClBackend} and on HostBackend(ReferenceKernels)
  * and checks: the norm is still owed after the consumer (it took the NORMIN path, n was not written), the consumer's
  * output, and n itself when read (written then). Settings: the defaults (row kernels, fast kernel at nm ≥ 5), the
- * tensor-core kernel (emulated mma on PoCL) and every fast path off; the row kernel normalising in its chunk loop, from
- * x ⊙ nw staged in local memory, or reading a normed copy. Awkward sizes: h 33, 45 (the tail columns), B 1, 3
+ * tensor-core kernel (emulated mma on PoCL) and every fast path off; every B takes the norm in its consumer here (by
+ * default only B = 1 does: {@link #largerBatchesWriteTheNorm}). Awkward sizes: h 33, 45 (the tail columns), B 1, 3
  * and 19 (two launches, the second at a row offset). And the other accesses: a write to y, or a read of n, between
  * the producer and the consumer gives the composition's values.
  */
 class OpenClDeferredNormTest {
     static final HostBackend ref = new HostBackend(new ReferenceKernels(), "ref");
     static final float EPS = 1e-5f;
-    static final OpenClSettings DEF = OpenClTesting.settings(), TC = DEF.withTc(OpenClSettings.Switch.ON).withFast(false),
-            PLAIN = DEF.withTc(OpenClSettings.Switch.OFF).withFast(false);
-    /** settings, then how the row kernel takes the norm: 0 in its chunk loop, 1 staged in local memory, 2 from a normed copy. */
-    static final Object[][] VARIANTS = {{DEF, 0}, {TC, 0}, {PLAIN, 0}, {DEF, 1}, {PLAIN, 2}};
+    static final OpenClSettings DEF = OpenClTesting.settings();
+    static final OpenClSettings[] SETTINGS = {DEF, DEF.withTc(OpenClSettings.Switch.ON).withFast(false), DEF.withTc(OpenClSettings.Switch.OFF).withFast(false)};
 
     /** One producer → consumer case: y (B, C) += a Woᵀ, n = rmsnorm(y); out = consumer(n). */
     interface Consumer { void run(jmglu.engine.Backend be, Tensor out, Tensor n, Tensor[] w); }
 
     static void check(OpenClBackend gpu, Rng rng, int C, int B, int outW, Tensor[] hostW, Consumer op, double abs, String what) {
+        check(gpu, rng, C, B, outW, hostW, op, abs, what, true);
+    }
+
+    /** owed: whether the consumer takes the norm (else it is written when the consumer reads n). */
+    static void check(OpenClBackend gpu, Rng rng, int C, int B, int outW, Tensor[] hostW, Consumer op, double abs, String what, boolean owed) {
         int h0 = 45;
         Tensor a = randn(rng, 1, B, h0), y0 = randn(rng, 1, B, C), wo = weights(rng, DType.F16, C, h0), nw = randn(rng, 1, C);
         Tensor ey = y0.copy(), en = Tensor.zeros(B, C), eo = Tensor.zeros(B, outW);
@@ -51,22 +54,31 @@ class OpenClDeferredNormTest {
         Tensor y = gpu.adopt(y0), n = poisoned(gpu, B, C), out = poisoned(gpu, B, outW);
         gpu.linearRmsnorm(y, gpu.adopt(a), gpu.adopt(wo), true, n, gpu.adopt(nw), EPS);
         op.run(gpu, out, n, dw);
-        assertTrue(gpu.norms.owes(), what + ": the consumer wrote n");
+        assertEquals(owed, gpu.norms.owes(), what + (owed ? ": the consumer wrote n" : ": n not written for its consumer"));
         Check.close(eo.toArray(), read(gpu, out), abs, 1e-3, what);
         Check.close(en.toArray(), read(gpu, n), 1e-4, 1e-4, what + " n");
         assertFalse(gpu.norms.owes(), what + ": n read, still owed");
     }
 
+    /** By default only one row takes the norm in its consumer: more rows have n written first (the composition). */
+    @Test void largerBatchesWriteTheNorm() {
+        Rng rng = new Rng(64);
+        try (OpenClBackend gpu = OpenClTesting.backend()) {
+            for (int B : new int[] {1, 3}) {
+                int C = 64, d = 45;
+                check(gpu, rng, C, B, d, new Tensor[] {weights(rng, DType.F16, d, C)}, (be, out, n, w) -> be.linear(out, n, w[0], false), 2e-5,
+                        "default linear B=" + B, B <= gpu.norms.maxRows);
+            }
+        }
+    }
+
     @Test void consumersNormaliseAsTheyLoad() {
         OpenClTesting.requireOpenCl();
         Rng rng = new Rng(61);
-        for (Object[] v : VARIANTS)
-            try (OpenClBackend gpu = new OpenClBackend(OpenClContext.open(), (OpenClSettings) v[0])) {
-                OpenClSettings s = (OpenClSettings) v[0];
-                int how = (Integer) v[1];
-                gpu.mglu.normStage = how == 1;
-                gpu.mglu.rowsNormIn = how != 2;
-                String set = "tc=" + s.tc() + " fast=" + s.fast() + " norm " + (how == 0 ? "in the loop" : how == 1 ? "staged" : "copy");
+        for (OpenClSettings s : SETTINGS)
+            try (OpenClBackend gpu = new OpenClBackend(OpenClContext.open(), s)) {
+                gpu.norms.maxRows = 19;                                 // the kernels' NORMIN at every B
+                String set = "tc=" + s.tc() + " fast=" + s.fast();
                 for (int[] c : new int[][] {{33, 17, 1}, {64, 45, 3}, {96, 70, 19}}) {          // C, d, B
                     int C = c[0], d = c[1], B = c[2];
                     for (DType dt : new DType[] {DType.F16, DType.BF16}) {
@@ -90,6 +102,7 @@ class OpenClDeferredNormTest {
         int nH = 4, nKv = 2, hd = 6, C = 40, maxT = 32, kv = nKv * hd;
         Rope rope = Rope.interleaved(10000f);
         try (OpenClBackend gpu = OpenClTesting.backend()) {
+            gpu.norms.maxRows = 19;
             for (DType[] dt : new DType[][] {{DType.F16, DType.F16, DType.F16}, {DType.F32, DType.F16, DType.BF16}}) {   // stacked; three GEMVs
                 int[] pos = {2, 9, 0};
                 int B = pos.length;
@@ -120,6 +133,7 @@ class OpenClDeferredNormTest {
         Rng rng = new Rng(63);
         int C = 33, d = 20, B = 3, V = 11;
         try (OpenClBackend gpu = OpenClTesting.backend()) {
+            gpu.norms.maxRows = 19;
             Tensor table = randn(rng, 1, V, C), nw = randn(rng, 1, C), w = weights(rng, DType.F16, d, C), w2 = weights(rng, DType.F16, C, d);
             Tensor z = randn(rng, 1, B, d);
             int[] ids = {4, 0, 10};
