@@ -36,6 +36,7 @@ public final class OpenClBackend implements Backend {
     final OpenClContext cl;
     final OpenClMglu mglu;
     private final ClDecodeOps decode;
+    private final ClSampling sampling;
     private final ClMatrixOps matrix;
     private final ClAttention attention;
     private final Set<ClBuffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -56,6 +57,7 @@ public final class OpenClBackend implements Backend {
         this.cl = cl;
         this.mglu = new OpenClMglu(cl, settings);
         this.decode = new ClDecodeOps(this);
+        this.sampling = new ClSampling(this);
         this.matrix = new ClMatrixOps(this);
         this.attention = new ClAttention(this, decode);
     }
@@ -168,6 +170,12 @@ public final class OpenClBackend implements Backend {
     @Override public synchronized void argmax(int[] out, Tensor logits) {
         if (fused) decode.argmax(out, logits);
         else Backend.super.argmax(out, logits);
+    }
+
+    /** Temperature / top-k draws on the device (sample.cl, a work-group per row), then B ints read back. */
+    @Override public synchronized void sample(int[] out, Tensor logits, float t, int k, double[] u) {
+        if (fused) sampling.sample(out, logits, t, k, u);
+        else Backend.super.sample(out, logits, t, k, u);
     }
 
     @Override public synchronized void act(Act g, Tensor x) { decode.act(g, x); }

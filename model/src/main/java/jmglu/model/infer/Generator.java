@@ -62,9 +62,10 @@ public final class Generator {
         return new Result(Arrays.copyOf(seq, len), len - prompt.length, forwards, (t1 - t0) * 1e-9, (t2 - t1) * 1e-9, slides, stop);
     }
 
-    /** One step; a greedy sampler chooses on the model's backend (one int read back), any other from the logits on the host. */
+    /** One step; the sampler's choice is made on the model's backend (one int read back, not the logits). */
     private static int step(Transformer model, DecodeState s, int token, int pos, Sampler sampler) {
         int[] t = {token}, p = {pos};
-        return sampler.greedy() ? model.decodeGreedy(s, t, p)[0] : sampler.next(model.decode(s, t, p), s.vocab());
+        return sampler.greedy() ? model.decodeGreedy(s, t, p)[0]
+                : model.decodeSample(s, t, p, sampler.temperature(), sampler.topK(), new double[] {sampler.uniform()})[0];
     }
 }
