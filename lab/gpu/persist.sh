@@ -10,15 +10,11 @@ make)
   rm -rf "$B"; mkdir -p "$B/ocl"
   cp "$R/dist/jmglu-bundle.tgz" "$B/"; cp "$(ls "$R"/lab/target/lab-*.jar | head -1)" "$B/"
   cp -L /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 "$B/ocl/libOpenCL.so.1"; cp "$B/ocl/libOpenCL.so.1" "$B/ocl/libOpenCL.so"
-  cp "$0" "$B/persist.sh" ;;
+  cp "$0" "$B/persist.sh"; cp "$(dirname "$0")/icd.sh" "$B/" ;;
 run)
   D="$(cd "$(dirname "$0")" && pwd)"; O="${OUT:-/tmp/out}"; mkdir -p "$O"
   tar -xzf "$D/jmglu-bundle.tgz" -C "$D" && cp "$D"/lab-*.jar "$D/jmglu-bundle/lib/"
-  mkdir -p /tmp/icd
-  LIBNV=$(ls /usr/lib/libnvidia-opencl.so.1 /usr/lib/x86_64-linux-gnu/libnvidia-opencl.so.1 /usr/local/nvidia/lib64/libnvidia-opencl.so.1 2>/dev/null | head -1)
-  [ -z "$LIBNV" ] && LIBNV=$(find / -xdev -name 'libnvidia-opencl.so*' 2>/dev/null | head -1)
-  echo "$LIBNV" > /tmp/icd/nvidia.icd
-  export OCL_ICD_VENDORS=/tmp/icd LD_LIBRARY_PATH="$D/ocl:${LD_LIBRARY_PATH:-}"
+  source "$D/icd.sh"
   chmod +x "$D"/jmglu-bundle/runtime/bin/*
   nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv,noheader | tee "$O/persist.txt"
   IFS=';' read -ra RUNS <<< "${RUNS:---layers 8}"      # RUNS="args;args;...", each entry "probe args|variants" (variants optional)
