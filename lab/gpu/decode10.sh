@@ -1,7 +1,8 @@
 #!/bin/bash
 # One device call for issue 12 at the end of a session, on the merged build: bench decode of the issue's MGLU and
 # SwiGLU models (B = 1 and 8, prompt 512, 128 tokens), the device sampling check (jmglu.lab.gpu.SampleCheck), and the
-# same sampled generation (prompt > 8 tokens: the prefill GEMMs; temperature 0.8, top-k 40, seed 1) on opencl and simd.
+# same sampled generation (prompt > 8 tokens: the prefill GEMMs; temperature 0.8, top-k 40, seed 1) on opencl and simd,
+# and the persistent-step prototype (jmglu.lab.gpu.PersistentStep, 1 and 2 groups a compute unit).
 #   here:   ./jmglu bundle && mvn -o -q package -pl lab -am -DskipTests && bash lab/gpu/decode10.sh make /work/main
 #   device: bash .devbundle-final/decode10.sh run      (carry [".devbundle-final"]; results under $OUT)
 set -e
@@ -31,6 +32,11 @@ run)
   done
   timeout 60 "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -cp "$D/jmglu-bundle/lib/*" jmglu.lab.gpu.SampleCheck 2>&1 | grep -v WARN | tee "$O/sample.txt" || echo "SampleCheck failed or timed out" | tee -a "$O/sample.txt"
+  for g in 1 2; do                                 # the prototype: the whole step as one persistent launch (PersistentStep)
+    timeout 45 "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$D/jmglu-bundle/lib/*" \
+      jmglu.lab.gpu.PersistentStep --groups-per-cu $g --check $([ $g = 1 ] && echo true || echo false) 2>&1 | grep -v WARN | tee -a "$O/persistent.txt" \
+      || echo "PersistentStep failed or timed out" | tee -a "$O/persistent.txt"
+  done
   P="The weights of a transformer are read once for every token it generates, so decoding is bound by memory."
   for dev in opencl simd; do
     echo "== generate --device $dev" | tee -a "$O/generate.txt"
