@@ -32,9 +32,11 @@ run)
   done
   timeout 60 "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -cp "$D/jmglu-bundle/lib/*" jmglu.lab.gpu.SampleCheck 2>&1 | grep -v WARN | tee "$O/sample.txt" || echo "SampleCheck failed or timed out" | tee -a "$O/sample.txt"
-  for g in 1 2; do                                 # the prototype: the whole step as one persistent launch (PersistentStep)
+  for v in "1 0 true" "2 0 false" "2 1 false"; do    # the prototype: the whole step as one launch (groups a CU, L2 prefetch, check)
+    set -- $v
+    echo "== PersistentStep --groups-per-cu $1 --prefetch $2 --check $3" | tee -a "$O/persistent.txt"
     timeout 45 "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$D/jmglu-bundle/lib/*" \
-      jmglu.lab.gpu.PersistentStep --groups-per-cu $g --check $([ $g = 1 ] && echo true || echo false) 2>&1 | grep -v WARN | tee -a "$O/persistent.txt" \
+      jmglu.lab.gpu.PersistentStep --groups-per-cu $1 --prefetch $2 --check $3 2>&1 | grep -v WARN | tee -a "$O/persistent.txt" \
       || echo "PersistentStep failed or timed out" | tee -a "$O/persistent.txt"
   done
   P="The weights of a transformer are read once for every token it generates, so decoding is bound by memory."

@@ -12,7 +12,8 @@
 // Every phase writes buffers of its own (per layer), which no SM has read before in the launch, so no L1 holds a
 // stale line of them. W fp16 row-major (8 halves = one uint4), masks as bit-planes (d, NM, C/32) words, KV cache f32.
 // Build-time: C, NH (HD = C/NH), D, NM, V, L, MAXT, SK, U (uint4 loads in flight per lane: C/8 and D/8 multiples of 32·U), LS (256 on NVIDIA: 8 warps; 32 elsewhere: a group = a warp,
-// so warp sums through local memory stay uniform in the group), NV (NVIDIA: shuffles, PTX fences).
+// so warp sums through local memory stay uniform in the group), NV (NVIDIA: shuffles, PTX fences), PF (NVIDIA: each warp
+// prefetches its first row of the next phase into L2 before a grid barrier).
 
 #define HD (C / NH)
 #define WARPS (LS / 32)
@@ -295,6 +296,17 @@ void decode_step(__global const uint4* restrict W, __global const uint* restrict
             }
             if (lid == 0) out[0] = ia[0];
         }
-        if (bar && p + 1 < p1) grid_sync(ctr, base + (uint) (p + 1 - p0) * get_num_groups(0), T + L * NH + 1);
+        if (bar && p + 1 < p1) {
+#if PF && NV
+            // the warp's first row of the next phase's matrix into L2 while the barrier waits (W does not depend on x)
+            const int q = p + 1, lq = q / 5, pq = q < 5 * L ? q % 5 : 5 + (q - 5 * L);
+            const long wq = pq == 0 ? W_QKV(lq) + (long) (2 * gw) * (C / 8) : pq == 2 ? W_O(lq) + (long) gw * (C / 8)
+                    : pq == 3 ? W_UP(lq) + (long) gw * (C / 8) : pq == 4 ? W_DN(lq) + (long) gw * (D / 8) : pq == 5 ? W_HEAD + (long) gw * (C / 8) : -1;
+            const int n8 = pq == 4 ? D / 8 : pq == 0 ? C / 4 : C / 8, rows = pq == 0 ? 3 * C / 2 : pq == 3 ? D : pq == 5 ? V : C;
+            if (wq >= 0 && gw < rows)
+                for (int i = 8 * lane; i < n8; i += 256) asm volatile("prefetch.global.L2 [%0];" :: "l"(W + wq + i));
+#endif
+            grid_sync(ctr, base + (uint) (p + 1 - p0) * get_num_groups(0), T + L * NH + 1);
+        }
     }
 }

@@ -22,12 +22,12 @@ import org.jocl.cl_mem;
  * run, and the floor (weights alone at that ceiling), as `jmglu bench decode` counts it.
  * <pre>
  *   java -cp 'lib/*' jmglu.lab.gpu.PersistentStep [--dim 2048] [--heads 16] [--hidden 8192] [--nm 4] [--layers 8]
- *        [--vocab 256] [--pos 512] [--maxt 640] [--sk 16] [--groups-per-cu 2] [--check true]
+ *        [--vocab 256] [--pos 512] [--maxt 640] [--sk 16] [--groups-per-cu 2] [--prefetch 0|1] [--check true]
  * </pre>
  */
 public final class PersistentStep {
     public static void main(String[] args) {
-        int C = 2048, NH = 16, D = 8192, NM = 4, L = 8, V = 256, pos = 512, maxT = 640, SK = 16, gpc = 2;
+        int C = 2048, NH = 16, D = 8192, NM = 4, L = 8, V = 256, pos = 512, maxT = 640, SK = 16, gpc = 2, pf = 0;
         boolean check = true;
         for (int i = 0; i < args.length; i += 2) {
             int v = args[i].equals("--check") ? 0 : Integer.parseInt(args[i + 1]);
@@ -42,6 +42,7 @@ public final class PersistentStep {
                 case "--maxt" -> maxT = v;
                 case "--sk" -> SK = v;
                 case "--groups-per-cu" -> gpc = v;
+                case "--prefetch" -> pf = v;
                 case "--check" -> check = Boolean.parseBoolean(args[i + 1]);
                 default -> throw new IllegalArgumentException("PersistentStep: unknown argument " + args[i]);
             }
@@ -55,8 +56,8 @@ public final class PersistentStep {
             OpenClContext cl = ((OpenClBackend) be).context();
             boolean nv = cl.ref.platformName().toUpperCase(Locale.ROOT).contains("NVIDIA");
             int LS = nv ? 256 : 32, G = (int) (nv ? gpc * cl.computeUnits : cl.computeUnits);
-            String opts = String.format(Locale.ROOT, "-DC=%d -DNH=%d -DD=%d -DNM=%d -DV=%d -DL=%d -DMAXT=%d -DSK=%d -DU=%d -DLS=%d -DNV=%d",
-                    C, NH, D, NM, V, L, maxT, SK, U, LS, nv ? 1 : 0);
+            String opts = String.format(Locale.ROOT, "-DC=%d -DNH=%d -DD=%d -DNM=%d -DV=%d -DL=%d -DMAXT=%d -DSK=%d -DU=%d -DLS=%d -DNV=%d -DPF=%d",
+                    C, NH, D, NM, V, L, maxT, SK, U, LS, nv ? 1 : 0, pf);
             cl_kernel step = cl.kernel("persist_step.cl", opts, "decode_step");
             // weights: per layer Wqkv, Wo, W, W2, then the head (fp16, uniform ±√(3/h) by a hash of the index)
             long wLayer = 3L * C * C + (long) C * C + (long) D * C + (long) C * D, wAll = L * wLayer + (long) V * C;
