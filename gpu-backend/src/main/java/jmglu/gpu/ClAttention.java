@@ -116,7 +116,8 @@ final class ClAttention {
      * The attention of positions p0 .. p0 + P − 1 of the sequence in cache row `row`, x (P, h): see
      * {@link jmglu.engine.Backend#prefillAttention}. Per 16 rows: the stacked GEMV, rope_kv (the rows' k, v
      * into the cache), rope_attn reading every key from the cache (causal: row i reads positions ≤ p0 + i).
-     * When {@link ClGemm} takes the P rows: one GEMM and one rope_kv for all of them, then rope_attn per 16 rows.
+     * When {@link ClGemm} takes the P rows: one GEMM and one rope_kv for all of them, then the attention of all rows
+     * in one launch ({@link ClPrefillAttention}; rope_attn per 16 rows where its tiles do not fit local memory).
      */
     void prefill(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
                  Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, Rope rope) {
@@ -142,9 +143,15 @@ final class ClAttention {
             try (var xv = be.view(x, true, false)) {
                 gemm = be.gemm.linear(qkv, xv.mem, wq.dtype(), stacked.mem(), width, h, P, false);
             }
-        if (gemm)
+        if (gemm) {
             cl.launch(kernel("rope_kv"), (long) P * kv / 2, 0, null, kcb, elems(kCache), vcb, elems(vCache), qkv, dq, width, qkv, dq + kv, width,
                     tab, P, p0, row, nKv, hd, maxT, mode == 2 ? 1 : 0);
+            if (ClPrefillAttention.fits(cl, hd)) {                      // all rows and heads in one launch
+                ClPrefillAttention.launch(cl, be.buf(out, op, "out").mem(), elems(out), qkv, 0, width, kcb, elems(kCache), vcb, elems(vCache),
+                        tab, mode, row, p0, P, nH, nKv, hd, maxT);
+                return;
+            }
+        }
         for (int b0 = 0; b0 < P; b0 += CHUNK) {
             int n = Math.min(CHUNK, P - b0), o = gemm ? b0 * width : 0;
             if (!gemm) {

@@ -79,18 +79,23 @@ final class ClGemm {
     }
 
     /**
-     * The default tile of a mode for d rows of W and B rows of x: the largest of 4 × 4, 2 × 4, 2 × 2, 1 × 2, 1 × 1
-     * (m-tiles × n-tiles a warp) whose accumulators fit in 96 floats a lane (linear 4 × 4, glu 2 × 4, FlashMGLU nm = 4:
-     * 2 × 2), then smaller while the grid has fewer than two groups of 2 × 2 warps per compute unit (an H200 at d = 2048,
-     * B = 512 would otherwise run one group of 4 warps per SM).
+     * The default tile of a mode for d rows of W and B rows of x: the first of the mode's list (m-tiles × n-tiles a
+     * warp; linear 4 × 4, 2 × 4, 2 × 2, 1 × 2, 1 × 1; glu from 2 × 2; FlashMGLU 1 × 4, 1 × 2, 1 × 1) whose accumulators
+     * fit in 96 floats a lane, then smaller ones while the grid has fewer than four groups of 2 × 2 warps per compute
+     * unit. H200, lab/gpu/prefill-run1, B = 512, ms: FlashMGLU nm = 4, d = 8192, h = 2048: 2 × 2 0.678, 1 × 4 0.551;
+     * glu d = 8192: 2 × 4 0.323, 2 × 2 0.280; linear d = 2048, h = 8192: 2 × 2 0.343, 1 × 2 0.269 (more groups in flight).
      */
     Shape shape(int mode, int nm, int d, int B) {
         if (forced[mode] != null) return forced[mode];
         int nv = mode == LINEAR ? 1 : mode == GLU ? 2 : nm + 1;
-        int[][] tiles = {{4, 4}, {2, 4}, {2, 2}, {1, 2}, {1, 1}};
+        int[][] tiles = switch (mode) {
+            case LINEAR -> new int[][] {{4, 4}, {2, 4}, {2, 2}, {1, 2}, {1, 1}};
+            case GLU -> new int[][] {{2, 2}, {1, 2}, {1, 1}};
+            default -> new int[][] {{1, 4}, {1, 2}, {1, 1}};
+        };
         int i = 0;
         while (i < tiles.length - 1 && tiles[i][0] * tiles[i][1] * nv * 4 > 96) i++;
-        while (i < tiles.length - 1 && groups(new Shape(tiles[i][0], tiles[i][1], 2, 2), d, B) < 2 * Math.max(1, cl.computeUnits)) i++;
+        while (i < tiles.length - 1 && groups(new Shape(tiles[i][0], tiles[i][1], 2, 2), d, B) < 4 * Math.max(1, cl.computeUnits)) i++;
         return new Shape(tiles[i][0], tiles[i][1], 2, 2);
     }
 

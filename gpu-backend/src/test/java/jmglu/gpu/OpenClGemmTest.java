@@ -116,14 +116,17 @@ class OpenClGemmTest {
     }
 
     @Test void prefillAttentionWithTheQkvGemm() {
-        // P = 21 rows at positions 3..23 of cache row 1, GQA 4 heads over 2, hd 8 (h = 32): one GEMM for q, k, v
+        // P rows at positions p0 .. p0 + P − 1 of cache row 1, GQA 4 heads over 2: one GEMM for q, k, v, then attn_prefill.cl:
+        // fp16 P = 21 at 3 (two query blocks, one key tile), hd 8; bf16 P = 37 at 30 (three blocks, three key tiles), hd 10 (halves)
         Rng rng = new Rng(45);
-        int h = 32, nH = 4, nKv = 2, hd = 8, P = 21, p0 = 3, maxT = 30;
+        int nH = 4, nKv = 2, maxT = 70;
         for (DType dt : new DType[] {DType.F16, DType.BF16}) {
+            boolean f16 = dt == DType.F16;
+            int hd = f16 ? 8 : 10, h = f16 ? 32 : 40, P = f16 ? 21 : 37, p0 = f16 ? 3 : 30;
             Tensor wq = weights(rng, dt, nH * hd, h), wk = weights(rng, dt, nKv * hd, h), wv = weights(rng, dt, nKv * hd, h);
             Tensor x = randn(rng, 1, P, h), kc = randn(rng, 1, 2, maxT, nKv * hd), vc = randn(rng, 1, 2, maxT, nKv * hd);
             Tensor e = Tensor.zeros(P, nH * hd), ek = kc.copy(), ev = vc.copy();
-            Rope rope = Rope.interleaved(10000f);
+            Rope rope = f16 ? Rope.interleaved(10000f) : Rope.halves(10000f, new Rope.Scaling.None());
             ref.prefillAttention(e, x, wq, wk, wv, Tensor.zeros(P, nH * hd), Tensor.zeros(P, nKv * hd), Tensor.zeros(P, nKv * hd),
                     ek, ev, 1, p0, nH, nKv, hd, rope);
             Tensor a = poisoned(gpu, P, nH * hd), ak = gpu.adopt(kc), av = gpu.adopt(vc);

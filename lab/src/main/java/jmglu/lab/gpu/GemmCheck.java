@@ -71,6 +71,22 @@ public final class GemmCheck {
                 gpu.flashMglu(a, dx, dw, dm, g);
                 close(e, read(gpu, a), 1e-4 * nm * sc, 1e-4, "flashMglu nm=" + nm + " " + what);
             }
+        // the prefill's attention: q, k, v by one GEMM, then attn_prefill.cl (P rows at p0.. of cache row 1, GQA, several key tiles)
+        for (int[] c : new int[][] {{70, 30, 128, 0}, {37, 5, 64, 1}, {200, 0, 128, 0}}) {      // P, p0, hd, halves
+            int P = c[0], p0 = c[1], hd = c[2], nH = 4, nKv = 2, h = 256, maxT = p0 + P + 3;
+            jmglu.engine.Rope rope = c[3] == 1 ? jmglu.engine.Rope.halves(10000f, new jmglu.engine.Rope.Scaling.None())
+                    : jmglu.engine.Rope.interleaved(10000f);
+            Tensor wq = w(rng, DType.F16, nH * hd, h), wk = w(rng, DType.F16, nKv * hd, h), wv = w(rng, DType.F16, nKv * hd, h);
+            Tensor x = Tensor.randn(rng, 1, P, h), kc = Tensor.randn(rng, 1, 2, maxT, nKv * hd), vc = Tensor.randn(rng, 1, 2, maxT, nKv * hd);
+            Tensor e = Tensor.zeros(P, nH * hd), ek = kc.copy(), ev = vc.copy(), a = gpu.zeros(P, nH * hd), ak = gpu.adopt(kc), av = gpu.adopt(vc);
+            REF.prefillAttention(e, x, wq, wk, wv, Tensor.zeros(P, nH * hd), Tensor.zeros(P, nKv * hd), Tensor.zeros(P, nKv * hd), ek, ev, 1, p0, nH, nKv, hd, rope);
+            gpu.prefillAttention(a, gpu.adopt(x), gpu.adopt(wq), gpu.adopt(wk), gpu.adopt(wv), gpu.zeros(P, nH * hd), gpu.zeros(P, nKv * hd),
+                    gpu.zeros(P, nKv * hd), ak, av, 1, p0, nH, nKv, hd, rope);
+            String what = "prefillAttention P=" + P + " p0=" + p0 + " hd=" + hd;
+            close(e, read(gpu, a), 4e-5, 1e-4, what);
+            close(ek, read(gpu, ak), 4e-5, 1e-4, what + " k cache");
+            close(ev, read(gpu, av), 4e-5, 1e-4, what + " v cache");
+        }
         System.out.println("small sizes: " + checks + " comparisons passed");
     }
 

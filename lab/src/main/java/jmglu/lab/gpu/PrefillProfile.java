@@ -63,6 +63,23 @@ public final class PrefillProfile {
                 List<OpenClContext.Launch> ls = cl.profile(false);
                 DecodeProfile.report(ls, 1, wallUs, ceil, prompt, tf.weightBytesPerStep());
                 OpenClContext.releaseEvents(ls);
+                float[] got = tf.prefill(s, 0, toks, 0).clone();
+                System.setProperty("jmglu.opencl.gemm", "off");               // the same prefill on the row kernels, 16 rows a pass
+                try (Backend rows = Backends.open("opencl")) {
+                    Transformer tr = Transformer.forInference(c, t, rows);
+                    try (DecodeState sr = tr.newState(1, prompt + 1)) {
+                        float[] want = tr.prefill(sr, 0, toks, 0);
+                        double big = 0, err = 0;
+                        for (int i = 0; i < want.length; i++) {
+                            big = Math.max(big, Math.abs(want[i]));
+                            err = Math.max(err, Math.abs(got[i] - want[i]));
+                        }
+                        System.out.printf(Locale.ROOT, "last position's logits, GEMM prefill (%d rows a pass) vs row kernels (%d): max |diff| %.3g, max |logit| %.3g%n",
+                                s.prefillRows(), sr.prefillRows(), err, big);
+                    }
+                } finally {
+                    System.clearProperty("jmglu.opencl.gemm");
+                }
             }
         }
     }
