@@ -53,6 +53,7 @@ public final class ProfilingBackend implements Backend {
     @Override public void release(Tensor t) { b.release(t); }
     @Override public Set<String> ops() { return b.ops(); }
     @Override public void sync() { b.sync(); }
+    @Override public int prefillRows() { return b.prefillRows(); }
     @Override public void close() { b.close(); }
 
     @Override public void embedding(Tensor out, Tensor table, int[] ids) { timed("norms", () -> b.embedding(out, table, ids)); }

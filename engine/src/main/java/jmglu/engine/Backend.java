@@ -204,6 +204,13 @@ public interface Backend extends AutoCloseable {
         return best;
     }
 
+    /**
+     * Positions of one sequence that a model's prefill runs as the rows of one pass over the weights: more
+     * rows read every weight fewer times and take activations of that many rows. 16 unless a backend's
+     * batched kernels gain from more (OpenCL's tensor-core GEMMs: 512).
+     */
+    default int prefillRows() { return 16; }
+
     /** Waits until every op issued so far has finished (device backends queue ops; host backends run them in the call). */
     default void sync() {}
 

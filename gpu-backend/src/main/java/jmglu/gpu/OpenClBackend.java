@@ -35,6 +35,8 @@ public final class OpenClBackend implements Backend {
 
     final OpenClContext cl;
     final OpenClMglu mglu;
+    /** The prefill's GEMMs (linear, glu, FlashMGLU over more than 8 rows; {@link ClGemm}). */
+    final ClGemm gemm;
     private final ClDecodeOps decode;
     private final ClSampling sampling;
     private final ClMatrixOps matrix;
@@ -56,6 +58,7 @@ public final class OpenClBackend implements Backend {
     public OpenClBackend(OpenClContext cl, OpenClSettings settings) {
         this.cl = cl;
         this.mglu = new OpenClMglu(cl, settings);
+        this.gemm = new ClGemm(cl, mglu);
         this.decode = new ClDecodeOps(this);
         this.sampling = new ClSampling(this);
         this.matrix = new ClMatrixOps(this);
@@ -66,6 +69,9 @@ public final class OpenClBackend implements Backend {
     @Override public String describe() { return "opencl: " + cl.describe(); }
     @Override public boolean canTrain() { return false; }
     @Override public Set<String> ops() { return OPS; }
+
+    /** 512 rows a prefill pass where the tensor-core GEMMs take batches ({@link ClGemm}), else the default 16. */
+    @Override public int prefillRows() { return gemm.applies(DType.F16, 64, 512) ? 512 : Backend.super.prefillRows(); }
 
     @Override public Kernels kernels() {
         throw new UnsupportedOperationException("backend 'opencl' runs inference only (no training kernels); train with --device simd");
@@ -123,6 +129,7 @@ public final class OpenClBackend implements Backend {
         for (ClBuffer b : live.toArray(new ClBuffer[0])) b.release();
         OpenClContext.release(scratch);
         attention.release();
+        gemm.release();
         mglu.release();
         cl.close();
         closed = true;

@@ -186,7 +186,7 @@ public final class Transformer {
     private RmsNorm nextNorm(int l) { return l + 1 < layers.size() ? layers.get(l + 1).firstNorm() : norm; }
 
     /**
-     * A prefill: the tokens of sequence `row` at positions p0 .. p0 + P − 1, {@link DecodeState#PREFILL_ROWS}
+     * A prefill: the tokens of sequence `row` at positions p0 .. p0 + P − 1, {@link DecodeState#prefillRows()}
      * positions per pass over the weights (causal attention among them and over the cache's positions
      * before p0); the same as P decode steps of that sequence. Returns the next-token logits (V) of the
      * last position, in an array the next step overwrites. The state's other sequences are untouched.
@@ -200,7 +200,7 @@ public final class Transformer {
         DecodeState.Acts a = null;
         int n = 0;
         for (int c0 = 0; c0 < P; c0 += n) {
-            n = Math.min(DecodeState.PREFILL_ROWS, P - c0);
+            n = Math.min(s.prefillRows(), P - c0);
             a = s.prefillActs(n);
             firstNorm().decodeEmbedding(backend, a.x(), tokEmb.value(), java.util.Arrays.copyOfRange(tokens, c0, c0 + n), a.n());   // (n, C)
             var rows = new DecodeState.Rows(null, row, p0 + c0);

@@ -36,7 +36,7 @@ public final class Generator {
         long t0 = System.nanoTime();
         int start = Math.max(0, len - max);           // a prompt longer than the cache keeps its tail
         float[] logits = null;
-        logits = model.prefill(s, 0, Arrays.copyOfRange(seq, start, len), 0);      // the prompt in passes of PREFILL_ROWS positions
+        logits = model.prefill(s, 0, Arrays.copyOfRange(seq, start, len), 0);      // the prompt in passes of the backend's prefillRows positions
         forwards += len - start;
         int pos = len - start;
         long t1 = System.nanoTime();
