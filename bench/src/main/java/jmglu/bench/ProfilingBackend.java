@@ -53,6 +53,7 @@ public final class ProfilingBackend implements Backend {
     @Override public void release(Tensor t) { b.release(t); }
     @Override public Set<String> ops() { return b.ops(); }
     @Override public void sync() { b.sync(); }
+    @Override public int prefillRows() { return b.prefillRows(); }
     @Override public void close() { b.close(); }
 
     @Override public void embedding(Tensor out, Tensor table, int[] ids) { timed("norms", () -> b.embedding(out, table, ids)); }
@@ -68,6 +69,7 @@ public final class ProfilingBackend implements Backend {
         timed("norms", () -> b.embeddingRmsnorm(out, table, ids, n, nw, eps));
     }
     @Override public void argmax(int[] out, Tensor logits) { timed("sampling", () -> b.argmax(out, logits)); }
+    @Override public void sample(int[] out, Tensor logits, float t, int k, double[] u) { timed("sampling", () -> b.sample(out, logits, t, k, u)); }
     @Override public void rope(Tensor x, int nH, int hd, int[] pos, jmglu.engine.Rope rope) { timed("attention", () -> b.rope(x, nH, hd, pos, rope)); }
     @Override public void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kc, Tensor vc, int[] pos, int nH, int nKv, int hd) {
         timed("attention", () -> b.attentionStep(out, q, k, v, kc, vc, pos, nH, nKv, hd));

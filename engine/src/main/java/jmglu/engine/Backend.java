@@ -178,6 +178,21 @@ public interface Backend extends AutoCloseable {
         for (int b = 0; b < B; b++) out[b] = argmaxRow(a, b * V, V);
     }
 
+    /**
+     * Sampling on the backend: out[b] = the token {@link Sampling#draw} draws from row b of logits (B, V) F32 with
+     * temperature t, top-k k (0 = all) and the uniform u[b] in [0, 1), or −1 when row b has no distribution (a NaN
+     * or +Inf, or only −Inf); T = 0 or k = 1 is {@link #argmax}. A device backend reads back B ints instead of B·V floats; it computes in float, so a
+     * u within float rounding of a boundary between two tokens may fall on either. The default reads the logits back.
+     */
+    default void sample(int[] out, Tensor logits, float t, int k, double[] u) {
+        int V = logits.dim(logits.rank() - 1), B = logits.size() / V;
+        if (out.length < B || u.length < B) throw new IllegalArgumentException("sample: " + B + " rows of logits, out has " + out.length + ", u " + u.length);
+        Sampling.check(t, k);
+        float[] a = new float[logits.size()];
+        read(logits, a);
+        for (int b = 0; b < B; b++) out[b] = Sampling.draw(a, b * V, V, t, k, u[b]);
+    }
+
     /** The index of the largest of a[o, o + V) relative to o (ties to the lower index), −1 when one is NaN or +Inf. */
     static int argmaxRow(float[] a, int o, int V) {
         int best = 0;
@@ -188,6 +203,13 @@ public interface Backend extends AutoCloseable {
         }
         return best;
     }
+
+    /**
+     * Positions of one sequence that a model's prefill runs as the rows of one pass over the weights: more
+     * rows read every weight fewer times and take activations of that many rows. 16 unless a backend's
+     * batched kernels gain from more (OpenCL's tensor-core GEMMs: 512).
+     */
+    default int prefillRows() { return 16; }
 
     /** Waits until every op issued so far has finished (device backends queue ops; host backends run them in the call). */
     default void sync() {}

@@ -115,6 +115,8 @@ final class ClAttention {
      * The attention of positions p0 .. p0 + P − 1 of the sequence in cache row `row`, x (P, h): see
      * {@link jmglu.engine.Backend#prefillAttention}. Per 16 rows: the stacked GEMV, rope_kv (the rows' k, v
      * into the cache), rope_attn reading every key from the cache (causal: row i reads positions ≤ p0 + i).
+     * When {@link ClGemm} takes the P rows: one GEMM and one rope_kv for all of them, then the attention of all rows
+     * in one launch ({@link ClPrefillAttention}; rope_attn per 16 rows where its tiles do not fit local memory).
      */
     void prefill(Tensor out, ClNorms.Input in, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
                  Tensor kCache, Tensor vCache, int row, int p0, int nH, int nKv, int hd, Rope rope) {
@@ -134,16 +136,32 @@ final class ClAttention {
         cl_mem tab = decode.ropeTable(rope, hd, p0 + P - 1);
         int mode = ClDecodeOps.mode(rope);
         var stacked = new OpenClMglu.DeviceMatrix(wq.dtype(), width, h, stack(wq, wk, wv));
-        cl_mem qkv = be.scratch(OpenClBackend.QKV, 4L * Math.min(CHUNK, P) * width);
         cl_mem kcb = be.buf(kCache, op, "kCache").mem(), vcb = be.buf(vCache, op, "vCache").mem();
-        for (int b0 = 0; b0 < P; b0 += CHUNK) {
-            int n = Math.min(CHUNK, P - b0);
-            try (var xv = be.view(rows(x, P, h, b0, b0 + n), true, false)) {
-                be.mglu.gemv(qkv, xv.mem, in.normIn(), stacked, n, false, null);
+        boolean gemm = be.gemm.applies(wq.dtype(), h, P);              // then qkv (P, width) in one GEMM, all k, v cached at once
+        cl_mem qkv = be.scratch(OpenClBackend.QKV, 4L * (gemm ? P : Math.min(CHUNK, P)) * width);
+        if (gemm)
+            try (var xv = be.view(in.plain(), true, false)) {                // the GEMM reads the norm written
+                gemm = be.gemm.linear(qkv, xv.mem, wq.dtype(), stacked.mem(), width, h, P, false);
             }
-            cl.launch(kernel("rope_kv"), (long) n * kv / 2, 0, null, kcb, elems(kCache), vcb, elems(vCache), qkv, dq, width, qkv, dq + kv, width,
-                    tab, n, p0 + b0, row, nKv, hd, maxT, mode == 2 ? 1 : 0);
-            run(out, b0, n, qkv, 0, width, qkv, dq, width, qkv, dq + kv, width, kCache, vCache, pos, nH, nKv, hd, maxT, tab, mode, row);
+        if (gemm) {
+            cl.launch(kernel("rope_kv"), (long) P * kv / 2, 0, null, kcb, elems(kCache), vcb, elems(vCache), qkv, dq, width, qkv, dq + kv, width,
+                    tab, P, p0, row, nKv, hd, maxT, mode == 2 ? 1 : 0);
+            if (ClPrefillAttention.fits(cl, hd)) {                      // all rows and heads in one launch
+                ClPrefillAttention.launch(cl, be.buf(out, op, "out").mem(), elems(out), qkv, 0, width, kcb, elems(kCache), vcb, elems(vCache),
+                        tab, mode, row, p0, P, nH, nKv, hd, maxT);
+                return;
+            }
+        }
+        for (int b0 = 0; b0 < P; b0 += CHUNK) {
+            int n = Math.min(CHUNK, P - b0), o = gemm ? b0 * width : 0;
+            if (!gemm) {
+                try (var xv = be.view(rows(x, P, h, b0, b0 + n), true, false)) {
+                    be.mglu.gemv(qkv, xv.mem, in.normIn(), stacked, n, false, null);
+                }
+                cl.launch(kernel("rope_kv"), (long) n * kv / 2, 0, null, kcb, elems(kCache), vcb, elems(vCache), qkv, dq, width, qkv, dq + kv, width,
+                        tab, n, p0 + b0, row, nKv, hd, maxT, mode == 2 ? 1 : 0);
+            }
+            run(out, b0, n, qkv, o, width, qkv, o + dq, width, qkv, o + dq + kv, width, kCache, vCache, pos, nH, nKv, hd, maxT, tab, mode, row);
         }
     }
 

@@ -13,7 +13,8 @@ import org.jocl.cl_mem;
  * (GEMV, the residual add fused into its epilogue), glu, FlashMGLU and Top-K routed MGLU, through
  * {@link OpenClMglu}. Semantics are {@link jmglu.engine.HostBackend}'s. Batches go in launches of
  * up to {@link OpenClMglu#MAX_BATCH} rows. These kernels take no offsets: tensors not at byte 0 of
- * their buffer are passed as sub-buffers or device-side copies ({@link OpenClBackend#view}).
+ * their buffer are passed as sub-buffers or device-side copies ({@link OpenClBackend#view}). Batches of
+ * more than 8 rows with 16-bit W go to the tensor-core GEMMs of {@link ClGemm} instead (one launch per op).
  *
  * <p>FlashMGLU on the tensor-core path also needs W and the masks in the {@link TcLayout} tile order:
  * the copy is packed on the device the first time a weight is used that way, cached on its buffer
@@ -36,6 +37,10 @@ final class ClMatrixOps {
         var norm = in.normIn();
         be.f32(y, "linear", "y", (long) B * d);
         try (OpenClBackend.View wv = be.view(w, true, false)) {
+            if (be.gemm.applies(w.dtype(), h, B))
+                try (var xv = be.view(in.plain(), true, false); var yv = be.view(y, acc, true)) {
+                    if (be.gemm.linear(yv.mem, xv.mem, w.dtype(), wv.mem, d, h, B, acc)) return;
+                }
             var dm = new OpenClMglu.DeviceMatrix(w.dtype(), d, h, wv.mem);
             for (int b0 = 0; b0 < B; b0 += CHUNK) {
                 int n = Math.min(CHUNK, B - b0);
@@ -55,6 +60,10 @@ final class ClMatrixOps {
         if (!wGate.sameShape(wValue)) throw new IllegalArgumentException("glu: Wg " + wGate + " and Wv " + wValue + " differ in shape");
         be.f32(y, "glu", "y", (long) B * d);
         try (var gv = be.view(wGate, true, false); var vv = be.view(wValue, true, false)) {
+            if (wGate.dtype() == wValue.dtype() && be.gemm.applies(wGate.dtype(), h, B))
+                try (var xv = be.view(in.plain(), true, false); var yv = be.view(y, false, true)) {
+                    if (be.gemm.glu(yv.mem, xv.mem, wGate.dtype(), gv.mem, vv.mem, d, h, B, g)) return;
+                }
             var mg = new OpenClMglu.DeviceMatrix(wGate.dtype(), d, h, gv.mem);
             var mv = new OpenClMglu.DeviceMatrix(wValue.dtype(), d, h, vv.mem);
             for (int b0 = 0; b0 < B; b0 += CHUNK) {
@@ -81,6 +90,10 @@ final class ClMatrixOps {
         var norm = in.normIn();
         be.f32(y, "flashMglu", "y", (long) B * d);
         try (var wv = be.view(w, true, false); var mv = be.view(masks, true, false)) {
+            if (be.gemm.applies(w.dtype(), h, B))
+                try (var xv = be.view(in.plain(), true, false); var yv = be.view(y, false, true)) {
+                    if (be.gemm.flash(yv.mem, xv.mem, w.dtype(), wv.mem, mv.mem, nm, d, h, B, g)) return;
+                }
             for (int b0 = 0; b0 < B; b0 += CHUNK) {
                 int n = Math.min(CHUNK, B - b0);
                 var dm = matrix(w, wv.mem, d, h, n);

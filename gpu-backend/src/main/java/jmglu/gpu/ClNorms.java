@@ -12,7 +12,8 @@ import jmglu.engine.Tensor;
  * {@link #touched}: a tensor that overlaps n, src or w while no consumer holds the norm has n written
  * first ({@link #settle}, decode.cl rmsnorm), so ops, reads and writes see exactly the composition's state.
  * linearRmsnorm on the same (y, n) again drops the owed n unread ({@link #redefine}): on a decode step
- * n is then never written. One norm is owed at a time; the ops are serial (the backend is synchronized).
+ * n is then never written. A path inside a consumer that cannot normalise (the GEMMs of {@link ClGemm}) asks
+ * {@link Input#plain} for n, written then. One norm is owed at a time; the ops are serial (the backend is synchronized).
  */
 final class ClNorms {
     /**
@@ -59,6 +60,15 @@ final class ClNorms {
             if (norm == null) return null;
             ClBuffer wb = be.f32(norm.w, "rmsnorm", "w", norm.w.size());
             return new OpenClMglu.NormIn(wb.mem(), OpenClBackend.elems(norm.w), norm.eps);
+        }
+
+        /**
+         * For a path that cannot normalise (the GEMMs of {@link ClGemm}): the owed norm written now, and the tensor as given
+         * (x and {@link #normIn} stay valid: the source is unchanged, a kernel normalising it gets the same rows).
+         */
+        Tensor plain() {
+            if (norm != null && owed == norm) settle();
+            return given;
         }
 
         @Override public void close() {

@@ -43,7 +43,10 @@ public final class OpenClBackend implements Backend {
 
     final OpenClContext cl;
     final OpenClMglu mglu;
+    /** The prefill's GEMMs (linear, glu, FlashMGLU over more than 8 rows; {@link ClGemm}). */
+    final ClGemm gemm;
     private final ClDecodeOps decode;
+    private final ClSampling sampling;
     private final ClMatrixOps matrix;
     private final ClAttention attention;
     private final Set<ClBuffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -58,7 +61,9 @@ public final class OpenClBackend implements Backend {
     public OpenClBackend(OpenClContext cl, OpenClSettings settings) {
         this.cl = cl;
         this.mglu = new OpenClMglu(cl, settings);
+        this.gemm = new ClGemm(cl, mglu);
         this.decode = new ClDecodeOps(this);
+        this.sampling = new ClSampling(this);
         this.matrix = new ClMatrixOps(this);
         this.attention = new ClAttention(this, decode);
     }
@@ -67,6 +72,9 @@ public final class OpenClBackend implements Backend {
     @Override public String describe() { return "opencl: " + cl.describe(); }
     @Override public boolean canTrain() { return false; }
     @Override public Set<String> ops() { return OPS; }
+
+    /** 512 rows a prefill pass where the tensor-core GEMMs take batches ({@link ClGemm}), else the default 16. */
+    @Override public int prefillRows() { return gemm.applies(DType.F16, 64, 512) ? 512 : Backend.super.prefillRows(); }
 
     @Override public Kernels kernels() {
         throw new UnsupportedOperationException("backend 'opencl' runs inference only (no training kernels); train with --device simd");
@@ -125,6 +133,7 @@ public final class OpenClBackend implements Backend {
         for (ClBuffer b : live.toArray(new ClBuffer[0])) b.release();
         OpenClContext.release(scratch);
         attention.release();
+        gemm.release();
         mglu.release();
         cl.close();
         closed = true;
@@ -184,6 +193,12 @@ public final class OpenClBackend implements Backend {
     @Override public synchronized void argmax(int[] out, Tensor logits) {
         if (fused) decode.argmax(out, logits);
         else Backend.super.argmax(out, logits);
+    }
+
+    /** Temperature / top-k draws on the device (sample.cl, a work-group per row), then B ints read back. */
+    @Override public synchronized void sample(int[] out, Tensor logits, float t, int k, double[] u) {
+        if (fused) sampling.sample(out, logits, t, k, u);
+        else Backend.super.sample(out, logits, t, k, u);
     }
 
     @Override public synchronized void act(Act g, Tensor x) { decode.act(g, x); }

@@ -334,7 +334,7 @@ public final class OpenClMglu {
         return out;
     }
 
-    private boolean nvidia() { return cl.ref.platformName().toUpperCase(java.util.Locale.ROOT).contains("NVIDIA"); }
+    boolean nvidia() { return cl.ref.platformName().toUpperCase(java.util.Locale.ROOT).contains("NVIDIA"); }
 
     /** Warp shuffles (inline PTX): AUTO = on NVIDIA platforms. */
     private boolean useShfl() { return !shflRefused && s.shfl().resolve(nvidia()); }

@@ -12,12 +12,13 @@ import jmglu.engine.Tensor;
  *   kCache[l], vCache[l]   (B, maxSeq, kvDim)   position p of sequence b at [b, p, :]
  * </pre>
  * Its size is checked before anything is allocated ({@link #bytes}). A prefill ({@link Transformer#prefill})
- * runs up to {@link #PREFILL_ROWS} positions of one sequence at a time through activations of its own
- * (the same names, PREFILL_ROWS rows, made on its first use). Close it to free device memory.
+ * runs up to {@link #prefillRows()} positions of one sequence at a time (the backend's
+ * {@link Backend#prefillRows}) through activations of its own (the same names, that many rows, made on
+ * its first use). Close it to free device memory.
  */
 public final class DecodeState implements AutoCloseable {
-    /** Positions of one sequence a prefill runs as the rows of one pass over the weights. */
-    public static final int PREFILL_ROWS = 16;
+    /** Positions of one sequence a prefill runs as the rows of one pass over the weights ({@link Backend#prefillRows}). */
+    public int prefillRows() { return prefillRows; }
 
     /** A step's activations: x, n (N, C), q, att (N, qDim), k, v (N, kvDim), h (N, d), one row per token of the step. */
     record Acts(Tensor x, Tensor n, Tensor q, Tensor k, Tensor v, Tensor att, Tensor h) {
@@ -34,10 +35,10 @@ public final class DecodeState implements AutoCloseable {
     record Rows(int[] pos, int row, int p0) {}
 
     final Backend be;
-    final int batch, maxSeq, vocab;
+    final int batch, maxSeq, vocab, prefillRows;
     final Tensor x, n, q, k, v, att, h, logits;
     final Acts step;                            // the decode step's activations (batch rows)
-    private Acts prefill;                       // a prefill's (PREFILL_ROWS rows), made on first use
+    private Acts prefill;                       // a prefill's (prefillRows rows), made on first use
     private final Config config;
     final Tensor[] kCache, vCache;
     private final float[] host;                 // logits read back (B · V)
@@ -58,6 +59,7 @@ public final class DecodeState implements AutoCloseable {
                         + need / (1 << 20) + " MiB but about " + free / (1 << 20) + " MiB of heap is free; give a shorter context or more heap (JMGLU_JAVA_OPTS=-Xmx...)");
         }
         this.be = be; this.batch = batch; this.maxSeq = maxSeq; this.vocab = c.vocab();
+        this.prefillRows = Math.max(1, be.prefillRows());
         int C = c.dim(), kv = c.kvDim(), dq = c.qDim();
         x = be.zeros(batch, C); n = be.zeros(batch, C); q = be.zeros(batch, dq); att = be.zeros(batch, dq);
         k = be.zeros(batch, kv); v = be.zeros(batch, kv); h = be.zeros(batch, c.hidden()); logits = be.zeros(batch, c.vocab());
@@ -83,13 +85,13 @@ public final class DecodeState implements AutoCloseable {
     /** The longest sequence the cache holds. */
     public int maxSeq() { return maxSeq; }
 
-    /** The prefill activations, their first r ≤ PREFILL_ROWS rows. */
+    /** The prefill activations, their first r ≤ prefillRows rows. */
     Acts prefillActs(int r) {
         if (prefill == null) {
-            int R = PREFILL_ROWS, C = config.dim(), kv = config.kvDim(), dq = config.qDim();
+            int R = prefillRows, C = config.dim(), kv = config.kvDim(), dq = config.qDim();
             prefill = new Acts(be.zeros(R, C), be.zeros(R, C), be.zeros(R, dq), be.zeros(R, kv), be.zeros(R, kv), be.zeros(R, dq), be.zeros(R, config.hidden()));
         }
-        return r == PREFILL_ROWS ? prefill : prefill.rows(r);
+        return r == prefillRows ? prefill : prefill.rows(r);
     }
 
     /** Row 0 of the logits (V), read back to the host (a prefill leaves its logits there). */

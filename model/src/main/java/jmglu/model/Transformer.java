@@ -131,16 +131,35 @@ public final class Transformer {
     public int[] decodeGreedy(DecodeState s, int[] tokens, int[] pos) {
         step(s, tokens, pos);
         backend.argmax(s.next, s.logits);
+        return checked(s, "argmax");
+    }
+
+    /**
+     * One decode step, then each row's next token drawn on the backend with temperature t, top-k k (0 = all) and the
+     * uniform u[b] ({@link Backend#sample}: a device reads back B ints); returns next (B) as {@link #decodeGreedy} does.
+     * The same draw as {@link jmglu.engine.Sampling#draw} on the logits of {@link #decode}, up to float rounding.
+     */
+    public int[] decodeSample(DecodeState s, int[] tokens, int[] pos, float t, int k, double[] u) {
+        step(s, tokens, pos);
+        backend.sample(s.next, s.logits, t, k, u);
+        return checked(s, "sample");
+    }
+
+    /** s.next, unless a row came back −1: then the error its logits show (a non-finite logit, or only −∞). */
+    private int[] checked(DecodeState s, String op) {
         for (int b = 0; b < s.batch; b++)
             if (s.next[b] < 0) {
                 float[] l = s.readLogits();
+                boolean finite = false;
                 for (int j = 0; j < s.vocab; j++) {
                     float v = l[b * s.vocab + j];
                     if (Float.isNaN(v) || v == Float.POSITIVE_INFINITY)
                         throw new IllegalArgumentException("the model produced a non-finite logit (" + v + " for token " + j + " of sequence " + b
                                 + "); its weights or inputs are corrupt, so nothing is sampled");
+                    finite |= v != Float.NEGATIVE_INFINITY;
                 }
-                throw new IllegalStateException("argmax on " + backend.name() + " flagged sequence " + b + " but its logits read back finite");
+                if (!finite) throw new IllegalArgumentException("every logit of sequence " + b + " is -Infinity; its weights or inputs are corrupt, so nothing is sampled");
+                throw new IllegalStateException(op + " on " + backend.name() + " flagged sequence " + b + " but its logits read back finite");
             }
         return s.next;
     }
@@ -167,7 +186,7 @@ public final class Transformer {
     private RmsNorm nextNorm(int l) { return l + 1 < layers.size() ? layers.get(l + 1).firstNorm() : norm; }
 
     /**
-     * A prefill: the tokens of sequence `row` at positions p0 .. p0 + P − 1, {@link DecodeState#PREFILL_ROWS}
+     * A prefill: the tokens of sequence `row` at positions p0 .. p0 + P − 1, {@link DecodeState#prefillRows()}
      * positions per pass over the weights (causal attention among them and over the cache's positions
      * before p0); the same as P decode steps of that sequence. Returns the next-token logits (V) of the
      * last position, in an array the next step overwrites. The state's other sequences are untouched.
@@ -181,7 +200,7 @@ public final class Transformer {
         DecodeState.Acts a = null;
         int n = 0;
         for (int c0 = 0; c0 < P; c0 += n) {
-            n = Math.min(DecodeState.PREFILL_ROWS, P - c0);
+            n = Math.min(s.prefillRows(), P - c0);
             a = s.prefillActs(n);
             firstNorm().decodeEmbedding(backend, a.x(), tokEmb.value(), java.util.Arrays.copyOfRange(tokens, c0, c0 + n), a.n());   // (n, C)
             var rows = new DecodeState.Rows(null, row, p0 + c0);

@@ -145,6 +145,31 @@ class ModelOnEveryBackendTest {
         }
     }
 
+    /** Drawing on the backend (temperature, top-k, B rows, a device's float walk) is the reference draw on the step's logits. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void samplingOnTheBackendIsTheReferenceDraw(String backend) {
+        Config c = config("mglu");
+        int B = 3, T = 6, V = c.vocab();
+        int[][] seqs = {ids(T, 1), ids(T, 2), ids(T, 3)};
+        jmglu.engine.Rng r = new jmglu.engine.Rng(8);
+        try (Backend be = Backends.open(backend)) {
+            Transformer inf = Transformer.forInference(c, model(c).pack(DType.F32), be);
+            try (DecodeState s = inf.newState(B, T)) {
+                for (int t = 0; t < T; t++) {
+                    float temp = t % 2 == 0 ? 0.8f : 1.5f;
+                    int k = t % 3 == 0 ? 0 : 7;
+                    double[] u = new double[B];
+                    for (int b = 0; b < B; b++) u[b] = (float) r.nextDouble();      // floats: what a device draws with
+                    int[] got = inf.decodeSample(s, new int[] {seqs[0][t], seqs[1][t], seqs[2][t]}, new int[] {t, t, t}, temp, k, u).clone();
+                    float[] l = s.readLogits();
+                    for (int b = 0; b < B; b++)
+                        assertEquals(jmglu.engine.Sampling.draw(l, b * V, V, temp, k, u[b]), got[b], backend + " step " + t + " row " + b);
+                }
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void groupedQueryAttentionDecodesLikeRepeatedHeads(String backend) {

@@ -85,7 +85,7 @@ public final class DecodeProfile {
 
     private static final class Row { long n, ns, argBytes; }
 
-    private static void report(List<OpenClContext.Launch> ls, int steps, double wallUs, double ceil, int B, long weightBytes) {
+    static void report(List<OpenClContext.Launch> ls, int steps, double wallUs, double ceil, int B, long weightBytes) {
         Map<String, Row> rows = new LinkedHashMap<>();
         long first = Long.MAX_VALUE, last = 0, sum = 0;
         for (OpenClContext.Launch l : ls) {

@@ -36,7 +36,7 @@ public final class Generator {
         long t0 = System.nanoTime();
         int start = Math.max(0, len - max);           // a prompt longer than the cache keeps its tail
         float[] logits = null;
-        logits = model.prefill(s, 0, Arrays.copyOfRange(seq, start, len), 0);      // the prompt in passes of PREFILL_ROWS positions
+        logits = model.prefill(s, 0, Arrays.copyOfRange(seq, start, len), 0);      // the prompt in passes of the backend's prefillRows positions
         forwards += len - start;
         int pos = len - start;
         long t1 = System.nanoTime();
@@ -62,9 +62,10 @@ public final class Generator {
         return new Result(Arrays.copyOf(seq, len), len - prompt.length, forwards, (t1 - t0) * 1e-9, (t2 - t1) * 1e-9, slides, stop);
     }
 
-    /** One step; a greedy sampler chooses on the model's backend (one int read back), any other from the logits on the host. */
+    /** One step; the sampler's choice is made on the model's backend (one int read back, not the logits). */
     private static int step(Transformer model, DecodeState s, int token, int pos, Sampler sampler) {
         int[] t = {token}, p = {pos};
-        return sampler.greedy() ? model.decodeGreedy(s, t, p)[0] : sampler.next(model.decode(s, t, p), s.vocab());
+        return sampler.greedy() ? model.decodeGreedy(s, t, p)[0]
+                : model.decodeSample(s, t, p, sampler.temperature(), sampler.topK(), new double[] {sampler.uniform()})[0];
     }
 }
