@@ -24,11 +24,11 @@ run)
   if [ -f "$D/main-gpu-backend.jar" ]; then mkdir -p "$D/main" && cp -r "$D/jmglu-bundle" "$D/main/" && cp "$D/main-gpu-backend.jar" "$D"/main/jmglu-bundle/lib/gpu-backend-*.jar; fi
   J="$D/jmglu-bundle/jmglu"
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$O/bench.txt"
-  for ffn in mglu swiglu; do
+  [ -n "$BENCHES" ] || [ -z "${BENCHES+x}" ] && for ffn in mglu swiglu; do
     timeout 120 "$J" init ${INIT:---dim 2048 --layers 8 --heads 16 --hidden 8192} --ffn $ffn --nm 4 --dtype fp16 --seq-len 640 --out /tmp/m-$ffn --force > /dev/null
   done
   echo "models made after $(( $(date +%s) - T0 )) s" | tee -a "$O/bench.txt"
-  for v in ${BENCHES:-mglu:after mglu:main swiglu:after}; do
+  for v in ${BENCHES-mglu:after mglu:main swiglu:after}; do         # BENCHES="" runs none
     ffn="${v%%:*}"; name="${v#*:}"; H="$D/jmglu-bundle"; [ "$name" = main ] && H="$D/main/jmglu-bundle"
     [ -x "$H/jmglu" ] || { echo "== $v: no such bundle" | tee -a "$O/bench.txt"; continue; }
     left "bench $v" || continue
@@ -37,24 +37,27 @@ run)
       | grep -v WARN | tee -a "$O/bench.txt" || echo "bench failed or timed out" | tee -a "$O/bench.txt"
     [ -f /tmp/d.csv ] && sed "s/^/$ffn-$name,/" /tmp/d.csv >> "$O/bench.csv"; rm -f /tmp/d.csv
   done
-  left SampleCheck && timeout 60 "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-    -cp "$D/jmglu-bundle/lib/*" jmglu.lab.gpu.SampleCheck 2>&1 | grep -v WARN | tee "$O/sample.txt" || echo "SampleCheck failed or timed out" | tee -a "$O/sample.txt"
-  for v in "1 0 true" "2 0 false" "2 1 false"; do    # the prototype: the whole step as one launch (groups a CU, L2 prefetch, check)
-    set -- $v
+  if [ "${SAMPLE:-1}" = 1 ] && left SampleCheck; then
+    timeout 60 "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+      -cp "$D/jmglu-bundle/lib/*" jmglu.lab.gpu.SampleCheck 2>&1 | grep -v WARN | tee "$O/sample.txt" || echo "SampleCheck failed or timed out" | tee -a "$O/sample.txt"
+  fi
+  IFS=';' read -ra PS <<< "${PSTEPS:---groups-per-cu 1 --check true;--groups-per-cu 2 --check false;--groups-per-cu 2 --prefetch 1 --check false}"
+  for v in "${PS[@]}"; do                          # the prototype: the whole step as one launch (PersistentStep arguments)
     left "PersistentStep $v" || continue
-    echo "== PersistentStep --groups-per-cu $1 --prefetch $2 --check $3" | tee -a "$O/persistent.txt"
+    echo "== PersistentStep $v" | tee -a "$O/persistent.txt"
     timeout 45 "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$D/jmglu-bundle/lib/*" \
-      jmglu.lab.gpu.PersistentStep --groups-per-cu $1 --prefetch $2 --check $3 2>&1 | grep -v WARN | tee -a "$O/persistent.txt" \
-      || echo "PersistentStep failed or timed out" | tee -a "$O/persistent.txt"
+      jmglu.lab.gpu.PersistentStep $v 2>&1 | grep -v WARN | tee -a "$O/persistent.txt" || echo "PersistentStep failed or timed out" | tee -a "$O/persistent.txt"
   done
-  P="The weights of a transformer are read once for every token it generates, so decoding is bound by memory."
-  timeout 60 "$J" init --dim 256 --layers 2 --heads 4 --hidden 1024 --ffn mglu --nm 4 --dtype fp16 --seq-len 640 --out /tmp/m-small --force > /dev/null
-  for dev in opencl simd; do                       # the same seed: the same text, sampled on the device and on the host
-    left "generate $dev" || continue
-    echo "== generate --device $dev" | tee -a "$O/generate.txt"
-    timeout 60 "$J" generate --device $dev --model /tmp/m-small --prompt "$P" --tokens 64 --temperature 0.8 --top-k 40 --seed 1 2>&1 \
-      | grep -v WARN | tee -a "$O/generate.txt" || echo "generate failed or timed out" | tee -a "$O/generate.txt"
-  done
+  if [ "${GENERATE:-1}" = 1 ]; then                # the same seed: the same text, sampled on the device and on the host
+    P="The weights of a transformer are read once for every token it generates, so decoding is bound by memory."
+    timeout 60 "$J" init --dim 256 --layers 2 --heads 4 --hidden 1024 --ffn mglu --nm 4 --dtype fp16 --seq-len 640 --out /tmp/m-small --force > /dev/null
+    for dev in opencl simd; do
+      left "generate $dev" || continue
+      echo "== generate --device $dev" | tee -a "$O/generate.txt"
+      timeout 60 "$J" generate --device $dev --model /tmp/m-small --prompt "$P" --tokens 64 --temperature 0.8 --top-k 40 --seed 1 2>&1 \
+        | grep -v WARN | tee -a "$O/generate.txt" || echo "generate failed or timed out" | tee -a "$O/generate.txt"
+    done
+  fi
   echo "done after $(( $(date +%s) - T0 )) s" ;;
 *) echo "usage: decode10.sh make <checkout> | run"; exit 2 ;;
 esac

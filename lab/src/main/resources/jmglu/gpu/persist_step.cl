@@ -213,19 +213,29 @@ void decode_step(__global const uint4* restrict W, __global const uint* restrict
                 float4 q4 = (float4)(0.0f);
                 if (u < NH * ns && 4 * lane < HD) q4 = *(__global const float4*) (A + A_Q(l) + hh * HD + 4 * lane);
                 const int t0 = sp * SK, t1 = min(pos + 1, t0 + SK);
-                for (int tt = t0; tt < t0 + SK; tt++) {               // SK steps for every warp (uniform warp sums)
-                    float4 k4 = (float4)(0.0f), v4 = (float4)(0.0f);
-                    const int live = u < NH * ns && tt < t1;
-                    if (live && 4 * lane < HD) {
-                        k4 = *(__global const float4*) (Kc + (long) tt * C + hh * HD + 4 * lane);
-                        v4 = *(__global const float4*) (Vc + (long) tt * C + hh * HD + 4 * lane);
-                    }
-                    const float sc = warp_sum(dot(q4, k4), red, lid) * rsqrt((float) HD);
-                    if (live) {
-                        const float mn = fmax(mx, sc), cf = exp(mx - mn), e = exp(sc - mn);
-                        ls = ls * cf + e; acc = acc * cf + e * v4; mx = mn;
-                    }
+                // the split's SK keys loaded together (one memory round trip), their scores, then its SK values
+                float4 kv4[SK];
+                float sc[SK];
+#pragma unroll
+                for (int j = 0; j < SK; j++) {
+                    kv4[j] = (float4)(0.0f);
+                    if (u < NH * ns && t0 + j < t1 && 4 * lane < HD) kv4[j] = *(__global const float4*) (Kc + (long) (t0 + j) * C + hh * HD + 4 * lane);
                 }
+#pragma unroll
+                for (int j = 0; j < SK; j++) sc[j] = warp_sum(dot(q4, kv4[j]), red, lid) * rsqrt((float) HD);
+#pragma unroll
+                for (int j = 0; j < SK; j++) {
+                    if (u < NH * ns && t0 + j < t1) mx = fmax(mx, sc[j]);
+                    kv4[j] = (float4)(0.0f);
+                    if (u < NH * ns && t0 + j < t1 && 4 * lane < HD) kv4[j] = *(__global const float4*) (Vc + (long) (t0 + j) * C + hh * HD + 4 * lane);
+                }
+#pragma unroll
+                for (int j = 0; j < SK; j++)
+                    if (u < NH * ns && t0 + j < t1) {
+                        const float e = exp(sc[j] - mx);
+                        ls += e;
+                        acc += e * kv4[j];
+                    }
                 if (u < NH * ns) {
                     __global float* part = A + A_PART(l) + (hh * NSMAX + sp) * (HD + 2);
                     if (4 * lane < HD) vstore4(acc, 0, part + 2 + 4 * lane);

@@ -19,18 +19,19 @@ import org.jocl.cl_mem;
  * and against a host step in double on the same weights, cache and input (logits' max |Δ| / max |logit|, the argmax).
  * Weights are random (a hash on the device), the cache holds random keys and values before pos. Prints the median µs
  * of 30 steps, the bytes a step reads (W, masks, the cache up to pos) against the read ceiling measured in the same
- * run, and the floor (weights alone at that ceiling), as `jmglu bench decode` counts it.
+ * run, and the floor (weights alone at that ceiling), as `jmglu bench decode` counts it; --profile true: each phase kind's
+ * device time per step, from profiling events of the per-phase launches.
  * <pre>
  *   java -cp 'lib/*' jmglu.lab.gpu.PersistentStep [--dim 2048] [--heads 16] [--hidden 8192] [--nm 4] [--layers 8]
- *        [--vocab 256] [--pos 512] [--maxt 640] [--sk 16] [--groups-per-cu 2] [--prefetch 0|1] [--check true]
+ *        [--vocab 256] [--pos 512] [--maxt 640] [--sk 8] [--groups-per-cu 2] [--prefetch 0|1] [--check true] [--profile false]
  * </pre>
  */
 public final class PersistentStep {
     public static void main(String[] args) {
-        int C = 2048, NH = 16, D = 8192, NM = 4, L = 8, V = 256, pos = 512, maxT = 640, SK = 16, gpc = 2, pf = 0;
-        boolean check = true;
+        int C = 2048, NH = 16, D = 8192, NM = 4, L = 8, V = 256, pos = 512, maxT = 640, SK = 8, gpc = 2, pf = 0;
+        boolean check = true, profile = false;
         for (int i = 0; i < args.length; i += 2) {
-            int v = args[i].equals("--check") ? 0 : Integer.parseInt(args[i + 1]);
+            int v = args[i].equals("--check") || args[i].equals("--profile") ? 0 : Integer.parseInt(args[i + 1]);
             switch (args[i]) {
                 case "--dim" -> C = v;
                 case "--heads" -> NH = v;
@@ -44,6 +45,7 @@ public final class PersistentStep {
                 case "--groups-per-cu" -> gpc = v;
                 case "--prefetch" -> pf = v;
                 case "--check" -> check = Boolean.parseBoolean(args[i + 1]);
+                case "--profile" -> profile = Boolean.parseBoolean(args[i + 1]);
                 default -> throw new IllegalArgumentException("PersistentStep: unknown argument " + args[i]);
             }
         }
@@ -98,6 +100,7 @@ public final class PersistentStep {
             System.out.printf(Locale.ROOT, "%s, %d CUs: C %d, %d heads, d %d, nm %d, %d layers, V %d, pos %d; %d groups of %d; %.1f MB a step "
                     + "(W + masks %.1f MB); read ceiling %.1f GB/s, floor %.1f µs%n", cl.describe(), cl.computeUnits, C, NH, D, NM, L, V, pos, G, LS,
                     bytes / 1e6, (2 * wAll + 4L * masks.length) / 1e6, ceil, floor);
+            if (profile) profilePhases(cl, perPhase, L);
             for (var mode : new Object[][] {{"persistent", persistent}, {"per phase", perPhase}}) {
                 Runnable r = (Runnable) mode[1];
                 double us = medianUs(cl, r);
@@ -126,6 +129,26 @@ public final class PersistentStep {
                 }
             }
         }
+    }
+
+    /** µs per step of each phase kind (summed over layers), from the profiling events of 10 steps launched per phase. */
+    private static void profilePhases(OpenClContext cl, Runnable perPhase, int L) {
+        String[] kinds = {"qkv", "attention", "wo", "mglu up", "down", "head", "argmax"};
+        double[] us = new double[kinds.length];
+        cl.finish();
+        cl.profile(true);
+        for (int i = 0; i < 10; i++) perPhase.run();
+        cl.finish();
+        var launches = cl.profile(false);
+        for (int i = 0; i < launches.size(); i++) {
+            int p = i % (5 * L + 2);
+            long[] se = launches.get(i).startEnd();
+            us[p < 5 * L ? p % 5 : 5 + p - 5 * L] += (se[1] - se[0]) / 1e3 / 10;
+        }
+        OpenClContext.releaseEvents(launches);
+        StringBuilder sb = new StringBuilder("per phase, device µs a step:");
+        for (int k = 0; k < kinds.length; k++) sb.append(String.format(Locale.ROOT, " %s %.1f", kinds[k], us[k]));
+        System.out.println(sb);
     }
 
     /** Median µs of 30 steps after 5 warm-ups (host clock around the step's enqueue and finish). */
