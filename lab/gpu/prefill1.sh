@@ -21,7 +21,7 @@ make)
   cp "$(ls "$R"/lab/target/lab-*.jar | head -1)" "$B/"
   mkdir -p "$B/ocl"; cp -L /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 "$B/ocl/libOpenCL.so.1"; cp "$B/ocl/libOpenCL.so.1" "$B/ocl/libOpenCL.so"
   [ -n "$MAIN_JAR" ] && cp "$MAIN_JAR" "$B/main-gpu-backend.jar"
-  cp "$0" "$B/prefill1.sh" ;;
+  cp "$0" "$B/prefill1.sh"; cp "$(dirname "$0")/icd.sh" "$B/" ;;
 run)
   T0=$(date +%s); D="$(cd "$(dirname "$0")" && pwd)"; J="$D/jmglu-bundle/jmglu"; O="${OUT:-/tmp/out}"; mkdir -p "$O"
   left() { [ $(( $(date +%s) - T0 )) -lt "${BUDGET_S:-370}" ]; }
@@ -30,11 +30,7 @@ run)
     mkdir -p "$D/main" && cp -r "$D/jmglu-bundle" "$D/main/" && cp "$D/main-gpu-backend.jar" "$D"/main/jmglu-bundle/lib/gpu-backend-*.jar; fi
   chmod +x "$D"/main/jmglu-bundle/runtime/bin/* "$D"/main/jmglu-bundle/jmglu 2>/dev/null || true
   home() { case "$1" in main*) echo "$D/main/jmglu-bundle" ;; *) echo "$D/jmglu-bundle" ;; esac; }
-  mkdir -p /tmp/icd
-  LIBNV=$(ls /usr/lib/libnvidia-opencl.so.1 /usr/lib/x86_64-linux-gnu/libnvidia-opencl.so.1 /usr/local/nvidia/lib64/libnvidia-opencl.so.1 2>/dev/null | head -1)
-  [ -z "$LIBNV" ] && LIBNV=$(find / -xdev -name 'libnvidia-opencl.so*' 2>/dev/null | head -1)
-  echo "$LIBNV" > /tmp/icd/nvidia.icd
-  export OCL_ICD_VENDORS=/tmp/icd LD_LIBRARY_PATH="$D/ocl:${LD_LIBRARY_PATH:-}"
+  source "$D/icd.sh"
   chmod +x "$D"/jmglu-bundle/runtime/bin/* "$J"
   JAVA=("$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$D/jmglu-bundle/lib/*")
   for ffn in mglu swiglu; do

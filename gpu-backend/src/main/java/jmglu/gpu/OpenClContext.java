@@ -172,8 +172,12 @@ public final class OpenClContext implements AutoCloseable {
         String key = file + "|" + options;
         cl_program p = programs.get(key);
         if (p != null) return p;
-        // common.cl (act, dot8, HSUM8) first, then the program's own source
-        p = clCreateProgramWithSource(context, 2, new String[] {resource("common.cl"), resource(file)}, null, null);
+        // common.cl (act, dot8, HSUM8) first, then the files a first line "//! needs a.cl ..." names, then the program's own source
+        String own = resource(file);
+        List<String> src = new ArrayList<>(List.of(resource("common.cl")));
+        if (own.startsWith("//! needs ")) for (String f : own.lines().findFirst().orElseThrow().substring(10).trim().split("\\s+")) src.add(resource(f));
+        src.add(own);
+        p = clCreateProgramWithSource(context, src.size(), src.toArray(new String[0]), null, null);
         try {
             clBuildProgram(p, 1, new cl_device_id[] {ref.device()}, options, null, null);
         } catch (CLException e) {

@@ -1,3 +1,4 @@
+//! needs tc_mma.cl
 // jmglu GEMMs on tensor cores for many rows of x (prefill): NVIDIA mma.sync m16n8k16 (f32 accumulators)
 // through inline PTX, or EMU 1, the same instruction emulated in local memory so that every index is
 // tested on any OpenCL device (PoCL in CI). W is read row-major as stored (no tile copy):
@@ -24,7 +25,7 @@
 // W rows past d are read as row d − 1 (results dropped), columns past h as 0 (x is 0 there too).
 // Masks (MODE 2) are read from the row-major bit-planes bits[(r·NM + i)·S + st] (bit j = M_i[r][32·st + j],
 // S = ⌈h/32⌉): byte u of that word is the lane's 8 columns; route i's A operand is W with the sign of every
-// unmasked weight flipped (FLIP, as in flash_tc.cl), so u_i = s_i − (t − s_i).
+// unmasked weight flipped (FLIP, tc_mma.cl), so u_i = s_i − (t − s_i).
 //
 // Build-time: WT (1 fp16, 2 bf16), MODE, NM, ACT, ACC, MT, NT, WM, WN, XS (1, 2), EMU, FULL (h % 32 == 0).
 
@@ -36,22 +37,6 @@
 #else
 #define NV (NM + 1)
 #endif
-
-#if WT == 1
-#define MMA_T "f16"
-#else
-#define MMA_T "bf16"
-#endif
-
-// ------------------------------------------------------------ 16-bit values (portable: no PTX)
-inline float lo16(uint u) {
-#if WT == 1
-    return vload_half(0, (const __private half*) &u);          // little-endian: the low half
-#else
-    return as_float(u << 16);
-#endif
-}
-inline float hi16(uint u) { return lo16(u >> 16); }
 
 // f → W's 16-bit type, round to nearest even
 inline ushort to16(float f) {
@@ -79,35 +64,6 @@ __kernel void split_x(__global ushort* restrict xs, __global const float* restri
 #endif
 }
 
-// ------------------------------------------------------------ the mma, or its emulation
-#if EMU
-// A (16 × 16) and B (16 k × 8 n) of each warp through its own slice of local memory; every warp runs
-// the same number of mmas, so the barriers are met by the whole group.
-inline void mma_emu(float* c, uint a0, uint a1, uint a2, uint a3, uint b0, uint b1, __local uint* sA, __local uint* sB, int lane) {
-    const int q = lane >> 2, u = lane & 3;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    sA[q * 8 + u] = a0; sA[(q + 8) * 8 + u] = a1; sA[q * 8 + 4 + u] = a2; sA[(q + 8) * 8 + 4 + u] = a3;
-    sB[q * 8 + u] = b0; sB[q * 8 + 4 + u] = b1;                 // column n = q, k pairs in words
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int e = 0; e < 4; e++) {
-        const int row = q + 8 * (e >> 1), n = 2 * u + (e & 1);
-        float s = 0.0f;
-        for (int k = 0; k < 8; k++) s += lo16(sA[row * 8 + k]) * lo16(sB[n * 8 + k]) + hi16(sA[row * 8 + k]) * hi16(sB[n * 8 + k]);
-        c[e] += s;
-    }
-}
-#define MMA(c, a0, a1, a2, a3, b0, b1) mma_emu(c, a0, a1, a2, a3, b0, b1, sA, sB, lane)
-#else
-#define MMA(c, a0, a1, a2, a3, b0, b1) \
-    asm("mma.sync.aligned.m16n8k16.row.col.f32." MMA_T "." MMA_T ".f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};" \
-        : "+f"((c)[0]), "+f"((c)[1]), "+f"((c)[2]), "+f"((c)[3]) : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1))
-#endif
-
-// both k-steps of one 32-column step for one accumulator tile: W words wa (row q), wb (row q+8)
-#define MMA2(c, wa, wb, xv) do { \
-        MMA(c, (wa).x, (wb).x, (wa).y, (wb).y, (xv).x, (xv).y); \
-        MMA(c, (wa).z, (wb).z, (wa).w, (wb).w, (xv).z, (xv).w); } while (0)
-
 // the tile loops unroll on the device (accumulators in registers); the emulation keeps them rolled, so that
 // its barriers are not copied per mma (PoCL compiles every barrier region: a program of unrolled barriers
 // took seconds to build)
@@ -116,10 +72,6 @@ inline void mma_emu(float* c, uint a0, uint a1, uint a2, uint a3, uint b0, uint 
 #else
 #define UNROLL _Pragma("unroll")
 #endif
-
-#define SIGNS(m, k) ((m) * (0x8001u << (15 - 2 * (k))))
-#define FLIP(wd, m, k) ((wd) ^ (~SIGNS(m, k) & 0x80008000u))
-#define FLIP4(wv, m) (uint4)(FLIP((wv).x, m, 0), FLIP((wv).y, m, 1), FLIP((wv).z, m, 2), FLIP((wv).w, m, 3))
 
 // 8 columns c .. c + 7 of the W row at wr (zero at or past h; h % 8 == 0, so a lane's 8 are all in or all out;
 // FULL: h % 32 == 0, never past)
