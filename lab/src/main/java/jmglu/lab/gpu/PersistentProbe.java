@@ -163,7 +163,7 @@ public final class PersistentProbe {
     }
 
     /** Median µs of 30 steps after 5 warm-ups, each step's wall time from its first enqueue to finish. */
-    private static double time(OpenClContext cl, Runnable step) {
+    static double time(OpenClContext cl, Runnable step) {
         double[] t = new double[30];
         for (int i = -5; i < t.length; i++) {
             cl.finish();

@@ -8,7 +8,6 @@ import jmglu.engine.Rng;
 import jmglu.engine.Rope;
 import jmglu.engine.RopeTable;
 import jmglu.gpu.OpenClBackend;
-import jmglu.gpu.OpenClBench;
 import jmglu.gpu.OpenClContext;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
@@ -103,7 +102,7 @@ public final class PersistentStep {
             if (profile) profilePhases(cl, perPhase, L);
             for (var mode : new Object[][] {{"persistent", persistent}, {"per phase", perPhase}}) {
                 Runnable r = (Runnable) mode[1];
-                double us = medianUs(cl, r);
+                double us = PersistentProbe.time(cl, r);
                 int[] e = new int[2];
                 cl.readInts(T, 4L * L * NH, e, 2);
                 float[] logits = new float[V];
@@ -149,18 +148,5 @@ public final class PersistentStep {
         StringBuilder sb = new StringBuilder("per phase, device µs a step:");
         for (int k = 0; k < kinds.length; k++) sb.append(String.format(Locale.ROOT, " %s %.1f", kinds[k], us[k]));
         System.out.println(sb);
-    }
-
-    /** Median µs of 30 steps after 5 warm-ups (host clock around the step's enqueue and finish). */
-    private static double medianUs(OpenClContext cl, Runnable step) {
-        double[] t = new double[30];
-        for (int i = -5; i < t.length; i++) {
-            cl.finish();
-            long t0 = System.nanoTime();
-            step.run();
-            cl.finish();
-            if (i >= 0) t[i] = (System.nanoTime() - t0) / 1e3;
-        }
-        return OpenClBench.median(t);
     }
 }
