@@ -18,14 +18,9 @@ public final class Sampling {
 
     /** The token drawn from a[o, o + V) with temperature t ≥ 0, top-k (0 = all) and u in [0, 1), or −1 (see the class). */
     public static int draw(float[] a, int o, int V, float t, int k, double u) {
-        float max = Float.NEGATIVE_INFINITY;
-        int best = 0;
-        for (int j = 0; j < V; j++) {
-            float v = a[o + j];
-            if (Float.isNaN(v) || v == Float.POSITIVE_INFINITY) return -1;
-            if (v > max) { max = v; best = j; }
-        }
-        if (t == 0f || k == 1) return best;
+        int best = Backend.argmaxRow(a, o, V);
+        if (best < 0 || t == 0f || k == 1) return best;
+        float max = a[o + best];
         if (max == Float.NEGATIVE_INFINITY) return -1;
         float cut = Float.NEGATIVE_INFINITY;
         if (k > 0 && k < V) {

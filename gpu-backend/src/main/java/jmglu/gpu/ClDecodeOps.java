@@ -63,9 +63,13 @@ final class ClDecodeOps {
         if (x.size() % C != 0) throw new IllegalArgumentException("rmsnorm: x " + x + " is not rows of " + C);
         int rows = x.size() / C;
         ClBuffer xb = be.f32(x, "rmsnorm", "x", x.size()), ob = be.f32(out, "rmsnorm", "out", x.size());
+        launchRmsnorm(cl, ob.mem(), elems(out), xb.mem(), elems(x), wb.mem(), elems(w), rows, C, eps);
+    }
+
+    /** decode.cl rmsnorm, a work-group per row: out[oo + r·C ..] = x[xo + r·C ..] · rstd · w[wo ..] for rows r. */
+    static void launchRmsnorm(OpenClContext cl, cl_mem out, int oo, cl_mem x, int xo, cl_mem w, int wo, int rows, int C, float eps) {
         int ls = (int) Math.min(256, cl.maxWorkGroup);
-        cl.launch(kernel("rmsnorm"), (long) rows * ls, ls, null, ob.mem(), elems(out), xb.mem(), elems(x), wb.mem(), elems(w), C, eps,
-                new OpenClContext.Local(4L * ls));
+        cl.launch(cl.kernel("decode.cl", "", "rmsnorm"), (long) rows * ls, ls, null, out, oo, x, xo, w, wo, C, eps, new OpenClContext.Local(4L * ls));
     }
 
     /** out[b] = argmax of row b of logits (B, V) (ties to the lower index; −1 for a NaN or +Inf row): one launch, B ints read back. */

@@ -140,9 +140,7 @@ public final class OpenClMglu {
             normed = cl.alloc(bytes);
             normedBytes = bytes;
         }
-        int ls = (int) Math.min(256, cl.maxWorkGroup);
-        cl.launch(cl.kernel("decode.cl", "", "rmsnorm"), (long) B * ls, ls, null, normed, 0, x, 0, norm.w(), norm.wo(), h, norm.eps(),
-                new OpenClContext.Local(4L * ls));
+        ClDecodeOps.launchRmsnorm(cl, normed, 0, x, 0, norm.w(), norm.wo(), B, h, norm.eps());
         return normed;
     }
 
