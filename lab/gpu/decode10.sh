@@ -4,12 +4,13 @@
 # same sampled generation (prompt > 8 tokens: the prefill GEMMs; temperature 0.8, top-k 40, seed 1) on opencl and simd,
 # and the persistent-step prototype (jmglu.lab.gpu.PersistentStep, 1 and 2 groups a compute unit).
 #   here:   ./jmglu bundle && mvn -o -q package -pl lab -am -DskipTests && [MAIN_JAR=gpu-backend.jar] bash lab/gpu/decode10.sh make /work/main
+#   (BUNDLE=.devbundle-X names another folder, so that several makers do not share one)
 #   device: [BENCHES="mglu:after mglu:main swiglu:after"] bash .devbundle-final/decode10.sh run   (carry [".devbundle-final"]; results under $OUT)
 # A bench named main runs the same bundle with MAIN_JAR as its gpu-backend jar (the code before, side by side).
 set -e
 case "$1" in
 make)
-  R="$(git rev-parse --show-toplevel)"; B="${2:?checkout the device call sends}/.devbundle-final"
+  R="$(git rev-parse --show-toplevel)"; B="${2:?checkout the device call sends}/${BUNDLE:-.devbundle-final}"
   rm -rf "$B"; mkdir -p "$B/ocl"
   cp "$R/dist/jmglu-bundle.tgz" "$B/"; cp "$(ls "$R"/lab/target/lab-*.jar | head -1)" "$B/"
   cp -L /usr/lib/x86_64-linux-gnu/libOpenCL.so.1 "$B/ocl/libOpenCL.so.1"; cp "$B/ocl/libOpenCL.so.1" "$B/ocl/libOpenCL.so"
