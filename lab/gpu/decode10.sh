@@ -5,7 +5,7 @@
 # and the persistent-step prototype (jmglu.lab.gpu.PersistentStep, 1 and 2 groups a compute unit).
 #   here:   ./jmglu bundle && mvn -o -q package -pl lab -am -DskipTests && [MAIN_JAR=gpu-backend.jar] bash lab/gpu/decode10.sh make /work/main
 #   (BUNDLE=.devbundle-X names another folder, so that several makers do not share one)
-#   device: [BENCHES="mglu:after mglu:main swiglu:after"] bash .devbundle-final/decode10.sh run   (carry [".devbundle-final"]; results under $OUT)
+#   device: [PSTEPS="" skips PersistentStep] [BENCHES="mglu:after mglu:main swiglu:after"] bash .devbundle-final/decode10.sh run   (carry [".devbundle-final"]; results under $OUT)
 # A bench named main runs the same bundle with MAIN_JAR as its gpu-backend jar (the code before, side by side).
 set -e
 case "$1" in
@@ -42,7 +42,7 @@ run)
     timeout 60 "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
       -cp "$D/jmglu-bundle/lib/*" jmglu.lab.gpu.SampleCheck 2>&1 | grep -v WARN | tee "$O/sample.txt" || echo "SampleCheck failed or timed out" | tee -a "$O/sample.txt"
   fi
-  IFS=';' read -ra PS <<< "${PSTEPS:---groups-per-cu 1 --check true;--groups-per-cu 2 --check false;--groups-per-cu 2 --prefetch 1 --check false}"
+  IFS=";" read -ra PS <<< "${PSTEPS---groups-per-cu 1 --check true;--groups-per-cu 2 --check false;--groups-per-cu 2 --prefetch 1 --check false}"
   for v in "${PS[@]}"; do                          # the prototype: the whole step as one launch (PersistentStep arguments)
     left "PersistentStep $v" || continue
     echo "== PersistentStep $v" | tee -a "$O/persistent.txt"
