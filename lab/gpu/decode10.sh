@@ -5,7 +5,7 @@
 # and the persistent-step prototype (jmglu.lab.gpu.PersistentStep, 1 and 2 groups a compute unit).
 #   here:   ./jmglu bundle && mvn -o -q package -pl lab -am -DskipTests && [MAIN_JAR=gpu-backend.jar] bash lab/gpu/decode10.sh make /work/main
 #   (BUNDLE=.devbundle-X names another folder, so that several makers do not share one)
-#   device: [PSTEPS="" skips PersistentStep] [BENCHES="mglu:after mglu:main swiglu:after"] bash .devbundle-final/decode10.sh run   (carry [".devbundle-final"]; results under $OUT)
+#   device: [PROFILE="1 8" runs DecodeProfile] [PSTEPS="" skips PersistentStep] [BENCHES="mglu:after mglu:main swiglu:after"] bash .devbundle-final/decode10.sh run   (carry [".devbundle-final"]; results under $OUT)
 # A bench named main runs the same bundle with MAIN_JAR as its gpu-backend jar (the code before, side by side).
 set -e
 case "$1" in
@@ -25,9 +25,9 @@ run)
   if [ -f "$D/main-gpu-backend.jar" ]; then mkdir -p "$D/main" && cp -r "$D/jmglu-bundle" "$D/main/" && cp "$D/main-gpu-backend.jar" "$D"/main/jmglu-bundle/lib/gpu-backend-*.jar; fi
   J="$D/jmglu-bundle/jmglu"
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$O/bench.txt"
-  [ -n "$BENCHES" ] || [ -z "${BENCHES+x}" ] && for ffn in mglu swiglu; do
-    timeout 120 "$J" init ${INIT:---dim 2048 --layers 8 --heads 16 --hidden 8192} --ffn $ffn --nm 4 --dtype fp16 --seq-len 640 --out /tmp/m-$ffn --force > /dev/null
-  done
+  if [ -n "$BENCHES" ] || [ -z "${BENCHES+x}" ] || [ -n "${PROFILE-}" ]; then for ffn in mglu swiglu; do
+    timeout 120 "$J" init ${INIT:---dim 2048 --layers 8 --heads 16 --hidden 8192} --ffn $ffn --nm 4 --dtype fp16 --seq-len ${SEQ:-640} --out /tmp/m-$ffn --force > /dev/null
+  done; fi
   echo "models made after $(( $(date +%s) - T0 )) s" | tee -a "$O/bench.txt"
   for v in ${BENCHES-mglu:after mglu:main swiglu:after}; do         # BENCHES="" runs none
     ffn="${v%%:*}"; name="${v#*:}"; H="$D/jmglu-bundle"; [ "$name" = main ] && H="$D/main/jmglu-bundle"
@@ -37,6 +37,12 @@ run)
     timeout "${BENCH_S:-80}" "$H/jmglu" bench decode --device opencl --model /tmp/m-$ffn --batch 1,8 --prompt 512 --tokens 128 --csv /tmp/d.csv 2>&1 \
       | grep -v WARN | tee -a "$O/bench.txt" || echo "bench failed or timed out" | tee -a "$O/bench.txt"
     [ -f /tmp/d.csv ] && sed "s/^/$ffn-$name,/" /tmp/d.csv >> "$O/bench.csv"; rm -f /tmp/d.csv
+  done
+  for b in ${PROFILE-}; do                         # PROFILE="1 8": DecodeProfile of the MGLU model at those batches
+    left "DecodeProfile B=$b" || continue
+    echo "== DecodeProfile --batch $b" | tee -a "$O/profile.txt"
+    timeout 90 "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$D/jmglu-bundle/lib/*" \
+      jmglu.lab.gpu.DecodeProfile /tmp/m-mglu --batch $b --prompt 512 --steps ${PSTEPS_N:-100} --warmup ${PWARM:-200} 2>&1 | grep -v WARN | tee -a "$O/profile.txt" || echo "DecodeProfile failed or timed out" | tee -a "$O/profile.txt"
   done
   if [ "${SAMPLE:-1}" = 1 ] && left SampleCheck; then
     timeout 60 "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \

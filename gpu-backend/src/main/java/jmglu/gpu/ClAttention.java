@@ -196,7 +196,8 @@ final class ClAttention {
         int SK = splitKeys(n), nsplit = (maxLen + SK - 1) / SK, kv = nKv * hd;
         int ls = (int) Math.min(LS, cl.maxWorkGroup);
         if (ls != LS) throw new IllegalStateException("attention: the device's work-groups hold " + cl.maxWorkGroup + " threads, fewer than " + LS);
-        cl_mem part = be.scratch(OpenClBackend.PARTS, 4L * n * nH * Math.max(1, nsplit) * (hd + 2));
+        // the partials of the longest context this cache holds, so a growing sequence never reallocates them
+        cl_mem part = be.scratch(OpenClBackend.PARTS, 4L * n * nH * Math.max(nsplit, (maxT + SK - 1) / SK) * (hd + 2));
         cl_mem ob = be.buf(out, "attention", "out").mem(), kcb = be.buf(kCache, "attention", "kCache").mem(),
                 vcb = be.buf(vCache, "attention", "vCache").mem();
         int oo = elems(out) + b0 * nH * hd;

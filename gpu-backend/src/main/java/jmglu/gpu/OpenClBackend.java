@@ -239,9 +239,15 @@ public final class OpenClBackend implements Backend {
     /** The offset of t's element 0 in its buffer, in elements (a buffer holds fewer than 2^31 of them). */
     static int elems(Tensor t) { return Math.toIntExact(t.deviceOffset() / t.dtype().bytes); }
 
-    /** A scratch buffer of at least bytes for one slot (contents undefined; valid until the next call for the slot). */
+    /**
+     * A scratch buffer of at least bytes for one slot (contents undefined; valid until the next call for the slot).
+     * It grows to at least twice its size: NVIDIA's clReleaseMemObject waits for the commands that use the old
+     * buffer, so a slot that grew a little every few decode steps (the attention's partials, by the KV length)
+     * drained the queue each time (H200, lab/gpu/host-run1: 0.4 ms a step at B = 8).
+     */
     cl_mem scratch(int slot, long bytes) {
         if (scratchBytes[slot] < bytes) {
+            bytes = Math.max(bytes, 2 * scratchBytes[slot]);
             OpenClContext.release(scratch[slot]);          // freed once the commands using it have run
             scratch[slot] = null;
             scratch[slot] = cl.alloc(bytes);

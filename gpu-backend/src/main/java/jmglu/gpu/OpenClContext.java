@@ -43,7 +43,9 @@ import org.jocl.cl_program;
  * {@code -Djmglu.opencl.flush=N} (N &gt; 0) calls clFlush after every N launches, so that a driver that
  * holds enqueued commands until a flush or a blocking call starts the first kernels of a step while the
  * host still enqueues the rest; 0: never (the default; see lab/gpu/README.md for what it measured).
- * {@link #profile} keeps every launch's event, for per-kernel device times (lab's DecodeProfile).
+ * {@link #profile} keeps every launch's event, for per-kernel device times (lab's DecodeProfile); {@link #hostTimes}
+ * times each launch on the host. Launches set their arguments and enqueue through {@link ClNative} (java.lang.foreign)
+ * where it is available: a decode step is as long as the host takes to enqueue it.
  */
 public final class OpenClContext implements AutoCloseable {
     public static final String DEVICE_PROPERTY = "jmglu.opencl.device", FLUSH_PROPERTY = "jmglu.opencl.flush";
@@ -65,8 +67,10 @@ public final class OpenClContext implements AutoCloseable {
     private long launches;                       // kernels enqueued so far
     private int flushEvery, sinceFlush;          // clFlush after every flushEvery launches (0: never)
     private List<Launch> profiled;               // non-null: every launch's event is kept (see profile)
+    private Map<String, long[]> hostNanos;       // non-null: host time per kernel in launch (see hostTimes)
     private final Map<cl_kernel, String> names = new IdentityHashMap<>();   // kernel → "file name options"
     private final Map<cl_mem, Long> memSizes = new IdentityHashMap<>();
+    private ClNative fast = ClNative.open();     // launches through java.lang.foreign (null: JOCL's calls)
 
     private OpenClContext(DeviceRef ref) {
         this.ref = ref;
@@ -364,6 +368,7 @@ public final class OpenClContext implements AutoCloseable {
      * again: each clSetKernelArg is a native call, and a decode step makes hundreds.
      */
     public synchronized void launch(cl_kernel k, long global, long local, cl_event ev, Object... args) {
+        long t0 = hostNanos != null ? System.nanoTime() : 0;
         Object[] last = lastArgs.get(k);
         if (last == null || last.length < args.length) {
             last = last == null ? new Object[args.length] : Arrays.copyOf(last, args.length);
@@ -374,7 +379,8 @@ public final class OpenClContext implements AutoCloseable {
                 Object a = args[i];
                 if (same(last[i], a)) continue;
                 last[i] = null;                              // unknown until the call below succeeds
-                switch (a) {
+                if (fast != null) fast.setArg(k, i, a);
+                else switch (a) {
                     case cl_mem m -> clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
                     case Integer v -> clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
                     case Long v -> clSetKernelArg(k, i, Sizeof.cl_long, Pointer.to(new long[] {v}));
@@ -387,9 +393,15 @@ public final class OpenClContext implements AutoCloseable {
             }
             long g = local > 0 ? (global + local - 1) / local * local : global;
             if (profiled != null && ev == null) ev = new cl_event();
-            clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {g}, local > 0 ? new long[] {local} : null, 0, null, ev);
+            if (fast != null && ev == null) fast.enqueue(queue, k, g, local);
+            else clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {g}, local > 0 ? new long[] {local} : null, 0, null, ev);
             if (profiled != null) profiled.add(new Launch(names.getOrDefault(k, "?"), g, argBytes(args), ev));
             launches++;
+            if (hostNanos != null) {
+                long[] h = hostNanos.computeIfAbsent(names.getOrDefault(k, "?"), n -> new long[2]);
+                h[0]++;
+                h[1] += System.nanoTime() - t0;
+            }
             if (flushEvery > 0 && ++sinceFlush >= flushEvery) {
                 clFlush(queue);
                 sinceFlush = 0;
@@ -417,6 +429,16 @@ public final class OpenClContext implements AutoCloseable {
      * Profiling on: from now every launch keeps an event ({@link Launch}); off: returns the launches kept since it was turned
      * on (their events still to be released by the caller, {@link #releaseEvents}), an empty list if it was off.
      */
+    /**
+     * Turns on (or off) the timing of {@link #launch} on the host: the arguments set and the enqueue, per kernel
+     * ("file name options"), as {calls, nanoseconds}. Returns what was timed since it was last turned on.
+     */
+    public synchronized Map<String, long[]> hostTimes(boolean on) {
+        Map<String, long[]> was = hostNanos == null ? Map.of() : hostNanos;
+        hostNanos = on ? new java.util.LinkedHashMap<>() : null;
+        return was;
+    }
+
     public synchronized List<Launch> profile(boolean on) {
         List<Launch> was = profiled == null ? List.of() : profiled;
         profiled = on ? new ArrayList<>() : null;
@@ -464,8 +486,24 @@ public final class OpenClContext implements AutoCloseable {
 
     public String describe() { return ref.describe(); }
 
+    /**
+     * Whether launches go through {@link ClNative} (java.lang.foreign) rather than JOCL's calls; on false they
+     * take JOCL's for good, on true they take the native calls where this machine has them. Returns the state after.
+     */
+    public synchronized boolean nativeLaunches(boolean on) {
+        if (!on && fast != null) {
+            fast.close();
+            fast = null;
+        } else if (on && fast == null) {
+            fast = ClNative.open();
+        }
+        lastArgs.clear();                            // set every argument again on the next launch
+        return fast != null;
+    }
+
     @Override
     public synchronized void close() {
+        if (fast != null) fast.close();
         for (cl_kernel k : kernels.values()) clReleaseKernel(k);
         for (cl_program p : programs.values()) clReleaseProgram(p);
         kernels.clear();

@@ -77,4 +77,22 @@ class OpenClDecodeSequenceTest {
             for (int s = 0; s < STEPS; s++) Check.close(expected[s], actual[s], 1e-4, 1e-3, "residual stream after step " + s);
         }
     }
+
+    /**
+     * Launches through java.lang.foreign ({@link ClNative}, the default where libOpenCL.so.1 is reachable, as on every
+     * Linux machine with the ICD loader) and through JOCL's calls set the same arguments: the same bits, step by step.
+     */
+    @Test void nativeLaunchesGiveTheSameBitsAsJocl() {
+        OpenClTesting.requireOpenCl();
+        Weights w = Weights.random(43);
+        try (OpenClBackend gpu = OpenClTesting.backend()) {
+            if (!gpu.context().nativeLaunches(true))
+                throw new AssertionError("launches through java.lang.foreign are not available here (libOpenCL.so.1 or JOCL's handles)");
+            float[][] viaNative = decode(gpu, w);
+            gpu.context().nativeLaunches(false);
+            float[][] viaJocl = decode(gpu, w);
+            for (int s = 0; s < STEPS; s++)
+                if (!java.util.Arrays.equals(viaNative[s], viaJocl[s])) throw new AssertionError("step " + s + ": native and JOCL launches differ");
+        }
+    }
 }

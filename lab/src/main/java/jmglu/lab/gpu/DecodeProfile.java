@@ -24,7 +24,9 @@ import jmglu.model.train.Checkpoint;
  * options) and global size, the launches per step, µs per step, µs per launch, the summed sizes of its buffer
  * arguments per launch (an upper bound on what it reads: whole buffers, e.g. the full KV cache of maxT positions) and
  * that over the launch's time as GB/s and % of the read ceiling measured in the same run. Below: the step's wall time,
- * the sum of kernel times and the device span (first start to last end), whose difference is the gaps between launches.
+ * the sum of kernel times and the device span (first start to last end), whose difference is the gaps between launches;
+ * and before that the same steps run ahead (nothing read back between them: the device-bound step time) and the host's
+ * enqueue time alone.
  * <pre>
  *   java -cp 'lib/*' jmglu.lab.gpu.DecodeProfile MODEL_DIR [--batch 1] [--prompt 512] [--steps 16] [--warmup 16]
  * </pre>
@@ -47,11 +49,12 @@ public final class DecodeProfile {
             OpenClContext cl = ((OpenClBackend) be).context();
             Config c = l.config();
             Map<String, Tensor> t = l.packed() ? l.tensors() : Transformer.forTraining(c, l.tensors()).pack(jmglu.engine.DType.F16);
-            Transformer tf = Transformer.forInference(c, t, be);
+            HostTimes ht = new HostTimes(be);
+            Transformer tf = Transformer.forInference(c, t, ht.proxy);
             double ceil = Ceilings.readGBps(be);
             System.out.printf(Locale.ROOT, "%s on %s: %,d weight bytes per step; read ceiling %.1f GB/s; B=%d, prompt %d, %d steps; props %s%n",
                     c.label(), be.describe(), tf.weightBytesPerStep(), ceil, B, prompt, steps, props());
-            int ctx = prompt + warm + 2 * steps + 1;
+            int ctx = prompt + warm + 3 * steps + 1;
             try (DecodeState s = tf.newState(B, ctx)) {
                 int[] tok = new int[B], pos = new int[B];
                 for (int b = 0; b < B; b++) {
@@ -66,6 +69,35 @@ public final class DecodeProfile {
                 for (int n = 0; n < steps; n++) p = step(tf, s, tok, pos, p);
                 be.sync();
                 double wallUs = (System.nanoTime() - t0) * 1e-3 / steps;
+                // the same steps with nothing read back between them (Transformer's private step by reflection): the host
+                // runs ahead and the queue never drains, so this is the step's device-bound time; host = enqueue time alone
+                var stepM = Transformer.class.getDeclaredMethod("step", DecodeState.class, int[].class, int[].class);
+                stepM.setAccessible(true);
+                long hostNs = 0;
+                t0 = System.nanoTime();
+                ht.on = true;
+                cl.hostTimes(true);
+                long launches0 = cl.launches();
+                for (int n = 0; n < steps; n++, p++) {
+                    java.util.Arrays.fill(pos, p);
+                    long h0 = System.nanoTime();
+                    stepM.invoke(tf, s, tok, pos);
+                    hostNs += System.nanoTime() - h0;
+                }
+                ht.on = false;
+                Map<String, long[]> perKernel = cl.hostTimes(false);
+                long launches = cl.launches() - launches0;
+                be.sync();
+                double aheadUs = (System.nanoTime() - t0) * 1e-3 / steps;
+                System.out.printf(Locale.ROOT, "steps read back one by one (decodeGreedy) %.1f µs/step; run ahead (no read-back) %.1f µs/step, "
+                        + "of which host enqueue %.1f µs/step (%.1f launches a step)%n", wallUs, aheadUs, hostNs * 1e-3 / steps, launches / (double) steps);
+                ht.print(steps);
+                StringBuilder hk = new StringBuilder("host µs a step in OpenClContext.launch per kernel (calls a step, µs a call):");
+                for (var e : perKernel.entrySet()) {
+                    long[] r = e.getValue();
+                    hk.append(String.format(Locale.ROOT, "%n  %-64s %7.1f (%.1f, %.2f)", label(e.getKey()), r[1] * 1e-3 / steps, r[0] / (double) steps, r[1] * 1e-3 / r[0]));
+                }
+                System.out.println(hk);
                 cl.profile(true);
                 for (int n = 0; n < steps; n++) p = step(tf, s, tok, pos, p);
                 be.sync();
@@ -81,6 +113,36 @@ public final class DecodeProfile {
         int[] next = tf.decodeGreedy(s, tok, pos);
         System.arraycopy(next, 0, tok, 0, tok.length);
         return p + 1;
+    }
+
+    /** Host time per backend method (no sync: the time to enqueue), through a proxy of the Backend interface. */
+    private static final class HostTimes {
+        final Backend proxy;
+        final Map<String, long[]> t = new LinkedHashMap<>();
+        volatile boolean on;
+
+        HostTimes(Backend inner) {
+            proxy = (Backend) java.lang.reflect.Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (o, m, a) -> {
+                long t0 = System.nanoTime();
+                try {
+                    return m.invoke(inner, a);
+                } catch (java.lang.reflect.InvocationTargetException e) {
+                    throw e.getCause();
+                } finally {
+                    if (on) {
+                        long[] r = t.computeIfAbsent(m.getName(), k -> new long[2]);
+                        r[0]++;
+                        r[1] += System.nanoTime() - t0;
+                    }
+                }
+            });
+        }
+
+        void print(int steps) {
+            StringBuilder sb = new StringBuilder("host µs a step per backend op (calls a step, µs a call):");
+            t.forEach((k, r) -> sb.append(String.format(Locale.ROOT, " %s %.1f (%.1f, %.2f)", k, r[1] * 1e-3 / steps, r[0] / (double) steps, r[1] * 1e-3 / r[0])));
+            System.out.println(sb);
+        }
     }
 
     private static final class Row { long n, ns, argBytes; }
