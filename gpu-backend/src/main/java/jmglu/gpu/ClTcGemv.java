@@ -21,8 +21,10 @@ import org.jocl.cl_mem;
  */
 final class ClTcGemv {
     private static final System.Logger LOG = System.getLogger("jmglu.gpu");
-    private static final int WARPS_PER_CU = Integer.getInteger("jmglu.opencl.tcgemvwarps", 16),
-            U = Math.max(1, Integer.getInteger("jmglu.opencl.tcgemvu", 2)), MAX_KS = 16;
+    private static final int MAX_KS = 16;
+    /** The shape knobs, read when the launcher is made (a probe can vary them between launchers). */
+    private final int warpsPerCu = Integer.getInteger("jmglu.opencl.tcgemvwarps", 16),
+            U = Math.max(1, Integer.getInteger("jmglu.opencl.tcgemvu", 2));
 
     private final OpenClContext cl;
     private final OpenClMglu mglu;
@@ -45,7 +47,7 @@ final class ClTcGemv {
 
     /** Warps per work-group for d rows, h columns, B rows of x, nv accumulator sets (1 GEMV, 2 glu). */
     int warps(int d, int h, int B, int nv) {
-        long groups = (d + 15) / 16, target = (long) WARPS_PER_CU * Math.max(1, cl.computeUnits);
+        long groups = (d + 15) / 16, target = (long) warpsPerCu * Math.max(1, cl.computeUnits);
         int steps = (h + 31) / 32, ks = Math.max(1, Math.min(mglu.settings().tcWarps(), MAX_KS));
         while (ks < MAX_KS && groups * ks < target && 2L * ks * 2 * U <= steps) ks *= 2;
         if (!mglu.nvidia()) ks = Math.min(ks, 4);   // the emulated mma: few warps, still more than one (the hand-over)
