@@ -4,7 +4,8 @@
 # nm 4, fp16, prompt 512, 128 tokens, B = 1 and 8) for each entry of BENCHES, "ffn:bundle[:k=v,k=v]": bundle after (this
 # branch) or main (MAIN_JAR as the gpu-backend jar: the code before, in the same call), k=v pairs as -Djmglu.opencl.k=v.
 #   here:   ./jmglu bundle && mvn -o -q package -pl lab -am -DskipTests && BUNDLE=.devbundle-tcgemv MAIN_JAR=… bash lab/gpu/tcgemv.sh make /work/main
-#   device: [PROBE="row tc tc:32:2:4"] [BENCHES="mglu:after mglu:main mglu:after:tcgemvmin=1"] bash .devbundle-tcgemv/tcgemv.sh run
+#   device: [PROBE="row tc tc:32:2:4"] [BENCHES="mglu:after mglu:main mglu:after:tcgemvmin=1"] [PROFILES="8 1:tcgemvmin=1"] bash .devbundle-tcgemv/tcgemv.sh run
+# PROFILES: jmglu.lab.gpu.DecodeProfile (µs per kernel of a decode step) of the MGLU model for each "B[:k=v,k=v]" (needs an mglu bench).
 set -e
 case "$1" in
 make)
@@ -36,6 +37,13 @@ run)
     JMGLU_JAVA_OPTS="$J" timeout "${BENCH_S:-75}" "$H/jmglu" bench decode --device opencl --model /tmp/m-$ffn --batch 1,8 --prompt 512 --tokens 128 --csv /tmp/d.csv 2>&1 \
       | grep -v WARN | tee -a "$O/bench.txt" || echo "bench failed or timed out" | tee -a "$O/bench.txt"
     [ -f /tmp/d.csv ] && sed "s/^/$ffn-$name-${opts//,/+},/" /tmp/d.csv >> "$O/bench.csv"; rm -f /tmp/d.csv
+  done
+  for v in ${PROFILES-}; do                        # "B[:k=v,k=v]": jmglu.lab.gpu.DecodeProfile of the MGLU model, per kernel
+    left "profile $v" || continue
+    IFS=: read -r b opts <<< "$v"; J=""; for kv in ${opts//,/ }; do J="$J -Djmglu.opencl.$kv"; done
+    echo "== DecodeProfile B=$b $J" | tee -a "$O/profile.txt"
+    timeout 60 "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED $J -cp "$D/jmglu-bundle/lib/*" \
+      jmglu.lab.gpu.DecodeProfile /tmp/m-mglu --batch "$b" --steps 8 --warmup 8 2>&1 | grep -v WARN | tee -a "$O/profile.txt" || echo "profile failed or timed out" | tee -a "$O/profile.txt"
   done
   echo "done after $(( $(date +%s) - T0 )) s" ;;
 *) echo "usage: tcgemv.sh make <checkout> | run"; exit 2 ;;

@@ -15,16 +15,18 @@ import org.jocl.cl_mem;
  *
  * <p>{@link OpenClMglu} sends GEMV and SwiGLU here for batches settings.tcGemvMinB ≤ B ≤ tcGemvMaxB
  * (-Djmglu.opencl.tcgemvmin / tcgemvmax, default 2..8) when the tensor-core path is on (settings' tc: AUTO =
- * on NVIDIA), W is 16-bit and h % 8 == 0. Shape: KS grows from settings.tcWarps (doubling, ≤ 16) while the grid
- * has fewer than -Djmglu.opencl.tcgemvwarps (default 16) warps per compute unit and every warp still gets at
- * least 2·U steps of 32 columns; U = -Djmglu.opencl.tcgemvu (default 2) steps are loaded before their math.
+ * on NVIDIA), W is 16-bit and h % 8 == 0. Shape: KS grows from settings.tcWarps (doubling, at most
+ * -Djmglu.opencl.tcgemvmaxks, default 16) while the grid has fewer than -Djmglu.opencl.tcgemvwarps (default 16)
+ * warps per compute unit and every warp still gets at least 2·U steps of 32 columns; U = -Djmglu.opencl.tcgemvu
+ * (default 2) steps are loaded before their math; -Djmglu.opencl.tcgemvpf=1 loads the next U steps' W before it too.
  */
 final class ClTcGemv {
     private static final System.Logger LOG = System.getLogger("jmglu.gpu");
-    private static final int MAX_KS = 16;
     /** The shape knobs, read when the launcher is made (a probe can vary them between launchers). */
     private final int warpsPerCu = Integer.getInteger("jmglu.opencl.tcgemvwarps", 16),
-            U = Math.max(1, Integer.getInteger("jmglu.opencl.tcgemvu", 2));
+            U = Math.max(1, Integer.getInteger("jmglu.opencl.tcgemvu", 2)),
+            maxKs = Math.max(1, Integer.getInteger("jmglu.opencl.tcgemvmaxks", 16)),
+            pf = Integer.getInteger("jmglu.opencl.tcgemvpf", 0);
 
     private final OpenClContext cl;
     private final OpenClMglu mglu;
@@ -48,8 +50,9 @@ final class ClTcGemv {
     /** Warps per work-group for d rows, h columns, B rows of x, nv accumulator sets (1 GEMV, 2 glu). */
     int warps(int d, int h, int B, int nv) {
         long groups = (d + 15) / 16, target = (long) warpsPerCu * Math.max(1, cl.computeUnits);
-        int steps = (h + 31) / 32, ks = Math.max(1, Math.min(mglu.settings().tcWarps(), MAX_KS));
-        while (ks < MAX_KS && groups * ks < target && 2L * ks * 2 * U <= steps) ks *= 2;
+        int cap = (int) Math.max(1, Math.min(maxKs, cl.maxWorkGroup / 32));
+        int steps = (h + 31) / 32, ks = Math.max(1, Math.min(mglu.settings().tcWarps(), cap));
+        while (ks < cap && groups * ks < target && 2L * ks * 2 * U <= steps) ks *= 2;
         if (!mglu.nvidia()) ks = Math.min(ks, 4);   // the emulated mma: few warps, still more than one (the hand-over)
         while (ks > 1 && (ks - 1) * redBytes(B, nv) > cl.localMemBytes / 2) ks >>= 1;
         return ks;
@@ -71,7 +74,7 @@ final class ClTcGemv {
         int h = w.cols(), d = w.rows(), nv = mode == OpenClMglu.SWIGLU ? 2 : 1;
         int ks = warps(d, h, B, nv), xs = mglu.settings().tcParts();
         String opts = "-DWT=" + OpenClMglu.wt(w.dtype()) + " -DMODE=" + (nv - 1) + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
-                + " -DBB=" + B + " -DKS=" + ks + " -DU=" + U + " -DXS=" + xs + " -DEMU=" + (mglu.nvidia() ? 0 : 1)
+                + " -DBB=" + B + " -DKS=" + ks + " -DU=" + U + " -DPF=" + (pf != 0 ? 1 : 0) + " -DXS=" + xs + " -DEMU=" + (mglu.nvidia() ? 0 : 1)
                 + (norm != null ? " -DNORMIN=1" : "");
         org.jocl.cl_kernel k;
         try {

@@ -27,7 +27,7 @@
 // (every column of every batch row exactly once over the group), then added up in local memory: no prologue.
 //
 // Build-time: WT (1 fp16, 2 bf16), MODE (0, 1), ACT, ACC, BB (1..16), KS (warps per group), U (steps per load
-// batch), XS (1, 2), EMU, NORMIN (0, 1).
+// batch), PF (1: the next batch's W loaded before this batch's math; default 0), XS (1, 2), EMU, NORMIN (0, 1).
 
 #define LS (32 * KS)
 #define NT ((BB * XS + 7) / 8)
@@ -72,7 +72,7 @@ void gemv_tc(__global float* restrict y, __global const float* restrict x, __glo
     __global const ushort* va = w2 + (long) min(r0 + q, d - 1) * h;
     __global const ushort* vb = w2 + (long) min(r0 + q + 8, d - 1) * h;
 #endif
-    // the x row of B column q of each n-tile, and whether this lane's copy counts for Σx² (part 0)
+    // the x row of B column q of each n-tile
     int xb[NT];
     UNROLL
     for (int j = 0; j < NT; j++) xb[j] = (8 * j + q) / XS;
@@ -85,6 +85,24 @@ void gemv_tc(__global float* restrict y, __global const float* restrict x, __glo
     float ss[NT];                                                       // Σx² of row xb[j] over this lane's columns
     UNROLL
     for (int j = 0; j < NT; j++) ss[j] = 0.0f;
+#endif
+#ifndef PF
+#define PF 0
+#endif
+#if PF
+    // PF 1: the W words of the next U steps are loaded before the math of these (registers double-buffered)
+    uint4 na[U], nb[U];
+#if MODE == 1
+    uint4 nva[U], nvb[U];
+#endif
+    UNROLL
+    for (int kk = 0; kk < U; kk++) {
+        const int c = (kk * KS + warp) * 32 + 8 * u;
+        na[kk] = WLOAD(pa, c); nb[kk] = WLOAD(pb, c);
+#if MODE == 1
+        nva[kk] = WLOAD(va, c); nvb[kk] = WLOAD(vb, c);
+#endif
+    }
 #endif
     for (int k0 = 0; k0 < per; k0 += U) {
         // loads of U steps first (W, x and the norm weight), then their math
@@ -99,9 +117,19 @@ void gemv_tc(__global float* restrict y, __global const float* restrict x, __glo
         UNROLL
         for (int kk = 0; kk < U; kk++) {
             const int c = ((k0 + kk) * KS + warp) * 32 + 8 * u;       // past the warp's last step: c ≥ h
+#if PF
+            const int cn = c + U * KS * 32;                             // the same step of the next batch (c ≥ h: no load)
+            wa[kk] = na[kk]; wb[kk] = nb[kk];
+            na[kk] = WLOAD(pa, cn); nb[kk] = WLOAD(pb, cn);
+#if MODE == 1
+            wva[kk] = nva[kk]; wvb[kk] = nvb[kk];
+            nva[kk] = WLOAD(va, cn); nvb[kk] = WLOAD(vb, cn);
+#endif
+#else
             wa[kk] = WLOAD(pa, c); wb[kk] = WLOAD(pb, c);
 #if MODE == 1
             wva[kk] = WLOAD(va, c); wvb[kk] = WLOAD(vb, c);
+#endif
 #endif
             UNROLL
             for (int j = 0; j < NT; j++) {

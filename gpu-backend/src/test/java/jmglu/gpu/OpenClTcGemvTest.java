@@ -160,6 +160,42 @@ class OpenClTcGemvTest {
         }
     }
 
+    /** -Djmglu.opencl.tcgemvpf=1 (the next batch's W loaded before this batch's math) with U = 3 steps a batch. */
+    @Test void prefetchAndOtherBatchesOfSteps() {
+        Rng rng = new Rng(74);
+        System.setProperty("jmglu.opencl.tcgemvpf", "1");                     // read when the launcher is made
+        System.setProperty("jmglu.opencl.tcgemvu", "3");
+        OpenClMglu pf;
+        try {
+            pf = new OpenClMglu(cl, TC);
+        } finally {
+            System.clearProperty("jmglu.opencl.tcgemvpf");
+            System.clearProperty("jmglu.opencl.tcgemvu");
+        }
+        try {
+            for (int[] c : new int[][] {{200, 19, 8}, {520, 33, 4}}) {
+                int h = c[0], d = c[1], B = c[2];
+                DType dt = DType.F16;
+                WeightMatrix w = WeightMatrix.of(dt, Check.random(rng, d * h), d, h), wv = WeightMatrix.of(dt, Check.random(rng, d * h), d, h);
+                float[] x = Check.random(rng, B * h), nw = Check.random(rng, h), y0 = Check.random(rng, B * d);
+                float[] xn = normed(x, nw, B, h);
+                double[] t = gemv(xn, w, B), v = gemv(xn, wv, B);
+                double[] lin = t.clone();
+                float[] glu = new float[B * d];
+                for (int i = 0; i < lin.length; i++) {
+                    lin[i] += y0[i];
+                    glu[i] = Act.SILU.apply((float) t[i]) * (float) v[i];
+                }
+                double bound = (0x1p-22 * 4 + 1e-6) * OpenClTensorCoreTest.maxAbsDot(xn, w, B) + 1e-5 * Math.sqrt(h);
+                String what = "prefetch h=" + h + " d=" + d + " B=" + B;
+                Check.close(lin, run(pf, OpenClMglu.GEMV, y0, x, nw, w, null, B, Act.SILU, true), bound, 1e-5, "tc gemv " + what);
+                Check.close(glu, run(pf, OpenClMglu.SWIGLU, y0, x, nw, w, wv, B, Act.SILU, false), 1e-4 * Math.sqrt(h), 1e-3, "tc swiglu " + what);
+            }
+        } finally {
+            pf.release();
+        }
+    }
+
     /** The batches outside the settings' range take the row kernel, and the defaults take 2..8. */
     @Test void batchRangeSelectsThePath() {
         OpenClMglu def = new OpenClMglu(cl, OpenClTesting.settings().withTc(OpenClSettings.Switch.ON));

@@ -18,9 +18,9 @@ import org.jocl.cl_mem;
  * calls, each on another copy of W so that the copies together exceed the 60 MB L2) and GB/s of W read, plus the
  * largest |tc − row| / max|row| over the outputs (a device-side agreement check; the kernels' own tests are
  * against the float64 reference). Shapes: qkv (6144, 2048), Wo (2048, 2048, y +=), W2 (2048, 8192, y +=), SwiGLU's
- * glu 2 × (8192, 2048), lm head (256, 2048). Variants: "row", "tc" (the defaults), "tc:W:U:S" (gemv_tc's
+ * glu 2 × (8192, 2048), lm head (256, 2048). Variants: "row", "tc" (the defaults), "tc:W:U:S:P:M" (gemv_tc's
  * -Djmglu.opencl.tcgemvwarps W warps per compute unit, tcgemvu U steps per load batch, S = settings.tcWarps, the
- * fewest warps a group).
+ * fewest warps a group, tcgemvpf P (1: the next batch's W prefetched), tcgemvmaxks M, the most warps a group).
  * <pre>
  *   java -cp 'lib/*' jmglu.lab.gpu.TcGemvProbe [--batches 1,2,4,8] [--small] VARIANT...
  * </pre>
@@ -100,7 +100,7 @@ public final class TcGemvProbe {
         }
     }
 
-    /** The variant's launcher: "row" takes no batch on tensor cores; "tc[:W:U:S]" takes B 1..16 with that shape. */
+    /** The variant's launcher: "row" takes no batch on tensor cores; "tc[:W:U:S:P:M]" takes B 1..16 with that shape. */
     static OpenClMglu launcher(OpenClContext cl, String v) {
         OpenClSettings s = OpenClSettings.fromSystemProperties().withFast(false);
         if (v.equals("row")) return new OpenClMglu(cl, s.withTcGemv(OpenClMglu.MAX_BATCH + 1, 0));
@@ -108,6 +108,8 @@ public final class TcGemvProbe {
         System.setProperty("jmglu.opencl.tcgemvwarps", p.length > 1 ? p[1] : "16");    // read when the launcher is made
         System.setProperty("jmglu.opencl.tcgemvu", p.length > 2 ? p[2] : "2");
         if (p.length > 3) s = s.withTcShape(Integer.parseInt(p[3]), s.tcParts());
+        System.setProperty("jmglu.opencl.tcgemvpf", p.length > 4 ? p[4] : "0");
+        System.setProperty("jmglu.opencl.tcgemvmaxks", p.length > 5 ? p[5] : "16");
         return new OpenClMglu(cl, s.withTc(OpenClSettings.Switch.ON).withTcGemv(1, OpenClMglu.MAX_BATCH));
     }
 
