@@ -19,6 +19,10 @@ import org.jocl.cl_mem;
  * -Djmglu.opencl.tcgemvmaxks, default 16) while the grid has fewer than -Djmglu.opencl.tcgemvwarps (default 16)
  * warps per compute unit and every warp still gets at least 2·U steps of 32 columns; U = -Djmglu.opencl.tcgemvu
  * (default 2) steps are loaded before their math; -Djmglu.opencl.tcgemvpf=1 loads the next U steps' W before it too.
+ * H200 (lab/gpu/tcgemv-run), B = 8, µs a call, row kernel → this: qkv (6144, 2048) 29.9 → 15.8, Wo (2048, 2048, y +=)
+ * 16.5 → 11.1, W2 (2048, 8192, y +=) 41.5 → 23.9, glu 2 × (8192, 2048) 52.7 → 31.4; bench decode B = 8 SwiMGLU 5,658 →
+ * 7,175 tok/s, SwiGLU 4,743 → 6,808. The shape knobs moved those by ±10% with no clear winner (the defaults stay); at
+ * B = 1 this kernel measured about as fast as the row kernel (slower for the 256-row lm head), so B = 1 stays there.
  */
 final class ClTcGemv {
     private static final System.Logger LOG = System.getLogger("jmglu.gpu");
