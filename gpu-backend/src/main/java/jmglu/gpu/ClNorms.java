@@ -19,7 +19,8 @@ final class ClNorms {
     /**
      * Consumers take an owed norm of at most this many rows (-Djmglu.opencl.norminb; 0: never, the norm is written on
      * first use as the composition does). H200, lab/gpu/decode-run9 call 2: at B = 8 the bench decoded 5570–5588 tok/s
-     * with them against 5734–5946 with a norm launch (main), so larger batches keep the launch.
+     * with them against 5734–5946 with a norm launch (main), so larger batches keep the launch. With the tensor-core GEMV
+     * (gemv_tc.cl, lab/gpu/tcgemv-run call 1) B = 8 took 7,212 tok/s with them against 7,175 with the launch: within the noise.
      */
     int maxRows = Integer.getInteger("jmglu.opencl.norminb", 1);
     private final OpenClBackend be;

@@ -26,6 +26,8 @@ import org.jocl.cl_mem;
  * the H200 ({@link #fastRows}); the row kernel otherwise. On the H200 (lab/gpu/run11) the tensor-core
  * kernel runs fp16 FlashMGLU at h=4096, d=14336, B=1 in 0.039 / 0.041 / 0.047 / 0.067 ms at
  * nm = 1 / 2 / 4 / 8, against 0.056 / 0.059 / 0.057 / 0.082 for the row and fast kernels (run 9).
+ * GEMV and SwiGLU at decode batches (settings' tcGemvMinB..tcGemvMaxB, default 2..8) take the tensor-core
+ * kernel gemv_tc.cl ({@link ClTcGemv}, W read row-major) when the tensor-core path is on.
  * A path whose program the device's compiler refuses (inline PTX on a foreign driver) is logged once
  * and stays off for this launcher.
  */
@@ -80,6 +82,7 @@ public final class OpenClMglu {
     private final OpenClContext cl;
     private final OpenClSettings s;
     private final cl_mem dummy;
+    private final ClTcGemv tcGemv;     // GEMV and SwiGLU of decode batches on tensor cores (gemv_tc.cl)
     private cl_mem normed;            // the normed input of the paths that take no NormIn (grown on demand)
     private long normedBytes;
     // paths whose program the compiler refused (logged once; they stay off for this launcher)
@@ -89,11 +92,15 @@ public final class OpenClMglu {
         this.cl = cl;
         this.s = settings;
         this.dummy = cl.alloc(64);
+        this.tcGemv = new ClTcGemv(cl, this);
     }
 
     public OpenClContext context() { return cl; }
 
     public OpenClSettings settings() { return s; }
+
+    /** Whether GEMV / SwiGLU of a W of this type and width at batch B take the tensor-core kernel gemv_tc.cl ({@link ClTcGemv}). */
+    public boolean tcGemvApplies(DType dt, int h, int B) { return tcGemv.applies(dt, h, B); }
 
     /** The paths whose programs the device's compiler refused so far ("" when none): "shfl", "fast", "tc". */
     public String refusedPaths() {
@@ -160,6 +167,8 @@ public final class OpenClMglu {
         if (mode == SWIGLU && (w2 == null || w2.rows() != d || w2.cols() != h || w2.dtype() != w.dtype()))
             throw new IllegalArgumentException(op + ": Wg is " + w.dtype() + " (" + d + ", " + h + ") but Wv is "
                     + (w2 == null ? "missing" : w2.dtype() + " (" + w2.rows() + ", " + w2.cols() + ")"));
+        if ((mode == GEMV || mode == SWIGLU) && tcGemv.applies(w.dtype(), h, B)
+                && tcGemv.run(mode, out, x, norm, w, w2, B, g, acc, ev)) return;
         int nv = mode == GEMV ? 1 : mode == SWIGLU ? 2 : nm + 1, ns = norm != null ? B : 0;   // ns: the Σx² sums
         if (nm > 0 && tcRows(mode, out, out2, x, norm, w, m, B, g, ev)) return;
         if (nm > 0 && fastApplies(h, nm, B)) {        // mglu_fast.cl takes no NormIn: it reads the normed copy
@@ -388,5 +397,8 @@ public final class OpenClMglu {
         };
     }
 
-    public void release() { OpenClContext.release(dummy, normed); }
+    public void release() {
+        tcGemv.release();
+        OpenClContext.release(dummy, normed);
+    }
 }

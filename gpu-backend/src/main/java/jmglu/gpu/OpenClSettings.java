@@ -9,8 +9,9 @@ import java.util.Locale;
  * variants with the {@code withXxx} methods. Every field selects a production path; the defaults
  * are what measured best on the H200 (lab/gpu/README.md).
  *
- * <p>The three kernels, tried in this order for FlashMGLU and the scores (GEMV and SwiGLU always take
- * the row kernel):
+ * <p>GEMV and SwiGLU at tcGemvMinB ≤ B ≤ tcGemvMaxB (default 2..8) take the tensor-core kernel gemv_tc.cl
+ * when {@code tc} is on (W read row-major, 16-bit, h % 8 == 0), otherwise the row kernel. The three kernels,
+ * tried in this order for FlashMGLU and the scores:
  * <ol>
  *   <li>tensor cores (flash_tc.cl, NVIDIA mma.sync; elsewhere an emulation, for tests): {@code tc}
  *       AUTO = on NVIDIA platforms; {@code tcWarps} warps split h per 16-row block; {@code tcParts}
@@ -29,7 +30,7 @@ import java.util.Locale;
 public record OpenClSettings(int ls, int rows, int unroll, Switch xlocal, Switch shfl, boolean alignedAll,
                              boolean fast, int fastLs, int fastR, int fastCpl, int persist, Switch smear,
                              int fastMaxB, int fastMinNm, int fastMinNmBatch,
-                             Switch tc, int tcWarps, int tcParts) {
+                             Switch tc, int tcWarps, int tcParts, int tcGemvMinB, int tcGemvMaxB) {
 
     /** A three-way choice: AUTO lets the launcher decide from the device. */
     public enum Switch {
@@ -57,6 +58,9 @@ public record OpenClSettings(int ls, int rows, int unroll, Switch xlocal, Switch
                     + " (LS ≥ 32, R ≥ 1, CPL ≥ 1, persist ≥ 0)");
         if (tcWarps < 1 || tcParts != 1 && tcParts != 2)
             throw new IllegalArgumentException("OpenClSettings: tensor-core warps " + tcWarps + " (≥ 1), x parts " + tcParts + " (1 or 2)");
+        if (tcGemvMinB < 1 || tcGemvMaxB > OpenClMglu.MAX_BATCH)
+            throw new IllegalArgumentException("OpenClSettings: tensor-core GEMV batches " + tcGemvMinB + ".." + tcGemvMaxB
+                    + " (from ≥ 1, to ≤ " + OpenClMglu.MAX_BATCH + "; to < from: never)");
         if (xlocal == null || shfl == null || smear == null || tc == null) throw new IllegalArgumentException("OpenClSettings: a switch is null");
     }
 
@@ -64,12 +68,13 @@ public record OpenClSettings(int ls, int rows, int unroll, Switch xlocal, Switch
     public static OpenClSettings defaults() {
         return new OpenClSettings(64, 2, 2, Switch.OFF, Switch.AUTO, false,
                 true, 128, 2, 2, 0, Switch.OFF, OpenClMglu.MAX_BATCH, 5, 4,
-                Switch.AUTO, 4, 2);
+                Switch.AUTO, 4, 2, 2, 8);
     }
 
     /**
      * The defaults overridden by -Djmglu.opencl.{ls, rows, unroll, xlocal, shfl, alignedAll, fast, fastls,
-     * fastrows, cpl, persist, smear, fastmaxb, fastminnm, fastminnmbatch, tc, tcwarps, xparts}.
+     * fastrows, cpl, persist, smear, fastmaxb, fastminnm, fastminnmbatch, tc, tcwarps, xparts,
+     * tcgemvmin, tcgemvmax}.
      */
     public static OpenClSettings fromSystemProperties() {
         OpenClSettings d = defaults();
@@ -78,7 +83,8 @@ public record OpenClSettings(int ls, int rows, int unroll, Switch xlocal, Switch
                 sw("fast", d.fast ? Switch.ON : Switch.OFF) != Switch.OFF, integer("fastls", d.fastLs), integer("fastrows", d.fastR),
                 integer("cpl", d.fastCpl), integer("persist", d.persist), sw("smear", d.smear),
                 integer("fastmaxb", d.fastMaxB), integer("fastminnm", d.fastMinNm), integer("fastminnmbatch", d.fastMinNmBatch),
-                sw("tc", d.tc), integer("tcwarps", d.tcWarps), integer("xparts", d.tcParts));
+                sw("tc", d.tc), integer("tcwarps", d.tcWarps), integer("xparts", d.tcParts),
+                integer("tcgemvmin", d.tcGemvMinB), integer("tcgemvmax", d.tcGemvMaxB));
     }
 
     private static String prop(String name, String def) { return System.getProperty("jmglu.opencl." + name, def); }
@@ -101,54 +107,60 @@ public record OpenClSettings(int ls, int rows, int unroll, Switch xlocal, Switch
     // ---------------------------------------------------------------- variants
     public OpenClSettings withRowKernel(int ls, int rows, int unroll, Switch xlocal) {
         return new OpenClSettings(ls, rows, unroll, xlocal, shfl, alignedAll, fast, fastLs, fastR, fastCpl, persist, smear,
-                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts);
+                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts, tcGemvMinB, tcGemvMaxB);
     }
 
     public OpenClSettings withShfl(Switch shfl) {
         return new OpenClSettings(ls, rows, unroll, xlocal, shfl, alignedAll, fast, fastLs, fastR, fastCpl, persist, smear,
-                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts);
+                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts, tcGemvMinB, tcGemvMaxB);
     }
 
     public OpenClSettings withAlignedAll(boolean alignedAll) {
         return new OpenClSettings(ls, rows, unroll, xlocal, shfl, alignedAll, fast, fastLs, fastR, fastCpl, persist, smear,
-                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts);
+                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts, tcGemvMinB, tcGemvMaxB);
     }
 
     public OpenClSettings withFast(boolean fast) {
         return new OpenClSettings(ls, rows, unroll, xlocal, shfl, alignedAll, fast, fastLs, fastR, fastCpl, persist, smear,
-                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts);
+                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts, tcGemvMinB, tcGemvMaxB);
     }
 
     /** The fast kernel's shape: threads per group, rows per warp task, chunks per lane, groups per compute unit. */
     public OpenClSettings withFastShape(int fastLs, int fastR, int fastCpl, int persist) {
         return new OpenClSettings(ls, rows, unroll, xlocal, shfl, alignedAll, fast, fastLs, fastR, fastCpl, persist, smear,
-                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts);
+                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts, tcGemvMinB, tcGemvMaxB);
     }
 
     public OpenClSettings withSmear(Switch smear) {
         return new OpenClSettings(ls, rows, unroll, xlocal, shfl, alignedAll, fast, fastLs, fastR, fastCpl, persist, smear,
-                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts);
+                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts, tcGemvMinB, tcGemvMaxB);
     }
 
     /** Where the fast kernel serves: B ≤ fastMaxB, nm ≥ fastMinNm at B = 1, nm ≥ fastMinNmBatch at B > 1. */
     public OpenClSettings withFastRange(int fastMaxB, int fastMinNm, int fastMinNmBatch) {
         return new OpenClSettings(ls, rows, unroll, xlocal, shfl, alignedAll, fast, fastLs, fastR, fastCpl, persist, smear,
-                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts);
+                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts, tcGemvMinB, tcGemvMaxB);
     }
 
     public OpenClSettings withTc(Switch tc) {
         return new OpenClSettings(ls, rows, unroll, xlocal, shfl, alignedAll, fast, fastLs, fastR, fastCpl, persist, smear,
-                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts);
+                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts, tcGemvMinB, tcGemvMaxB);
     }
 
     public OpenClSettings withTcShape(int tcWarps, int tcParts) {
         return new OpenClSettings(ls, rows, unroll, xlocal, shfl, alignedAll, fast, fastLs, fastR, fastCpl, persist, smear,
-                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts);
+                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts, tcGemvMinB, tcGemvMaxB);
+    }
+
+    /** The batches B (minB ≤ B ≤ maxB) whose GEMV and SwiGLU take the tensor-core kernel gemv_tc.cl when tc is on. */
+    public OpenClSettings withTcGemv(int tcGemvMinB, int tcGemvMaxB) {
+        return new OpenClSettings(ls, rows, unroll, xlocal, shfl, alignedAll, fast, fastLs, fastR, fastCpl, persist, smear,
+                fastMaxB, fastMinNm, fastMinNmBatch, tc, tcWarps, tcParts, tcGemvMinB, tcGemvMaxB);
     }
 
     /** One line for logs: the paths and shapes in use. */
     public String describe() {
-        return "tc " + tc + " (warps " + tcWarps + ", x parts " + tcParts + "); fast " + (fast ? "on" : "off") + " (LS=" + fastLs + " R=" + fastR
+        return "tc " + tc + " (warps " + tcWarps + ", x parts " + tcParts + ", GEMV at B " + tcGemvMinB + ".." + tcGemvMaxB + "); fast " + (fast ? "on" : "off") + " (LS=" + fastLs + " R=" + fastR
                 + " CPL=" + fastCpl + " persist=" + persist + " smear=" + smear + ", B ≤ " + fastMaxB + ", nm ≥ " + fastMinNm + " at B=1, ≥ "
                 + fastMinNmBatch + " at B>1); rows LS=" + ls + " R=" + rows + " U=" + unroll + " xlocal=" + xlocal + "; shfl " + shfl;
     }

@@ -38,35 +38,6 @@
 #define NT ((BB * XS + 7) / 8)       /* n-tiles of 8 B columns */
 #define MW ((2 * NM + 3) / 4)        /* mask words per lane and step */
 
-#if WT == 1
-#define CVT_PACK "cvt.rn.f16x2.f32"
-#else
-#define CVT_PACK "cvt.rn.bf16x2.f32"
-#endif
-
-#if EMU
-// (lo, hi) → one word of two 16-bit values, round to nearest even
-inline uint pack2(float lo, float hi) {
-#if WT == 1
-    ushort s[2];
-    vstore_half_rte(lo, 0, (__private half*) s);
-    vstore_half_rte(hi, 1, (__private half*) s);
-    return (uint) s[0] | ((uint) s[1] << 16);
-#else
-    uint a = as_uint(lo), b = as_uint(hi);
-    a = (a + 0x7fffu + ((a >> 16) & 1u)) >> 16;
-    b = (b + 0x7fffu + ((b >> 16) & 1u)) >> 16;
-    return a | (b << 16);
-#endif
-}
-#else
-inline uint pack2(float lo, float hi) {
-    uint r;
-    asm(CVT_PACK " %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
-    return r;
-}
-#endif
-
 __kernel __attribute__((reqd_work_group_size(LS, 1, 1)))
 void flash_tc(__global float* restrict out, __global float* restrict out2, __global const float* restrict x,
               __global const uint4* restrict w, __global const uint* restrict mb, const int h, const int d,
@@ -172,14 +143,7 @@ void flash_tc(__global float* restrict out, __global float* restrict out2, __glo
                 x1 *= rs * vload4(0, nw + nwo + c + 4);
 #endif
             }
-            uint4 v = (uint4)(pack2(x0.s0, x0.s1), pack2(x0.s2, x0.s3), pack2(x1.s0, x1.s1), pack2(x1.s2, x1.s3));
-#if XS == 2
-            x0 -= (float4)(lo16(v.x), hi16(v.x), lo16(v.y), hi16(v.y));
-            x1 -= (float4)(lo16(v.z), hi16(v.z), lo16(v.w), hi16(v.w));
-            const uint4 l = (uint4)(pack2(x0.s0, x0.s1), pack2(x0.s2, x0.s3), pack2(x1.s0, x1.s1), pack2(x1.s2, x1.s3));
-            if (q & 1) v = l;                                            // odd columns carry the residual part
-#endif
-            xv[j] = v;
+            xv[j] = x_part(x0, x1, XS == 2 && (q & 1));                   // odd columns carry the residual part
         }
         #pragma unroll
         for (int j = 0; j < NT; j++) MMA2(acc[j][0], wa, wb, xv[j]);

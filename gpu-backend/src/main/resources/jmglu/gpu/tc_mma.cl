@@ -1,5 +1,5 @@
-// jmglu tensor-core helpers, prepended to flash_tc.cl and gemm_tc.cl (their first line names this file): the 16-bit
-// values of a word, the sign flips that mask a route, and NVIDIA's mma.sync m16n8k16 (f32 accumulators) through inline
+// jmglu tensor-core helpers, prepended to flash_tc.cl, gemm_tc.cl and gemv_tc.cl (their first line names this file): the 16-bit
+// values of a word, x split into 16-bit parts, the sign flips that mask a route, and NVIDIA's mma.sync m16n8k16 (f32 accumulators) through inline
 // PTX, or with EMU 1 the same instruction emulated in local memory, so that every index is tested on any OpenCL device
 // (PoCL in CI). Build-time: WT (1 fp16, 2 bf16), EMU.
 
@@ -22,6 +22,51 @@ inline float lo16(uint u) {
 #endif
 }
 inline float hi16(uint u) { return lo16(u >> 16); }
+
+// (lo, hi) → one word of two 16-bit values in W's type, round to nearest even (the x parts fed to the mma)
+#if WT == 1
+#define CVT_PACK "cvt.rn.f16x2.f32"
+#else
+#define CVT_PACK "cvt.rn.bf16x2.f32"
+#endif
+
+#if EMU
+inline uint pack2(float lo, float hi) {
+#if WT == 1
+    ushort s[2];
+    vstore_half_rte(lo, 0, (__private half*) s);
+    vstore_half_rte(hi, 1, (__private half*) s);
+    return (uint) s[0] | ((uint) s[1] << 16);
+#else
+    uint a = as_uint(lo), b = as_uint(hi);
+    a = (a + 0x7fffu + ((a >> 16) & 1u)) >> 16;
+    b = (b + 0x7fffu + ((b >> 16) & 1u)) >> 16;
+    return a | (b << 16);
+#endif
+}
+#else
+inline uint pack2(float lo, float hi) {
+    uint r;
+    asm(CVT_PACK " %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
+    return r;
+}
+#endif
+
+// The mma's B words for 8 columns of one row of x (x0, x1: columns c..c+3, c+4..c+7), part p of XS: part 0 is x rounded
+// to W's 16-bit type, part 1 (XS = 2) the rest x − x₀ rounded, so x ≈ x₀ + x₁ (about 22 bits). Both are formed and
+// one is kept (no branch in the warp).
+#ifdef XS
+inline uint4 x_part(float4 x0, float4 x1, int p) {
+    uint4 v = (uint4)(pack2(x0.s0, x0.s1), pack2(x0.s2, x0.s3), pack2(x1.s0, x1.s1), pack2(x1.s2, x1.s3));
+#if XS == 2
+    x0 -= (float4)(lo16(v.x), hi16(v.x), lo16(v.y), hi16(v.y));
+    x1 -= (float4)(lo16(v.z), hi16(v.z), lo16(v.w), hi16(v.w));
+    const uint4 l = (uint4)(pack2(x0.s0, x0.s1), pack2(x0.s2, x0.s3), pack2(x1.s0, x1.s1), pack2(x1.s2, x1.s3));
+    if (p) v = l;
+#endif
+    return v;
+}
+#endif
 
 // Route i's A operand is W with the sign of every unmasked weight flipped, σ_i ⊙ W, σ = ±1: then
 // u_i = x (σ_i ⊙ W)ᵀ = s_i − (t − s_i), so s_i = (t + u_i)/2 and t − s_i = (t − u_i)/2, and masking a

@@ -1,0 +1,129 @@
+package jmglu.lab.gpu;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import jmglu.engine.Act;
+import jmglu.engine.DType;
+import jmglu.gpu.OpenClContext;
+import jmglu.gpu.OpenClMglu;
+import jmglu.gpu.OpenClSettings;
+import org.jocl.cl_event;
+import org.jocl.cl_mem;
+
+/**
+ * The decode GEMVs of the issue-12 model (C 2048, hidden 8192, vocab 256, fp16) on the row kernel (mglu.cl) and on
+ * the tensor-core GEMV (gemv_tc.cl) at B = 1, 2, 4, 8: µs a call (median of the OpenCL profiling events over 40
+ * calls, each on another copy of W so that the copies together exceed the 60 MB L2) and GB/s of W read, plus the
+ * largest |tc − row| / max|row| over the outputs (a device-side agreement check; the kernels' own tests are
+ * against the float64 reference). Shapes: qkv (6144, 2048), Wo (2048, 2048, y +=), W2 (2048, 8192, y +=), SwiGLU's
+ * glu 2 × (8192, 2048), lm head (256, 2048). Variants: "row", "tc" (the defaults), "tc:W:U:S:P:M" (gemv_tc's
+ * -Djmglu.opencl.tcgemvwarps W warps per compute unit, tcgemvu U steps per load batch, S = settings.tcWarps, the
+ * fewest warps a group, tcgemvpf P (1: the next batch's W prefetched), tcgemvmaxks M, the most warps a group).
+ * <pre>
+ *   java -cp 'lib/*' jmglu.lab.gpu.TcGemvProbe [--batches 1,2,4,8] [--small] VARIANT...
+ * </pre>
+ */
+public final class TcGemvProbe {
+    record Shape(String name, int d, int h, boolean glu, boolean acc) {}
+
+    static final Shape[] SHAPES = {new Shape("qkv", 6144, 2048, false, false), new Shape("wo", 2048, 2048, false, true),
+            new Shape("w2", 2048, 8192, false, true), new Shape("glu", 8192, 2048, true, false), new Shape("lmhead", 256, 2048, false, false)};
+
+    public static void main(String[] args) {
+        int[] batches = {1, 2, 4, 8};
+        List<String> variants = new ArrayList<>();
+        boolean small = false;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--small")) small = true;                  // shapes / 16: a quick run on a CPU device
+            else if (args[i].equals("--batches")) batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+            else variants.add(args[i]);
+        }
+        if (variants.isEmpty()) variants = List.of("row", "tc");
+        try (OpenClContext cl = OpenClContext.open()) {
+            System.out.println("TcGemvProbe on " + cl.ref.describe() + ", " + cl.computeUnits + " compute units");
+            System.out.printf(Locale.ROOT, "%-7s %2s %-12s %9s %8s %10s%n", "shape", "B", "variant", "us", "GB/s", "vs row");
+            for (Shape s : SHAPES) probe(cl, small ? new Shape(s.name, s.d / 16, s.h / 16, s.glu, s.acc) : s, batches, variants);
+        }
+    }
+
+    static void probe(OpenClContext cl, Shape s, int[] batches, List<String> variants) {
+        long wBytes = 2L * s.d * s.h * (s.glu ? 2 : 1);
+        int sets = (int) Math.max(2, Math.min(64, (256L << 20) / wBytes));
+        short[] w = new short[s.d * s.h];
+        jmglu.engine.Rng rng = new jmglu.engine.Rng(s.d * 31L + s.h);
+        for (int i = 0; i < w.length; i++) w[i] = Float.floatToFloat16((float) (rng.nextGaussian() / Math.sqrt(s.h)));
+        List<OpenClMglu.DeviceMatrix> ws = new ArrayList<>(), vs = new ArrayList<>();
+        for (int k = 0; k < sets; k++) {
+            ws.add(new OpenClMglu.DeviceMatrix(DType.F16, s.d, s.h, cl.upload(w)));
+            if (s.glu) vs.add(new OpenClMglu.DeviceMatrix(DType.F16, s.d, s.h, cl.upload(w)));
+        }
+        try {
+            for (int B : batches) {
+                float[] x = new float[B * s.h];
+                for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
+                cl_mem dx = cl.upload(x), dy = cl.alloc(4L * B * s.d);
+                float[] ref = null;
+                try {
+                    for (String v : variants) {
+                        OpenClMglu mglu = launcher(cl, v);
+                        try {
+                            float[] y = new float[B * s.d];
+                            cl.zero(dy, 0, 4L * B * s.d);
+                            call(mglu, s, dy, dx, ws.get(0), s.glu ? vs.get(0) : null, B, null);
+                            cl.read(dy, y, y.length);
+                            if (ref == null) ref = y;
+                            double[] t = new double[40];
+                            for (int i = -5; i < t.length; i++) {
+                                int k = Math.floorMod(i, sets);
+                                cl_event ev = new cl_event();
+                                call(mglu, s, dy, dx, ws.get(k), s.glu ? vs.get(k) : null, B, ev);
+                                cl.finish();
+                                if (i >= 0) t[i] = OpenClContext.elapsedMs(ev);
+                                org.jocl.CL.clReleaseEvent(ev);
+                            }
+                            Arrays.sort(t);
+                            double ms = t[t.length / 2];
+                            System.out.printf(Locale.ROOT, "%-7s %2d %-12s %9.1f %8.0f %10.2e%n", s.name, B, v, ms * 1e3, wBytes / (ms * 1e-3) / 1e9, relDiff(ref, y));
+                        } finally {
+                            mglu.release();
+                        }
+                    }
+                } finally {
+                    OpenClContext.release(dx, dy);
+                }
+            }
+        } finally {
+            for (var m : ws) m.release();
+            for (var m : vs) m.release();
+        }
+    }
+
+    /** The variant's launcher: "row" takes no batch on tensor cores; "tc[:W:U:S:P:M]" takes B 1..16 with that shape. */
+    static OpenClMglu launcher(OpenClContext cl, String v) {
+        OpenClSettings s = OpenClSettings.fromSystemProperties().withFast(false);
+        if (v.equals("row")) return new OpenClMglu(cl, s.withTcGemv(OpenClMglu.MAX_BATCH + 1, 0));
+        String[] p = v.split(":");
+        System.setProperty("jmglu.opencl.tcgemvwarps", p.length > 1 ? p[1] : "16");    // read when the launcher is made
+        System.setProperty("jmglu.opencl.tcgemvu", p.length > 2 ? p[2] : "2");
+        if (p.length > 3) s = s.withTcShape(Integer.parseInt(p[3]), s.tcParts());
+        System.setProperty("jmglu.opencl.tcgemvpf", p.length > 4 ? p[4] : "0");
+        System.setProperty("jmglu.opencl.tcgemvmaxks", p.length > 5 ? p[5] : "16");
+        return new OpenClMglu(cl, s.withTc(OpenClSettings.Switch.ON).withTcGemv(1, OpenClMglu.MAX_BATCH));
+    }
+
+    static void call(OpenClMglu mglu, Shape s, cl_mem y, cl_mem x, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2, int B, cl_event ev) {
+        if (s.glu) mglu.rows(OpenClMglu.SWIGLU, y, null, x, w, w2, null, B, Act.SILU, ev);
+        else mglu.gemv(y, x, w, B, s.acc, ev);
+    }
+
+    static double relDiff(float[] a, float[] b) {
+        double max = 0, diff = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i]));
+            diff = Math.max(diff, Math.abs(a[i] - b[i]));
+        }
+        return diff / Math.max(max, 1e-30);
+    }
+}
