@@ -40,6 +40,8 @@ final class ClAttention {
     private final OpenClContext cl;
     private final ClDecodeOps decode;
     private final cl_mem dummy;
+    /** The decode steps' kernel (attn_warp.cl) where it applies. */
+    final ClWarpAttention warp;
     /** rope_attn's tickets, one uint per (row, head) of a launch, 0 between launches; grown (zeroed) when a launch needs more. */
     private cl_mem tick;
     private long tickLen;
@@ -52,6 +54,7 @@ final class ClAttention {
         this.cl = be.cl;
         this.decode = decode;
         this.dummy = cl.alloc(4);
+        this.warp = new ClWarpAttention(be);
     }
 
     void release() { OpenClContext.release(dummy, tick); }
@@ -193,6 +196,14 @@ final class ClAttention {
                      Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, int maxT, cl_mem tab, int mode, int crow) {
         int maxLen = 0;
         for (int b = b0; b < b0 + n; b++) maxLen = Math.max(maxLen, pos[b] + 1);
+        if (crow < 0 && warp.applies(hd)) {                             // a decode step: one warp per (row, head, split)
+            int kv = nKv * hd;
+            cl_mem part = be.scratch(OpenClBackend.PARTS, 4L * n * nH * warp.splits(n, maxLen) * (hd + 2));
+            warp.launch(be.buf(out, "attention", "out").mem(), elems(out) + b0 * nH * hd, part, tickets((long) n * nH), q, qo, qs, k, ko, ks,
+                    v, vo, vs, be.buf(kCache, "attention", "kCache").mem(), elems(kCache) + b0 * maxT * kv,
+                    be.buf(vCache, "attention", "vCache").mem(), elems(vCache) + b0 * maxT * kv, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
+            return;
+        }
         int SK = splitKeys(n), nsplit = (maxLen + SK - 1) / SK, kv = nKv * hd;
         int ls = (int) Math.min(LS, cl.maxWorkGroup);
         if (ls != LS) throw new IllegalStateException("attention: the device's work-groups hold " + cl.maxWorkGroup + " threads, fewer than " + LS);
