@@ -82,7 +82,7 @@ inline float shx_l(float v, int o, __local float* sc, int L) {
 
 // x[0, DPL) = the lane's dims of one key row (0 past HD)
 #if VEC4
-#define LOAD_ROW(x, row) for (int i = 0; i < DPL; i += 4) vstore4(vload4(0, (row) + i), 0, x + i);
+#define LOAD_ROW(x, row) for (int i = 0; i < DPL; i += 4) vstore4(vload4(0, (row) + i), 0, (x) + i);
 #else
 #define LOAD_ROW(x, row) for (int i = 0; i < DPL; i++) x[i] = e0 + i < HD ? (row)[i] : 0.0f;
 #endif
@@ -115,69 +115,67 @@ void attn_warp(__global float* restrict out, const int oo, __global float* restr
     if (cnt <= 0) return;                                     // a split past this row's length: no partial, no ticket
     const bool mine = u0 + cnt == len;                        // holds the new position p, as its last key
     const int old = mine ? cnt - 1 : cnt, e0 = L * DPL;       // keys read from the cache; this lane's first dim
-    __global const float* tp = tab + (long) p * HD;
-    float qr[DPL], kn[DPL], vn[DPL];                          // kn, vn: k_p, v_p (0 unless mine)
-    for (int i = 0; i < DPL; i++) kn[i] = vn[i] = 0.0f;
-    ROTATE(qr, q + qo + (long) b * qs + j * HD, tp, rope, e0)
+    const int lastc = max(old - 1, 0), nt = mine ? cnt - 1 : -1;       // the last cached key (rows past it clamped to it); the new key
     const long row0 = (long) b * maxT * kv + hk * HD;         // cache row b, head hk, position 0
-    if (mine) {
-        ROTATE(kn, k + ko + (long) b * ks + hk * HD, tp, rope, e0)
-        for (int i = 0; i < DPL; i++) vn[i] = e0 + i < HD ? v[vo + (long) b * vs + hk * HD + e0 + i] : 0.0f;
-        if (j % group == 0)
-            for (int i = 0; i < DPL; i++)
-                if (e0 + i < HD) {
-                    kc[kco + row0 + (long) p * kv + e0 + i] = kn[i];
-                    vc[vco + row0 + (long) p * kv + e0 + i] = vn[i];
-                }
-    }
-    // scores: lane L ends with s[c] = q·k of key u0 + 32c + L (scaled; −∞ past cnt). Every key row is read
-    // unconditionally (rows past the cached ones clamped to the last cached one, or to u0) and masked by selects
-    // after: one basic block, so all loads are in flight before the first product needs one.
     __global const float* kr = kc + kco + row0 + (long) u0 * kv + e0;
-    const int lastc = max(old - 1, 0), nt = mine ? cnt - 1 : -1;       // the last cached key; the new key's index
-    float dn = 0.0f;                                          // the lane's part of q·k_p
-    for (int i = 0; i < DPL; i++) dn += qr[i] * kn[i];
-    float s[KPL], m = -INFINITY;
-    #pragma unroll
-    for (int c = 0; c < KPL; c++) {
-        float d[32];
-        #pragma unroll
-        for (int t = 0; t < 32; t++) {
-            const int tt = 32 * c + t;
-            float x[DPL], a = 0.0f;
-            LOAD_ROW(x, kr + (long) min(tt, lastc) * kv)
-            for (int i = 0; i < DPL; i++) a += qr[i] * x[i];
-            d[t] = tt < old ? a : tt == nt ? dn : 0.0f;
-        }
-        BFLY(d, 16) BFLY(d, 8) BFLY(d, 4) BFLY(d, 2) BFLY(d, 1)
-        s[c] = 32 * c + L < cnt ? d[0] * scale : -INFINITY;
-        m = fmax(m, s[c]);
-    }
-    for (int o = 16; o > 0; o >>= 1) m = fmax(m, SHX(m, o));
-    float l = 0.0f;
-    #pragma unroll
-    for (int c = 0; c < KPL; c++) {
-        s[c] = exp(s[c] - m);                                 // p of key 32c + L (0 past cnt)
-        l += s[c];
-    }
-    for (int o = 16; o > 0; o >>= 1) l += SHX(l, o);
-    // values: acc[i] = Σ_t p_t v_t[e0 + i], rows read as K's; the new key's weight pn gathered on the way, its v_p added after
     __global const float* vr = vc + vco + row0 + (long) u0 * kv + e0;
-    float acc[DPL], pn = 0.0f;
-    for (int i = 0; i < DPL; i++) acc[i] = 0.0f;
+    // Per 32 keys: their K rows are read at once (unconditionally: rows past the cached ones clamped, masked by selects
+    // after), the partial dots taken, their V rows put in flight, then the butterfly, the softmax and the value sums,
+    // online across chunks (KPL = 2): with m' = max(m, the chunk's max), (l, acc) ← e^(m − m')·(l, acc) + the chunk's.
+    float qr[DPL], kn[DPL], vn[DPL], acc[DPL], m = -INFINITY, l = 0.0f, pn = 0.0f, dn = 0.0f;   // kn, vn: k_p, v_p (0 unless mine)
+    for (int i = 0; i < DPL; i++) kn[i] = vn[i] = acc[i] = 0.0f;
     #pragma unroll
     for (int c = 0; c < KPL; c++) {
-        BCAST_BEGIN(s[c])
+        if (32 * c >= cnt) break;                             // (uniform) no key of this chunk
+        float x[32][DPL], d[32];
+        #pragma unroll
+        for (int t = 0; t < 32; t++) LOAD_ROW(x[t], kr + (long) min(32 * c + t, lastc) * kv)
+        if (c == 0) {                                         // while K is in flight: RoPE of q, and of k_p by its split
+            __global const float* tp = tab + (long) p * HD;
+            ROTATE(qr, q + qo + (long) b * qs + j * HD, tp, rope, e0)
+            if (mine) {
+                ROTATE(kn, k + ko + (long) b * ks + hk * HD, tp, rope, e0)
+                for (int i = 0; i < DPL; i++) vn[i] = e0 + i < HD ? v[vo + (long) b * vs + hk * HD + e0 + i] : 0.0f;
+                if (j % group == 0)                           // the group's first query head writes k_p, v_p
+                    for (int i = 0; i < DPL; i++)
+                        if (e0 + i < HD) {
+                            kc[kco + row0 + (long) p * kv + e0 + i] = kn[i];
+                            vc[vco + row0 + (long) p * kv + e0 + i] = vn[i];
+                        }
+                for (int i = 0; i < DPL; i++) dn += qr[i] * kn[i];    // the lane's part of q·k_p
+            }
+        }
         #pragma unroll
         for (int t = 0; t < 32; t++) {
             const int tt = 32 * c + t;
-            const float pt = BCAST(s[c], t);
-            float x[DPL];
-            LOAD_ROW(x, vr + (long) min(tt, lastc) * kv)
-            for (int i = 0; i < DPL; i++) acc[i] += tt < old ? pt * x[i] : 0.0f;   // a select: stale rows never count
-            pn = tt == nt ? pt : pn;
+            float a = 0.0f;
+            for (int i = 0; i < DPL; i++) a += qr[i] * x[t][i];
+            d[t] = tt < old ? a : tt == nt ? dn : 0.0f;       // selects: a stale row never counts
         }
+        #pragma unroll
+        for (int t = 0; t < 32; t++) LOAD_ROW(x[t], vr + (long) min(32 * c + t, lastc) * kv)   // V in flight from here
+        BFLY(d, 16) BFLY(d, 8) BFLY(d, 4) BFLY(d, 2) BFLY(d, 1)
+        const float sl = 32 * c + L < cnt ? d[0] * scale : -INFINITY;    // the score of key 32c + L
+        float mc = sl;
+        for (int o = 16; o > 0; o >>= 1) mc = fmax(mc, SHX(mc, o));
+        const float mn = fmax(m, mc), r = exp(m - mn), pl = exp(sl - mn);  // r = 0 on the first chunk; pl = 0 past cnt
+        float lc = pl;
+        for (int o = 16; o > 0; o >>= 1) lc += SHX(lc, o);
+        l = l * r + lc;
+        pn *= r;
+        for (int i = 0; i < DPL; i++) acc[i] *= r;
+        m = mn;
+        float pt[32];                                         // p of key 32c + t, from lane t
+        BCAST_BEGIN(pl)
+        #pragma unroll
+        for (int t = 0; t < 32; t++) pt[t] = BCAST(pl, t);
         BCAST_END
+        #pragma unroll
+        for (int t = 0; t < 32; t++) {
+            const int tt = 32 * c + t;
+            for (int i = 0; i < DPL; i++) acc[i] += tt < old ? pt[t] * x[t][i] : 0.0f;
+            pn = tt == nt ? pt[t] : pn;
+        }
     }
     for (int i = 0; i < DPL; i++) acc[i] += pn * vn[i];          // pn = 0 unless mine
     if (ns == 1) {
@@ -207,13 +205,21 @@ void attn_warp(__global float* restrict out, const int oo, __global float* restr
     if (!lastl) return;
     mem_fence(CLK_GLOBAL_MEM_FENCE);
 #endif
+    // the merge, 32 splits a chunk: lane L reads split s0 + L's (m, l), every lane its dims of the chunk's 32 acc's (all
+    // loads at once; volatile: past the caches that other warps' writes did not go through; split index clamped)
     __global volatile const float* pv = (__global volatile const float*) (part + (long) hq * nsplit * (HD + 2));
     const int st = HD + 2;
     float M = -INFINITY, Ls = 0.0f;
     for (int i = 0; i < DPL; i++) acc[i] = 0.0f;
-    for (int s0 = 0; s0 < ns; s0 += 32) {                     // 32 splits a chunk, lane L reading split s0 + L's m, l
+    for (int s0 = 0; s0 < ns; s0 += 32) {
         const bool in = s0 + L < ns;
         const float ms = in ? pv[(long) (s0 + L) * st] : -INFINITY, ls = in ? pv[(long) (s0 + L) * st + 1] : 0.0f;
+        float x[32][DPL], wt[32];
+        #pragma unroll
+        for (int t = 0; t < 32; t++) {
+            __global volatile const float* r = pv + (long) min(s0 + t, ns - 1) * st + 2 + e0;
+            for (int i = 0; i < DPL; i++) x[t][i] = e0 + i < HD ? r[i] : 0.0f;
+        }
         float mc = fmax(M, ms);
         for (int o = 16; o > 0; o >>= 1) mc = fmax(mc, SHX(mc, o));
         const float sc0 = exp(M - mc), ws = exp(ms - mc);     // 0 on the first chunk (M = −∞); 0 past ns
@@ -224,15 +230,11 @@ void attn_warp(__global float* restrict out, const int oo, __global float* restr
         const int cn = min(32, ns - s0);
         BCAST_BEGIN(ws)
         #pragma unroll
-        for (int t = 0; t < 32; t++) {                        // unconditional loads (split index clamped), masked by selects
-            const float wt = BCAST(ws, t);
-            __global volatile const float* r = pv + (long) min(s0 + t, ns - 1) * st + 2 + e0;
-            for (int i = 0; i < DPL; i++) {
-                const float x = e0 + i < HD ? r[i] : 0.0f;
-                acc[i] += t < cn ? wt * x : 0.0f;
-            }
-        }
+        for (int t = 0; t < 32; t++) wt[t] = BCAST(ws, t);
         BCAST_END
+        #pragma unroll
+        for (int t = 0; t < 32; t++)
+            for (int i = 0; i < DPL; i++) acc[i] += t < cn ? wt[t] * x[t][i] : 0.0f;
         M = mc;
     }
     for (int i = 0; i < DPL; i++) if (e0 + i < HD) out[oo + (long) hq * HD + e0 + i] = acc[i] / Ls;
