@@ -6,7 +6,8 @@
 #   here:   ./jmglu bundle && mvn -B -q -o package -pl lab -am -DskipTests && BUNDLE=.devbundle-attn MAIN_JAR=... bash lab/gpu/attn.sh make /work/main
 #   device: [VARIANTS="old;warp:32:4;..."] [PROBE_S=80] [BUDGET_S=200] [BENCHV="after main after:-Djmglu.opencl.attnkeys=64"] bash .devbundle-attn/attn.sh run
 #   (carry [".devbundle-attn"])
-# A variant is old (rope_attn, attention.cl) or warp:KEYS:WPG (attn_warp.cl, keys a split, warps a work-group).
+# A variant is old (rope_attn, attention.cl) or warp:KEYS:WPG[:SHV] (attn_warp.cl, keys a split, warps a work-group,
+# shuffles asm volatile true|false).
 set -e
 D0="$(cd "$(dirname "$0")" && pwd)"
 case "$1" in
@@ -19,8 +20,9 @@ run)
   IFS=";" read -ra VS <<< "${VARIANTS-old;warp:32:4;warp:64:4;warp:32:1;warp:32:8}"
   for v in "${VS[@]}"; do
     [ $(( $(date +%s) - T0 )) -lt "${PROBE_S:-80}" ] || { echo "== skipped $v (budget)" | tee -a "$O/probe.txt"; continue; }
-    IFS=":" read -r kern keys wpg <<< "$v"
+    IFS=":" read -r kern keys wpg shv <<< "$v"
     props="-Djmglu.opencl.attnkernel=$kern"; [ -n "$keys" ] && props="$props -Djmglu.opencl.attnkeys=$keys -Djmglu.opencl.attnwpg=$wpg"
+    [ -n "$shv" ] && props="$props -Djmglu.opencl.attnshv=$shv"
     echo "== AttnProbe $props" | tee -a "$O/probe.txt"
     timeout 40 "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED $props \
       -cp "$D/jmglu-bundle/lib/*" jmglu.lab.gpu.AttnProbe --lens "${LENS:-576,640}" 2>&1 | grep -v WARN | tee -a "$O/probe.txt" \

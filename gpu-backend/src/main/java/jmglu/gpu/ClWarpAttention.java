@@ -13,7 +13,8 @@ import org.jocl.cl_mem;
  * <p>
  * Switches (system properties, read once): {@code jmglu.opencl.attnkernel} = warp (default) | old;
  * {@code jmglu.opencl.attnkeys} = 32 | 64 keys a split (default: {@link #keys}); {@code jmglu.opencl.attnwpg} =
- * warps a work-group on NVIDIA (1, 2, 4, 8; default 4).
+ * warps a work-group on NVIDIA (1, 2, 4, 8; default 4); {@code jmglu.opencl.attnshv} = true (default) | false: the
+ * shuffles' inline PTX volatile or not.
  */
 final class ClWarpAttention {
     private static final System.Logger LOG = System.getLogger(ClWarpAttention.class.getName());
@@ -21,6 +22,8 @@ final class ClWarpAttention {
     static final int MAX_DPL = 8;
     private static final boolean ON = !"old".equals(System.getProperty("jmglu.opencl.attnkernel", "warp"));
     private static final int KEYS = keysSet(), WPG = wpgSet();
+    /** -Djmglu.opencl.attnshv=false: the shuffles plain asm (the compiler may move them), else asm volatile. */
+    private static final boolean SHV = !"false".equals(System.getProperty("jmglu.opencl.attnshv", "true"));
 
     private final OpenClBackend be;
     private final OpenClContext cl;
@@ -58,7 +61,7 @@ final class ClWarpAttention {
         int sk = keys(n), nsplit = splits(n, maxLen), nwarps = n * nH * nsplit;
         boolean sh = !shflRefused && be.mglu.useShfl();
         int wpg = sh ? (int) Math.min(WPG, Math.max(1, cl.maxWorkGroup / 32)) : 1;
-        String opts = "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKPL=" + sk / 32 + " -DWPG=" + wpg + " -DSHFL=" + (sh ? 1 : 0);
+        String opts = "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKPL=" + sk / 32 + " -DWPG=" + wpg + " -DSHFL=" + (sh ? 1 : 0) + " -DSHV=" + (SHV ? 1 : 0);
         cl_kernel kern;
         try {
             kern = cl.kernel("attn_warp.cl", opts, "attn_warp");

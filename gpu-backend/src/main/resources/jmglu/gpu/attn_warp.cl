@@ -22,7 +22,7 @@
 // then puts the ticket back to 0. ns = 1: out written directly.
 //
 // Build-time: HD, DPL, KPL (1 or 2), WPG warps a work-group, SHFL (1: shfl.sync, NVIDIA; 0: through local memory,
-// where the work-group is one warp, WPG = 1, and every lane reaches every exchange).
+// where the work-group is one warp, WPG = 1, and every lane reaches every exchange), SHV (1: the shuffles asm volatile).
 
 #define SK (32 * KPL)
 #define VEC4 (DPL % 4 == 0 && HD == 32 * DPL)    /* whole float4 runs a lane */
@@ -34,14 +34,19 @@ inline int pick16w(int16 v, int i) {
 }
 
 #if SHFL
+#if SHV                                            /* asm volatile: the compiler keeps the shuffles in place */
+#define ASM asm volatile
+#else
+#define ASM asm
+#endif
 inline float shx(float v, int o) {                 // the value of lane L ^ o
     float t;
-    asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(o));
+    ASM("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(o));
     return t;
 }
 inline float shi(float v, int s) {                 // the value of lane s
     float t;
-    asm volatile("shfl.sync.idx.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(s));
+    ASM("shfl.sync.idx.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(s));
     return t;
 }
 #define SHX(v, o) shx(v, o)

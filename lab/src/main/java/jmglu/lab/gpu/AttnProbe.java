@@ -40,7 +40,7 @@ public final class AttnProbe {
             }
         }
         String variant = System.getProperty("jmglu.opencl.attnkernel", "warp") + " keys=" + System.getProperty("jmglu.opencl.attnkeys", "default")
-                + " wpg=" + System.getProperty("jmglu.opencl.attnwpg", "default");
+                + " wpg=" + System.getProperty("jmglu.opencl.attnwpg", "default") + " shv=" + System.getProperty("jmglu.opencl.attnshv", "default");
         try (Backend be = Backends.open("opencl")) {
             OpenClContext cl = ((OpenClBackend) be).context();
             check(be, variant);
@@ -66,10 +66,15 @@ public final class AttnProbe {
                     List<OpenClContext.Launch> ls = cl.profile(false);
                     double[] us = ls.stream().mapToDouble(x -> { long[] se = x.startEnd(); return (se[1] - se[0]) / 1e3; }).sorted().toArray();
                     String kern = ls.isEmpty() ? "?" : ls.get(0).kernel();
+                    String[] fno = kern.split(" ", 3);                  // file, name, options: the kernel's private (spilled) bytes
+                    long[] priv = new long[1];
+                    if (fno.length >= 2)
+                        org.jocl.CL.clGetKernelWorkGroupInfo(cl.kernel(fno[0], fno.length == 3 ? fno[2] : "", fno[1]), cl.ref.device(),
+                                org.jocl.CL.CL_KERNEL_PRIVATE_MEM_SIZE, org.jocl.Sizeof.cl_ulong, org.jocl.Pointer.to(priv), null);
                     OpenClContext.releaseEvents(ls);
                     double med = us[us.length / 2], bytes = 2.0 * B * nH * len * hd * 4;
-                    System.out.printf(Locale.ROOT, "%-34s B=%d len=%d: %.2f µs a launch (device, median of %d; min %.2f), %.0f GB/s of K+V; wall %.2f µs a call; %s%n",
-                            variant, B, len, med, us.length, us[0], bytes / med / 1e3, wall / 1e3 / calls, kern);
+                    System.out.printf(Locale.ROOT, "%-34s B=%d len=%d: %.2f µs a launch (device, median of %d; min %.2f), %.0f GB/s of K+V; wall %.2f µs a call; %s (private %d B)%n",
+                            variant, B, len, med, us.length, us[0], bytes / med / 1e3, wall / 1e3 / calls, kern, priv[0]);
                     for (Tensor[] t : caches) { be.release(t[0]); be.release(t[1]); }
                     for (Tensor t : new Tensor[] {q, k, v, out}) be.release(t);
                 }
