@@ -11,10 +11,17 @@ import org.jocl.cl_mem;
  * barriers), the same arithmetic through local memory elsewhere (PoCL: the tests). For decode steps (every row its own
  * sequence) of head sizes up to 256; the prefill and larger heads keep attention.cl's rope_attn.
  * <p>
+ * H200, the kernel alone (lab AttnProbe: 16 heads of 128, f32 caches, K and V from HBM; lab/gpu/attn-run call 2),
+ * device µs a launch at 576 / 640 keys: B = 1 rope_attn 18.2 / 18.5, this kernel 14.9 / 14.6 at 32 keys a split
+ * (17.5 / 18.1 at 64); B = 8 rope_attn 62.0 / 68.6, this kernel 37.3 / 38.6 (2.0–2.2 TB/s of K and V; 64 keys the same).
+ * Warps a work-group 2 or 4 the same, 8 slower at B = 1 (16.6); the shuffles asm volatile or not the same.
+ * <p>
  * Switches (system properties, read once): {@code jmglu.opencl.attnkernel} = warp (default) | old;
- * {@code jmglu.opencl.attnkeys} = 32 | 64 keys a split (default: {@link #keys}); {@code jmglu.opencl.attnwpg} =
- * warps a work-group on NVIDIA (1, 2, 4, 8; default 4); {@code jmglu.opencl.attnshv} = true (default) | false: the
- * shuffles' inline PTX volatile or not.
+ * {@code jmglu.opencl.attnkeys} = 32 (default) | 64 keys a split; {@code jmglu.opencl.attnwpg} = warps a work-group on
+ * NVIDIA (1, 2, 4, 8; default 4); {@code jmglu.opencl.attnshv} = true (default) | false: the shuffles' inline PTX
+ * volatile or not; {@code jmglu.opencl.attnf4} = false (default) | true: K and V rows read as aligned float4 where hd is
+ * a multiple of 128 and the caches' offsets allow (not yet timed: vload4 compiled to scalar loads on NVIDIA in
+ * lab/gpu/README.md's persistent probe, which would explain the 2.2 TB/s at B = 8).
  */
 final class ClWarpAttention {
     private static final System.Logger LOG = System.getLogger(ClWarpAttention.class.getName());
@@ -24,6 +31,7 @@ final class ClWarpAttention {
     private static final int KEYS = keysSet(), WPG = wpgSet();
     /** -Djmglu.opencl.attnshv=false: the shuffles plain asm (the compiler may move them), else asm volatile. */
     private static final boolean SHV = !"false".equals(System.getProperty("jmglu.opencl.attnshv", "true"));
+    private static final boolean F4 = Boolean.getBoolean("jmglu.opencl.attnf4");
 
     private final OpenClBackend be;
     private final OpenClContext cl;
@@ -41,8 +49,10 @@ final class ClWarpAttention {
 
     /** Keys a split (32 or 64), 0: by the rows of the launch ({@link #keys}); set by the tests. */
     int keysSet = KEYS;
+    /** Aligned float4 rows where they apply (-Djmglu.opencl.attnf4); set by the tests. */
+    boolean f4 = F4;
 
-    /** Keys a split for a launch of n rows: -Djmglu.opencl.attnkeys, else 32 (one key a lane). */
+    /** Keys a split for a launch of n rows: -Djmglu.opencl.attnkeys, else 32 (one key a lane; 64 was slower at B = 1, the same at B = 8). */
     int keys(int n) { return keysSet > 0 ? keysSet : 32; }
 
     /** Splits of a launch of n rows whose longest row has maxLen keys. */
@@ -61,7 +71,8 @@ final class ClWarpAttention {
         int sk = keys(n), nsplit = splits(n, maxLen), nwarps = n * nH * nsplit;
         boolean sh = !shflRefused && be.mglu.useShfl();
         int wpg = sh ? (int) Math.min(WPG, Math.max(1, cl.maxWorkGroup / 32)) : 1;
-        String opts = "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKPL=" + sk / 32 + " -DWPG=" + wpg + " -DSHFL=" + (sh ? 1 : 0) + " -DSHV=" + (SHV ? 1 : 0);
+        String opts = "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKPL=" + sk / 32 + " -DWPG=" + wpg + " -DSHFL=" + (sh ? 1 : 0) + " -DSHV=" + (SHV ? 1 : 0)
+                + " -DF4=" + (f4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0 ? 1 : 0);
         cl_kernel kern;
         try {
             kern = cl.kernel("attn_warp.cl", opts, "attn_warp");

@@ -14,6 +14,10 @@
 //          what comes back. 16 + 8 + 4 + 2 + 1 = 31 shuffles leave the full score of key t = L in lane L (per 32 keys);
 //   softmax m = max, p_t = e^(s_t − m), l = Σ p_t: butterflies of 5 shuffles;
 //   values acc[e] = Σ_t p_t v_t[e], p_t broadcast from lane t (its V rows read at once, as K's).
+// Order per 32 keys (what keeps the chain short): K rows issued before q's RoPE, V rows issued right after the dots
+// (in flight during the butterfly and softmax), the 32 p_t gathered before the value sums. No shuffle sits between a
+// load and its use: with the broadcasts inside the value loop (lab/gpu/attn-run call 1) the loads went one at a time
+// and B = 1 was no faster than rope_attn. 64 keys (KPL = 2): two such chunks, an online softmax between them.
 // The split that holds the new position p = pos[b] (its last key) takes k_p (rotated) and v_p from k, v instead of
 // the caches, and the warp of the first query head of the group writes them there: no warp reads what another writes.
 // Splits leave (m, l, acc) in part[(hq·nsplit + s)·(HD + 2)], take a ticket tick[hq] (atomic_inc after a device-wide
@@ -22,7 +26,8 @@
 // then puts the ticket back to 0. ns = 1: out written directly.
 //
 // Build-time: HD, DPL, KPL (1 or 2), WPG warps a work-group, SHFL (1: shfl.sync, NVIDIA; 0: through local memory,
-// where the work-group is one warp, WPG = 1, and every lane reaches every exchange), SHV (1: the shuffles asm volatile).
+// where the work-group is one warp, WPG = 1, and every lane reaches every exchange), SHV (1: the shuffles asm volatile),
+// F4 (1: K and V rows read as aligned float4, the caches' offsets multiples of 4 floats; 0: vload4).
 
 #define SK (32 * KPL)
 #define VEC4 (DPL % 4 == 0 && HD == 32 * DPL)    /* whole float4 runs a lane */
@@ -86,7 +91,13 @@ inline float shx_l(float v, int o, __local float* sc, int L) {
     }
 
 // x[0, DPL) = the lane's dims of one key row (0 past HD)
-#if VEC4
+#if VEC4 && F4                                     /* rows 16-byte aligned: one float4 load a lane (untimed as yet) */
+#define LOAD_ROW(dst, row)                                                                 \
+    for (int i = 0; i < DPL; i += 4) {                                                     \
+        const float4 f = *(__global const float4*) ((row) + i);                            \
+        (dst)[i] = f.s0; (dst)[i + 1] = f.s1; (dst)[i + 2] = f.s2; (dst)[i + 3] = f.s3;     \
+    }
+#elif VEC4
 #define LOAD_ROW(x, row) for (int i = 0; i < DPL; i += 4) vstore4(vload4(0, (row) + i), 0, (x) + i);
 #else
 #define LOAD_ROW(x, row) for (int i = 0; i < DPL; i++) x[i] = e0 + i < HD ? (row)[i] : 0.0f;

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * over {@link ReferenceKernels}: head sizes 128 (a float4 a lane), 96 (3 dims a lane), 12 and 20 (lanes past the
  * head); grouped heads (nKv 4, 2, 1 of nH 4); lengths 1, 31, 32, 33, 64, 65, 100 and 640+ (one split, the
  * split's edges, many splits); rows of different lengths in one launch (B up to 8); 32 and 64 keys a split;
- * RoPE none (attentionStep), interleaved and halves (the fused attention); the old kernel's decode path too.
+ * RoPE none (attentionStep), interleaved and halves (the fused attention); aligned float4 rows (hd 128, 256); the old
+ * kernel's decode path too.
  * out 1e-5 + 1e-4 (splits sum in another order); the caches what the composition wrote (exactly where k, v are given).
  */
 class OpenClWarpAttentionTest {
@@ -40,6 +41,7 @@ class OpenClWarpAttentionTest {
     @AfterEach void defaults() {
         gpu.warpAttention().enabled = true;
         gpu.warpAttention().keysSet = 0;
+        gpu.warpAttention().f4 = false;
     }
 
     @Test void fusedDecodeAttentionMatchesTheComposition() {
@@ -70,6 +72,15 @@ class OpenClWarpAttentionTest {
                 Check.close(kc.toArray(), read(gpu, dkc), 0, 0, what + " k cache");
                 Check.close(vc.toArray(), read(gpu, dvc), 0, 0, what + " v cache");
             }
+    }
+
+    /** K and V rows as aligned float4 loads (-Djmglu.opencl.attnf4; hd a multiple of 128), GQA and not. */
+    @Test void alignedFloat4RowsMatch() {
+        Rng rng = new Rng(24);
+        gpu.warpAttention().f4 = true;
+        int n = 0;
+        for (int[] c : new int[][] {{4, 4, 128, 40}, {4, 1, 256, 24}})
+            for (int[] pos : POSITIONS) check(rng, c[0], c[1], c[2], c[3], pos, ROPES[n++ % ROPES.length], "f4");
     }
 
     /** rope_attn's decode path (the fallback past 256-wide heads, and -Djmglu.opencl.attnkernel=old) on the same cases. */
