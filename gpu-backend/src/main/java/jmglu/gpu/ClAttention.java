@@ -17,6 +17,8 @@ import org.jocl.cl_mem;
  *   rope_attn: RoPE(q), RoPE(k) at pos, k, v → caches, attention split over the KV length (SK keys a split),
  *              the splits of a (row, head) merged by the last of them to finish (a ticket per (row, head))
  * </pre>
+ * A decode step's second launch is {@link ClWarpAttention}'s attn_warp (the same work, one warp per split) where it
+ * applies (head sizes up to 256, -Djmglu.opencl.attnkernel not old); rope_attn serves the prefill and the rest.
  * Two launches instead of the composition's eight. The stacked copy [Wq; Wk; Wv] (same dtype, made
  * on the device the first time, kept with Wq's buffer and freed with it) holds the attention's input
  * weights a second time on the device. Semantics are {@link jmglu.engine.HostBackend}'s; q, k, v (the
@@ -40,6 +42,8 @@ final class ClAttention {
     private final OpenClContext cl;
     private final ClDecodeOps decode;
     private final cl_mem dummy;
+    /** The decode steps' kernel (attn_warp.cl) where it applies. */
+    final ClWarpAttention warp;
     /** rope_attn's tickets, one uint per (row, head) of a launch, 0 between launches; grown (zeroed) when a launch needs more. */
     private cl_mem tick;
     private long tickLen;
@@ -52,6 +56,7 @@ final class ClAttention {
         this.cl = be.cl;
         this.decode = decode;
         this.dummy = cl.alloc(4);
+        this.warp = new ClWarpAttention(be);
     }
 
     void release() { OpenClContext.release(dummy, tick); }
@@ -193,6 +198,15 @@ final class ClAttention {
                      Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, int maxT, cl_mem tab, int mode, int crow) {
         int maxLen = 0;
         for (int b = b0; b < b0 + n; b++) maxLen = Math.max(maxLen, pos[b] + 1);
+        if (crow < 0 && warp.applies(hd)) {                             // a decode step: one warp per (row, head, split)
+            int kv = nKv * hd;
+            // the partials of the longest context the cache holds (as main's rope_attn path since 952af33): no reallocation as a sequence grows
+            cl_mem part = be.scratch(OpenClBackend.PARTS, 4L * n * nH * Math.max(warp.splits(n, maxLen), warp.splits(n, maxT)) * (hd + 2));
+            warp.launch(be.buf(out, "attention", "out").mem(), elems(out) + b0 * nH * hd, part, tickets((long) n * nH), q, qo, qs, k, ko, ks,
+                    v, vo, vs, be.buf(kCache, "attention", "kCache").mem(), elems(kCache) + b0 * maxT * kv,
+                    be.buf(vCache, "attention", "vCache").mem(), elems(vCache) + b0 * maxT * kv, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
+            return;
+        }
         int SK = splitKeys(n), nsplit = (maxLen + SK - 1) / SK, kv = nKv * hd;
         int ls = (int) Math.min(LS, cl.maxWorkGroup);
         if (ls != LS) throw new IllegalStateException("attention: the device's work-groups hold " + cl.maxWorkGroup + " threads, fewer than " + LS);

@@ -83,6 +83,9 @@ public final class OpenClBackend implements Backend {
     /** The launcher of the matrix kernels (its settings say which path FlashMGLU takes). */
     public OpenClMglu mglu() { return mglu; }
 
+    /** The decode attention's warp kernel and its switches (tests). */
+    ClWarpAttention warpAttention() { return attention.warp; }
+
     /** The device context (benchmarks measure its ceilings; the backend keeps owning it). */
     public OpenClContext context() { return cl; }
 

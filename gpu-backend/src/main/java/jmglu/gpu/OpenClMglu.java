@@ -344,7 +344,7 @@ public final class OpenClMglu {
     boolean nvidia() { return cl.ref.platformName().toUpperCase(java.util.Locale.ROOT).contains("NVIDIA"); }
 
     /** Warp shuffles (inline PTX): AUTO = on NVIDIA platforms. */
-    private boolean useShfl() { return !shflRefused && s.shfl().resolve(nvidia()); }
+    boolean useShfl() { return !shflRefused && s.shfl().resolve(nvidia()); }
 
     /** Scratch for {@link #naive}: two materialised (d, h) matrices and two (B, d) GEMV outputs. */
     public record NaiveScratch(DeviceMatrix gate, DeviceMatrix value, cl_mem a, cl_mem v) {

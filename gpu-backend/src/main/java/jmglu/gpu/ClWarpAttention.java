@@ -1,0 +1,104 @@
+package jmglu.gpu;
+
+import static jmglu.gpu.OpenClBackend.int16;
+
+import org.jocl.cl_kernel;
+import org.jocl.cl_mem;
+
+/**
+ * The decode attention of {@link ClAttention} (RoPE, KV write, attention split over the KV length, the merge) as one
+ * warp per (row, head, split) through attn_warp.cl: registers and warp shuffles on NVIDIA (no local memory, no
+ * barriers), the same arithmetic through local memory elsewhere (PoCL: the tests). For decode steps (every row its own
+ * sequence) of head sizes up to 256; the prefill and larger heads keep attention.cl's rope_attn.
+ * <p>
+ * H200, the kernel alone (lab AttnProbe: 16 heads of 128, f32 caches, K and V from HBM; lab/gpu/attn-run call 2),
+ * device µs a launch at 576 / 640 keys: B = 1 rope_attn 18.2 / 18.5, this kernel 14.9 / 14.6 at 32 keys a split
+ * (17.5 / 18.1 at 64); B = 8 rope_attn 62.0 / 68.6, this kernel 37.3 / 38.6 (2.0–2.2 TB/s of K and V; 64 keys the same).
+ * Warps a work-group 2 or 4 the same, 8 slower at B = 1 (16.6); the shuffles asm volatile or not the same.
+ * <p>
+ * Switches (system properties, read once): {@code jmglu.opencl.attnkernel} = warp (default) | old;
+ * {@code jmglu.opencl.attnkeys} = 32 (default) | 64 keys a split; {@code jmglu.opencl.attnwpg} = warps a work-group on
+ * NVIDIA (1, 2, 4, 8; default 4); {@code jmglu.opencl.attnshv} = true (default) | false: the shuffles' inline PTX
+ * volatile or not; {@code jmglu.opencl.attnf4} = false (default) | true: K and V rows read as aligned float4 where hd is
+ * a multiple of 128 and the caches' offsets allow (not yet timed: vload4 compiled to scalar loads on NVIDIA in
+ * lab/gpu/README.md's persistent probe, which would explain the 2.2 TB/s at B = 8).
+ */
+final class ClWarpAttention {
+    private static final System.Logger LOG = System.getLogger(ClWarpAttention.class.getName());
+    /** Head sizes up to 32·MAX_DPL: a lane holds at most MAX_DPL dims of q, k_new, v_new and acc in registers. */
+    static final int MAX_DPL = 8;
+    private static final boolean ON = !"old".equals(System.getProperty("jmglu.opencl.attnkernel", "warp"));
+    private static final int KEYS = keysSet(), WPG = wpgSet();
+    /** -Djmglu.opencl.attnshv=false: the shuffles plain asm (the compiler may move them), else asm volatile. */
+    private static final boolean SHV = !"false".equals(System.getProperty("jmglu.opencl.attnshv", "true"));
+    private static final boolean F4 = Boolean.getBoolean("jmglu.opencl.attnf4");
+
+    private final OpenClBackend be;
+    private final OpenClContext cl;
+    private volatile boolean shflRefused;
+    /** Off: every launch takes rope_attn (tests of the old kernel's decode path). */
+    boolean enabled = ON;
+
+    ClWarpAttention(OpenClBackend be) {
+        this.be = be;
+        this.cl = be.cl;
+    }
+
+    /** Whether the warp kernel takes a decode step of head size hd. */
+    boolean applies(int hd) { return enabled && hd <= 32 * MAX_DPL; }
+
+    /** Keys a split (32 or 64), 0: by the rows of the launch ({@link #keys}); set by the tests. */
+    int keysSet = KEYS;
+    /** Aligned float4 rows where they apply (-Djmglu.opencl.attnf4); set by the tests. */
+    boolean f4 = F4;
+
+    /** Keys a split for a launch of n rows: -Djmglu.opencl.attnkeys, else 32 (one key a lane; 64 was slower at B = 1, the same at B = 8). */
+    int keys(int n) { return keysSet > 0 ? keysSet : 32; }
+
+    /** Splits of a launch of n rows whose longest row has maxLen keys. */
+    int splits(int n, int maxLen) { return (maxLen + keys(n) - 1) / keys(n); }
+
+    /**
+     * attn_warp for rows [b0, b0 + n) (pos[b0 + i] their positions; cache row i at kc's element offset kco); q, k, v as
+     * buffer, element offset, row stride; tab null: no RoPE, else mode ({@link ClDecodeOps#mode}); part
+     * (n·nH·splits, hd + 2) and tick (n·nH, 0) as rope_attn's.
+     */
+    void launch(cl_mem out, int oo, cl_mem part, cl_mem tick, cl_mem q, int qo, int qs, cl_mem k, int ko, int ks, cl_mem v, int vo, int vs,
+                cl_mem kc, int kco, cl_mem vc, int vco, cl_mem tab, int mode, int[] pos, int b0, int n, int nH, int nKv, int hd, int maxT,
+                cl_mem dummy) {
+        int maxLen = 0;
+        for (int b = b0; b < b0 + n; b++) maxLen = Math.max(maxLen, pos[b] + 1);
+        int sk = keys(n), nsplit = splits(n, maxLen), nwarps = n * nH * nsplit;
+        boolean sh = !shflRefused && be.mglu.useShfl();
+        int wpg = sh ? (int) Math.min(WPG, Math.max(1, cl.maxWorkGroup / 32)) : 1;
+        String opts = "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKPL=" + sk / 32 + " -DWPG=" + wpg + " -DSHFL=" + (sh ? 1 : 0) + " -DSHV=" + (SHV ? 1 : 0)
+                + " -DF4=" + (f4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0 ? 1 : 0);
+        cl_kernel kern;
+        try {
+            kern = cl.kernel("attn_warp.cl", opts, "attn_warp");
+        } catch (IllegalStateException e) {
+            if (!sh) throw e;
+            LOG.log(System.Logger.Level.WARNING, "OpenCL warp-shuffle attention unavailable, exchanging through local memory ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
+            shflRefused = true;
+            launch(out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
+            return;
+        }
+        long groups = (nwarps + wpg - 1) / wpg;
+        cl.launch(kern, groups * 32 * wpg, 32L * wpg, null, out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco,
+                tab == null ? dummy : tab, tab == null ? 0 : mode, int16(pos, b0, b0 + n), nH, nKv, maxT, (float) (1.0 / Math.sqrt(hd)),
+                nsplit, nwarps);
+    }
+
+    private static int keysSet() {
+        int sk = Integer.getInteger("jmglu.opencl.attnkeys", 0);
+        if (sk != 0 && sk != 32 && sk != 64) throw new IllegalArgumentException("-Djmglu.opencl.attnkeys=" + sk + ": expected 32 or 64");
+        return sk;
+    }
+
+    private static int wpgSet() {
+        int w = Integer.getInteger("jmglu.opencl.attnwpg", 4);
+        if (w < 1 || w > 8 || Integer.bitCount(w) != 1) throw new IllegalArgumentException("-Djmglu.opencl.attnwpg=" + w + ": expected 1, 2, 4 or 8");
+        return w;
+    }
+}

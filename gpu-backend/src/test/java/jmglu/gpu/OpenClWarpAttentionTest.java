@@ -1,0 +1,108 @@
+package jmglu.gpu;
+
+import static jmglu.gpu.OpenClTesting.poisoned;
+import static jmglu.gpu.OpenClTesting.randn;
+import static jmglu.gpu.OpenClTesting.read;
+import static jmglu.gpu.OpenClTesting.weights;
+
+import java.util.Arrays;
+import jmglu.engine.DType;
+import jmglu.engine.HostBackend;
+import jmglu.engine.ReferenceKernels;
+import jmglu.engine.Rng;
+import jmglu.engine.Rope;
+import jmglu.engine.Tensor;
+import jmglu.engine.testing.Check;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The decode attention's warp kernel (attn_warp.cl through {@link ClWarpAttention}; on PoCL its local-memory
+ * exchanges, which compute what the NVIDIA shuffles do) against the composition of primitives on {@link HostBackend}
+ * over {@link ReferenceKernels}: head sizes 128 (a float4 a lane), 96 (3 dims a lane), 12 and 20 (lanes past the
+ * head); grouped heads (nKv 4, 2, 1 of nH 4); lengths 1, 31, 32, 33, 64, 65, 100 and 640+ (one split, the
+ * split's edges, many splits); rows of different lengths in one launch (B up to 8); 32 and 64 keys a split;
+ * RoPE none (attentionStep), interleaved and halves (the fused attention); aligned float4 rows (hd 128, 256); the old
+ * kernel's decode path too.
+ * out 1e-5 + 1e-4 (splits sum in another order); the caches what the composition wrote (exactly where k, v are given).
+ */
+class OpenClWarpAttentionTest {
+    static OpenClBackend gpu;
+    static final HostBackend ref = new HostBackend(new ReferenceKernels(), "ref");
+    static final Rope[] ROPES = {Rope.interleaved(10000f), Rope.halves(10000f, new Rope.Scaling.Linear(2f))};
+    static final int[][] POSITIONS = {{0}, {30}, {32}, {99}, {700}, {63, 64, 0, 31, 32, 99, 700, 5}, {640, 1}};
+
+    @BeforeAll static void open() { gpu = OpenClTesting.backend(); }
+
+    @AfterAll static void close() { if (gpu != null) gpu.close(); }
+
+    @AfterEach void defaults() {
+        gpu.warpAttention().enabled = true;
+        gpu.warpAttention().keysSet = 0;
+        gpu.warpAttention().f4 = false;
+    }
+
+    @Test void fusedDecodeAttentionMatchesTheComposition() {
+        Rng rng = new Rng(21);
+        int n = 0;
+        for (int[] c : new int[][] {{4, 4, 128, 40}, {4, 1, 96, 17}, {4, 2, 12, 10}})   // nH, nKv, hd, h (each a program per keys: PoCL compiles slowly)
+            for (int keys : new int[] {32, 64})
+                for (int[] pos : POSITIONS) {
+                    if (c[2] != 128 && keys == 64) continue;                  // 64 keys a split: hd 128
+                    gpu.warpAttention().keysSet = keys;
+                    check(rng, c[0], c[1], c[2], c[3], pos, ROPES[n++ % ROPES.length], "keys=" + keys);
+                }
+    }
+
+    /** No RoPE: attentionStep (q, k, v given), the warp kernel reading k, v of the new position as given. */
+    @Test void attentionStepMatchesTheReference() {
+        Rng rng = new Rng(22);
+        for (int[] c : new int[][] {{4, 2, 128}, {4, 4, 20}})
+            for (int[] pos : POSITIONS) {
+                int nH = c[0], nKv = c[1], hd = c[2], B = pos.length, maxT = 720, kv = nKv * hd;
+                Tensor q = randn(rng, 1, B, nH * hd), k = randn(rng, 1, B, kv), v = randn(rng, 1, B, kv);
+                Tensor kc = randn(rng, 1, B, maxT, kv), vc = randn(rng, 1, B, maxT, kv), dkc = gpu.adopt(kc), dvc = gpu.adopt(vc);
+                Tensor e = Tensor.zeros(B, nH * hd), a = poisoned(gpu, B, nH * hd);
+                ref.attentionStep(e, q, k, v, kc, vc, pos, nH, nKv, hd);
+                gpu.attentionStep(a, gpu.adopt(q), gpu.adopt(k), gpu.adopt(v), dkc, dvc, pos, nH, nKv, hd);
+                String what = "attentionStep nH=" + nH + " nKv=" + nKv + " hd=" + hd + " pos=" + Arrays.toString(pos);
+                Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-4, what);
+                Check.close(kc.toArray(), read(gpu, dkc), 0, 0, what + " k cache");
+                Check.close(vc.toArray(), read(gpu, dvc), 0, 0, what + " v cache");
+            }
+    }
+
+    /** K and V rows as aligned float4 loads (-Djmglu.opencl.attnf4; hd a multiple of 128), GQA and not. */
+    @Test void alignedFloat4RowsMatch() {
+        Rng rng = new Rng(24);
+        gpu.warpAttention().f4 = true;
+        int n = 0;
+        for (int[] c : new int[][] {{4, 4, 128, 40}, {4, 1, 256, 24}})
+            for (int[] pos : POSITIONS) check(rng, c[0], c[1], c[2], c[3], pos, ROPES[n++ % ROPES.length], "f4");
+    }
+
+    /** rope_attn's decode path (the fallback past 256-wide heads, and -Djmglu.opencl.attnkernel=old) on the same cases. */
+    @Test void oldKernelDecodePathStillMatches() {
+        Rng rng = new Rng(23);
+        gpu.warpAttention().enabled = false;
+        int n = 0;
+        for (int[] pos : POSITIONS) check(rng, 4, 2, 128, 40, pos, ROPES[n++ % ROPES.length], "old kernel");
+    }
+
+    /** One fused attention call on random caches (maxT 720) against the reference: out and both caches. */
+    private static void check(Rng rng, int nH, int nKv, int hd, int h, int[] pos, Rope rope, String tag) {
+        int B = pos.length, maxT = 720, kv = nKv * hd;
+        Tensor x = randn(rng, 1, B, h), wq = weights(rng, DType.F16, nH * hd, h), wk = weights(rng, DType.F16, kv, h), wv = weights(rng, DType.F16, kv, h);
+        Tensor kc = randn(rng, 1, B, maxT, kv), vc = randn(rng, 1, B, maxT, kv), dkc = gpu.adopt(kc), dvc = gpu.adopt(vc);
+        Tensor e = Tensor.zeros(B, nH * hd), a = poisoned(gpu, B, nH * hd);
+        ref.attention(e, x, wq, wk, wv, Tensor.zeros(B, nH * hd), Tensor.zeros(B, kv), Tensor.zeros(B, kv), kc, vc, pos, nH, nKv, hd, rope);
+        gpu.attention(a, gpu.adopt(x), gpu.adopt(wq), gpu.adopt(wk), gpu.adopt(wv), gpu.zeros(B, nH * hd), gpu.zeros(B, kv), gpu.zeros(B, kv),
+                dkc, dvc, pos, nH, nKv, hd, rope);
+        String what = tag + " " + rope.label() + " nH=" + nH + " nKv=" + nKv + " hd=" + hd + " pos=" + Arrays.toString(pos);
+        Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-4, what);
+        Check.close(kc.toArray(), read(gpu, dkc), 1e-6, 1e-5, what + " k cache");
+        Check.close(vc.toArray(), read(gpu, dvc), 1e-6, 1e-5, what + " v cache");
+    }
+}
