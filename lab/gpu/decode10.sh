@@ -5,7 +5,7 @@
 # and the persistent-step prototype (jmglu.lab.gpu.PersistentStep, 1 and 2 groups a compute unit).
 #   here:   ./jmglu bundle && mvn -o -q package -pl lab -am -DskipTests && [MAIN_JAR=gpu-backend.jar] bash lab/gpu/decode10.sh make /work/main
 #   (BUNDLE=.devbundle-X names another folder, so that several makers do not share one)
-#   device: [PROFILE="1 8" runs DecodeProfile] [PSTEPS="" skips PersistentStep] [BENCHES="mglu:after mglu:main swiglu:after"] bash .devbundle-final/decode10.sh run   (carry [".devbundle-final"]; results under $OUT)
+#   device: [OPTS_<name>="-D..." for a bench named <name>] [BATCH=1,8] [TOKENS=128] [LAUNCHCOST=1] [PROFILE="1 8" runs DecodeProfile] [PSTEPS="" skips PersistentStep] [BENCHES="mglu:after mglu:main swiglu:after"] bash .devbundle-final/decode10.sh run   (carry [".devbundle-final"]; results under $OUT)
 # A bench named main runs the same bundle with MAIN_JAR as its gpu-backend jar (the code before, side by side).
 set -e
 case "$1" in
@@ -33,11 +33,16 @@ run)
     ffn="${v%%:*}"; name="${v#*:}"; H="$D/jmglu-bundle"; [ "$name" = main ] && H="$D/main/jmglu-bundle"
     [ -x "$H/jmglu" ] || { echo "== $v: no such bundle" | tee -a "$O/bench.txt"; continue; }
     left "bench $v" || continue
-    echo "== $ffn $name" | tee -a "$O/bench.txt"
-    timeout "${BENCH_S:-80}" "$H/jmglu" bench decode --device opencl --model /tmp/m-$ffn --batch 1,8 --prompt 512 --tokens 128 --csv /tmp/d.csv 2>&1 \
+    ov="OPTS_$name"; export JMGLU_JAVA_OPTS="${!ov:-}"          # OPTS_<name>="-D..." : JVM options of a variant
+    echo "== $ffn $name $JMGLU_JAVA_OPTS" | tee -a "$O/bench.txt"
+    timeout "${BENCH_S:-80}" "$H/jmglu" bench decode --device opencl --model /tmp/m-$ffn --batch ${BATCH:-1,8} --prompt 512 --tokens ${TOKENS:-128} --csv /tmp/d.csv 2>&1 \
       | grep -v WARN | tee -a "$O/bench.txt" || echo "bench failed or timed out" | tee -a "$O/bench.txt"
     [ -f /tmp/d.csv ] && sed "s/^/$ffn-$name,/" /tmp/d.csv >> "$O/bench.csv"; rm -f /tmp/d.csv
   done
+  if [ "${LAUNCHCOST:-0}" = 1 ] && left LaunchCost; then   # the host cost of one launch (jmglu.lab.gpu.LaunchCost)
+    timeout 60 "$D/jmglu-bundle/runtime/bin/java" --enable-native-access=ALL-UNNAMED -cp "$D/jmglu-bundle/lib/*" jmglu.lab.gpu.LaunchCost 4096 2>&1 \
+      | grep -v WARN | tee "$O/launchcost.txt" || echo "LaunchCost failed or timed out" | tee -a "$O/launchcost.txt"
+  fi
   for b in ${PROFILE-}; do                         # PROFILE="1 8": DecodeProfile of the MGLU model at those batches
     left "DecodeProfile B=$b" || continue
     echo "== DecodeProfile --batch $b" | tee -a "$O/profile.txt"

@@ -56,7 +56,9 @@ public final class OpenClContext implements AutoCloseable {
     }
 
     public final cl_context context;
-    public final cl_command_queue queue;
+    /** The queue without profiling (every command but timed ones) and the one with it; see {@link #queue(boolean)}. */
+    private final cl_command_queue plain, timed;
+    private volatile cl_command_queue queue;    // where commands go now: plain or timed
     public final DeviceRef ref;
     public final long localMemBytes, maxWorkGroup, globalMemBytes, computeUnits;
     /** Sub-buffers must start at a multiple of this many bytes (CL_DEVICE_MEM_BASE_ADDR_ALIGN). */
@@ -78,7 +80,9 @@ public final class OpenClContext implements AutoCloseable {
             cl_context_properties props = new cl_context_properties();
             props.addProperty(CL_CONTEXT_PLATFORM, ref.platform());
             context = clCreateContext(props, 1, new cl_device_id[] {ref.device()}, null, null, null);
-            queue = clCreateCommandQueue(context, ref.device(), CL_QUEUE_PROFILING_ENABLE, null);
+            plain = clCreateCommandQueue(context, ref.device(), 0, null);
+            timed = clCreateCommandQueue(context, ref.device(), CL_QUEUE_PROFILING_ENABLE, null);
+            queue = plain;
         } catch (CLException e) {
             throw fail("creating a context on " + ref.describe(), e);
         }
@@ -338,7 +342,7 @@ public final class OpenClContext implements AutoCloseable {
 
     public void copy(cl_mem src, long srcOff, cl_mem dst, long dstOff, long bytes, cl_event ev) {
         try {
-            clEnqueueCopyBuffer(queue, src, dst, srcOff, dstOff, bytes, 0, null, ev);
+            clEnqueueCopyBuffer(queue(ev != null), src, dst, srcOff, dstOff, bytes, 0, null, ev);
         } catch (CLException e) {
             throw fail("copying " + bytes + " bytes", e);
         }
@@ -393,6 +397,7 @@ public final class OpenClContext implements AutoCloseable {
             }
             long g = local > 0 ? (global + local - 1) / local * local : global;
             if (profiled != null && ev == null) ev = new cl_event();
+            queue(ev != null);
             if (fast != null && ev == null) fast.enqueue(queue, k, g, local);
             else clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {g}, local > 0 ? new long[] {local} : null, 0, null, ev);
             if (profiled != null) profiled.add(new Launch(names.getOrDefault(k, "?"), g, argBytes(args), ev));
@@ -472,8 +477,23 @@ public final class OpenClContext implements AutoCloseable {
     /** A __local argument of the given size. */
     public record Local(long bytes) {}
 
-    public void finish() {
+    public synchronized void finish() {
         try { clFinish(queue); } catch (CLException e) { throw fail("waiting for the queue", e); }
+    }
+
+    /**
+     * The queue for the next command: the one with CL_QUEUE_PROFILING_ENABLE when it is timed (it takes an event, or
+     * {@link #profile} is on), else the plain one. Profiling costs NVIDIA's driver 0.4–1.5 µs of host time a launch
+     * (lab/gpu/host-run1/launchcost.txt), so a decode step never pays it. Both queues are in order, and a switch
+     * first waits for every command of the other, so commands still run in the order they were issued.
+     */
+    public synchronized cl_command_queue queue(boolean forTiming) {
+        cl_command_queue want = forTiming || profiled != null ? timed : plain;
+        if (want != queue) {
+            try { clFinish(queue); } catch (CLException e) { throw fail("waiting for the queue", e); }
+            queue = want;
+        }
+        return queue;
     }
 
     /** Milliseconds between an event's start and end (profiling queue). */
@@ -509,7 +529,8 @@ public final class OpenClContext implements AutoCloseable {
         kernels.clear();
         lastArgs.clear();
         programs.clear();
-        clReleaseCommandQueue(queue);
+        clReleaseCommandQueue(plain);
+        clReleaseCommandQueue(timed);
         clReleaseContext(context);
     }
 

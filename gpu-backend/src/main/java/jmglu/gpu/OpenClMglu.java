@@ -365,7 +365,7 @@ public final class OpenClMglu {
     public void naive(cl_mem y, cl_mem x, DeviceMatrix w, DeviceMasks m, int B, Act g, NaiveScratch s,
                       cl_event first, cl_event last) {
         int h = w.cols(), d = w.rows(), nm = m.nm();
-        clEnqueueFillBuffer(cl.queue, y, Pointer.to(new float[] {0f}), 4, 0, 4L * B * d, 0, null, first);
+        clEnqueueFillBuffer(cl.queue(first != null), y, Pointer.to(new float[] {0f}), 4, 0, 4L * B * d, 0, null, first);
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=0 -DBB=1 -DACT=" + g.ordinal()
                 + " -DLS=64 -DR=1 -DXLOCAL=0 -DMODE=2 -DALIGNED=0 -DU=1";
         var mat = cl.kernel("mglu.cl", opts, "materialise");

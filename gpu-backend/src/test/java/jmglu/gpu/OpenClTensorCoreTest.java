@@ -117,8 +117,8 @@ class OpenClTensorCoreTest {
             cl_mem dw = cl.upload(w.seg()), dm = cl.upload(m.seg()), pw = mglu.packTcW(dw, d, h), pm = mglu.packTcMasks(dm, nm, d, h);
             try {
                 int[] aw = new int[ew.length], am = new int[em.length];
-                org.jocl.CL.clEnqueueReadBuffer(cl.queue, pw, true, 0, 4L * aw.length, org.jocl.Pointer.to(aw), 0, null, null);
-                org.jocl.CL.clEnqueueReadBuffer(cl.queue, pm, true, 0, 4L * am.length, org.jocl.Pointer.to(am), 0, null, null);
+                cl.readInts(pw, 0, aw, aw.length);
+                cl.readInts(pm, 0, am, am.length);
                 org.junit.jupiter.api.Assertions.assertArrayEquals(ew, aw, "packed W h=" + h + " d=" + d);
                 org.junit.jupiter.api.Assertions.assertArrayEquals(em, am, "packed masks h=" + h + " d=" + d + " nm=" + nm);
             } finally {

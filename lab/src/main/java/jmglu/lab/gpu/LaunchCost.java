@@ -41,7 +41,12 @@ import org.jocl.cl_program;
  */
 public final class LaunchCost {
     static final String SRC = "__kernel void nop(__global float* a, int n, int b, int c, int d, int e, int f, int g, int h) {"
-            + " if (get_global_id(0) == (uint) (n + b + c + d + e + f + g + h) + 1000000000u) a[0] = 1.0f; }";
+            + " if (get_global_id(0) == (uint) (n + b + c + d + e + f + g + h) + 1000000000u) a[0] = 1.0f; }\n"
+            + "__kernel void nop8(__global float* a, __global float* b, __global float* c, __global float* d, __global float* e,"
+            + " __global float* f, __global float* g, __global float* h, int n) {"
+            + " if (get_global_id(0) == (uint) n + 1000000000u) { a[0] = 1.0f; if (b) b[0] = 1.0f; if (c) c[0] = 1.0f; if (h) h[0] = 1.0f; } }\n"
+            + "__kernel void nopl(__global float* a, __local float* l1, __local float* l2, int n) {"
+            + " l1[get_local_id(0)] = 0.0f; l2[get_local_id(0)] = 1.0f; if (get_global_id(0) == (uint) n + 1000000000u) a[0] = l1[0] + l2[1]; }";
 
     public static void main(String[] args) throws Throwable {
         int N = args.length > 0 ? Integer.parseInt(args[0]) : 20000;
@@ -92,6 +97,19 @@ public final class LaunchCost {
         lsz.set(JAVA_LONG, 0, 64);
         MemorySegment kp = MemorySegment.ofAddress((long) gp.invoke(k));
 
+        cl_kernel k8 = clCreateKernel(prog, "nop8", null), kl = clCreateKernel(prog, "nopl", null);
+        MemorySegment k8p = MemorySegment.ofAddress((long) gp.invoke(k8)), klp = MemorySegment.ofAddress((long) gp.invoke(kl));
+        cl_mem[] bufs = new cl_mem[8];
+        MemorySegment memArg = arena.allocate(JAVA_LONG);
+        for (int i = 0; i < 8; i++) bufs[i] = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 4096, null, null);
+        clSetKernelArg(kl, 0, Sizeof.cl_mem, Pointer.to(a));
+        clSetKernelArg(kl, 1, 64 * 4, null);
+        clSetKernelArg(kl, 2, 16384, null);
+        clSetKernelArg(kl, 3, Sizeof.cl_int, Pointer.to(new int[] {0}));
+        clSetKernelArg(k8, 8, Sizeof.cl_int, Pointer.to(new int[] {0}));
+        // rounds of R launches, the queue drained between rounds (clFinish not timed): the host's own cost a launch,
+        // never stretched by a full queue; "drain" rows (one long row of N) show the device's rate as well
+        int R = 256, rounds = Math.max(1, N / R);
         for (long qprops : new long[] {CL_QUEUE_PROFILING_ENABLE, 0}) {
             cl_command_queue q = clCreateCommandQueue(ctx, dev, qprops, null);
             MemorySegment qp = MemorySegment.ofAddress((long) gp.invoke(q));
@@ -99,33 +117,51 @@ public final class LaunchCost {
             long[] g = {65536}, l = {64};
             for (int rep = 0; rep < 2; rep++) {                 // the first round warms the JIT
                 boolean say = rep == 1;
-                for (int K : new int[] {0, 1, 4, 8}) {
-                    long t0 = System.nanoTime();
-                    for (int i = 0; i < N; i++) {
-                        for (int j = 1; j <= K; j++) clSetKernelArg(k, j, Sizeof.cl_int, Pointer.to(new int[] {i & 1}));
-                        clEnqueueNDRangeKernel(q, k, 1, null, g, l, 0, null, null);
-                    }
-                    long t1 = System.nanoTime();
-                    clFinish(q);
-                    long t2 = System.nanoTime();
-                    if (say) report(qn, "jocl+set" + K, N, t0, t1, t2);
-                }
-                for (int K : new int[] {0, 1, 4, 8}) {
-                    long t0 = System.nanoTime();
-                    for (int i = 0; i < N; i++) {
-                        for (int j = 1; j <= K; j++) {
-                            ival.set(JAVA_INT, 0, i & 1);
-                            int r = (int) setArg.invokeExact(kp, j, 4L, ival);
-                            if (r != 0) throw new IllegalStateException("clSetKernelArg " + r);
+                for (String v : new String[] {"jocl", "jocl+set4", "ffm", "ffm+set4", "ffm+set8", "nop8:8buf", "nop8:1buf+7null", "nop8:8buf+set8buf", "nopl:2local"}) {
+                    long host = 0;
+                    for (int r = 0; r < rounds; r++) {
+                        long t0 = System.nanoTime();
+                        for (int i = 0; i < R; i++) {
+                            int rr;
+                            switch (v) {
+                                case "jocl" -> clEnqueueNDRangeKernel(q, k, 1, null, g, l, 0, null, null);
+                                case "jocl+set4" -> {
+                                    for (int j = 1; j <= 4; j++) clSetKernelArg(k, j, Sizeof.cl_int, Pointer.to(new int[] {i & 1}));
+                                    clEnqueueNDRangeKernel(q, k, 1, null, g, l, 0, null, null);
+                                }
+                                case "ffm", "ffm+set4", "ffm+set8" -> {
+                                    int K = v.equals("ffm") ? 0 : v.equals("ffm+set4") ? 4 : 8;
+                                    for (int j = 1; j <= K; j++) {
+                                        ival.set(JAVA_INT, 0, i & 1);
+                                        rr = (int) setArg.invokeExact(kp, j, 4L, ival);
+                                    }
+                                    rr = (int) enq.invokeExact(qp, kp, 1, MemorySegment.NULL, gsz, lsz, 0, MemorySegment.NULL, MemorySegment.NULL);
+                                }
+                                case "nop8:8buf", "nop8:1buf+7null", "nop8:8buf+set8buf" -> {
+                                    if (i == 0 || v.endsWith("set8buf"))
+                                        for (int j = 0; j < 8; j++) {
+                                            boolean nul = v.equals("nop8:1buf+7null") && j > 0;
+                                            memArg.set(JAVA_LONG, 0, nul ? 0L : (long) gp.invoke(bufs[(j + i) & 7]));
+                                            MemorySegment val = nul ? MemorySegment.NULL : memArg;
+                                            rr = (int) setArg.invokeExact(k8p, j, 8L, val);
+                                        }
+                                    rr = (int) enq.invokeExact(qp, k8p, 1, MemorySegment.NULL, gsz, lsz, 0, MemorySegment.NULL, MemorySegment.NULL);
+                                }
+                                default -> rr = (int) enq.invokeExact(qp, klp, 1, MemorySegment.NULL, gsz, lsz, 0, MemorySegment.NULL, MemorySegment.NULL);
+                            }
                         }
-                        int r = (int) enq.invokeExact(qp, kp, 1, MemorySegment.NULL, gsz, lsz, 0, MemorySegment.NULL, MemorySegment.NULL);
-                        if (r != 0) throw new IllegalStateException("clEnqueueNDRangeKernel " + r);
+                        host += System.nanoTime() - t0;
+                        clFinish(q);
                     }
-                    long t1 = System.nanoTime();
-                    clFinish(q);
-                    long t2 = System.nanoTime();
-                    if (say) report(qn, "ffm+set" + K, N, t0, t1, t2);
+                    if (say) System.out.printf(Locale.ROOT, "%s %-20s host %6.2f µs a launch (rounds of %d, drained between)%n", qn, v, host * 1e-3 / (rounds * R), R);
                 }
+                long t0 = System.nanoTime();
+                for (int i = 0; i < N; i++) {
+                    int rr = (int) enq.invokeExact(qp, kp, 1, MemorySegment.NULL, gsz, lsz, 0, MemorySegment.NULL, MemorySegment.NULL);
+                }
+                long t1 = System.nanoTime();
+                clFinish(q);
+                if (say) report(qn, "ffm, one row", N, t0, t1, System.nanoTime());
             }
             clReleaseCommandQueue(q);
         }
