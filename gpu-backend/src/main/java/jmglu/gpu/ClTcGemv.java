@@ -14,15 +14,18 @@ import org.jocl.cl_mem;
  * compute- and latency-bound at B = 8 on the H200).
  *
  * <p>{@link OpenClMglu} sends GEMV and SwiGLU here for batches settings.tcGemvMinB ≤ B ≤ tcGemvMaxB
- * (-Djmglu.opencl.tcgemvmin / tcgemvmax, default 2..8) when the tensor-core path is on (settings' tc: AUTO =
+ * (-Djmglu.opencl.tcgemvmin / tcgemvmax, default 1..8) when the tensor-core path is on (settings' tc: AUTO =
  * on NVIDIA), W is 16-bit and h % 8 == 0. Shape: KS grows from settings.tcWarps (doubling, at most
  * -Djmglu.opencl.tcgemvmaxks, default 16) while the grid has fewer than -Djmglu.opencl.tcgemvwarps (default 16)
  * warps per compute unit and every warp still gets at least 2·U steps of 32 columns; U = -Djmglu.opencl.tcgemvu
  * (default 2) steps are loaded before their math; -Djmglu.opencl.tcgemvpf=1 loads the next U steps' W before it too.
  * H200 (lab/gpu/tcgemv-run), B = 8, µs a call, row kernel → this: qkv (6144, 2048) 29.9 → 15.8, Wo (2048, 2048, y +=)
  * 16.5 → 11.1, W2 (2048, 8192, y +=) 41.5 → 23.9, glu 2 × (8192, 2048) 52.7 → 31.4; bench decode B = 8 SwiMGLU 5,658 →
- * 7,175 tok/s, SwiGLU 4,743 → 6,808. The shape knobs moved those by ±10% with no clear winner (the defaults stay); at
- * B = 1 this kernel measured about as fast as the row kernel (slower for the 256-row lm head), so B = 1 stays there.
+ * 7,175 tok/s, SwiGLU 4,743 → 6,808. The shape knobs moved those by ±10% with no clear winner (the defaults stay). At
+ * B = 1 the kernels alone measured about as fast as the row kernel (slower for the 256-row lm head), but the step is
+ * bound by the host's enqueue there, and these launches cost it less: bench decode B = 1 in one call, alternating
+ * (lab/gpu/decode-run11 call 3), SwiMGLU 1,710.7 and 1,716.1 tok/s against 1,569.6 and 1,630.6 on the row kernel,
+ * SwiGLU 1,644.6 against 1,387.9; so B = 1 takes this kernel too.
  */
 final class ClTcGemv {
     private static final System.Logger LOG = System.getLogger("jmglu.gpu");

@@ -9,7 +9,7 @@ import java.util.Locale;
  * variants with the {@code withXxx} methods. Every field selects a production path; the defaults
  * are what measured best on the H200 (lab/gpu/README.md).
  *
- * <p>GEMV and SwiGLU at tcGemvMinB ≤ B ≤ tcGemvMaxB (default 2..8) take the tensor-core kernel gemv_tc.cl
+ * <p>GEMV and SwiGLU at tcGemvMinB ≤ B ≤ tcGemvMaxB (default 1..8) take the tensor-core kernel gemv_tc.cl
  * when {@code tc} is on (W read row-major, 16-bit, h % 8 == 0), otherwise the row kernel. The three kernels,
  * tried in this order for FlashMGLU and the scores:
  * <ol>
@@ -68,7 +68,7 @@ public record OpenClSettings(int ls, int rows, int unroll, Switch xlocal, Switch
     public static OpenClSettings defaults() {
         return new OpenClSettings(64, 2, 2, Switch.OFF, Switch.AUTO, false,
                 true, 128, 2, 2, 0, Switch.OFF, OpenClMglu.MAX_BATCH, 5, 4,
-                Switch.AUTO, 4, 2, 2, 8);
+                Switch.AUTO, 4, 2, 1, 8);
     }
 
     /**
