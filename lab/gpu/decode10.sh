@@ -5,7 +5,7 @@
 # and the persistent-step prototype (jmglu.lab.gpu.PersistentStep, 1 and 2 groups a compute unit).
 #   here:   ./jmglu bundle && mvn -o -q package -pl lab -am -DskipTests && [MAIN_JAR=gpu-backend.jar] bash lab/gpu/decode10.sh make /work/main
 #   (BUNDLE=.devbundle-X names another folder, so that several makers do not share one)
-#   device: [OPTS_<name>="-D..." for a bench named <name>] [BATCH=1,8] [TOKENS=128] [LAUNCHCOST=1] [PROFILE="1 8" runs DecodeProfile] [PSTEPS="" skips PersistentStep] [BENCHES="mglu:after mglu:main swiglu:after"] bash .devbundle-final/decode10.sh run   (carry [".devbundle-final"]; results under $OUT)
+#   device: [SELFCHECK=1] [OPTS_<name>="-D..." for a bench named <name>] [BATCH=1,8] [TOKENS=128] [LAUNCHCOST=1] [PROFILE="1 8" runs DecodeProfile] [PSTEPS="" skips PersistentStep] [BENCHES="mglu:after mglu:main swiglu:after"] bash .devbundle-final/decode10.sh run   (carry [".devbundle-final"]; results under $OUT)
 # A bench named main runs the same bundle with MAIN_JAR as its gpu-backend jar (the code before, side by side).
 set -e
 case "$1" in
@@ -39,6 +39,11 @@ run)
       | grep -v WARN | tee -a "$O/bench.txt" || echo "bench failed or timed out" | tee -a "$O/bench.txt"
     [ -f /tmp/d.csv ] && sed "s/^/$ffn-$name,/" /tmp/d.csv >> "$O/bench.csv"; rm -f /tmp/d.csv
   done
+  if [ "${SELFCHECK:-0}" = 1 ] && left OpenClSelfCheck; then  # every kernel and decoder against the host reference, on this device
+    timeout "${SELFCHECK_S:-150}" "$D/jmglu-bundle/runtime/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+      -cp "$D/jmglu-bundle/lib/*" jmglu.lab.gpu.OpenClSelfCheck F16 2>&1 | grep -v WARN > "$O/selfcheck.txt" || echo "selfcheck failed or timed out" >> "$O/selfcheck.txt"
+    tail -3 "$O/selfcheck.txt"
+  fi
   if [ "${LAUNCHCOST:-0}" = 1 ] && left LaunchCost; then   # the host cost of one launch (jmglu.lab.gpu.LaunchCost)
     timeout 60 "$D/jmglu-bundle/runtime/bin/java" --enable-native-access=ALL-UNNAMED -cp "$D/jmglu-bundle/lib/*" jmglu.lab.gpu.LaunchCost 4096 2>&1 \
       | grep -v WARN | tee "$O/launchcost.txt" || echo "LaunchCost failed or timed out" | tee -a "$O/launchcost.txt"

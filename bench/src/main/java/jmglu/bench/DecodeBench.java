@@ -16,7 +16,8 @@ import jmglu.model.infer.Sampler;
  *   <li>prefill: the P prompt tokens of every sequence, one {@link Transformer#prefill} per sequence
  *       (B·P tokens / time);</li>
  *   <li>decode: N further tokens per sequence, greedy, the next token chosen by the backend
- *       ({@link Transformer#decodeGreedy}: B ints read back) (B·N tokens / time), after a warm-up pass of the same length;</li>
+ *       (greedy steps with the host one step ahead, {@link jmglu.model.infer.DecodeAhead}: B ints read back a step, as
+ *       generation runs them) (B·N tokens / time), after a warm-up pass of the same length;</li>
  *   <li>the floor: one step must read every weight once ({@link Transformer#weightBytesPerStep}),
  *       so at the read ceiling measured in the same run it cannot beat ceiling / bytes steps per
  *       second, i.e. B · ceiling / bytes tokens per second; the row reports decode as % of it;</li>
@@ -76,11 +77,13 @@ public final class DecodeBench {
             long c0 = System.nanoTime();
             for (int b = 0; b < B; b++) tok[b] = argmax(logits, b * V, V);      // the prefill's logits: chosen on the host
             chooseNs += System.nanoTime() - c0;
+            var ahead = new jmglu.model.infer.DecodeAhead(model, s, 0f, 1);   // greedy steps, the host one ahead (as Generator runs them)
             for (int n = 0; n < tokens; n++) {
                 for (int b = 0; b < B; b++) pos[b] = prompt + n;
-                int[] next = model.decodeGreedy(s, tok, pos);                 // the step, then argmax on the backend
-                System.arraycopy(next, 0, tok, 0, B);
+                if (n == 0) ahead.start(tok, pos, null);
+                else System.arraycopy(ahead.next(pos, null), 0, tok, 0, B);   // the step on the last choice; that choice
             }
+            System.arraycopy(ahead.finish(), 0, tok, 0, B);
             t[0] = (t1 - t0) * 1e-9;
             t[1] = (System.nanoTime() - t1) * 1e-9;
         }

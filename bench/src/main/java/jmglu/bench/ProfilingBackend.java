@@ -68,6 +68,21 @@ public final class ProfilingBackend implements Backend {
     @Override public void embeddingRmsnorm(Tensor out, Tensor table, int[] ids, Tensor n, Tensor nw, float eps) {
         timed("norms", () -> b.embeddingRmsnorm(out, table, ids, n, nw, eps));
     }
+    @Override public void embeddingRmsnorm(Tensor out, Tensor table, Tensor ids, Tensor n, Tensor nw, float eps) {
+        timed("norms", () -> b.embeddingRmsnorm(out, table, ids, n, nw, eps));
+    }
+    @Override public void argmax(Tensor ids, Tensor logits) { timed("sampling", () -> b.argmax(ids, logits)); }
+    @Override public void sample(Tensor ids, Tensor logits, float t, int k, double[] u) { timed("sampling", () -> b.sample(ids, logits, t, k, u)); }
+    @Override public PendingIds readIdsLater(Tensor ids) {
+        if (!profiling) return b.readIdsLater(ids);
+        PendingIds p = b.readIdsLater(ids);
+        return () -> {
+            long t0 = System.nanoTime();
+            int[] a = p.get();
+            nanos.merge("transfer", System.nanoTime() - t0, Long::sum);
+            return a;
+        };
+    }
     @Override public void argmax(int[] out, Tensor logits) { timed("sampling", () -> b.argmax(out, logits)); }
     @Override public void sample(int[] out, Tensor logits, float t, int k, double[] u) { timed("sampling", () -> b.sample(out, logits, t, k, u)); }
     @Override public void rope(Tensor x, int nH, int hd, int[] pos, jmglu.engine.Rope rope) { timed("attention", () -> b.rope(x, nH, hd, pos, rope)); }

@@ -1,5 +1,6 @@
 package jmglu.engine;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Set;
 
 /**
@@ -191,6 +192,61 @@ public interface Backend extends AutoCloseable {
         float[] a = new float[logits.size()];
         read(logits, a);
         for (int b = 0; b < B; b++) out[b] = Sampling.draw(a, b * V, V, t, k, u[b]);
+    }
+
+    // ---------------------------------------------------------------- token ids that stay on the backend
+    // A pipelined decode (jmglu.model.infer.DecodeAhead) keeps the tokens a step chooses in a (B) I32 tensor of the
+    // backend, feeds them to the next step's embedding there and reads them back while that step runs: the host
+    // enqueues step n + 1 before step n's tokens are known, so a device never idles between steps. The defaults
+    // serve host backends (ids a host tensor; nothing runs ahead of them); a device backend overrides all four.
+
+    /** {@link #argmax(int[], Tensor)} into ids (B) I32 on this backend instead of an array. */
+    default void argmax(Tensor ids, Tensor logits) {
+        int[] out = new int[ids.size()];
+        argmax(out, logits);
+        writeIds(ids, out);
+    }
+
+    /** {@link #sample(int[], Tensor, float, int, double[])} into ids (B) I32 on this backend. */
+    default void sample(Tensor ids, Tensor logits, float t, int k, double[] u) {
+        int[] out = new int[ids.size()];
+        sample(out, logits, t, k, u);
+        writeIds(ids, out);
+    }
+
+    /**
+     * {@link #embeddingRmsnorm(Tensor, Tensor, int[], Tensor, Tensor, float)} of the ids in ids (B) I32 on this backend;
+     * an id outside the vocabulary (the −1 of a corrupt row of logits) gives rows of NaN in out and n, not an error:
+     * the host learns of it when it reads that id back.
+     */
+    default void embeddingRmsnorm(Tensor out, Tensor table, Tensor ids, Tensor n, Tensor nw, float eps) {
+        int[] a = readIdsLater(ids).get();
+        int V = table.dim(0), C = table.dim(1);
+        boolean[] bad = new boolean[a.length];
+        for (int b = 0; b < a.length; b++)
+            if (a[b] < 0 || a[b] >= V) { bad[b] = true; a[b] = 0; }
+        embeddingRmsnorm(out, table, a, n, nw, eps);
+        for (int b = 0; b < a.length; b++)
+            if (bad[b]) for (int c = 0; c < C; c++) { out.set(Float.NaN, b, c); n.set(Float.NaN, b, c); }
+    }
+
+    /** Starts reading ids (B) I32 back after the ops issued so far; get() waits for them. */
+    default PendingIds readIdsLater(Tensor ids) {
+        if (!ids.isHost()) throw new IllegalStateException(name() + ": token ids on a device, but this backend reads none back");
+        int[] a = ids.toInts();
+        return () -> a;
+    }
+
+    /** Token ids on their way back from a backend. */
+    interface PendingIds {
+        /** The ids, once every op issued before the read has run. */
+        int[] get();
+    }
+
+    private void writeIds(Tensor ids, int[] v) {
+        if (!ids.isHost() || ids.dtype() != DType.I32 || ids.size() != v.length)
+            throw new IllegalArgumentException(name() + ": ids must be a host I32 tensor of " + v.length + " ids here, got " + ids);
+        MemorySegment.copy(v, 0, ids.segment(), DType.LE_INT, 0, v.length);
     }
 
     /** The index of the largest of a[o, o + V) relative to o (ties to the lower index), −1 when one is NaN or +Inf. */

@@ -75,13 +75,30 @@ final class ClDecodeOps {
     /** out[b] = argmax of row b of logits (B, V) (ties to the lower index; −1 for a NaN or +Inf row): one launch, B ints read back. */
     void argmax(int[] out, Tensor logits) {
         int V = logits.dim(logits.rank() - 1), B = logits.size() / V;
-        ClBuffer lb = be.f32(logits, "argmax", "logits", (long) B * V);
         if (out.length < B) throw new IllegalArgumentException("argmax: " + B + " rows of logits, out has " + out.length);
-        int ls = (int) Math.min(256, cl.maxWorkGroup);
         cl_mem ids = be.scratch(OpenClBackend.IDS, 4L * B);
+        argmax(ids, logits);
+        cl.readInts(ids, 0, out, B);
+    }
+
+    /** The same into ids[0, B) of a device buffer, nothing read back. */
+    void argmax(cl_mem ids, Tensor logits) {
+        int V = logits.dim(logits.rank() - 1), B = logits.size() / V;
+        ClBuffer lb = be.f32(logits, "argmax", "logits", (long) B * V);
+        int ls = (int) Math.min(256, cl.maxWorkGroup);
         cl.launch(kernel("argmax_rows"), (long) B * ls, ls, null, ids, lb.mem(), elems(logits), V,
                 new OpenClContext.Local(4L * ls), new OpenClContext.Local(4L * ls), new OpenClContext.Local(4L * ls));
-        cl.readInts(ids, 0, out, B);
+    }
+
+    /** out (B, C) F32 = table[ids[b]] with the B ids in a device buffer (an id outside the vocabulary gives a row of NaN). */
+    void embedding(Tensor out, Tensor table, cl_mem ids, int B) {
+        ClBuffer tb = be.buf(table, "embedding", "table");
+        if (table.rank() != 2 || table.dtype() == DType.I32)
+            throw new IllegalArgumentException("embedding: table must be (V, C) F32/BF16/F16, got " + table);
+        int V = table.dim(0), C = table.dim(1);
+        ClBuffer ob = be.f32(out, "embedding", "out", (long) B * C);
+        cl.launch(kernel("embed_ids"), (long) B * C, 0, null, ob.mem(), elems(out), tb.mem(), elems(table), OpenClMglu.wt(table.dtype()),
+                ids, B, C, V);
     }
 
     /** RoPE in place on x (B, nH·hd), row b at position pos[b], pairs as rope says. */

@@ -29,8 +29,21 @@ final class ClSampling {
             be.argmax(out, logits);
             return;
         }
-        ClBuffer lb = be.f32(logits, "sample", "logits", (long) B * V);
         cl_mem ids = be.scratch(OpenClBackend.IDS, 4L * B);
+        sample(ids, logits, t, k, u);
+        cl.readInts(ids, 0, out, B);
+    }
+
+    /** The same draws into ids[0, B) of a device buffer, nothing read back. */
+    void sample(cl_mem ids, Tensor logits, float t, int k, double[] u) {
+        Sampling.check(t, k);
+        int V = logits.dim(logits.rank() - 1), B = logits.size() / V;
+        if (u.length < B) throw new IllegalArgumentException("sample: " + B + " rows of logits, u has " + u.length);
+        if (t == 0f || k == 1) {
+            be.decode().argmax(ids, logits);
+            return;
+        }
+        ClBuffer lb = be.f32(logits, "sample", "logits", (long) B * V);
         for (int b0 = 0; b0 < B; b0 += CHUNK) {
             int n = Math.min(CHUNK, B - b0);
             int[] bits = new int[16];
@@ -40,6 +53,5 @@ final class ClSampling {
             }
             cl.launch(cl.kernel("sample.cl", "", "sample_rows"), (long) n * LS, LS, null, ids, b0, lb.mem(), elems(logits) + b0 * V, V, t, k, bits);
         }
-        cl.readInts(ids, 0, out, B);
     }
 }

@@ -204,6 +204,50 @@ public final class OpenClBackend implements Backend {
         else Backend.super.sample(out, logits, t, k, u);
     }
 
+    // ---------------------------------------------------------------- token ids on the device (a pipelined decode)
+    @Override public synchronized void argmax(Tensor ids, Tensor logits) {
+        cl_mem m = ids(ids, logits);
+        if (fused) decode.argmax(m, logits);
+        else writeIds(m, ids.size(), a -> Backend.super.argmax(a, logits));
+    }
+
+    @Override public synchronized void sample(Tensor ids, Tensor logits, float t, int k, double[] u) {
+        cl_mem m = ids(ids, logits);
+        if (fused) sampling.sample(m, logits, t, k, u);
+        else writeIds(m, ids.size(), a -> Backend.super.sample(a, logits, t, k, u));
+    }
+
+    /** decode.cl embed_ids reads the ids where the step before left them; n = rmsnorm(out) is owed as for int[] ids. */
+    @Override public synchronized void embeddingRmsnorm(Tensor out, Tensor table, Tensor ids, Tensor n, Tensor nw, float eps) {
+        cl_mem m = ids(ids, null);
+        if (!fused) {
+            decode.embedding(out, table, m, ids.size());
+            decode.rmsnorm(n, out, nw, eps);
+            return;
+        }
+        norms.redefine(n, out, table);
+        decode.embedding(out, table, m, ids.size());
+        norms.owe(n, out, nw, eps);
+    }
+
+    @Override public synchronized PendingIds readIdsLater(Tensor ids) { return cl.readIntsLater(ids(ids, null), 0, ids.size()); }
+
+    /** The buffer of ids, a (B) I32 tensor of this backend at byte 0 of its buffer (B = the rows of logits when given). */
+    private cl_mem ids(Tensor ids, Tensor logits) {
+        ClBuffer b = buf(ids, "ids", "ids");
+        if (ids.dtype() != DType.I32 || ids.rank() != 1 || ids.deviceOffset() != 0)
+            throw new IllegalArgumentException("ids must be a (B) I32 tensor at the start of its buffer, got " + ids);
+        if (logits != null && logits.size() / logits.dim(logits.rank() - 1) != ids.size())
+            throw new IllegalArgumentException("ids " + ids + " for logits " + logits + ": one id a row");
+        return b.mem();
+    }
+
+    private void writeIds(cl_mem m, int B, java.util.function.Consumer<int[]> choose) {
+        int[] a = new int[B];
+        choose.accept(a);
+        cl.write(m, a, B);
+    }
+
     @Override public synchronized void act(Act g, Tensor x) { decode.act(g, x); }
 
     @Override public synchronized void glu(Tensor y, Tensor x, Tensor wGate, Tensor wValue, Act g) {

@@ -245,6 +245,8 @@ public final class OpenClContext implements AutoCloseable {
 
     public void write(cl_mem m, float[] a, int n) { write(m, Pointer.to(a), 4L * n); }
 
+    public void write(cl_mem m, int[] a, int n) { write(m, Pointer.to(a), 4L * n); }
+
     public void write(cl_mem m, Pointer p, long bytes) {
         if (bytes == 0) return;
         try {
@@ -319,6 +321,39 @@ public final class OpenClContext implements AutoCloseable {
         } catch (CLException e) {
             throw fail("reading " + 4L * n + " bytes", e);
         }
+    }
+
+    /**
+     * Starts reading n ints from byte offset off of m into host memory after the commands enqueued so far; get() of
+     * the result waits for them (the commands enqueued after the read may still run). Each call reads into its own
+     * native buffer, so reads may overlap.
+     */
+    public synchronized jmglu.engine.Backend.PendingIds readIntsLater(cl_mem m, long off, int n) {
+        java.nio.IntBuffer host = java.nio.ByteBuffer.allocateDirect(4 * n).order(java.nio.ByteOrder.nativeOrder()).asIntBuffer();
+        cl_event ev = new cl_event();
+        try {
+            clEnqueueReadBuffer(queue, m, CL_FALSE, off, 4L * n, Pointer.to(host), 0, null, ev);
+            clFlush(queue);                          // so that the read is on its way while the host enqueues more
+        } catch (CLException e) {
+            throw fail("reading " + 4L * n + " bytes", e);
+        }
+        return new jmglu.engine.Backend.PendingIds() {
+            private int[] a;
+
+            @Override public synchronized int[] get() {
+                if (a == null) {
+                    try {
+                        clWaitForEvents(1, new cl_event[] {ev});
+                        clReleaseEvent(ev);
+                    } catch (CLException e) {
+                        throw fail("waiting for a read of " + 4L * n + " bytes", e);
+                    }
+                    a = new int[n];
+                    host.get(0, a);
+                }
+                return a.clone();
+            }
+        };
     }
 
     /** Zeroes bytes [off, off + bytes) of m (enqueued; off and bytes multiples of 4). */

@@ -36,16 +36,27 @@ inline float act_of(float x, int g) {
 }
 
 // out (n, C) = table[ids[b]] widened to float; table (V, C) of type wt (0 f32, 1 f16, 2 bf16), to in its elements
+inline float table_at(__global const uchar* table, const int wt, const long i) {
+    if (wt == 0) return ((__global const float*) table)[i];
+    if (wt == 1) return vload_half(i, (__global const half*) table);
+    return as_float((uint) ((__global const ushort*) table)[i] << 16);
+}
+
 __kernel void embed(__global float* restrict out, const int oo, __global const uchar* restrict table, const int to,
                     const int wt, const int16 ids, const int n, const int C) {
     const int g = get_global_id(0);
     if (g >= n * C) return;
-    const long i = to + (long) pick(ids, g / C) * C + g % C;
-    float v;
-    if (wt == 0) v = ((__global const float*) table)[i];
-    else if (wt == 1) v = vload_half(i, (__global const half*) table);
-    else v = as_float((uint) ((__global const ushort*) table)[i] << 16);
-    out[oo + g] = v;
+    out[oo + g] = table_at(table, wt, to + (long) pick(ids, g / C) * C + g % C);
+}
+
+// embed with the n ids read from a buffer (a pipelined step: the step before chose them on the device); an id outside
+// [0, V) — the −1 a corrupt row of logits gives — makes a row of NaN instead of a read outside the table
+__kernel void embed_ids(__global float* restrict out, const int oo, __global const uchar* restrict table, const int to,
+                        const int wt, __global const int* ids, const int n, const int C, const int V) {
+    const int g = get_global_id(0);
+    if (g >= n * C) return;
+    const int id = ids[g / C];
+    out[oo + g] = id >= 0 && id < V ? table_at(table, wt, to + (long) id * C + g % C) : NAN;
 }
 
 // out (rows, C) = x · rstd · w per row, rstd = 1/√(mean(x²) + eps); one work-group per row, red has LS floats

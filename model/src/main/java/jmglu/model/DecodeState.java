@@ -43,6 +43,7 @@ public final class DecodeState implements AutoCloseable {
     final Tensor[] kCache, vCache;
     private final float[] host;                 // logits read back (B · V)
     final int[] next;                           // the tokens a greedy step chose on the backend (B)
+    final Tensor[] ids;                         // two (B) I32 tensors on the backend: a pipelined step's tokens and choice
 
     DecodeState(Backend be, Config c, int batch, int maxSeq) {
         if (batch < 1 || batch > 4096) throw new IllegalArgumentException("decode: batch must be in 1..4096, got " + batch);
@@ -70,6 +71,7 @@ public final class DecodeState implements AutoCloseable {
         for (int l = 0; l < c.nLayers(); l++) { kCache[l] = be.zeros(batch, maxSeq, kv); vCache[l] = be.zeros(batch, maxSeq, kv); }
         host = new float[batch * c.vocab()];
         next = new int[batch];
+        ids = new Tensor[] {be.adopt(Tensor.ofInts(new int[batch], batch)), be.adopt(Tensor.ofInts(new int[batch], batch))};
     }
 
     /** Bytes of the caches and activations: 2·L·B·maxSeq·kvDim + B·(2C + 2·qDim + 2·kvDim + d + V) floats. */
@@ -108,7 +110,7 @@ public final class DecodeState implements AutoCloseable {
     }
 
     @Override public void close() {
-        for (Tensor t : new Tensor[] {x, n, q, k, v, att, h, logits}) be.release(t);
+        for (Tensor t : new Tensor[] {x, n, q, k, v, att, h, logits, ids[0], ids[1]}) be.release(t);
         if (prefill != null) for (Tensor t : prefill.all()) be.release(t);
         for (int l = 0; l < kCache.length; l++) { be.release(kCache[l]); be.release(vCache[l]); }
     }

@@ -26,4 +26,7 @@ public final class RmsNorm {
 
     /** out (B, C) = table[ids], then n (B, C) = norm(out) ({@link Backend#embeddingRmsnorm}). */
     void decodeEmbedding(Backend be, Tensor out, Tensor table, int[] ids, Tensor n) { be.embeddingRmsnorm(out, table, ids, n, weight.value(), eps); }
+
+    /** The same with the ids in a (B) I32 tensor on the backend (a pipelined step). */
+    void decodeEmbedding(Backend be, Tensor out, Tensor table, Tensor ids, Tensor n) { be.embeddingRmsnorm(out, table, ids, n, weight.value(), eps); }
 }

@@ -164,16 +164,39 @@ public final class Transformer {
         return s.next;
     }
 
+    /**
+     * A step of a pipelined decode ({@link jmglu.model.infer.DecodeAhead}): the tokens are tokens (from the host) or,
+     * when tokens is null, the ids slot 1 − slot of s holds on the backend (the previous pipelined step's choice); the
+     * next tokens are chosen into ids slot `slot` on the backend (greedy when t == 0 or k == 1, else drawn with u) and
+     * not read back. {@link Backend#readIdsLater} brings them. The tokens are those of {@link #decodeGreedy} and
+     * {@link #decodeSample} step by step; an id of −1 (a corrupt row of logits) feeds the next step a row of NaN.
+     */
+    public void decodeAhead(DecodeState s, int[] tokens, int slot, int[] pos, float t, int k, double[] u) {
+        if (slot != 0 && slot != 1) throw new IllegalArgumentException("decodeAhead: slot is 0 or 1, got " + slot);
+        step(s, tokens, tokens == null ? s.ids[1 - slot] : null, pos);
+        if (t == 0f || k == 1) backend.argmax(s.ids[slot], s.logits);
+        else backend.sample(s.ids[slot], s.logits, t, k, u);
+    }
+
+    /** Starts reading ids slot `slot` of s back (see {@link #decodeAhead}). */
+    public Backend.PendingIds readIdsLater(DecodeState s, int slot) { return backend.readIdsLater(s.ids[slot]); }
+
     /** The step of {@link #decode}, logits left in s.logits on the backend. */
-    private void step(DecodeState s, int[] tokens, int[] pos) {
+    private void step(DecodeState s, int[] tokens, int[] pos) { step(s, tokens, null, pos); }
+
+    /** The step over tokens from the host, or (tokens null) over the ids on the backend. */
+    private void step(DecodeState s, int[] tokens, Tensor ids, int[] pos) {
         if (s.be != backend) throw new IllegalArgumentException("decode: the state belongs to another model's backend");
-        if (tokens.length != s.batch || pos.length != s.batch)
-            throw new IllegalArgumentException("decode: " + tokens.length + " tokens and " + pos.length + " positions for a batch of " + s.batch);
+        if ((tokens != null ? tokens.length : ids.size()) != s.batch || pos.length != s.batch)
+            throw new IllegalArgumentException("decode: " + (tokens != null ? tokens.length : ids.size()) + " tokens and " + pos.length
+                    + " positions for a batch of " + s.batch);
         for (int b = 0; b < s.batch; b++) {
-            if (tokens[b] < 0 || tokens[b] >= config.vocab()) throw new IllegalArgumentException("decode: token " + tokens[b] + " outside vocabulary " + config.vocab());
+            if (tokens != null && (tokens[b] < 0 || tokens[b] >= config.vocab()))
+                throw new IllegalArgumentException("decode: token " + tokens[b] + " outside vocabulary " + config.vocab());
             if (pos[b] < 0 || pos[b] >= s.maxSeq) throw new IllegalArgumentException("decode: position " + pos[b] + " outside the cache of " + s.maxSeq);
         }
-        firstNorm().decodeEmbedding(backend, s.x, tokEmb.value(), tokens, s.n);   // x (B, C), n = norm(x)
+        if (tokens != null) firstNorm().decodeEmbedding(backend, s.x, tokEmb.value(), tokens, s.n);   // x (B, C), n = norm(x)
+        else firstNorm().decodeEmbedding(backend, s.x, tokEmb.value(), ids, s.n);
         var rows = new DecodeState.Rows(pos, 0, 0);
         for (int l = 0; l < layers.size(); l++) layers.get(l).decode(backend, s.step, s.kCache[l], s.vCache[l], rows, nextNorm(l));
         backend.linear(s.logits, s.n, lmHead.value(), false);             // (B, V) from n = norm(x)

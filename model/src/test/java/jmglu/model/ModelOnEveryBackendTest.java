@@ -170,6 +170,70 @@ class ModelOnEveryBackendTest {
         }
     }
 
+    /**
+     * DecodeAhead (each step fed by the ids the step before chose on the backend, the host one step ahead) chooses the
+     * tokens of decodeGreedy / decodeSample step by step, for rows at different positions and uniforms in the same order.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void pipelinedDecodingChoosesTheTokensOfOneStepAtATime(String backend) {
+        Config c = config("mglu");
+        int B = 2, T = 7;
+        try (Backend be = Backends.open(backend)) {
+            Transformer inf = Transformer.forInference(c, model(c).pack(DType.F32), be);
+            for (float temp : new float[] {0f, 1.3f}) {
+                int k = temp == 0f ? 1 : 9;
+                int[][] want = new int[T][], got = new int[T][];
+                jmglu.engine.Rng r1 = new jmglu.engine.Rng(5), r2 = new jmglu.engine.Rng(5);
+                try (DecodeState s = inf.newState(B, T + 2)) {
+                    int[] tok = {3, 11};
+                    for (int t = 0; t < T; t++) {
+                        int[] pos = {t, t + 2};
+                        double[] u = {(float) r1.nextDouble(), (float) r1.nextDouble()};
+                        tok = (temp == 0f ? inf.decodeGreedy(s, tok, pos) : inf.decodeSample(s, tok, pos, temp, k, u)).clone();
+                        want[t] = tok;
+                    }
+                }
+                try (DecodeState s = inf.newState(B, T + 2)) {
+                    var ahead = new jmglu.model.infer.DecodeAhead(inf, s, temp, k);
+                    for (int t = 0; t < T; t++) {
+                        int[] pos = {t, t + 2};
+                        double[] u = {(float) r2.nextDouble(), (float) r2.nextDouble()};
+                        if (t == 0) ahead.start(new int[] {3, 11}, pos, u);
+                        else got[t - 1] = ahead.next(pos, u);
+                    }
+                    got[T - 1] = ahead.finish();
+                }
+                for (int t = 0; t < T; t++) org.junit.jupiter.api.Assertions.assertArrayEquals(want[t], got[t], backend + " T=" + temp + " step " + t);
+            }
+        }
+    }
+
+    /**
+     * Logits that overflow (a final norm weight of 3e38: ±Inf in n, then Inf − Inf in the head) stop a pipelined decode
+     * with the error, not with a token, and the step fed the bad id runs on a row of NaN instead of reading outside the table.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void pipelinedDecodingStopsOnNonFiniteLogits(String backend) {
+        Config c = config("mglu");
+        Map<String, Tensor> w = model(c).pack(DType.F32);
+        float[] a = w.get("norm.weight").toArray();
+        java.util.Arrays.fill(a, 3e38f);
+        w.put("norm.weight", Tensor.of(a, a.length));
+        try (Backend be = Backends.open(backend)) {
+            Transformer inf = Transformer.forInference(c, w, be);
+            try (DecodeState s = inf.newState(1, 4)) {
+                var ahead = new jmglu.model.infer.DecodeAhead(inf, s, 0f, 1);
+                ahead.start(new int[] {2}, new int[] {0}, null);
+                var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ahead.next(new int[] {1}, null));
+                org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
+                assertEquals(true, ahead.running());
+                org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, ahead::finish);   // the step fed a row of NaN
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void groupedQueryAttentionDecodesLikeRepeatedHeads(String backend) {

@@ -54,7 +54,7 @@ public final class DecodeProfile {
             double ceil = Ceilings.readGBps(be);
             System.out.printf(Locale.ROOT, "%s on %s: %,d weight bytes per step; read ceiling %.1f GB/s; B=%d, prompt %d, %d steps; props %s%n",
                     c.label(), be.describe(), tf.weightBytesPerStep(), ceil, B, prompt, steps, props());
-            int ctx = prompt + warm + 4 * steps + 1;
+            int ctx = prompt + warm + 5 * steps + 1;
             try (DecodeState s = tf.newState(B, ctx)) {
                 int[] tok = new int[B], pos = new int[B];
                 for (int b = 0; b < B; b++) {
@@ -69,6 +69,15 @@ public final class DecodeProfile {
                 for (int n = 0; n < steps; n++) p = step(tf, s, tok, pos, p);
                 be.sync();
                 double wallUs = (System.nanoTime() - t0) * 1e-3 / steps;
+                var ahead = new jmglu.model.infer.DecodeAhead(tf, s, 0f, 1);      // the same, the host one step ahead
+                t0 = System.nanoTime();
+                for (int n = 0; n < steps; n++, p++) {
+                    java.util.Arrays.fill(pos, p);
+                    if (n == 0) ahead.start(tok, pos, null);
+                    else System.arraycopy(ahead.next(pos, null), 0, tok, 0, B);
+                }
+                System.arraycopy(ahead.finish(), 0, tok, 0, B);
+                double aheadStepUs = (System.nanoTime() - t0) * 1e-3 / steps;
                 // the same steps with nothing read back between them (Transformer's private step by reflection): the host
                 // runs ahead, so the queue never drains: the device-bound step time (or the host's, whichever is longer)
                 var stepM = Transformer.class.getDeclaredMethod("step", DecodeState.class, int[].class, int[].class);
@@ -98,9 +107,9 @@ public final class DecodeProfile {
                 ht.on = false;
                 Map<String, long[]> perKernel = cl.hostTimes(false);
                 long launches = cl.launches() - launches0;
-                System.out.printf(Locale.ROOT, "steps read back one by one (decodeGreedy) %.1f µs/step; run ahead (no read-back) %.1f µs/step; "
-                        + "host enqueue alone (queue drained before each step) %.1f µs/step (%.1f launches a step)%n", wallUs, aheadUs,
-                        hostNs * 1e-3 / steps, launches / (double) steps);
+                System.out.printf(Locale.ROOT, "steps read back one by one (decodeGreedy) %.1f µs/step; pipelined (DecodeAhead) %.1f µs/step; "
+                        + "run ahead (no read-back) %.1f µs/step; host enqueue alone (queue drained before each step) %.1f µs/step "
+                        + "(%.1f launches a step)%n", wallUs, aheadStepUs, aheadUs, hostNs * 1e-3 / steps, launches / (double) steps);
                 ht.print(steps);
                 StringBuilder hk = new StringBuilder("host µs a step in OpenClContext.launch per kernel (calls a step, µs a call):");
                 for (var e : perKernel.entrySet()) {
