@@ -38,6 +38,9 @@ public final class DecodeBench {
     }
 
     /** Runs one batch size on model (built over profiler), the ceiling in GB/s measured by the caller in this run. */
+    /** -Djmglu.bench.ahead=false: each step's tokens read back before the next step is enqueued (decodeGreedy). */
+    static final boolean AHEAD = !"false".equals(System.getProperty("jmglu.bench.ahead"));
+
     public static Row run(Transformer model, ProfilingBackend profiler, int batch, int prompt, int tokens, double ceilingGBs) {
         Config c = model.config;
         if (prompt < 1 || tokens < 1 || prompt + tokens > Config.MAX_SEQ)
@@ -80,10 +83,11 @@ public final class DecodeBench {
             var ahead = new jmglu.model.infer.DecodeAhead(model, s, 0f, 1);   // greedy steps, the host one ahead (as Generator runs them)
             for (int n = 0; n < tokens; n++) {
                 for (int b = 0; b < B; b++) pos[b] = prompt + n;
-                if (n == 0) ahead.start(tok, pos, null);
+                if (!AHEAD) System.arraycopy(model.decodeGreedy(s, tok, pos), 0, tok, 0, B);      // one step at a time
+                else if (n == 0) ahead.start(tok, pos, null);
                 else System.arraycopy(ahead.next(pos, null), 0, tok, 0, B);   // the step on the last choice; that choice
             }
-            System.arraycopy(ahead.finish(), 0, tok, 0, B);
+            if (AHEAD) System.arraycopy(ahead.finish(), 0, tok, 0, B);
             t[0] = (t1 - t0) * 1e-9;
             t[1] = (System.nanoTime() - t1) * 1e-9;
         }

@@ -73,6 +73,7 @@ public final class OpenClContext implements AutoCloseable {
     private final Map<cl_kernel, String> names = new IdentityHashMap<>();   // kernel → "file name options"
     private final Map<cl_mem, Long> memSizes = new IdentityHashMap<>();
     private ClNative fast = ClNative.open();     // launches through java.lang.foreign (null: JOCL's calls)
+    private final ClPinnedReads pinned;          // staging for readIntsLater
 
     private OpenClContext(DeviceRef ref) {
         this.ref = ref;
@@ -83,6 +84,7 @@ public final class OpenClContext implements AutoCloseable {
             plain = clCreateCommandQueue(context, ref.device(), 0, null);
             timed = clCreateCommandQueue(context, ref.device(), CL_QUEUE_PROFILING_ENABLE, null);
             queue = plain;
+            pinned = new ClPinnedReads(context);
         } catch (CLException e) {
             throw fail("creating a context on " + ref.describe(), e);
         }
@@ -325,36 +327,10 @@ public final class OpenClContext implements AutoCloseable {
 
     /**
      * Starts reading n ints from byte offset off of m into host memory after the commands enqueued so far; get() of
-     * the result waits for them (the commands enqueued after the read may still run). Each call reads into its own
-     * native buffer, so reads may overlap.
+     * the result waits for them (the commands enqueued after the read may still run): into page-locked memory
+     * ({@link ClPinnedReads}), so that the host does not wait at the enqueue.
      */
-    public synchronized jmglu.engine.Backend.PendingIds readIntsLater(cl_mem m, long off, int n) {
-        java.nio.IntBuffer host = java.nio.ByteBuffer.allocateDirect(4 * n).order(java.nio.ByteOrder.nativeOrder()).asIntBuffer();
-        cl_event ev = new cl_event();
-        try {
-            clEnqueueReadBuffer(queue, m, CL_FALSE, off, 4L * n, Pointer.to(host), 0, null, ev);
-            clFlush(queue);                          // so that the read is on its way while the host enqueues more
-        } catch (CLException e) {
-            throw fail("reading " + 4L * n + " bytes", e);
-        }
-        return new jmglu.engine.Backend.PendingIds() {
-            private int[] a;
-
-            @Override public synchronized int[] get() {
-                if (a == null) {
-                    try {
-                        clWaitForEvents(1, new cl_event[] {ev});
-                        clReleaseEvent(ev);
-                    } catch (CLException e) {
-                        throw fail("waiting for a read of " + 4L * n + " bytes", e);
-                    }
-                    a = new int[n];
-                    host.get(0, a);
-                }
-                return a.clone();
-            }
-        };
-    }
+    public synchronized jmglu.engine.Backend.PendingIds readIntsLater(cl_mem m, long off, int n) { return pinned.read(queue, m, off, n); }
 
     /** Zeroes bytes [off, off + bytes) of m (enqueued; off and bytes multiples of 4). */
     public void zero(cl_mem m, long off, long bytes) {
@@ -558,6 +534,7 @@ public final class OpenClContext implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        pinned.release(queue);
         if (fast != null) fast.close();
         for (cl_kernel k : kernels.values()) clReleaseKernel(k);
         for (cl_program p : programs.values()) clReleaseProgram(p);
