@@ -20,7 +20,6 @@ import org.jocl.cl_mem;
  * forced by the settings' tc) allows. Top-K routed MGLU stays on the row kernels.
  */
 final class ClGemm {
-    private static final System.Logger LOG = System.getLogger("jmglu.gpu");
     /** Batches of more rows than this take the GEMM. */
     static final int MIN_ROWS = 8;
     static final int LINEAR = 0, GLU = 1, FLASH = 2;
@@ -131,16 +130,12 @@ final class ClGemm {
         int Bp = (B + bpg - 1) / bpg * bpg, nbt = Bp / bpg, nwb = (d + sh.rowsPerGroup() - 1) / sh.rowsPerGroup();
         String opts = "-DWT=" + OpenClMglu.wt(dt) + " -DXS=" + xsParts + " -DMODE=" + mode + " -DNM=" + nm + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
                 + " -DMT=" + sh.mt() + " -DNT=" + sh.nt() + " -DWM=" + sh.wm() + " -DWN=" + sh.wn() + " -DEMU=" + (emu ? 1 : 0) + " -DFULL=" + (h % 32 == 0 ? 1 : 0);
-        org.jocl.cl_kernel split, k;
-        try {
-            k = cl.kernel("gemm_tc.cl", opts, "gemm_tc");
-            split = cl.kernel("gemm_tc.cl", opts, "split_x");
-        } catch (IllegalStateException e) {         // e.g. a driver whose compiler refuses the inline PTX
-            LOG.log(System.Logger.Level.WARNING, "OpenCL tensor-core GEMM unavailable, using the row kernels ("
-                    + e.getMessage().lines().findFirst().orElse("") + ")");
+        org.jocl.cl_kernel k = OpenClMglu.kernelOrNull(cl, "gemm_tc.cl", opts, "gemm_tc", "tensor-core GEMM");
+        if (k == null) {
             refused = true;
             return false;
         }
+        org.jocl.cl_kernel split = cl.kernel("gemm_tc.cl", opts, "split_x");     // the same program, built
         cl_mem parts = xs((long) xsParts * Bp * hp * 2);
         cl.launch(split, (long) Bp * hp, 0, null, parts, x, B, h, Bp, hp);
         cl.launch(k, (long) nwb * nbt * 32 * sh.wm() * sh.wn(), 32L * sh.wm() * sh.wn(), null, y, parts, w, w2 == null ? dummy : w2,

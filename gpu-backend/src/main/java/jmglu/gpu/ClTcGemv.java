@@ -28,7 +28,6 @@ import org.jocl.cl_mem;
  * SwiGLU 1,644.6 against 1,387.9; so B = 1 takes this kernel too.
  */
 final class ClTcGemv {
-    private static final System.Logger LOG = System.getLogger("jmglu.gpu");
     /** The shape knobs, read when the launcher is made (a probe can vary them between launchers). */
     private final int warpsPerCu = Integer.getInteger("jmglu.opencl.tcgemvwarps", 16),
             U = Math.max(1, Integer.getInteger("jmglu.opencl.tcgemvu", 2)),
@@ -83,12 +82,8 @@ final class ClTcGemv {
         String opts = "-DWT=" + OpenClMglu.wt(w.dtype()) + " -DMODE=" + (nv - 1) + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
                 + " -DBB=" + B + " -DKS=" + ks + " -DU=" + U + " -DPF=" + (pf != 0 ? 1 : 0) + " -DXS=" + xs + " -DEMU=" + (mglu.nvidia() ? 0 : 1)
                 + (norm != null ? " -DNORMIN=1" : "");
-        org.jocl.cl_kernel k;
-        try {
-            k = cl.kernel("gemv_tc.cl", opts, "gemv_tc");
-        } catch (IllegalStateException e) {         // e.g. a driver whose compiler refuses the inline PTX
-            LOG.log(System.Logger.Level.WARNING, "OpenCL tensor-core GEMV unavailable, using the row kernels ("
-                    + e.getMessage().lines().findFirst().orElse("") + ")");
+        org.jocl.cl_kernel k = OpenClMglu.kernelOrNull(cl, "gemv_tc.cl", opts, "gemv_tc", "tensor-core GEMV");
+        if (k == null) {
             refused = true;
             return false;
         }

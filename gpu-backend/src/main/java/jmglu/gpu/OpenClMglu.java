@@ -278,6 +278,20 @@ public final class OpenClMglu {
         return true;
     }
 
+    /**
+     * The kernel, or null (a warning logged) when the device's compiler refuses the program, e.g. a driver that
+     * rejects the inline PTX of the tensor-core kernels: the caller then takes its row kernels for good.
+     */
+    static org.jocl.cl_kernel kernelOrNull(OpenClContext cl, String file, String opts, String name, String what) {
+        try {
+            return cl.kernel(file, opts, name);
+        } catch (IllegalStateException e) {
+            LOG.log(System.Logger.Level.WARNING, "OpenCL " + what + " unavailable, using the row kernels ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
+            return null;
+        }
+    }
+
     /** Whether masked weights should also be held in the tensor-core layout (the tc path is on). */
     public boolean tensorCores() { return !tcRefused && s.tc().resolve(nvidia()); }
 
@@ -304,12 +318,8 @@ public final class OpenClMglu {
         int pd = B * xs > 8 && nm != 2 ? 2 : 1;
         String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal() + " -DMODE=" + mode
                 + " -DKS=" + ks + " -DXS=" + xs + " -DEMU=" + (emu ? 1 : 0) + " -DPD=" + pd + (norm != null ? " -DNORMIN=1" : "");
-        org.jocl.cl_kernel k;
-        try {
-            k = cl.kernel("flash_tc.cl", opts, "flash_tc");
-        } catch (IllegalStateException e) {         // e.g. a driver whose compiler refuses the inline PTX
-            LOG.log(System.Logger.Level.WARNING, "OpenCL tensor-core FlashMGLU unavailable, using the row kernels ("
-                    + e.getMessage().lines().findFirst().orElse("") + ")");
+        org.jocl.cl_kernel k = kernelOrNull(cl, "flash_tc.cl", opts, "flash_tc", "tensor-core FlashMGLU");
+        if (k == null) {
             tcRefused = true;
             return false;
         }
