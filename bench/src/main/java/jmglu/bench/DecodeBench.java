@@ -37,10 +37,10 @@ public final class DecodeBench {
         public double pctOfFloor() { return 100 * decodeTokS / floorTokS(); }
     }
 
-    /** Runs one batch size on model (built over profiler), the ceiling in GB/s measured by the caller in this run. */
     /** -Djmglu.bench.ahead=false: each step's tokens read back before the next step is enqueued (decodeGreedy). */
     static final boolean AHEAD = !"false".equals(System.getProperty("jmglu.bench.ahead"));
 
+    /** Runs one batch size on model (built over profiler), the ceiling in GB/s measured by the caller in this run. */
     public static Row run(Transformer model, ProfilingBackend profiler, int batch, int prompt, int tokens, double ceilingGBs) {
         Config c = model.config;
         if (prompt < 1 || tokens < 1 || prompt + tokens > Config.MAX_SEQ)

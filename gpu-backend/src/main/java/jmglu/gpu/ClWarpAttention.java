@@ -20,8 +20,8 @@ import org.jocl.cl_mem;
  * {@code jmglu.opencl.attnkeys} = 32 (default) | 64 keys a split; {@code jmglu.opencl.attnwpg} = warps a work-group on
  * NVIDIA (1, 2, 4, 8; default 4); {@code jmglu.opencl.attnshv} = true (default) | false: the shuffles' inline PTX
  * volatile or not; {@code jmglu.opencl.attnf4} = false (default) | true: K and V rows read as aligned float4 where hd is
- * a multiple of 128 and the caches' offsets allow (not yet timed: vload4 compiled to scalar loads on NVIDIA in
- * lab/gpu/README.md's persistent probe, which would explain the 2.2 TB/s at B = 8).
+ * a multiple of 128 and the caches' offsets allow (H200, bench decode in one call, lab/gpu/decode-run11 call 4: 7% slower
+ * at B = 1 and 10% at B = 8 than the default, so it stays off).
  */
 final class ClWarpAttention {
     private static final System.Logger LOG = System.getLogger(ClWarpAttention.class.getName());

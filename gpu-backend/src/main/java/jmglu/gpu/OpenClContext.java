@@ -442,10 +442,6 @@ public final class OpenClContext implements AutoCloseable {
     }
 
     /**
-     * Profiling on: from now every launch keeps an event ({@link Launch}); off: returns the launches kept since it was turned
-     * on (their events still to be released by the caller, {@link #releaseEvents}), an empty list if it was off.
-     */
-    /**
      * Turns on (or off) the timing of {@link #launch} on the host: the arguments set and the enqueue, per kernel
      * ("file name options"), as {calls, nanoseconds}. Returns what was timed since it was last turned on.
      */
@@ -455,6 +451,10 @@ public final class OpenClContext implements AutoCloseable {
         return was;
     }
 
+    /**
+     * Profiling on: from now every launch keeps an event ({@link Launch}); off: returns the launches kept since it was turned
+     * on (their events still to be released by the caller, {@link #releaseEvents}), an empty list if it was off.
+     */
     public synchronized List<Launch> profile(boolean on) {
         List<Launch> was = profiled == null ? List.of() : profiled;
         profiled = on ? new ArrayList<>() : null;
@@ -518,8 +518,8 @@ public final class OpenClContext implements AutoCloseable {
     public String describe() { return ref.describe(); }
 
     /**
-     * Whether launches go through {@link ClNative} (java.lang.foreign) rather than JOCL's calls; on false they
-     * take JOCL's for good, on true they take the native calls where this machine has them. Returns the state after.
+     * Whether launches go through {@link ClNative} (java.lang.foreign) rather than JOCL's calls: false takes JOCL's
+     * from now on, true the native calls where this machine has them (tests compare the two). Returns the state after.
      */
     public synchronized boolean nativeLaunches(boolean on) {
         if (!on && fast != null) {
