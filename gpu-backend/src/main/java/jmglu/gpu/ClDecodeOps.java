@@ -40,9 +40,7 @@ final class ClDecodeOps {
 
     /** out (B, C) F32 = table[ids[b]] widened; table (V, C) F32/BF16/F16. */
     void embedding(Tensor out, Tensor table, int[] ids) {
-        ClBuffer tb = be.buf(table, "embedding", "table");
-        if (table.rank() != 2 || table.dtype() == DType.I32)
-            throw new IllegalArgumentException("embedding: table must be (V, C) F32/BF16/F16, got " + table);
+        ClBuffer tb = table(table);
         int V = table.dim(0), C = table.dim(1), B = ids.length;
         ClBuffer ob = be.f32(out, "embedding", "out", (long) B * C);
         for (int b = 0; b < B; b++)
@@ -53,6 +51,14 @@ final class ClDecodeOps {
             cl.launch(kernel("embed"), (long) n * C, 0, null, ob.mem(), elems(out) + b0 * C, tb.mem(), elems(table), wt,
                     int16(ids, b0, b0 + n), n, C);
         }
+    }
+
+    /** The buffer of an embedding table, after checking it is (V, C) F32/BF16/F16 on this backend. */
+    private ClBuffer table(Tensor table) {
+        ClBuffer tb = be.buf(table, "embedding", "table");
+        if (table.rank() != 2 || table.dtype() == DType.I32)
+            throw new IllegalArgumentException("embedding: table must be (V, C) F32/BF16/F16, got " + table);
+        return tb;
     }
 
     /** out (rows, C) = x · rstd · w per row; w (C) F32. */
@@ -92,9 +98,7 @@ final class ClDecodeOps {
 
     /** out (B, C) F32 = table[ids[b]] with the B ids in a device buffer (an id outside the vocabulary gives a row of NaN). */
     void embedding(Tensor out, Tensor table, cl_mem ids, int B) {
-        ClBuffer tb = be.buf(table, "embedding", "table");
-        if (table.rank() != 2 || table.dtype() == DType.I32)
-            throw new IllegalArgumentException("embedding: table must be (V, C) F32/BF16/F16, got " + table);
+        ClBuffer tb = table(table);
         int V = table.dim(0), C = table.dim(1);
         ClBuffer ob = be.f32(out, "embedding", "out", (long) B * C);
         cl.launch(kernel("embed_ids"), (long) B * C, 0, null, ob.mem(), elems(out), tb.mem(), elems(table), OpenClMglu.wt(table.dtype()),

@@ -22,13 +22,8 @@ final class ClSampling {
     }
 
     void sample(int[] out, Tensor logits, float t, int k, double[] u) {
-        Sampling.check(t, k);
         int V = logits.dim(logits.rank() - 1), B = logits.size() / V;
-        if (out.length < B || u.length < B) throw new IllegalArgumentException("sample: " + B + " rows of logits, out has " + out.length + ", u " + u.length);
-        if (t == 0f || k == 1) {
-            be.argmax(out, logits);
-            return;
-        }
+        if (out.length < B) throw new IllegalArgumentException("sample: " + B + " rows of logits, out has " + out.length);
         cl_mem ids = be.scratch(OpenClBackend.IDS, 4L * B);
         sample(ids, logits, t, k, u);
         cl.readInts(ids, 0, out, B);

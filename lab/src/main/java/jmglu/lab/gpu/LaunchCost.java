@@ -27,7 +27,7 @@ import org.jocl.cl_program;
 
 /**
  * What one kernel launch costs the host (issue 12: the decode step is as long as its host enqueue loop), on the
- * first GPU (else any) OpenCL device: N launches of a do-nothing kernel (global 65536, local 64) timed on the host
+ * first OpenCL device of OpenClContext.devices() (GPUs first): N launches of a do-nothing kernel (global 65536, local 64) timed on the host
  * before the clFinish, per launch, for
  * <ul>
  *   <li>jocl: JOCL's clEnqueueNDRangeKernel, arguments unchanged;</li>
@@ -51,28 +51,11 @@ public final class LaunchCost {
     public static void main(String[] args) throws Throwable {
         int N = args.length > 0 ? Integer.parseInt(args[0]) : 20000;
         setExceptionsEnabled(true);
-        int[] np = new int[1];
-        clGetPlatformIDs(0, null, np);
-        cl_platform_id[] ps = new cl_platform_id[np[0]];
-        clGetPlatformIDs(ps.length, ps, null);
-        cl_platform_id plat = null;
-        cl_device_id dev = null;
-        for (long type : new long[] {CL_DEVICE_TYPE_GPU, CL_DEVICE_TYPE_ALL}) {
-            for (cl_platform_id p : ps) {
-                int[] nd = new int[1];
-                try { clGetDeviceIDs(p, type, 0, null, nd); } catch (Exception e) { continue; }
-                if (nd[0] == 0) continue;
-                cl_device_id[] ds = new cl_device_id[nd[0]];
-                clGetDeviceIDs(p, type, ds.length, ds, null);
-                plat = p;
-                dev = ds[0];
-                break;
-            }
-            if (dev != null) break;
-        }
-        byte[] name = new byte[256];
-        clGetDeviceInfo(dev, CL_DEVICE_NAME, name.length, Pointer.to(name), null);
-        System.out.println("device: " + new String(name).trim() + ", " + N + " launches a row");
+        var all = jmglu.gpu.OpenClContext.devices();                 // GPUs first, as the backend orders them
+        if (all.isEmpty()) throw new IllegalStateException("LaunchCost: no OpenCL device");
+        cl_platform_id plat = all.get(0).platform();
+        cl_device_id dev = all.get(0).device();
+        System.out.println("device: " + all.get(0).name().trim() + ", " + N + " launches a row");
         cl_context_properties props = new cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, plat);
         cl_context ctx = clCreateContext(props, 1, new cl_device_id[] {dev}, null, null, null);
