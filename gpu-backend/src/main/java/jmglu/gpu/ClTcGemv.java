@@ -39,6 +39,9 @@ final class ClTcGemv {
     private final cl_mem dummy;
     private volatile boolean refused;
 
+    /** What the program's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}). */
+    private record Key(DType dt, int nv, Act g, boolean acc, int B, int ks, int xs, boolean norm) {}
+
     ClTcGemv(OpenClContext cl, OpenClMglu mglu) {
         this.cl = cl;
         this.mglu = mglu;
@@ -79,10 +82,14 @@ final class ClTcGemv {
                 int B, Act g, boolean acc, cl_event ev) {
         int h = w.cols(), d = w.rows(), nv = mode == OpenClMglu.SWIGLU ? 2 : 1;
         int ks = warps(d, h, B, nv), xs = mglu.settings().tcParts();
-        String opts = "-DWT=" + OpenClMglu.wt(w.dtype()) + " -DMODE=" + (nv - 1) + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
-                + " -DBB=" + B + " -DKS=" + ks + " -DU=" + U + " -DPF=" + (pf != 0 ? 1 : 0) + " -DXS=" + xs + " -DEMU=" + (mglu.nvidia() ? 0 : 1)
-                + (norm != null ? " -DNORMIN=1" : "");
-        org.jocl.cl_kernel k = OpenClMglu.kernelOrNull(cl, "gemv_tc.cl", opts, "gemv_tc", "tensor-core GEMV");
+        DType dt = w.dtype();
+        boolean normIn = norm != null;
+        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, ks, xs, normIn), () -> {
+            String opts = "-DWT=" + OpenClMglu.wt(dt) + " -DMODE=" + (nv - 1) + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
+                    + " -DBB=" + B + " -DKS=" + ks + " -DU=" + U + " -DPF=" + (pf != 0 ? 1 : 0) + " -DXS=" + xs + " -DEMU=" + (mglu.nvidia() ? 0 : 1)
+                    + (normIn ? " -DNORMIN=1" : "");
+            return OpenClMglu.kernelOrNull(cl, "gemv_tc.cl", opts, "gemv_tc", "tensor-core GEMV");
+        });
         if (k == null) {
             refused = true;
             return false;

@@ -71,11 +71,10 @@ final class ClWarpAttention {
         int sk = keys(n), nsplit = splits(n, maxLen), nwarps = n * nH * nsplit;
         boolean sh = !shflRefused && be.mglu.useShfl();
         int wpg = sh ? (int) Math.min(WPG, Math.max(1, cl.maxWorkGroup / 32)) : 1;
-        String opts = "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKPL=" + sk / 32 + " -DWPG=" + wpg + " -DSHFL=" + (sh ? 1 : 0) + " -DSHV=" + (SHV ? 1 : 0)
-                + " -DF4=" + (f4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0 ? 1 : 0);
+        var key = new Key(hd, sk, wpg, sh, f4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0);
         cl_kernel kern;
         try {
-            kern = cl.kernel("attn_warp.cl", opts, "attn_warp");
+            kern = cl.kernel(key, () -> cl.kernel("attn_warp.cl", key.options(), "attn_warp"));
         } catch (IllegalStateException e) {
             if (!sh) throw e;
             LOG.log(System.Logger.Level.WARNING, "OpenCL warp-shuffle attention unavailable, exchanging through local memory ("
@@ -88,6 +87,14 @@ final class ClWarpAttention {
         cl.launch(kern, groups * 32 * wpg, 32L * wpg, null, out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco,
                 tab == null ? dummy : tab, tab == null ? 0 : mode, int16(pos, b0, b0 + n), nH, nKv, maxT, (float) (1.0 / Math.sqrt(hd)),
                 nsplit, nwarps);
+    }
+
+    /** What the program's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}). */
+    private record Key(int hd, int sk, int wpg, boolean sh, boolean f4) {
+        String options() {
+            return "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKPL=" + sk / 32 + " -DWPG=" + wpg + " -DSHFL=" + (sh ? 1 : 0)
+                    + " -DSHV=" + (SHV ? 1 : 0) + " -DF4=" + (f4 ? 1 : 0);
+        }
     }
 
     private static int keysSet() {

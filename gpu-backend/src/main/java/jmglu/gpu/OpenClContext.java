@@ -65,6 +65,7 @@ public final class OpenClContext implements AutoCloseable {
     public final long baseAlignBytes;
     private final Map<String, cl_program> programs = new HashMap<>();
     private final Map<String, cl_kernel> kernels = new HashMap<>();
+    private final Map<Object, cl_kernel> byKey = new HashMap<>();         // see kernel(Object, Supplier)
     private final Map<cl_kernel, Object[]> lastArgs = new IdentityHashMap<>();   // what each kernel was last launched with
     private long launches;                       // kernels enqueued so far
     private int flushEvery, sinceFlush;          // clFlush after every flushEvery launches (0: never)
@@ -175,6 +176,21 @@ public final class OpenClContext implements AutoCloseable {
         }
         kernels.put(key, k);
         names.put(k, file + " " + name + (options.isEmpty() ? "" : " " + options));
+        return k;
+    }
+
+    /**
+     * The kernel a launch site stands for by a key of its own (a record of the values its options are made of, e.g.
+     * dtype, batch, mode): make (a {@link #kernel(String, String, String)} call) runs the first time only. A decode step
+     * launches about 42 kernels, and building, joining and hashing an options string of 100–150 characters for each was
+     * a third of the host's Java time a step (lab HostEnqueueLoop under JFR). A make that throws keeps nothing.
+     */
+    public synchronized cl_kernel kernel(Object key, java.util.function.Supplier<cl_kernel> make) {
+        cl_kernel k = byKey.get(key);
+        if (k == null) {
+            k = make.get();
+            if (k != null) byKey.put(key, k);
+        }
         return k;
     }
 
@@ -539,6 +555,7 @@ public final class OpenClContext implements AutoCloseable {
         for (cl_kernel k : kernels.values()) clReleaseKernel(k);
         for (cl_program p : programs.values()) clReleaseProgram(p);
         kernels.clear();
+        byKey.clear();
         lastArgs.clear();
         programs.clear();
         clReleaseCommandQueue(plain);

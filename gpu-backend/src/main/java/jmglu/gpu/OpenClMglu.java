@@ -82,6 +82,7 @@ public final class OpenClMglu {
     private final OpenClContext cl;
     private final OpenClSettings s;
     private final cl_mem dummy;
+    private final boolean nvidia;      // an NVIDIA platform (inline PTX, mma.sync)
     private final ClTcGemv tcGemv;     // GEMV and SwiGLU of decode batches on tensor cores (gemv_tc.cl)
     private cl_mem normed;            // the normed input of the paths that take no NormIn (grown on demand)
     private long normedBytes;
@@ -92,6 +93,7 @@ public final class OpenClMglu {
         this.cl = cl;
         this.s = settings;
         this.dummy = cl.alloc(64);
+        this.nvidia = cl.ref.platformName().toUpperCase(java.util.Locale.ROOT).contains("NVIDIA");
         this.tcGemv = new ClTcGemv(cl, this);
     }
 
@@ -203,23 +205,18 @@ public final class OpenClMglu {
             case AUTO -> xBytes + redBytes <= Math.min(cl.localMemBytes / 2, 32768);
         };
         boolean al = aligned(w.dtype(), h);
-        String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
-                + " -DLS=" + LS + " -DR=" + R + " -DXLOCAL=" + (xl ? 1 : 0) + " -DMODE=" + mode
-                + " -DALIGNED=" + (al ? 1 : 0) + " -DU=" + s.unroll() + " -DACC=" + (acc ? 1 : 0)
-                + (norm != null ? " -DNORMIN=1" + (al && norm.wo() % 8 == 0 ? " -DGALIGNED=1" : "") : "");
+        int ga = norm == null ? 0 : al && norm.wo() % 8 == 0 ? 2 : 1;         // NORMIN, GALIGNED
+        var key = new RowsKey(w.dtype(), nm, B, g, LS, R, xl, mode, al, acc, ga, sh);
         org.jocl.cl_kernel k;
-        if (sh) {
-            try {
-                k = cl.kernel("mglu.cl", opts + " -DSHFL=1", "rows");
-            } catch (IllegalStateException e) {     // the compiler refused the inline PTX: fall back for good
-                LOG.log(System.Logger.Level.WARNING, "OpenCL warp-shuffle kernels unavailable, using local-memory reductions ("
-                        + e.getMessage().lines().findFirst().orElse("") + ")");
-                shflRefused = true;
-                rows(mode, out, out2, x, w, w2, m, B, g, acc, norm, ev);
-                return;
-            }
-        } else {
-            k = cl.kernel("mglu.cl", opts + " -DSHFL=0", "rows");
+        try {
+            k = cl.kernel(key, () -> cl.kernel("mglu.cl", key.options(s.unroll()), "rows"));
+        } catch (IllegalStateException e) {         // the compiler refused the inline PTX: fall back for good
+            if (!sh) throw e;
+            LOG.log(System.Logger.Level.WARNING, "OpenCL warp-shuffle kernels unavailable, using local-memory reductions ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
+            shflRefused = true;
+            rows(mode, out, out2, x, w, w2, m, B, g, acc, norm, ev);
+            return;
         }
         int rowsPerWg = R * (sh ? LS / 32 : 1);
         long groups = (d + rowsPerWg - 1) / rowsPerWg;
@@ -298,6 +295,19 @@ public final class OpenClMglu {
     /** Whether FlashMGLU / the scores of a W of this type and width at batch B go through the tensor-core kernel. */
     public boolean tcApplies(DType dt, int h, int B) { return tensorCores() && dt != DType.F32 && TcLayout.fits(h) && B <= 8; }
 
+    /** What mglu.cl rows' options are made of (ga: 0 no NormIn, 1 NORMIN, 2 NORMIN and GALIGNED). */
+    private record RowsKey(DType dt, int nm, int B, Act g, int LS, int R, boolean xl, int mode, boolean al, boolean acc, int ga, boolean sh) {
+        String options(int unroll) {
+            return "-DWT=" + wt(dt) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
+                    + " -DLS=" + LS + " -DR=" + R + " -DXLOCAL=" + (xl ? 1 : 0) + " -DMODE=" + mode
+                    + " -DALIGNED=" + (al ? 1 : 0) + " -DU=" + unroll + " -DACC=" + (acc ? 1 : 0)
+                    + (ga > 0 ? " -DNORMIN=1" + (ga == 2 ? " -DGALIGNED=1" : "") : "") + " -DSHFL=" + (sh ? 1 : 0);
+        }
+    }
+
+    /** What flash_tc's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}). */
+    private record TcKey(DType dt, int nm, int B, Act g, int mode, int ks, int xs, int pd, boolean norm) {}
+
     /**
      * FlashMGLU (FLASH) or the MGLU scores (SCORES) through flash_tc.cl: mma.sync tiles of 16 rows, B ≤ 8,
      * 16-bit W with h % 32 == 0, both operands uploaded with their tile layout; false otherwise.
@@ -316,9 +326,14 @@ public final class OpenClMglu {
         // and 14, B=8, ms one step / two steps ahead: nm=1 0.047/0.044, nm=2 0.047/0.060, nm=4 0.078/0.067,
         // nm=8 0.116/0.091; at B=1 two steps measured the same as one (run 13)
         int pd = B * xs > 8 && nm != 2 ? 2 : 1;
-        String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal() + " -DMODE=" + mode
-                + " -DKS=" + ks + " -DXS=" + xs + " -DEMU=" + (emu ? 1 : 0) + " -DPD=" + pd + (norm != null ? " -DNORMIN=1" : "");
-        org.jocl.cl_kernel k = kernelOrNull(cl, "flash_tc.cl", opts, "flash_tc", "tensor-core FlashMGLU");
+        DType dt = w.dtype();
+        int ksF = ks;
+        boolean normIn = norm != null;
+        org.jocl.cl_kernel k = cl.kernel(new TcKey(dt, nm, B, g, mode, ks, xs, pd, normIn), () -> {
+            String opts = "-DWT=" + wt(dt) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal() + " -DMODE=" + mode
+                    + " -DKS=" + ksF + " -DXS=" + xs + " -DEMU=" + (emu ? 1 : 0) + " -DPD=" + pd + (normIn ? " -DNORMIN=1" : "");
+            return kernelOrNull(cl, "flash_tc.cl", opts, "flash_tc", "tensor-core FlashMGLU");
+        });
         if (k == null) {
             tcRefused = true;
             return false;
@@ -351,7 +366,7 @@ public final class OpenClMglu {
         return out;
     }
 
-    boolean nvidia() { return cl.ref.platformName().toUpperCase(java.util.Locale.ROOT).contains("NVIDIA"); }
+    boolean nvidia() { return nvidia; }
 
     /** Warp shuffles (inline PTX): AUTO = on NVIDIA platforms. */
     boolean useShfl() { return !shflRefused && s.shfl().resolve(nvidia()); }

@@ -25,8 +25,8 @@ import jmglu.model.train.Checkpoint;
  * arguments per launch (an upper bound on what it reads: whole buffers, e.g. the full KV cache of maxT positions) and
  * that over the launch's time as GB/s and % of the read ceiling measured in the same run. Below: the step's wall time,
  * the sum of kernel times and the device span (first start to last end), whose difference is the gaps between launches;
- * and before that the same steps run ahead (nothing read back between them: the device-bound step time) and the host's
- * enqueue time alone.
+ * and before that the same steps run ahead (nothing read back between them: the device-bound step time), the host's
+ * enqueue time alone, and both apart ({@link #gated}: the steps enqueued behind a user event, then released).
  * <pre>
  *   java -cp 'lib/*' jmglu.lab.gpu.DecodeProfile MODEL_DIR [--batch 1] [--prompt 512] [--steps 16] [--warmup 16]
  * </pre>
@@ -54,7 +54,7 @@ public final class DecodeProfile {
             double ceil = Ceilings.readGBps(be);
             System.out.printf(Locale.ROOT, "%s on %s: %,d weight bytes per step; read ceiling %.1f GB/s; B=%d, prompt %d, %d steps; props %s%n",
                     c.label(), be.describe(), tf.weightBytesPerStep(), ceil, B, prompt, steps, props());
-            int ctx = prompt + warm + 5 * steps + 1;
+            int ctx = prompt + warm + 6 * steps + 1;
             try (DecodeState s = tf.newState(B, ctx)) {
                 int[] tok = new int[B], pos = new int[B];
                 for (int b = 0; b < B; b++) {
@@ -117,6 +117,7 @@ public final class DecodeProfile {
                     hk.append(String.format(Locale.ROOT, "%n  %-64s %7.1f (%.1f, %.2f)", label(e.getKey()), r[1] * 1e-3 / steps, r[0] / (double) steps, r[1] * 1e-3 / r[0]));
                 }
                 System.out.println(hk);
+                p = gated(cl, tf, stepM, s, tok, pos, p, Math.min(steps, 16));
                 cl.profile(true);
                 for (int n = 0; n < steps; n++) p = step(tf, s, tok, pos, p);
                 be.sync();
@@ -125,6 +126,52 @@ public final class DecodeProfile {
                 OpenClContext.releaseEvents(ls);
             }
         }
+    }
+
+    /**
+     * G steps run ahead while the queue is held behind a user event, then released: the host's enqueue time a step with
+     * the device out of its way (per kernel in launch, too), and the device's own time a step (release to finish: the
+     * kernels back to back, nothing waiting on the host). A watchdog releases the gate after 30 s should the driver
+     * block an enqueue behind it (then the device figure is not meaningful and says so).
+     */
+    private static int gated(OpenClContext cl, Transformer tf, java.lang.reflect.Method stepM, DecodeState s, int[] tok, int[] pos, int p, int G)
+            throws Exception {
+        cl.finish();
+        var q = cl.queue(false);
+        org.jocl.cl_event gate = org.jocl.CL.clCreateUserEvent(cl.context, null);
+        org.jocl.CL.clEnqueueMarkerWithWaitList(q, 1, new org.jocl.cl_event[] {gate}, null);
+        var released = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread dog = Thread.ofPlatform().daemon().start(() -> {
+            try { Thread.sleep(30_000); } catch (InterruptedException e) { return; }
+            if (released.compareAndSet(false, true)) {
+                System.out.println("gated: the watchdog released the gate (an enqueue blocked behind it)");
+                org.jocl.CL.clSetUserEventStatus(gate, org.jocl.CL.CL_COMPLETE);
+            }
+        });
+        cl.hostTimes(true);
+        long launches0 = cl.launches(), t0 = System.nanoTime();
+        for (int n = 0; n < G; n++, p++) {
+            java.util.Arrays.fill(pos, p);
+            stepM.invoke(tf, s, tok, pos);
+        }
+        long t1 = System.nanoTime();
+        Map<String, long[]> perKernel = cl.hostTimes(false);
+        boolean byUs = released.compareAndSet(false, true);
+        dog.interrupt();
+        long t2 = System.nanoTime();
+        if (byUs) org.jocl.CL.clSetUserEventStatus(gate, org.jocl.CL.CL_COMPLETE);
+        cl.finish();
+        long t3 = System.nanoTime();
+        org.jocl.CL.clReleaseEvent(gate);
+        StringBuilder hk = new StringBuilder(String.format(Locale.ROOT, "gated (%d steps enqueued behind a user event, then released): host %.1f µs/step "
+                + "(%.1f launches a step), device %.1f µs/step (release to finish)%s; host µs a step in launch per kernel (calls a step, µs a call):",
+                G, (t1 - t0) * 1e-3 / G, (cl.launches() - launches0) / (double) G, (t3 - t2) * 1e-3 / G, byUs ? "" : " NOT MEANINGFUL: released by the watchdog"));
+        for (var e : perKernel.entrySet()) {
+            long[] r = e.getValue();
+            hk.append(String.format(Locale.ROOT, "%n  %-64s %7.1f (%.1f, %.2f)", label(e.getKey()), r[1] * 1e-3 / G, r[0] / (double) G, r[1] * 1e-3 / r[0]));
+        }
+        System.out.println(hk);
+        return p;
     }
 
     private static int step(Transformer tf, DecodeState s, int[] tok, int[] pos, int p) {

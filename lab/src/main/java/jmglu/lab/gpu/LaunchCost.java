@@ -20,6 +20,7 @@ import org.jocl.cl_command_queue;
 import org.jocl.cl_context;
 import org.jocl.cl_context_properties;
 import org.jocl.cl_device_id;
+import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 import org.jocl.cl_platform_id;
@@ -36,8 +37,9 @@ import org.jocl.cl_program;
  *   <li>ffm, ffm+setK: the same calls through java.lang.foreign downcalls into libOpenCL (the handles taken from
  *       the JOCL objects);</li>
  * </ul>
- * on a queue with CL_QUEUE_PROFILING_ENABLE and on one without; then "drain": the device time per launch
- * (host loop + clFinish over N). {@code java -cp 'lib/*' jmglu.lab.gpu.LaunchCost [N]}
+ * on a queue with CL_QUEUE_PROFILING_ENABLE and on one without; "gated": rounds enqueued behind a user event (the
+ * device held until the host is done), the host's own time a launch and the device's from release to finish (rr3: three
+ * kernels taking turns); then "drain": the device time per launch (host loop + clFinish over N). {@code java -cp 'lib/*' jmglu.lab.gpu.LaunchCost [N]}
  */
 public final class LaunchCost {
     static final String SRC = "__kernel void nop(__global float* a, int n, int b, int c, int d, int e, int f, int g, int h) {"
@@ -137,6 +139,38 @@ public final class LaunchCost {
                         clFinish(q);
                     }
                     if (say) System.out.printf(Locale.ROOT, "%s %-20s host %6.2f µs a launch (rounds of %d, drained between)%n", qn, v, host * 1e-3 / (rounds * R), R);
+                }
+                // gated: the queue held behind a user event while the host enqueues R launches, then released: the host's
+                // cost a launch with the device out of the way, and the device's own rate a launch (release to finish)
+                for (String v : new String[] {"ffm", "nop8:8buf+set8buf", "rr3", "rr3+set8buf"}) {
+                    long host = 0, devNs = 0;
+                    for (int r = 0; r < rounds; r++) {
+                        cl_event gate = clCreateUserEvent(ctx, null);
+                        clEnqueueMarkerWithWaitList(q, 1, new cl_event[] {gate}, null);
+                        long t0 = System.nanoTime();
+                        for (int i = 0; i < R; i++) {
+                            int rr;
+                            MemorySegment kk = switch (v) {
+                                case "ffm" -> kp;
+                                case "nop8:8buf+set8buf" -> k8p;
+                                default -> i % 3 == 0 ? kp : i % 3 == 1 ? k8p : klp;
+                            };
+                            if (kk == k8p && v.endsWith("set8buf"))
+                                for (int j = 0; j < 8; j++) {
+                                    memArg.set(JAVA_LONG, 0, (long) gp.invoke(bufs[(j + i) & 7]));
+                                    rr = (int) setArg.invokeExact(k8p, j, 8L, memArg);
+                                }
+                            rr = (int) enq.invokeExact(qp, kk, 1, MemorySegment.NULL, gsz, lsz, 0, MemorySegment.NULL, MemorySegment.NULL);
+                        }
+                        long t1 = System.nanoTime();
+                        clSetUserEventStatus(gate, CL_COMPLETE);
+                        clFinish(q);
+                        devNs += System.nanoTime() - t1;
+                        host += t1 - t0;
+                        clReleaseEvent(gate);
+                    }
+                    if (say) System.out.printf(Locale.ROOT, "%s gated %-20s host %6.2f µs a launch, device %6.2f µs a launch (rounds of %d)%n",
+                            qn, v, host * 1e-3 / (rounds * R), devNs * 1e-3 / (rounds * R), R);
                 }
                 long t0 = System.nanoTime();
                 for (int i = 0; i < N; i++) {
