@@ -201,7 +201,7 @@ final class ClAttention {
         if (crow < 0 && warp.applies(hd)) {                             // a decode step: one warp per (row, head, split)
             int kv = nKv * hd;
             // the partials of the longest context the cache holds (as main's rope_attn path since 952af33): no reallocation as a sequence grows
-            cl_mem part = be.scratch(OpenClBackend.PARTS, 4L * n * nH * Math.max(warp.splits(n, maxLen), warp.splits(n, maxT)) * (hd + 2));
+            cl_mem part = be.scratch(OpenClBackend.PARTS, 4L * n * nH * Math.max(warp.splits(n, nH, maxLen), warp.maxSplits(n, nH, maxT)) * (hd + 2));
             warp.launch(be.buf(out, "attention", "out").mem(), elems(out) + b0 * nH * hd, part, tickets((long) n * nH), q, qo, qs, k, ko, ks,
                     v, vo, vs, be.buf(kCache, "attention", "kCache").mem(), elems(kCache) + b0 * maxT * kv,
                     be.buf(vCache, "attention", "vCache").mem(), elems(vCache) + b0 * maxT * kv, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);

@@ -22,6 +22,12 @@ import org.jocl.cl_mem;
  * volatile or not; {@code jmglu.opencl.attnf4} = false (default) | true: K and V rows read as aligned float4 where hd is
  * a multiple of 128 and the caches' offsets allow (H200, bench decode in one call, lab/gpu/decode-run11 call 4: 7% slower
  * at B = 1 and 10% at B = 8 than the default, so it stays off).
+ * <p>
+ * Small grids (B = 1: 16 heads × 20 splits = 320 warps for 132 SMs, latency-bound) go to attn_wg.cl instead: a work-group
+ * of NW warps per (row, head, split), KW keys a warp, the warps combined in local memory, the same tickets and merge
+ * ({@link #group}). Switches: {@code jmglu.opencl.attnwg} = auto (default) | on | off; {@code jmglu.opencl.attnkw} = 4 | 8
+ * | 16 (default by the grid); {@code jmglu.opencl.attnnw} = 1, 2, 4 (default), 8; {@code jmglu.opencl.attnwgf4} = true
+ * (default) | false; {@code jmglu.opencl.attnwgbelow}, {@code attnwgwarps}: the grid thresholds.
  */
 final class ClWarpAttention {
     private static final System.Logger LOG = System.getLogger(ClWarpAttention.class.getName());
@@ -32,6 +38,15 @@ final class ClWarpAttention {
     /** -Djmglu.opencl.attnshv=false: the shuffles plain asm (the compiler may move them), else asm volatile. */
     private static final boolean SHV = !"false".equals(System.getProperty("jmglu.opencl.attnshv", "true"));
     private static final boolean F4 = Boolean.getBoolean("jmglu.opencl.attnf4");
+    private static final int WG_MODE = switch (System.getProperty("jmglu.opencl.attnwg", "auto")) {
+        case "on" -> 1;
+        case "off" -> -1;
+        default -> 0;
+    };
+    private static final int KW = pow2("attnkw", 0, 4, 16), NW = Math.max(1, pow2("attnnw", 4, 1, 8));
+    private static final boolean WG_F4 = !"false".equals(System.getProperty("jmglu.opencl.attnwgf4", "true"));
+    /** attn_warp from this many warps (B·nH·ceil(len/32)), attn_wg below; attn_wg's target of warps (see group). */
+    static final long WG_BELOW = Long.getLong("jmglu.opencl.attnwgbelow", 1024), WG_WARPS = Long.getLong("jmglu.opencl.attnwgwarps", 2048);
 
     private final OpenClBackend be;
     private final OpenClContext cl;
@@ -55,8 +70,37 @@ final class ClWarpAttention {
     /** Keys a split for a launch of n rows: -Djmglu.opencl.attnkeys, else 32 (one key a lane; 64 was slower at B = 1, the same at B = 8). */
     int keys(int n) { return keysSet > 0 ? keysSet : 32; }
 
-    /** Splits of a launch of n rows whose longest row has maxLen keys. */
-    int splits(int n, int maxLen) { return (maxLen + keys(n) - 1) / keys(n); }
+    /** Splits of a launch of n rows whose longest row has maxLen keys (the kernel {@link #group} picks). */
+    int splits(int n, int nH, int maxLen) {
+        int kw = group(n, nH, maxLen);
+        return kw > 0 ? (maxLen + kw * nw - 1) / (kw * nw) : (maxLen + keys(n) - 1) / keys(n);
+    }
+
+    /** The most splits any length up to maxT gives a launch of n rows (the partials' scratch, sized once). */
+    int maxSplits(int n, int nH, int maxT) {
+        return Math.max((maxT + keys(n) - 1) / keys(n), (maxT + 4 * nw - 1) / (4 * nw));   // attn_wg's fewest keys a split: 4·NW
+    }
+
+    /** attn_wg (-Djmglu.opencl.attnwg = auto (default) | on | off; set by the tests): 0 by the grid, 1 always, -1 never. */
+    int wgMode = WG_MODE;
+    /** attn_wg's keys a warp (4, 8, 16; 0: by the grid) and warps a group (1, 2, 4, 8): -Djmglu.opencl.attnkw, attnnw; set by the tests. */
+    int kw = KW, nw = NW;
+    /** attn_wg's rows as aligned float4 where they apply (-Djmglu.opencl.attnwgf4, default true); set by the tests. */
+    boolean wgF4 = WG_F4;
+
+    /**
+     * attn_wg's keys a warp for a launch of n rows of nH heads whose longest row has maxLen keys, 0: attn_warp takes it.
+     * attn_warp's one warp per 32 keys fills the device from B·nH·len/32 ≥ WG_BELOW warps (B = 8, 16 heads, 640 keys:
+     * 2560); below, attn_wg with the most keys a warp (16, 8, 4) that still gives WG_WARPS warps (B = 1, 16 heads:
+     * 640 keys 4 a warp, 2560 warps), 4 where none does.
+     */
+    int group(int n, int nH, int maxLen) {
+        long rows = (long) n * nH;
+        if (wgMode < 0 || wgMode == 0 && rows * ((maxLen + 31) / 32) >= WG_BELOW) return 0;
+        if (kw > 0) return kw;
+        for (int c = 16; c > 4; c >>= 1) if (rows * ((maxLen + c - 1) / c) >= WG_WARPS) return c;
+        return 4;
+    }
 
     /**
      * attn_warp for rows [b0, b0 + n) (pos[b0 + i] their positions; cache row i at kc's element offset kco); q, k, v as
@@ -68,8 +112,13 @@ final class ClWarpAttention {
                 cl_mem dummy) {
         int maxLen = 0;
         for (int b = b0; b < b0 + n; b++) maxLen = Math.max(maxLen, pos[b] + 1);
-        int sk = keys(n), nsplit = splits(n, maxLen), nwarps = n * nH * nsplit;
         boolean sh = !shflRefused && be.mglu.useShfl();
+        int kwn = group(n, nH, maxLen);
+        if (kwn > 0) {
+            launchGroups(kwn, sh, out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
+            return;
+        }
+        int sk = keys(n), nsplit = splits(n, nH, maxLen), nwarps = n * nH * nsplit;
         int wpg = sh ? (int) Math.min(WPG, Math.max(1, cl.maxWorkGroup / 32)) : 1;
         var key = new Key(hd, sk, wpg, sh, f4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0);
         cl_kernel kern;
@@ -89,6 +138,37 @@ final class ClWarpAttention {
                 nsplit, nwarps);
     }
 
+    /** attn_wg.cl: a work-group of nw warps per (row, head, split of kwn·nw keys), kwn keys a warp. */
+    private void launchGroups(int kwn, boolean sh, cl_mem out, int oo, cl_mem part, cl_mem tick, cl_mem q, int qo, int qs, cl_mem k, int ko, int ks,
+                              cl_mem v, int vo, int vs, cl_mem kc, int kco, cl_mem vc, int vco, cl_mem tab, int mode, int[] pos, int b0, int n,
+                              int nH, int nKv, int hd, int maxT, cl_mem dummy) {
+        int maxLen = 0;
+        for (int b = b0; b < b0 + n; b++) maxLen = Math.max(maxLen, pos[b] + 1);
+        int nt = 32 * nw, nsplit = (maxLen + kwn * nw - 1) / (kwn * nw);
+        if (nt > cl.maxWorkGroup) throw new IllegalStateException("attn_wg: the device's work-groups hold " + cl.maxWorkGroup + " threads, fewer than " + 32 * nw);
+        var key = new GroupKey(hd, kwn, nw, sh, wgF4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0);
+        cl_kernel kern;
+        try {
+            kern = cl.kernel(key, () -> cl.kernel("attn_wg.cl", key.options(), "attn_wg"));
+        } catch (IllegalStateException e) {
+            if (!sh) throw e;
+            LOG.log(System.Logger.Level.WARNING, "OpenCL warp-shuffle attention unavailable, summing through local memory ("
+                    + e.getMessage().lines().findFirst().orElse("") + ")");
+            shflRefused = true;
+            launchGroups(kwn, false, out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
+            return;
+        }
+        cl.launch(kern, (long) n * nH * nsplit * nt, nt, null, out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco,
+                tab == null ? dummy : tab, tab == null ? 0 : mode, int16(pos, b0, b0 + n), nH, nKv, maxT, (float) (1.0 / Math.sqrt(hd)), nsplit);
+    }
+
+    /** attn_wg.cl's options. */
+    private record GroupKey(int hd, int kw, int nw, boolean sh, boolean f4) {
+        String options() {
+            return "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKW=" + kw + " -DNW=" + nw + " -DSHFL=" + (sh ? 1 : 0) + " -DF4=" + (f4 ? 1 : 0);
+        }
+    }
+
     /** What the program's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}). */
     private record Key(int hd, int sk, int wpg, boolean sh, boolean f4) {
         String options() {
@@ -101,6 +181,13 @@ final class ClWarpAttention {
         int sk = Integer.getInteger("jmglu.opencl.attnkeys", 0);
         if (sk != 0 && sk != 32 && sk != 64) throw new IllegalArgumentException("-Djmglu.opencl.attnkeys=" + sk + ": expected 32 or 64");
         return sk;
+    }
+
+    private static int pow2(String name, int dflt, int lo, int hi) {
+        int x = Integer.getInteger("jmglu.opencl." + name, dflt);
+        if (x != 0 && (x < lo || x > hi || Integer.bitCount(x) != 1))
+            throw new IllegalArgumentException("-Djmglu.opencl." + name + "=" + x + ": expected a power of two in " + lo + ".." + hi);
+        return x;
     }
 
     private static int wpgSet() {

@@ -38,14 +38,62 @@ class OpenClWarpAttentionTest {
 
     @AfterAll static void close() { if (gpu != null) gpu.close(); }
 
+    /** Lengths around attn_wg's split edges (16, 32, 64 keys), a merge of more than MC·NW splits (701), mixed rows. */
+    static final int[][] WG_POSITIONS = {{0}, {14}, {15}, {16}, {31}, {32}, {63}, {64}, {700}, {15, 16, 0, 31, 32, 99, 700, 5}, {640, 1}};
+
     @AfterEach void defaults() {
-        gpu.warpAttention().enabled = true;
-        gpu.warpAttention().keysSet = 0;
-        gpu.warpAttention().f4 = false;
+        var w = gpu.warpAttention();
+        w.enabled = true;
+        w.keysSet = 0;
+        w.f4 = false;
+        w.wgMode = 0;
+        w.kw = 0;
+        w.nw = 4;
+        w.wgF4 = true;
+    }
+
+    /** attn_wg (a work-group per split, KW keys a warp): head sizes 128, 96, 12, 20, 256; GQA; every KW and several NW. */
+    @Test void groupKernelMatchesTheComposition() {
+        Rng rng = new Rng(25);
+        var w = gpu.warpAttention();
+        w.wgMode = 1;
+        int n = 0;
+        // nH, nKv, hd, h, keys a warp, warps a group (a program each: PoCL compiles slowly)
+        for (int[] c : new int[][] {{4, 4, 128, 40, 4, 4}, {4, 1, 96, 17, 8, 2}, {4, 2, 12, 10, 16, 1}, {4, 2, 20, 12, 4, 8}, {2, 1, 256, 24, 8, 4}}) {
+            w.kw = c[4];
+            w.nw = c[5];
+            for (int[] pos : WG_POSITIONS) check(rng, c[0], c[1], c[2], c[3], pos, ROPES[n++ % ROPES.length], "wg kw=" + c[4] + " nw=" + c[5]);
+        }
+    }
+
+    /** attn_wg without RoPE (attentionStep) and with vload4 rows (no aligned float4), GQA and not. */
+    @Test void groupKernelAttentionStepMatches() {
+        Rng rng = new Rng(26);
+        var w = gpu.warpAttention();
+        w.wgMode = 1;
+        w.wgF4 = false;
+        w.kw = 8;
+        for (int[] c : new int[][] {{4, 2, 128}, {4, 4, 20}})
+            for (int[] pos : WG_POSITIONS) step(rng, c[0], c[1], c[2], pos);
+    }
+
+    /**
+     * The choice by the grid: attn_warp where B·nH·ceil(len/32) reaches WG_BELOW (B = 8 of 16 heads at 640 keys), else
+     * attn_wg with 16, 8 or 4 keys a warp (the most that still gives WG_WARPS warps); both through one launch each.
+     */
+    @Test void kernelChoiceByTheGrid() {
+        var w = gpu.warpAttention();
+        Check.close(new float[] {0, 0, 4, 4, 8, 8, 4}, new float[] {w.group(8, 16, 640), w.group(8, 16, 513), w.group(1, 16, 640), w.group(1, 16, 100),
+                w.group(4, 16, 256), w.group(2, 16, 640), w.group(1, 4, 5)}, 0, 0, "keys a warp by the grid");
+        Rng rng = new Rng(27);
+        int n = 0;
+        for (int[] pos : new int[][] {{639}, {700}, {5}, {640, 639, 638, 100, 0, 1, 700, 320}})   // B = 1: attn_wg, B = 8 (nH 16): attn_warp
+            check(rng, 16, 16, 128, 24, pos, ROPES[n++ % ROPES.length], "auto");
     }
 
     @Test void fusedDecodeAttentionMatchesTheComposition() {
         Rng rng = new Rng(21);
+        gpu.warpAttention().wgMode = -1;
         int n = 0;
         for (int[] c : new int[][] {{4, 4, 128, 40}, {4, 1, 96, 17}, {4, 2, 12, 10}})   // nH, nKv, hd, h (each a program per keys: PoCL compiles slowly)
             for (int keys : new int[] {32, 64})
@@ -59,25 +107,30 @@ class OpenClWarpAttentionTest {
     /** No RoPE: attentionStep (q, k, v given), the warp kernel reading k, v of the new position as given. */
     @Test void attentionStepMatchesTheReference() {
         Rng rng = new Rng(22);
+        gpu.warpAttention().wgMode = -1;
         for (int[] c : new int[][] {{4, 2, 128}, {4, 4, 20}})
-            for (int[] pos : POSITIONS) {
-                int nH = c[0], nKv = c[1], hd = c[2], B = pos.length, maxT = 720, kv = nKv * hd;
-                Tensor q = randn(rng, 1, B, nH * hd), k = randn(rng, 1, B, kv), v = randn(rng, 1, B, kv);
-                Tensor kc = randn(rng, 1, B, maxT, kv), vc = randn(rng, 1, B, maxT, kv), dkc = gpu.adopt(kc), dvc = gpu.adopt(vc);
-                Tensor e = Tensor.zeros(B, nH * hd), a = poisoned(gpu, B, nH * hd);
-                ref.attentionStep(e, q, k, v, kc, vc, pos, nH, nKv, hd);
-                gpu.attentionStep(a, gpu.adopt(q), gpu.adopt(k), gpu.adopt(v), dkc, dvc, pos, nH, nKv, hd);
-                String what = "attentionStep nH=" + nH + " nKv=" + nKv + " hd=" + hd + " pos=" + Arrays.toString(pos);
-                Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-4, what);
-                Check.close(kc.toArray(), read(gpu, dkc), 0, 0, what + " k cache");
-                Check.close(vc.toArray(), read(gpu, dvc), 0, 0, what + " v cache");
-            }
+            for (int[] pos : POSITIONS) step(rng, c[0], c[1], c[2], pos);
+    }
+
+    /** One attentionStep (q, k, v given, no RoPE) on random caches (maxT 720) against the reference: out and both caches. */
+    private static void step(Rng rng, int nH, int nKv, int hd, int[] pos) {
+        int B = pos.length, maxT = 720, kv = nKv * hd;
+        Tensor q = randn(rng, 1, B, nH * hd), k = randn(rng, 1, B, kv), v = randn(rng, 1, B, kv);
+        Tensor kc = randn(rng, 1, B, maxT, kv), vc = randn(rng, 1, B, maxT, kv), dkc = gpu.adopt(kc), dvc = gpu.adopt(vc);
+        Tensor e = Tensor.zeros(B, nH * hd), a = poisoned(gpu, B, nH * hd);
+        ref.attentionStep(e, q, k, v, kc, vc, pos, nH, nKv, hd);
+        gpu.attentionStep(a, gpu.adopt(q), gpu.adopt(k), gpu.adopt(v), dkc, dvc, pos, nH, nKv, hd);
+        String what = "attentionStep nH=" + nH + " nKv=" + nKv + " hd=" + hd + " pos=" + Arrays.toString(pos);
+        Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-4, what);
+        Check.close(kc.toArray(), read(gpu, dkc), 0, 0, what + " k cache");
+        Check.close(vc.toArray(), read(gpu, dvc), 0, 0, what + " v cache");
     }
 
     /** K and V rows as aligned float4 loads (-Djmglu.opencl.attnf4; hd a multiple of 128), GQA and not. */
     @Test void alignedFloat4RowsMatch() {
         Rng rng = new Rng(24);
         gpu.warpAttention().f4 = true;
+        gpu.warpAttention().wgMode = -1;
         int n = 0;
         for (int[] c : new int[][] {{4, 4, 128, 40}, {4, 1, 256, 24}})
             for (int[] pos : POSITIONS) check(rng, c[0], c[1], c[2], c[3], pos, ROPES[n++ % ROPES.length], "f4");

@@ -1,0 +1,230 @@
+// jmglu OpenCL decode attention for small grids (issue 12, B = 1): what attn_warp.cl does (RoPE of q and k_p, k_p and
+// v_p into the caches, attention split over the KV length, the merge of splits by the last one to finish), with one
+// work-group of NW warps per (row, head, split of SK = NW·KW keys) and only KW keys a warp, so that B·nH·len/KW warps
+// (thousands at B = 1) keep every SM's loads in flight where attn_warp's one warp per 32 keys gave B = 1 320 warps.
+//
+// Layouts as attn_warp.cl and rope_attn (attention.cl): q, k, v rows at q[qo + b·qs] etc., query head j at j·HD, kv
+// head hk = j / (nH / nKv); caches (B, maxT, kv), kv = nKv·HD, row b's position u at (b·maxT + u)·kv; tab (P, HD/2, 2)
+// cos, sin; rope 0 none, 1 interleaved pairs (2e, 2e + 1), 2 halves (e, e + HD/2).
+//
+// Lane L of warp wi holds the DPL = ceil(HD/32) dims e0 = L·DPL .. e0 + DPL − 1 (0 past HD). Warp wi takes keys
+// u = uw + t, t < KW, uw = u0 + wi·KW, u0 = split·SK:
+//   loads  its KW K rows and KW V rows at once (HD = 128: a float4 a lane, 512 contiguous bytes a row), then q and tab;
+//   scores d_t = Σ_e q_e·k_t[e]: each lane its DPL products, then a xor butterfly over the warp (5 shuffles a key, the
+//          KW keys' butterflies interleaved); every lane ends with every score, so the softmax needs no exchange:
+//          s_t = scale·d_t, m = max s_t, p_t = e^(s_t − m), l = Σ p_t, acc[e] = Σ_t p_t v_t[e] in registers.
+// The NW warps meet in local memory: lm[w], ll[w], la[w·HD + e]; M = max_w m_w, c_w = e^(m_w − M) (0 for a warp with
+// no key), l = Σ c_w l_w, acc[e] = Σ c_w la[w·HD + e] (thread lid takes dims lid, lid + 32·NW, ...).
+// ns = ceil(len / SK) = 1: out = acc / l. Else the group writes (M, l, acc) to part[(hq·nsplit + s)·(HD + 2)], a
+// device-wide fence, one ticket (atomic_inc of tick[hq]); the group with the last ticket merges: warp wi takes splits
+// wi, wi + NW, ... MC at a time (their loads at once, volatile: past the L1, which other groups' writes did not go
+// through), online softmax across chunks, then the same local combine of the warps; it writes out and puts the ticket
+// back to 0.
+// The new position p = pos[b] (the row's last key) is taken from k (rotated) and v by the warp that holds it, and that
+// warp of the group's first query head writes them into the caches; cache rows a warp reads past its cached keys are
+// clamped to ≤ max(p − 1, 0) and masked by selects, so no one uses what another writes.
+//
+// Build-time: HD, DPL, KW (keys a warp: 4, 8, 16), NW (warps a group), SHFL (1: shfl.sync via inline PTX, NVIDIA;
+// 0: the butterfly's sums through local memory, every thread reaching every barrier), F4 (1: rows read as aligned
+// float4, the caches' offsets multiples of 4 floats; 0: vload4).
+
+#define SK (KW * NW)
+#define NT (32 * NW)
+#define MC 8                                        /* splits a merge warp reads at once */
+#define VEC4 (DPL % 4 == 0 && HD == 32 * DPL)
+
+inline int pick_pos(int16 v, int i) {               // v[i] without a private array (no stack)
+    switch (i) {
+        case 0: return v.s0;  case 1: return v.s1;  case 2: return v.s2;  case 3: return v.s3;
+        case 4: return v.s4;  case 5: return v.s5;  case 6: return v.s6;  case 7: return v.s7;
+        case 8: return v.s8;  case 9: return v.s9;  case 10: return v.sa; case 11: return v.sb;
+        case 12: return v.sc; case 13: return v.sd; case 14: return v.se; default: return v.sf;
+    }
+}
+
+#if SHFL
+inline float shx(float v, int o) {                  // the value of lane L ^ o
+    float t;
+    asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(o));
+    return t;
+}
+#endif
+
+// r[i] = src[e0 + i] rotated by RoPE with row t of tab (rope != 0), or copied; 0 past HD (as attn_warp.cl's ROTATE).
+#define ROTATE(r, src, t, rope, e0)                                                        \
+    for (int i = 0; i < DPL; i++) {                                                        \
+        const int e = (e0) + i;                                                            \
+        float y = 0.0f;                                                                    \
+        if (e < HD) {                                                                      \
+            if (rope == 0) y = (src)[e];                                                   \
+            else {                                                                         \
+                const int np = HD / 2, first = rope == 1 ? (e & 1) == 0 : e < np;          \
+                const int pe = rope == 1 ? e >> 1 : (first ? e : e - np), d = rope == 1 ? 1 : np; \
+                const float c = (t)[2 * pe], s = (t)[2 * pe + 1];                          \
+                y = first ? (src)[e] * c - (src)[e + d] * s : (src)[e - d] * s + (src)[e] * c; \
+            }                                                                              \
+        }                                                                                  \
+        (r)[i] = y;                                                                        \
+    }
+
+// x[0, DPL) = the lane's dims of one row (0 past HD)
+#if VEC4 && F4
+#define LOAD_ROW(x, row)                                                                   \
+    for (int i = 0; i < DPL; i += 4) {                                                     \
+        const float4 f = *(__global const float4*) ((row) + i);                            \
+        (x)[i] = f.s0; (x)[i + 1] = f.s1; (x)[i + 2] = f.s2; (x)[i + 3] = f.s3;             \
+    }
+#elif VEC4
+#define LOAD_ROW(x, row) for (int i = 0; i < DPL; i += 4) vstore4(vload4(0, (row) + i), 0, (x) + i);
+#else
+#define LOAD_ROW(x, row) for (int i = 0; i < DPL; i++) (x)[i] = e0 + i < HD ? (row)[i] : 0.0f;
+#endif
+
+// The warps' (m, l, acc) through local memory into the group's: sets M, Lsum and A[k] = acc of dim lid + k·NT.
+#define EPT ((HD + NT - 1) / NT)
+#define COMBINE                                                                            \
+    if (L == 0) { lm[wi] = m; ll[wi] = l; }                                                \
+    for (int i = 0; i < DPL; i++) if (e0 + i < HD) la[wi * HD + e0 + i] = acc[i];          \
+    barrier(CLK_LOCAL_MEM_FENCE);                                                          \
+    float M = -INFINITY, Lsum = 0.0f, A[EPT], cw[NW];                                      \
+    for (int w2 = 0; w2 < NW; w2++) M = fmax(M, lm[w2]);                                   \
+    for (int w2 = 0; w2 < NW; w2++) { cw[w2] = lm[w2] == -INFINITY ? 0.0f : exp(lm[w2] - M); Lsum += cw[w2] * ll[w2]; } \
+    for (int k2 = 0; k2 < EPT; k2++) {                                                     \
+        const int e = lid + k2 * NT;                                                       \
+        float a = 0.0f;                                                                    \
+        if (e < HD) for (int w2 = 0; w2 < NW; w2++) a += cw[w2] * la[w2 * HD + e];        \
+        A[k2] = a;                                                                         \
+    }
+
+__kernel __attribute__((reqd_work_group_size(NT, 1, 1)))
+void attn_wg(__global float* restrict out, const int oo, __global float* restrict part, __global volatile uint* tick,
+             __global const float* q, const int qo, const int qs,
+             __global const float* k, const int ko, const int ks,
+             __global const float* v, const int vo, const int vs,
+             __global float* kc, const int kco, __global float* vc, const int vco,
+             __global const float* tab, const int rope, const int16 pos,
+             const int nH, const int nKv, const int maxT, const float scale, const int nsplit) {
+    __local float lm[NW], ll[NW], la[NW * HD];
+    __local uint lastl;
+#if !SHFL
+    __local float red[NW * KW * 32];
+#endif
+    const int lid = get_local_id(0), L = lid % 32, wi = lid / 32, g = get_group_id(0);
+    const int sp = g % nsplit, hq = g / nsplit, b = hq / nH, j = hq % nH;
+    const int p = pick_pos(pos, b), len = p + 1, kv = nKv * HD, group = nH / nKv, hk = j / group;
+    const int u0 = sp * SK, ns = (len + SK - 1) / SK;
+    if (u0 >= len) return;                                    // (the whole group) a split past this row's length
+    const int uw = u0 + wi * KW, cnt = clamp(len - uw, 0, KW), e0 = L * DPL;
+    const bool mine = cnt > 0 && uw + cnt == len;             // this warp holds p, as its last key
+    const int old = mine ? cnt - 1 : cnt, nt = mine ? cnt - 1 : -1, top = max(p - 1, 0);
+    const long row0 = (long) b * maxT * kv + hk * HD;         // cache row b, head hk, position 0
+    __global const float* kr = kc + kco + row0 + e0;
+    __global const float* vr = vc + vco + row0 + e0;
+    float x[KW][DPL], y[KW][DPL], d[KW], qr[DPL], kn[DPL], vn[DPL], acc[DPL], dn = 0.0f;
+    #pragma unroll
+    for (int t = 0; t < KW; t++) LOAD_ROW(x[t], kr + (long) min(uw + t, top) * kv)
+    #pragma unroll
+    for (int t = 0; t < KW; t++) LOAD_ROW(y[t], vr + (long) min(uw + t, top) * kv)
+    __global const float* tp = tab + (long) p * HD;
+    ROTATE(qr, q + qo + (long) b * qs + j * HD, tp, rope, e0)
+    for (int i = 0; i < DPL; i++) kn[i] = vn[i] = 0.0f;
+    if (mine) {
+        ROTATE(kn, k + ko + (long) b * ks + hk * HD, tp, rope, e0)
+        for (int i = 0; i < DPL; i++) vn[i] = e0 + i < HD ? v[vo + (long) b * vs + hk * HD + e0 + i] : 0.0f;
+        if (j % group == 0)                                   // the group's first query head writes k_p, v_p
+            for (int i = 0; i < DPL; i++)
+                if (e0 + i < HD) {
+                    kc[kco + row0 + (long) p * kv + e0 + i] = kn[i];
+                    vc[vco + row0 + (long) p * kv + e0 + i] = vn[i];
+                }
+        for (int i = 0; i < DPL; i++) dn += qr[i] * kn[i];
+    }
+    #pragma unroll
+    for (int t = 0; t < KW; t++) {
+        float a = 0.0f;
+        for (int i = 0; i < DPL; i++) a += qr[i] * x[t][i];
+        d[t] = t < old ? a : t == nt ? dn : 0.0f;             // selects: a clamped row never counts
+    }
+#if SHFL
+    #pragma unroll
+    for (int o = 16; o > 0; o >>= 1)
+        #pragma unroll
+        for (int t = 0; t < KW; t++) d[t] += shx(d[t], o);
+#else
+    for (int t = 0; t < KW; t++) red[(wi * KW + t) * 32 + L] = d[t];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int t = 0; t < KW; t++) {                            // every lane the same sum in the same order
+        float a = 0.0f;
+        for (int s = 0; s < 32; s++) a += red[(wi * KW + t) * 32 + s];
+        d[t] = a;
+    }
+#endif
+    float m = -INFINITY, l = 0.0f, pn = 0.0f;
+    for (int t = 0; t < KW; t++) m = fmax(m, t < cnt ? d[t] * scale : -INFINITY);
+    for (int i = 0; i < DPL; i++) acc[i] = 0.0f;
+    #pragma unroll
+    for (int t = 0; t < KW; t++) {
+        const float pt = t < cnt ? exp(d[t] * scale - m) : 0.0f;   // m finite where t < cnt
+        l += pt;
+        for (int i = 0; i < DPL; i++) acc[i] += t < old ? pt * y[t][i] : 0.0f;
+        pn = t == nt ? pt : pn;
+    }
+    for (int i = 0; i < DPL; i++) acc[i] += pn * vn[i];      // pn = 0 unless mine
+    {
+        COMBINE
+        if (ns == 1) {
+            for (int k2 = 0; k2 < EPT; k2++) if (lid + k2 * NT < HD) out[oo + (long) hq * HD + lid + k2 * NT] = A[k2] / Lsum;
+            return;
+        }
+        __global float* pp = part + ((long) hq * nsplit + sp) * (HD + 2);
+        if (lid == 0) { pp[0] = M; pp[1] = Lsum; }
+        for (int k2 = 0; k2 < EPT; k2++) if (lid + k2 * NT < HD) pp[2 + lid + k2 * NT] = A[k2];
+    }
+    // this group's partial visible device-wide, then its ticket; the group with the last ticket merges
+#if SHFL
+    asm volatile("membar.gl;" ::: "memory");
+#else
+    mem_fence(CLK_GLOBAL_MEM_FENCE);
+#endif
+    barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);     // every thread's fence (and the combine's reads) done
+    if (lid == 0) lastl = atomic_inc(tick + hq) == (uint) (ns - 1);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (!lastl) return;
+#if SHFL
+    asm volatile("membar.gl;" ::: "memory");
+#else
+    mem_fence(CLK_GLOBAL_MEM_FENCE);
+#endif
+    __global volatile const float* pv = (__global volatile const float*) (part + (long) hq * nsplit * (HD + 2));
+    const int st = HD + 2;
+    m = -INFINITY; l = 0.0f;
+    for (int i = 0; i < DPL; i++) acc[i] = 0.0f;
+    for (int s0 = wi; s0 < ns; s0 += MC * NW) {               // this warp's splits s0 + c·NW, c < MC
+        float ms[MC], ls[MC], z[MC][DPL];
+        #pragma unroll
+        for (int c = 0; c < MC; c++) {
+            const int s = min(s0 + c * NW, ns - 1);            // clamped, masked below
+            ms[c] = pv[(long) s * st];
+            ls[c] = pv[(long) s * st + 1];
+            for (int i = 0; i < DPL; i++) z[c][i] = e0 + i < HD ? pv[(long) s * st + 2 + e0 + i] : 0.0f;
+        }
+        float mc = m;
+        for (int c = 0; c < MC; c++) mc = fmax(mc, s0 + c * NW < ns ? ms[c] : -INFINITY);   // finite: split s0 is in
+        const float r = m == -INFINITY ? 0.0f : exp(m - mc);
+        l *= r;
+        for (int i = 0; i < DPL; i++) acc[i] *= r;
+        #pragma unroll
+        for (int c = 0; c < MC; c++) {
+            const float w = s0 + c * NW < ns ? exp(ms[c] - mc) : 0.0f;
+            l += w * ls[c];
+            for (int i = 0; i < DPL; i++) acc[i] += w * z[c][i];
+        }
+        m = mc;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);                             // the split's combine done with lm, ll, la
+    {
+        COMBINE
+        for (int k2 = 0; k2 < EPT; k2++) if (lid + k2 * NT < HD) out[oo + (long) hq * HD + lid + k2 * NT] = A[k2] / Lsum;
+    }
+    if (lid == 0) tick[hq] = 0u;
+}
