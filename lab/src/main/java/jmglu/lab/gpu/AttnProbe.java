@@ -17,8 +17,8 @@ import jmglu.gpu.OpenClContext;
 
 /**
  * The decode attention kernel alone (issue 12): the variant the JVM's switches pick (-Djmglu.opencl.attnkernel=warp|old,
- * -Djmglu.opencl.attnkeys=32|64, -Djmglu.opencl.attnwpg), first checked against the host reference on the device
- * (attentionStep, no RoPE, and the fused attention with RoPE: hd 128, 16 heads, GQA 16/4, rows of different lengths),
+ * -Djmglu.opencl.attnkeys=32|64, -Djmglu.opencl.attnwpg, attnwg=auto|on|off, attnkw, attnnw, ...), first checked against the host reference on the device
+ * (attentionStep, no RoPE, and the fused attention with RoPE: hd 128, 16 heads, GQA 16/4, B = 8 rows of different lengths, B = 1, B = 2),
  * then timed: attentionStep of B rows at one length, 8 cache pairs in turn at B = 1, 3 at B > 1 (so that K and V come
  * from HBM, not from the L2 of the call before, as in a decode step of several layers), device time per launch from the
  * profiling events (median over the calls), and the rate at which it reads K and V (B·nKv·len·hd·4·2 bytes).
@@ -39,8 +39,10 @@ public final class AttnProbe {
                 default -> throw new IllegalArgumentException("AttnProbe: unknown argument " + args[i]);
             }
         }
-        String variant = System.getProperty("jmglu.opencl.attnkernel", "warp") + " keys=" + System.getProperty("jmglu.opencl.attnkeys", "default")
-                + " wpg=" + System.getProperty("jmglu.opencl.attnwpg", "default") + " shv=" + System.getProperty("jmglu.opencl.attnshv", "default");
+        StringBuilder vb = new StringBuilder(System.getProperty("jmglu.opencl.attnkernel", "warp"));   // every jmglu.opencl.attn* switch set
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("jmglu.opencl.attn") && !k.equals("jmglu.opencl.attnkernel")).sorted()
+                .forEach(k -> vb.append(' ').append(k.substring(17)).append('=').append(System.getProperty(k)));
+        String variant = vb.toString();
         try (Backend be = Backends.open("opencl")) {
             OpenClContext cl = ((OpenClBackend) be).context();
             check(be, variant);
@@ -86,24 +88,24 @@ public final class AttnProbe {
         HostBackend ref = new HostBackend(new ReferenceKernels(), "ref");
         Rng rng = new Rng(7);
         int nH = 16, hd = 128, maxT = 700, h = 64;
-        int[] pos = {0, 30, 31, 32, 99, 640, 699, 63};
-        for (int nKv : new int[] {4, 16}) {
-            int B = pos.length, kv = nKv * hd;
-            Tensor q = Tensor.randn(rng, 1, B, nH * hd), k = Tensor.randn(rng, 1, B, kv), v = Tensor.randn(rng, 1, B, kv);
-            Tensor kc = Tensor.randn(rng, 1, B, maxT, kv), vc = Tensor.randn(rng, 1, B, maxT, kv), e = Tensor.zeros(B, nH * hd);
-            Tensor dkc = be.adopt(kc), dvc = be.adopt(vc), a = be.zeros(B, nH * hd);
-            ref.attentionStep(e, q, k, v, kc, vc, pos, nH, nKv, hd);
-            be.attentionStep(a, be.adopt(q), be.adopt(k), be.adopt(v), dkc, dvc, pos, nH, nKv, hd);
-            report(variant + " attentionStep nKv=" + nKv, e, a, be);
-            report(variant + " attentionStep nKv=" + nKv + " k cache", kc, dkc, be);
-            Tensor x = Tensor.randn(rng, 1, B, h), wq = Tensor.randn(rng, 0.125, nH * hd, h).to(DType.F16),
-                    wk = Tensor.randn(rng, 0.125, kv, h).to(DType.F16), wv = Tensor.randn(rng, 0.125, kv, h).to(DType.F16);
-            Rope rope = Rope.halves(10000f, new Rope.Scaling.Linear(2f));
-            ref.attention(e, x, wq, wk, wv, Tensor.zeros(B, nH * hd), Tensor.zeros(B, kv), Tensor.zeros(B, kv), kc, vc, pos, nH, nKv, hd, rope);
-            be.attention(a, be.adopt(x), be.adopt(wq), be.adopt(wk), be.adopt(wv), be.zeros(B, nH * hd), be.zeros(B, kv), be.zeros(B, kv),
-                    dkc, dvc, pos, nH, nKv, hd, rope);
-            report(variant + " attention(rope halves) nKv=" + nKv, e, a, be);
-            report(variant + " attention(rope halves) nKv=" + nKv + " k cache", kc, dkc, be);
+        for (int[] pos : new int[][] {{0, 30, 31, 32, 99, 640, 699, 63}, {639}, {699, 16}})   // B = 8, 1, 2: attn_warp and attn_wg by the grid
+            for (int nKv : new int[] {4, 16}) {
+                int B = pos.length, kv = nKv * hd;
+                Tensor q = Tensor.randn(rng, 1, B, nH * hd), k = Tensor.randn(rng, 1, B, kv), v = Tensor.randn(rng, 1, B, kv);
+                Tensor kc = Tensor.randn(rng, 1, B, maxT, kv), vc = Tensor.randn(rng, 1, B, maxT, kv), e = Tensor.zeros(B, nH * hd);
+                Tensor dkc = be.adopt(kc), dvc = be.adopt(vc), a = be.zeros(B, nH * hd);
+                ref.attentionStep(e, q, k, v, kc, vc, pos, nH, nKv, hd);
+                be.attentionStep(a, be.adopt(q), be.adopt(k), be.adopt(v), dkc, dvc, pos, nH, nKv, hd);
+                report(variant + " attentionStep B=" + B + " nKv=" + nKv, e, a, be);
+                report(variant + " attentionStep nKv=" + nKv + " k cache", kc, dkc, be);
+                Tensor x = Tensor.randn(rng, 1, B, h), wq = Tensor.randn(rng, 0.125, nH * hd, h).to(DType.F16),
+                        wk = Tensor.randn(rng, 0.125, kv, h).to(DType.F16), wv = Tensor.randn(rng, 0.125, kv, h).to(DType.F16);
+                Rope rope = Rope.halves(10000f, new Rope.Scaling.Linear(2f));
+                ref.attention(e, x, wq, wk, wv, Tensor.zeros(B, nH * hd), Tensor.zeros(B, kv), Tensor.zeros(B, kv), kc, vc, pos, nH, nKv, hd, rope);
+                be.attention(a, be.adopt(x), be.adopt(wq), be.adopt(wk), be.adopt(wv), be.zeros(B, nH * hd), be.zeros(B, kv), be.zeros(B, kv),
+                        dkc, dvc, pos, nH, nKv, hd, rope);
+                report(variant + " attention(rope halves) B=" + B + " nKv=" + nKv, e, a, be);
+                report(variant + " attention(rope halves) nKv=" + nKv + " k cache", kc, dkc, be);
         }
     }
 
