@@ -23,11 +23,10 @@ import org.jocl.cl_mem;
  * a multiple of 128 and the caches' offsets allow (H200, bench decode in one call, lab/gpu/decode-run11 call 4: 7% slower
  * at B = 1 and 10% at B = 8 than the default, so it stays off).
  * <p>
- * Small grids (B = 1: 16 heads × 20 splits = 320 warps for 132 SMs, latency-bound) go to attn_wg.cl instead: a work-group
- * of NW warps per (row, head, split), KW keys a warp, the warps combined in local memory, the same tickets and merge
- * ({@link #group}). Switches: {@code jmglu.opencl.attnwg} = auto (default) | on | off; {@code jmglu.opencl.attnkw} = 4 | 8
- * | 16 (default by the grid); {@code jmglu.opencl.attnnw} = 1, 2, 4 (default), 8; {@code jmglu.opencl.attnwgf4} = true
- * (default) | false; {@code jmglu.opencl.attnwgbelow}, {@code attnwgwarps}: the grid thresholds.
+ * By default the decode step takes attn_wg.cl instead (faster at B = 1 and B = 8, see {@link #group}): a work-group of NW
+ * warps per (row, head, split), KW keys a warp, the warps combined in local memory, the same tickets and merge.
+ * Switches: {@code jmglu.opencl.attnwg} = on (default) | off (attn_warp); {@code jmglu.opencl.attnkw} = 4 | 8 (default)
+ * | 16; {@code jmglu.opencl.attnnw} = 1, 2, 4 (default), 8; {@code jmglu.opencl.attnwgf4} = true (default) | false.
  */
 final class ClWarpAttention {
     private static final System.Logger LOG = System.getLogger(ClWarpAttention.class.getName());
@@ -38,15 +37,11 @@ final class ClWarpAttention {
     /** -Djmglu.opencl.attnshv=false: the shuffles plain asm (the compiler may move them), else asm volatile. */
     private static final boolean SHV = !"false".equals(System.getProperty("jmglu.opencl.attnshv", "true"));
     private static final boolean F4 = Boolean.getBoolean("jmglu.opencl.attnf4");
-    private static final int WG_MODE = switch (System.getProperty("jmglu.opencl.attnwg", "auto")) {
-        case "on" -> 1;
-        case "off" -> -1;
-        default -> 0;
-    };
+    private static final int WG_MODE = "off".equals(System.getProperty("jmglu.opencl.attnwg", "on")) ? -1 : 0;
     private static final int KW = pow2("attnkw", 0, 4, 16), NW = Math.max(1, pow2("attnnw", 4, 1, 8));
     private static final boolean WG_F4 = !"false".equals(System.getProperty("jmglu.opencl.attnwgf4", "true"));
-    /** attn_warp from this many warps (B·nH·ceil(len/32)), attn_wg below; attn_wg's target of warps (see group). */
-    static final long WG_BELOW = Long.getLong("jmglu.opencl.attnwgbelow", 1024), WG_WARPS = Long.getLong("jmglu.opencl.attnwgwarps", 2048);
+    /** -Djmglu.opencl.attnwgdiag (lab only, wrong answers): 1 attn_wg returns at once, 2 without the ticket and the merge. */
+    private static final int DIAG = Integer.getInteger("jmglu.opencl.attnwgdiag", 0);
 
     private final OpenClBackend be;
     private final OpenClContext cl;
@@ -81,7 +76,7 @@ final class ClWarpAttention {
         return Math.max((maxT + keys(n) - 1) / keys(n), (maxT + 4 * nw - 1) / (4 * nw));   // attn_wg's fewest keys a split: 4·NW
     }
 
-    /** attn_wg (-Djmglu.opencl.attnwg = auto (default) | on | off; set by the tests): 0 by the grid, 1 always, -1 never. */
+    /** attn_wg (-Djmglu.opencl.attnwg = on (default) | off; set by the tests): 0 or 1 on, -1 off (attn_warp). */
     int wgMode = WG_MODE;
     /** attn_wg's keys a warp (4, 8, 16; 0: by the grid) and warps a group (1, 2, 4, 8): -Djmglu.opencl.attnkw, attnnw; set by the tests. */
     int kw = KW, nw = NW;
@@ -90,16 +85,14 @@ final class ClWarpAttention {
 
     /**
      * attn_wg's keys a warp for a launch of n rows of nH heads whose longest row has maxLen keys, 0: attn_warp takes it.
-     * attn_warp's one warp per 32 keys fills the device from B·nH·len/32 ≥ WG_BELOW warps (B = 8, 16 heads, 640 keys:
-     * 2560); below, attn_wg with the most keys a warp (16, 8, 4) that still gives WG_WARPS warps (B = 1, 16 heads:
-     * 640 keys 4 a warp, 2560 warps), 4 where none does.
+     * 8 keys a warp (4 warps a group: 32 keys a split, as attn_warp's) at every B: on the H200 (lab/gpu/attn1-run call 1,
+     * 16 heads of 128, 576 / 640 keys) B = 1 13.7 / 14.1 µs a launch against attn_warp's 16.2 / 16.4, B = 8 29.5 / 31.7
+     * against 39.2 / 38.8; 4 keys a warp (2560 warps at B = 1) 15.3 µs and 16 keys 15.5 at B = 1, so more warps did not
+     * make B = 1 faster (its ~11 µs fixed part is not the grid's size), and 16 was slower at B = 8 too (33.3 / 32.3).
      */
     int group(int n, int nH, int maxLen) {
-        long rows = (long) n * nH;
-        if (wgMode < 0 || wgMode == 0 && rows * ((maxLen + 31) / 32) >= WG_BELOW) return 0;
-        if (kw > 0) return kw;
-        for (int c = 16; c > 4; c >>= 1) if (rows * ((maxLen + c - 1) / c) >= WG_WARPS) return c;
-        return 4;
+        if (wgMode < 0) return 0;
+        return kw > 0 ? kw : 8;
     }
 
     /**
@@ -165,7 +158,8 @@ final class ClWarpAttention {
     /** attn_wg.cl's options. */
     private record GroupKey(int hd, int kw, int nw, boolean sh, boolean f4) {
         String options() {
-            return "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKW=" + kw + " -DNW=" + nw + " -DSHFL=" + (sh ? 1 : 0) + " -DF4=" + (f4 ? 1 : 0);
+            return "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKW=" + kw + " -DNW=" + nw + " -DSHFL=" + (sh ? 1 : 0) + " -DF4=" + (f4 ? 1 : 0)
+                    + (DIAG != 0 ? " -DDIAG=" + DIAG : "");
         }
     }
 

@@ -52,7 +52,7 @@ class OpenClWarpAttentionTest {
         w.wgF4 = true;
     }
 
-    /** attn_wg (a work-group per split, KW keys a warp): head sizes 128, 96, 12, 20, 256; GQA; every KW and several NW. */
+    /** attn_wg (a work-group per split, KW keys a warp): head sizes 128, 96, 12, 20, 256; GQA; every KW and every NW. */
     @Test void groupKernelMatchesTheComposition() {
         Rng rng = new Rng(25);
         var w = gpu.warpAttention();
@@ -77,18 +77,16 @@ class OpenClWarpAttentionTest {
             for (int[] pos : WG_POSITIONS) step(rng, c[0], c[1], c[2], pos);
     }
 
-    /**
-     * The choice by the grid: attn_warp where B·nH·ceil(len/32) reaches WG_BELOW (B = 8 of 16 heads at 640 keys), else
-     * attn_wg with 16, 8 or 4 keys a warp (the most that still gives WG_WARPS warps); both through one launch each.
-     */
-    @Test void kernelChoiceByTheGrid() {
+    /** The default (attn_wg, 8 keys a warp, at every B): B = 1 and B = 8 rows of 16 heads, lengths across split edges. */
+    @Test void defaultKernelMatches() {
         var w = gpu.warpAttention();
-        Check.close(new float[] {0, 0, 4, 4, 8, 8, 4}, new float[] {w.group(8, 16, 640), w.group(8, 16, 513), w.group(1, 16, 640), w.group(1, 16, 100),
-                w.group(4, 16, 256), w.group(2, 16, 640), w.group(1, 4, 5)}, 0, 0, "keys a warp by the grid");
+        Check.close(new float[] {8, 8, 0}, new float[] {w.group(1, 16, 640), w.group(8, 16, 640), gpu.warpAttention().kw}, 0, 0, "keys a warp");
         Rng rng = new Rng(27);
         int n = 0;
-        for (int[] pos : new int[][] {{639}, {700}, {5}, {640, 639, 638, 100, 0, 1, 700, 320}})   // B = 1: attn_wg, B = 8 (nH 16): attn_warp
-            check(rng, 16, 16, 128, 24, pos, ROPES[n++ % ROPES.length], "auto");
+        for (int[] pos : new int[][] {{639}, {700}, {5}, {640, 639, 638, 100, 0, 1, 700, 320}})
+            check(rng, 16, 16, 128, 24, pos, ROPES[n++ % ROPES.length], "default");
+        w.wgMode = -1;
+        Check.close(new float[] {0}, new float[] {w.group(1, 16, 640)}, 0, 0, "attn_warp when off");
     }
 
     @Test void fusedDecodeAttentionMatchesTheComposition() {

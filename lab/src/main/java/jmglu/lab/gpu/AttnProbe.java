@@ -52,7 +52,7 @@ public final class AttnProbe {
                     int kv = nH * hd;
                     Rng rng = new Rng(5);
                     List<Tensor[]> caches = new ArrayList<>();
-                    for (int l = 0; l < (B == 1 ? layers : 3); l++)
+                    for (int l = 0; l < Integer.getInteger("probe.pairs", B == 1 ? layers : 3); l++)   // -Dprobe.pairs=1: K, V from the L2
                         caches.add(new Tensor[] {be.adopt(Tensor.randn(rng, 1, B, maxT, kv)), be.adopt(Tensor.randn(rng, 1, B, maxT, kv))});
                     Tensor q = be.adopt(Tensor.randn(rng, 1, B, nH * hd)), k = be.adopt(Tensor.randn(rng, 1, B, kv)),
                             v = be.adopt(Tensor.randn(rng, 1, B, kv)), out = be.zeros(B, nH * hd);
