@@ -17,8 +17,9 @@ import org.jocl.cl_mem;
  *   rope_attn: RoPE(q), RoPE(k) at pos, k, v → caches, attention split over the KV length (SK keys a split),
  *              the splits of a (row, head) merged by the last of them to finish (a ticket per (row, head))
  * </pre>
- * A decode step's second launch is {@link ClWarpAttention}'s attn_warp (the same work, one warp per split) where it
- * applies (head sizes up to 256, -Djmglu.opencl.attnkernel not old); rope_attn serves the prefill and the rest.
+ * A decode step's second launch is {@link ClWarpAttention}'s attn_wg (the same work, a work-group of 4 warps per split
+ * of 32 keys, 8 keys a warp; -Djmglu.opencl.attnwg=off: attn_warp, one warp per split) where it applies (head sizes up
+ * to 256, -Djmglu.opencl.attnkernel not old); rope_attn serves the prefill and the rest.
  * Two launches instead of the composition's eight. The stacked copy [Wq; Wk; Wv] (same dtype, made
  * on the device the first time, kept with Wq's buffer and freed with it) holds the attention's input
  * weights a second time on the device. Semantics are {@link jmglu.engine.HostBackend}'s; q, k, v (the

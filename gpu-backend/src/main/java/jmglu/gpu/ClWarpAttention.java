@@ -89,6 +89,8 @@ final class ClWarpAttention {
      * 16 heads of 128, 576 / 640 keys) B = 1 13.7 / 14.1 µs a launch against attn_warp's 16.2 / 16.4, B = 8 29.5 / 31.7
      * against 39.2 / 38.8; 4 keys a warp (2560 warps at B = 1) 15.3 µs and 16 keys 15.5 at B = 1, so more warps did not
      * make B = 1 faster (its ~11 µs fixed part is not the grid's size), and 16 was slower at B = 8 too (33.3 / 32.3).
+     * Call 2 (B = 1, 640 keys): 13.5 µs; the same launch returning at once 5.4 µs, without the ticket and merge 11.0 µs,
+     * with K and V in the L2 12.2 µs: B = 1 is the launch (5.4), a latency-bound read (~5.6) and the merge chain (~2.5).
      */
     int group(int n, int nH, int maxLen) {
         if (wgMode < 0) return 0;
