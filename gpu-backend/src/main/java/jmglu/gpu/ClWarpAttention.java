@@ -40,8 +40,6 @@ final class ClWarpAttention {
     private static final int WG_MODE = "off".equals(System.getProperty("jmglu.opencl.attnwg", "on")) ? -1 : 0;
     private static final int KW = pow2("attnkw", 0, 4, 16), NW = Math.max(1, pow2("attnnw", 4, 1, 8));
     private static final boolean WG_F4 = !"false".equals(System.getProperty("jmglu.opencl.attnwgf4", "true"));
-    /** -Djmglu.opencl.attnwgdiag (lab only, wrong answers): 1 attn_wg returns at once, 2 without the ticket and the merge. */
-    private static final int DIAG = Integer.getInteger("jmglu.opencl.attnwgdiag", 0);
 
     private final OpenClBackend be;
     private final OpenClContext cl;
@@ -160,8 +158,7 @@ final class ClWarpAttention {
     /** attn_wg.cl's options. */
     private record GroupKey(int hd, int kw, int nw, boolean sh, boolean f4) {
         String options() {
-            return "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKW=" + kw + " -DNW=" + nw + " -DSHFL=" + (sh ? 1 : 0) + " -DF4=" + (f4 ? 1 : 0)
-                    + (DIAG != 0 ? " -DDIAG=" + DIAG : "");
+            return "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKW=" + kw + " -DNW=" + nw + " -DSHFL=" + (sh ? 1 : 0) + " -DF4=" + (f4 ? 1 : 0);
         }
     }
 

@@ -27,16 +27,12 @@
 //
 // Build-time: HD, DPL, KW (keys a warp: 4, 8, 16), NW (warps a group), SHFL (1: shfl.sync via inline PTX, NVIDIA;
 // 0: the butterfly's sums through local memory, every thread reaching every barrier), F4 (1: rows read as aligned
-// float4, the caches' offsets multiples of 4 floats; 0: vload4); DIAG (lab only, wrong answers: 1 return at once,
-// 2 no ticket and no merge).
+// float4, the caches' offsets multiples of 4 floats; 0: vload4).
 
 #define SK (KW * NW)
 #define NT (32 * NW)
 #define MC 8                                        /* splits a merge warp reads at once */
 #define VEC4 (DPL % 4 == 0 && HD == 32 * DPL)
-#ifndef DIAG
-#define DIAG 0
-#endif
 
 inline int pick_pos(int16 v, int i) {               // v[i] without a private array (no stack)
     switch (i) {
@@ -114,9 +110,6 @@ void attn_wg(__global float* restrict out, const int oo, __global float* restric
 #if !SHFL
     __local float red[NW * KW * 32];
 #endif
-#if DIAG == 1
-    return;                                                   // lab: the launch alone
-#endif
     const int lid = get_local_id(0), L = lid % 32, wi = lid / 32, g = get_group_id(0);
     const int sp = g % nsplit, hq = g / nsplit, b = hq / nH, j = hq % nH;
     const int p = pick_pos(pos, b), len = p + 1, kv = nKv * HD, group = nH / nKv, hk = j / group;
@@ -188,9 +181,6 @@ void attn_wg(__global float* restrict out, const int oo, __global float* restric
         if (lid == 0) { pp[0] = M; pp[1] = Lsum; }
         for (int k2 = 0; k2 < EPT; k2++) if (lid + k2 * NT < HD) pp[2 + lid + k2 * NT] = A[k2];
     }
-#if DIAG == 2
-    return;                                                   // lab: no ticket, no merge
-#endif
     // this group's partial visible device-wide, then its ticket; the group with the last ticket merges
 #if SHFL
     asm volatile("membar.gl;" ::: "memory");
