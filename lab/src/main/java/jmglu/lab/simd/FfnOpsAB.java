@@ -18,11 +18,13 @@ import jmglu.model.Transformer;
  * plain linear, SwiGLU's glu (Wg, Wv) and the down projection W2, ALTERNATING op by op within a round; median GB/s of
  * the rounds (the bytes each op reads), against a read ceiling (a vector sum over the same weight sets, the same
  * rounds). Answers whether the FlashMGLU op reaches the tile's own speed (lab/simd/mask-tile-b1.txt) inside the
- * backend, or loses it there. Usage: FfnOpsAB [layers 32] [rounds 9] [nm 4]
+ * backend, or loses it there; at B &gt; 1 rows, also G multiply-adds a second (W's weights × B; FlashMGLU's mask adds not
+ * counted), to hold against {@link FmaPeak}. Usage: FfnOpsAB [layers 32] [rounds 9] [nm 4] [B 1]
  */
 public final class FfnOpsAB {
     public static void main(String[] a) throws Exception {
         int L = a.length > 0 ? Integer.parseInt(a[0]) : 32, rounds = a.length > 1 ? Integer.parseInt(a[1]) : 9, nm = a.length > 2 ? Integer.parseInt(a[2]) : 4;
+        int B = a.length > 3 ? Integer.parseInt(a[3]) : 1;
         int C = 1024, D = 4096;
         Config mg = Config.of(256, C, L, 8, D, 64, Config.FfnKind.MGLU, nm, Act.SILU, 0, true);
         Config sw = Config.of(256, C, L, 8, D, 64, Config.FfnKind.GLU, 0, Act.SILU, 0, true);
@@ -37,12 +39,13 @@ public final class FfnOpsAB {
                 wg[l] = be.adopt(s.get(p + "w1.weight"));
                 wv[l] = be.adopt(s.get(p + "w3.weight"));
             }
-            Tensor x = be.adopt(Tensor.of(rand(C, 3), 1, C)), hd = be.adopt(Tensor.of(rand(D, 4), 1, D));
-            Tensor y = be.zeros(1, D), yc = be.zeros(1, C);
+            Tensor x = be.adopt(Tensor.of(rand(B * C, 3), B, C)), hd = be.adopt(Tensor.of(rand(B * D, 4), B, D));
+            Tensor y = be.zeros(B, D), yc = be.zeros(B, C);
             String[] ops = {"flash", "linear(W)", "glu", "w2"};
             long[] bytes = {w[0].byteSize() + masks[0].byteSize(), w[0].byteSize(), 2 * wg[0].byteSize(), w2[0].byteSize()};
             double[][] gbs = new double[ops.length][rounds];
-            System.out.printf(Locale.ROOT, "FfnOpsAB on %s: C %d, d %d, nm %d, %d layers (%.0f MB of FFN weights), %d rounds%n", be.describe(), C, D, nm, L,
+            long[] macs = {(long) B * C * D, (long) B * C * D, 2L * B * C * D, (long) B * C * D};   // multiply-adds (flash: of W once)
+            System.out.printf(Locale.ROOT, "FfnOpsAB on %s: C %d, d %d, nm %d, B %d, %d layers (%.0f MB of FFN weights), %d rounds%n", be.describe(), C, D, nm, B, L,
                     L * (bytes[0] + bytes[2] + 2.0 * bytes[3]) / 1e6, rounds);
             for (int r = -2; r < rounds; r++) {                 // two warm-up rounds (JIT)
                 for (int o = 0; o < ops.length; o++) {
@@ -63,8 +66,9 @@ public final class FfnOpsAB {
             for (int o = 0; o < ops.length; o++) {
                 double[] v = gbs[o].clone();
                 Arrays.sort(v);
-                System.out.printf(Locale.ROOT, "%-10s %6.1f GB/s (%.1f–%.1f), %.3f ms a layer%n", ops[o], v[rounds / 2], v[0], v[rounds - 1],
-                        bytes[o] / (v[rounds / 2] * 1e9) * 1e3);
+                double ms = bytes[o] / (v[rounds / 2] * 1e9) * 1e3;
+                System.out.printf(Locale.ROOT, "%-10s %6.1f GB/s (%.1f–%.1f), %.3f ms a layer, %.1f G multiply-adds/s%n", ops[o], v[rounds / 2], v[0], v[rounds - 1],
+                        ms, macs[o] / (ms * 1e-3) * 1e-9);
             }
         }
     }
