@@ -20,16 +20,21 @@ import org.jocl.cl_mem;
  * against the float64 reference). Shapes: qkv (6144, 2048), Wo (2048, 2048, y +=), W2 (2048, 8192, y +=), SwiGLU's
  * glu 2 × (8192, 2048), lm head (256, 2048). Variants: "row", "tc" (the defaults), "tc:W:U:S:P:M" (gemv_tc's
  * -Djmglu.opencl.tcgemvwarps W warps per compute unit, tcgemvu U steps per load batch, S = settings.tcWarps, the
- * fewest warps a group, tcgemvpf P (1: the next batch's W prefetched), tcgemvmaxks M, the most warps a group).
+ * fewest warps a group, tcgemvpf P (1: the next batch's W prefetched), tcgemvmaxks M, the most warps a group),
+ * "b1[:W:U:R:K]" (gemv_b1.cl at B ≤ 4: -Djmglu.opencl.b1warps W warps per compute unit, b1u U chunks per load batch,
+ * b1rows R rows a group, b1ks K the most warps a group). Shape "qkvn" is qkv of rmsnorm(x) (NORMIN).
  * <pre>
  *   java -cp 'lib/*' jmglu.lab.gpu.TcGemvProbe [--batches 1,2,4,8] [--small] VARIANT...
  * </pre>
  */
 public final class TcGemvProbe {
-    record Shape(String name, int d, int h, boolean glu, boolean acc) {}
+    record Shape(String name, int d, int h, boolean glu, boolean acc, boolean norm) {
+        Shape(String name, int d, int h, boolean glu, boolean acc) { this(name, d, h, glu, acc, false); }
+    }
 
-    static final Shape[] SHAPES = {new Shape("qkv", 6144, 2048, false, false), new Shape("wo", 2048, 2048, false, true),
-            new Shape("w2", 2048, 8192, false, true), new Shape("glu", 8192, 2048, true, false), new Shape("lmhead", 256, 2048, false, false)};
+    static final Shape[] SHAPES = {new Shape("qkv", 6144, 2048, false, false), new Shape("qkvn", 6144, 2048, false, false, true),
+            new Shape("wo", 2048, 2048, false, true), new Shape("w2", 2048, 8192, false, true), new Shape("glu", 8192, 2048, true, false),
+            new Shape("lmhead", 256, 2048, false, false)};
 
     public static void main(String[] args) {
         int[] batches = {1, 2, 4, 8};
@@ -44,7 +49,7 @@ public final class TcGemvProbe {
         try (OpenClContext cl = OpenClContext.open()) {
             System.out.println("TcGemvProbe on " + cl.ref.describe() + ", " + cl.computeUnits + " compute units");
             System.out.printf(Locale.ROOT, "%-7s %2s %-12s %9s %8s %10s%n", "shape", "B", "variant", "us", "GB/s", "vs row");
-            for (Shape s : SHAPES) probe(cl, small ? new Shape(s.name, s.d / 16, s.h / 16, s.glu, s.acc) : s, batches, variants);
+            for (Shape s : SHAPES) probe(cl, small ? new Shape(s.name, s.d / 16, s.h / 16, s.glu, s.acc, s.norm) : s, batches, variants);
         }
     }
 
@@ -63,7 +68,10 @@ public final class TcGemvProbe {
             for (int B : batches) {
                 float[] x = new float[B * s.h];
                 for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
-                cl_mem dx = cl.upload(x), dy = cl.alloc(4L * B * s.d);
+                float[] g = new float[s.h];
+                for (int i = 0; i < g.length; i++) g[i] = 1 + 0.1f * (float) rng.nextGaussian();
+                cl_mem dx = cl.upload(x), dy = cl.alloc(4L * B * s.d), dg = cl.upload(g);
+                OpenClMglu.NormIn norm = s.norm ? new OpenClMglu.NormIn(dg, 0, 1e-5f) : null;
                 float[] ref = null;
                 try {
                     for (String v : variants) {
@@ -71,14 +79,14 @@ public final class TcGemvProbe {
                         try {
                             float[] y = new float[B * s.d];
                             cl.zero(dy, 0, 4L * B * s.d);
-                            call(mglu, s, dy, dx, ws.get(0), s.glu ? vs.get(0) : null, B, null);
+                            call(mglu, s, dy, dx, norm, ws.get(0), s.glu ? vs.get(0) : null, B, null);
                             cl.read(dy, y, y.length);
                             if (ref == null) ref = y;
                             double[] t = new double[40];
                             for (int i = -5; i < t.length; i++) {
                                 int k = Math.floorMod(i, sets);
                                 cl_event ev = new cl_event();
-                                call(mglu, s, dy, dx, ws.get(k), s.glu ? vs.get(k) : null, B, ev);
+                                call(mglu, s, dy, dx, norm, ws.get(k), s.glu ? vs.get(k) : null, B, ev);
                                 cl.finish();
                                 if (i >= 0) t[i] = OpenClContext.elapsedMs(ev);
                                 org.jocl.CL.clReleaseEvent(ev);
@@ -91,7 +99,7 @@ public final class TcGemvProbe {
                         }
                     }
                 } finally {
-                    OpenClContext.release(dx, dy);
+                    OpenClContext.release(dx, dy, dg);
                 }
             }
         } finally {
@@ -105,6 +113,15 @@ public final class TcGemvProbe {
         OpenClSettings s = OpenClSettings.fromSystemProperties().withFast(false);
         if (v.equals("row")) return new OpenClMglu(cl, s.withTcGemv(OpenClMglu.MAX_BATCH + 1, 0));
         String[] p = v.split(":");
+        if (p[0].equals("b1")) {                                                          // gemv_b1.cl for B ≤ 4
+            System.setProperty("jmglu.opencl.b1max", "4");
+            System.setProperty("jmglu.opencl.b1warps", p.length > 1 ? p[1] : "24");
+            System.setProperty("jmglu.opencl.b1u", p.length > 2 ? p[2] : "4");
+            System.setProperty("jmglu.opencl.b1rows", p.length > 3 ? p[3] : "4");
+            System.setProperty("jmglu.opencl.b1ks", p.length > 4 ? p[4] : "8");
+            return new OpenClMglu(cl, s.withTc(OpenClSettings.Switch.ON).withTcGemv(1, OpenClMglu.MAX_BATCH));
+        }
+        System.setProperty("jmglu.opencl.b1max", "0");                                   // tc: gemv_tc.cl at every B
         System.setProperty("jmglu.opencl.tcgemvwarps", p.length > 1 ? p[1] : "16");    // read when the launcher is made
         System.setProperty("jmglu.opencl.tcgemvu", p.length > 2 ? p[2] : "2");
         if (p.length > 3) s = s.withTcShape(Integer.parseInt(p[3]), s.tcParts());
@@ -113,9 +130,10 @@ public final class TcGemvProbe {
         return new OpenClMglu(cl, s.withTc(OpenClSettings.Switch.ON).withTcGemv(1, OpenClMglu.MAX_BATCH));
     }
 
-    static void call(OpenClMglu mglu, Shape s, cl_mem y, cl_mem x, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2, int B, cl_event ev) {
-        if (s.glu) mglu.rows(OpenClMglu.SWIGLU, y, null, x, w, w2, null, B, Act.SILU, ev);
-        else mglu.gemv(y, x, w, B, s.acc, ev);
+    static void call(OpenClMglu mglu, Shape s, cl_mem y, cl_mem x, OpenClMglu.NormIn norm, OpenClMglu.DeviceMatrix w,
+                     OpenClMglu.DeviceMatrix w2, int B, cl_event ev) {
+        if (s.glu) mglu.rows(OpenClMglu.SWIGLU, y, null, x, norm, w, w2, null, B, Act.SILU, ev);
+        else mglu.gemv(y, x, norm, w, B, s.acc, ev);
     }
 
     static double relDiff(float[] a, float[] b) {
