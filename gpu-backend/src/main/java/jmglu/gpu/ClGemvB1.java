@@ -14,9 +14,12 @@ import org.jocl.cl_mem;
  * memory. Shape, for d rows, h columns and NV matrices (1 GEMV, 2 glu):
  * <ul>
  *   <li>RR starts at -Djmglu.opencl.b1rows (default 4) / NV; KS doubles from 1 up to -Djmglu.opencl.b1ks (default 8)
- *   and the chunks ⌈h/256⌉ while the grid has fewer than -Djmglu.opencl.b1warps (default 24) warps per compute unit;
- *   if it still has fewer, RR halves (down to 1) and KS is chosen again;</li>
- *   <li>U = min(-Djmglu.opencl.b1u (default 4), the chunks per warp).</li>
+ *   and the chunks ⌈h/256⌉ while the grid has fewer than -Djmglu.opencl.b1warps (default 24; the glu:
+ *   -Djmglu.opencl.b1warps2, default 64) warps per compute unit; if it still has fewer, RR halves (down to 1) and KS is
+ *   chosen again;</li>
+ *   <li>U = min(-Djmglu.opencl.b1u (default 2), the chunks per warp);</li>
+ *   <li>-Djmglu.opencl.b1persist = P > 0: a persistent grid of P groups per compute unit, each taking every (P·CUs)-th
+ *   block of RR rows (default 0: a group per block).</li>
  * </ul>
  * {@link OpenClMglu} sends GEMV and SwiGLU here where it would send them to gemv_tc.cl ({@link ClTcGemv#applies}) and
  * B ≤ -Djmglu.opencl.b1max (default 1; at most {@link #MAX_B}). Off NVIDIA (PoCL in CI) the kernel runs without inline
@@ -30,8 +33,10 @@ final class ClGemvB1 {
     private final int rows = Math.max(1, Integer.getInteger("jmglu.opencl.b1rows", 4)),
             maxKs = Integer.highestOneBit(Math.max(1, Integer.getInteger("jmglu.opencl.b1ks", 8))),
             warpsPerCu = Integer.getInteger("jmglu.opencl.b1warps", 24),
-            maxU = Math.max(1, Integer.getInteger("jmglu.opencl.b1u", 4)),
-            maxB = Math.min(MAX_B, Integer.getInteger("jmglu.opencl.b1max", 1));
+            warpsPerCu2 = Integer.getInteger("jmglu.opencl.b1warps2", 64),
+            maxU = Math.max(1, Integer.getInteger("jmglu.opencl.b1u", 2)),
+            maxB = Math.min(MAX_B, Integer.getInteger("jmglu.opencl.b1max", 1)),
+            persist = Math.max(0, Integer.getInteger("jmglu.opencl.b1persist", 0));
 
     private final OpenClContext cl;
     private final OpenClMglu mglu;
@@ -57,7 +62,7 @@ final class ClGemvB1 {
 
     /** The launch shape for d rows, h columns, nv matrices (see the class comment). */
     Shape shape(int d, int h, int nv) {
-        long target = (long) warpsPerCu * Math.max(1, cl.computeUnits);
+        long target = (long) (nv == 2 ? warpsPerCu2 : warpsPerCu) * Math.max(1, cl.computeUnits);
         int chunks = (h + 255) / 256, cap = (int) Math.max(1, Math.min(maxKs, cl.maxWorkGroup / 32));
         int rr = Math.max(1, rows / nv), ks;
         while (true) {
@@ -92,7 +97,7 @@ final class ClGemvB1 {
             refused = true;
             return false;
         }
-        long groups = (d + s.rr() - 1) / s.rr();
+        long blocks = (d + s.rr() - 1) / s.rr(), groups = persist > 0 ? Math.min(blocks, (long) persist * Math.max(1, cl.computeUnits)) : blocks;
         cl_mem m2 = w2 == null ? dummy : w2.mem();
         if (norm == null)
             cl.launch(k, groups * 32 * s.ks(), 32L * s.ks(), ev, y, x, w.mem(), m2, h, d);

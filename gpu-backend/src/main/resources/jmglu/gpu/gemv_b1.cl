@@ -6,7 +6,7 @@
 //   MODE 1 glu:    y (B, d) = g(x Wgᵀ) ⊙ (x Wvᵀ)                   (w = Wg, w2 = Wv: SwiGLU's up projection)
 //
 // Split: work-group g owns the RR rows r0 = g·RR .. r0 + RR − 1 (rows past d are read as row d − 1 and dropped) and
-// all h columns, in chunks of 256 columns (ch = 0 .. ⌈h/256⌉ − 1). Its KS warps split the chunks (split-K): warp w takes
+// all h columns (with fewer groups than blocks of RR rows, a persistent grid, it takes every get_num_groups(0)-th block), in chunks of 256 columns (ch = 0 .. ⌈h/256⌉ − 1). Its KS warps split the chunks (split-K): warp w takes
 // chunks w, w + KS, w + 2·KS, ... Lane l of a chunk reads columns c = 256·ch + 8·l .. c + 7: one 16-byte word per W
 // row (a warp reads 512 contiguous bytes of each row, coalesced; h % 8 == 0, so a lane's 8 columns are all inside h
 // or all past it, then read as zeros) and the same 8 floats of each x row, which serve all RR rows (and both
@@ -82,104 +82,109 @@ void gemv_b1(__global float* restrict y, __global const float* restrict x, __glo
              ) {
     __local float red[RED];
     const int lid = get_local_id(0), lane = lid & 31, warp = lid >> 5;
-    const int r0 = get_group_id(0) * RR;
     const int chunks = (h + 255) >> 8, per = (chunks + KS - 1) / KS;   // every warp runs per chunks (some past h: zeros)
-    long ro[RR];                                                         // the element offset of each row of the group
-    #pragma unroll
-    for (int i = 0; i < RR; i++) ro[i] = (long) min(r0 + i, d - 1) * h;
-    float acc[NS];
-    #pragma unroll
-    for (int j = 0; j < NS; j++) acc[j] = 0.0f;
+    // row blocks of RR rows: one per group, or (a persistent grid, fewer groups) every get_num_groups(0)-th
+    const int nblk = (d + RR - 1) / RR;
+    for (int blk = get_group_id(0); blk < nblk; blk += get_num_groups(0)) {
+        const int r0 = blk * RR;
+        long ro[RR];                                                         // the element offset of each row of the group
+        #pragma unroll
+        for (int i = 0; i < RR; i++) ro[i] = (long) min(r0 + i, d - 1) * h;
+        float acc[NS];
+        #pragma unroll
+        for (int j = 0; j < NS; j++) acc[j] = 0.0f;
 
-    for (int k0 = 0; k0 < per; k0 += U) {
-        // all loads of U chunks first (W of RR rows and NV matrices, x of BB rows, the norm weight), then the math
-        uint4 wl[U][RR][NV];
-        float4 xl[U][BB][2];
+        for (int k0 = 0; k0 < per; k0 += U) {
+            // all loads of U chunks first (W of RR rows and NV matrices, x of BB rows, the norm weight), then the math
+            uint4 wl[U][RR][NV];
+            float4 xl[U][BB][2];
 #if NORMIN
-        float4 gl[U][2];
-#endif
-        #pragma unroll
-        for (int kk = 0; kk < U; kk++) {
-            const int c = ((k0 + kk) * KS + warp) * 256 + 8 * lane;    // past the warp's last chunk: c ≥ h
-            #pragma unroll
-            for (int i = 0; i < RR; i++) {
-                wl[kk][i][0] = WLOAD(w + ro[i], c);
-#if MODE == 1
-                wl[kk][i][1] = WLOAD(w2 + ro[i], c);
-#endif
-            }
-            #pragma unroll
-            for (int b = 0; b < BB; b++) {
-                xl[kk][b][0] = (float4)(0.0f); xl[kk][b][1] = (float4)(0.0f);
-                if (c < h) {                                             // 32-byte aligned: h % 8 == 0, c % 8 == 0
-                    xl[kk][b][0] = *(__global const float4*) (x + (long) b * h + c);
-                    xl[kk][b][1] = *(__global const float4*) (x + (long) b * h + c + 4);
-                }
-            }
-#if NORMIN
-            gl[kk][0] = (float4)(0.0f); gl[kk][1] = (float4)(0.0f);
-            if (c < h) { gl[kk][0] = vload4(0, nw + nwo + c); gl[kk][1] = vload4(0, nw + nwo + c + 4); }
-#endif
-        }
-        #pragma unroll
-        for (int kk = 0; kk < U; kk++) {
-#if NORMIN
-            #pragma unroll
-            for (int b = 0; b < BB; b++) {
-                acc[NACC + b] += dot(xl[kk][b][0], xl[kk][b][0]) + dot(xl[kk][b][1], xl[kk][b][1]);
-                xl[kk][b][0] *= gl[kk][0]; xl[kk][b][1] *= gl[kk][1];
-            }
+            float4 gl[U][2];
 #endif
             #pragma unroll
-            for (int i = 0; i < RR; i++)
+            for (int kk = 0; kk < U; kk++) {
+                const int c = ((k0 + kk) * KS + warp) * 256 + 8 * lane;    // past the warp's last chunk: c ≥ h
                 #pragma unroll
-                for (int v = 0; v < NV; v++) {
-                    float4 lo, hi;
-                    cvt8(wl[kk][i][v], &lo, &hi);
-                    #pragma unroll
-                    for (int b = 0; b < BB; b++) acc[(i * NV + v) * BB + b] += dot(lo, xl[kk][b][0]) + dot(hi, xl[kk][b][1]);
+                for (int i = 0; i < RR; i++) {
+                    wl[kk][i][0] = WLOAD(w + ro[i], c);
+#if MODE == 1
+                    wl[kk][i][1] = WLOAD(w2 + ro[i], c);
+#endif
                 }
+                #pragma unroll
+                for (int b = 0; b < BB; b++) {
+                    xl[kk][b][0] = (float4)(0.0f); xl[kk][b][1] = (float4)(0.0f);
+                    if (c < h) {                                             // 32-byte aligned: h % 8 == 0, c % 8 == 0
+                        xl[kk][b][0] = *(__global const float4*) (x + (long) b * h + c);
+                        xl[kk][b][1] = *(__global const float4*) (x + (long) b * h + c + 4);
+                    }
+                }
+#if NORMIN
+                gl[kk][0] = (float4)(0.0f); gl[kk][1] = (float4)(0.0f);
+                if (c < h) { gl[kk][0] = vload4(0, nw + nwo + c); gl[kk][1] = vload4(0, nw + nwo + c + 4); }
+#endif
+            }
+            #pragma unroll
+            for (int kk = 0; kk < U; kk++) {
+#if NORMIN
+                #pragma unroll
+                for (int b = 0; b < BB; b++) {
+                    acc[NACC + b] += dot(xl[kk][b][0], xl[kk][b][0]) + dot(xl[kk][b][1], xl[kk][b][1]);
+                    xl[kk][b][0] *= gl[kk][0]; xl[kk][b][1] *= gl[kk][1];
+                }
+#endif
+                #pragma unroll
+                for (int i = 0; i < RR; i++)
+                    #pragma unroll
+                    for (int v = 0; v < NV; v++) {
+                        float4 lo, hi;
+                        cvt8(wl[kk][i][v], &lo, &hi);
+                        #pragma unroll
+                        for (int b = 0; b < BB; b++) acc[(i * NV + v) * BB + b] += dot(lo, xl[kk][b][0]) + dot(hi, xl[kk][b][1]);
+                    }
+            }
         }
-    }
 
 #if PTX
-    #pragma unroll
-    for (int j = 0; j < NS; j++) acc[j] = warp_sum(acc[j]);
-    if (lane == 0)
         #pragma unroll
-        for (int j = 0; j < NS; j++) red[warp * NS + j] = acc[j];
-    barrier(CLK_LOCAL_MEM_FENCE);
+        for (int j = 0; j < NS; j++) acc[j] = warp_sum(acc[j]);
+        if (lane == 0)
+            #pragma unroll
+            for (int j = 0; j < NS; j++) red[warp * NS + j] = acc[j];
+        barrier(CLK_LOCAL_MEM_FENCE);
 #define TOTAL(j, t) do { t = 0.0f; for (int k_ = 0; k_ < KS; k_++) t += red[k_ * NS + (j)]; } while (0)
 #else
-    for (int j = 0; j < NS; j++) red[j * LS + lid] = acc[j];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = LS / 2; s > 0; s >>= 1) {
-        if (lid < s)
-            for (int j = 0; j < NS; j++) red[j * LS + lid] += red[j * LS + lid + s];
+        for (int j = 0; j < NS; j++) red[j * LS + lid] = acc[j];
         barrier(CLK_LOCAL_MEM_FENCE);
-    }
+        for (int s = LS / 2; s > 0; s >>= 1) {
+            if (lid < s)
+                for (int j = 0; j < NS; j++) red[j * LS + lid] += red[j * LS + lid + s];
+            barrier(CLK_LOCAL_MEM_FENCE);
+        }
 #define TOTAL(j, t) do { t = red[(j) * LS]; } while (0)
 #endif
-    // epilogue: thread lid < RR·BB writes output (row r0 + lid / BB, batch row lid % BB)
-    if (lid >= RR * BB) return;
-    const int i = lid / BB, b = lid % BB, r = r0 + i;
-    if (r >= d) return;
-    float rs = 1.0f;
+        // epilogue: thread lid < RR·BB writes output (row r0 + lid / BB, batch row lid % BB)
+        if (lid < RR * BB && r0 + lid / BB < d) {
+            const int i = lid / BB, b = lid % BB, r = r0 + i;
+            float rs = 1.0f;
 #if NORMIN
-    float s2;
-    TOTAL(NACC + b, s2);
-    rs = 1.0f / sqrt(s2 / h + eps);
+            float s2;
+            TOTAL(NACC + b, s2);
+            rs = 1.0f / sqrt(s2 / h + eps);
 #endif
-    float t0;
-    TOTAL(i * NV * BB + b, t0);
-    const long o = (long) b * d + r;
+            float t0;
+            TOTAL(i * NV * BB + b, t0);
+            const long o = (long) b * d + r;
 #if MODE == 1
-    float t1;
-    TOTAL((i * NV + 1) * BB + b, t1);
-    y[o] = act(rs * t0) * (rs * t1);
+            float t1;
+            TOTAL((i * NV + 1) * BB + b, t1);
+            y[o] = act(rs * t0) * (rs * t1);
 #elif ACC
-    y[o] += rs * t0;
+            y[o] += rs * t0;
 #else
-    y[o] = rs * t0;
+            y[o] = rs * t0;
 #endif
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);                                          // red is reused by the group's next block
+    }
 }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * rmsnorm(x) (NORMIN, the norm by ReferenceKernels.rmsnorm). Awkward sizes: h 8, 40, 264, 1000, 2056 (a last chunk of
  * 256 columns partly or wholly past h; more warps than chunks), d 1, 7, 33, 250, 300 (rows past d in the last group),
  * B 1 and 2 (-Djmglu.opencl.b1max=2 here; the default routes B = 1 only), fp16 and bf16; shapes with one warp, one row,
- * many chunks a load batch; and the routed path of a decode step through {@link OpenClBackend} at B = 1.
+ * many chunks a load batch, a persistent grid (a group runs several row blocks); and the routed path of a decode step through {@link OpenClBackend} at B = 1.
  */
 class OpenClGemvB1Test {
     static OpenClContext cl;
@@ -150,10 +150,10 @@ class OpenClGemvB1Test {
         }
     }
 
-    /** Other shapes: one warp and one row a group (b1ks=1, b1rows=1), and many warps, one chunk a batch (b1u=1, b1warps large). */
+    /** Other shapes: one warp and one row a group, many warps and one chunk a batch, 3 chunks a batch, a persistent grid. */
     @Test void otherShapes() {
         Rng rng = new Rng(83);
-        for (String[] knobs : new String[][] {{"b1ks=1", "b1rows=1"}, {"b1u=1", "b1warps=100000", "b1rows=8"}, {"b1u=3", "b1ks=2"}}) {
+        for (String[] knobs : new String[][] {{"b1ks=1", "b1rows=1"}, {"b1u=1", "b1warps=100000", "b1rows=8"}, {"b1u=3", "b1ks=2"}, {"b1persist=1", "b1rows=2"}}) {
             OpenClMglu mglu = launcher(knobs);
             try {
                 String what = "b1 " + String.join(",", knobs);

@@ -21,8 +21,9 @@ import org.jocl.cl_mem;
  * glu 2 × (8192, 2048), lm head (256, 2048). Variants: "row", "tc" (the defaults), "tc:W:U:S:P:M" (gemv_tc's
  * -Djmglu.opencl.tcgemvwarps W warps per compute unit, tcgemvu U steps per load batch, S = settings.tcWarps, the
  * fewest warps a group, tcgemvpf P (1: the next batch's W prefetched), tcgemvmaxks M, the most warps a group),
- * "b1[:W:U:R:K]" (gemv_b1.cl at B ≤ 4: -Djmglu.opencl.b1warps W warps per compute unit, b1u U chunks per load batch,
- * b1rows R rows a group, b1ks K the most warps a group). Shape "qkvn" is qkv of rmsnorm(x) (NORMIN).
+ * "b1[:W:U:R:K:W2:P]" (gemv_b1.cl at B ≤ 4: -Djmglu.opencl.b1warps W warps per compute unit, b1u U chunks per load batch,
+ * b1rows R rows a group, b1ks K the most warps a group), "b1:W:U:R:K:W2:P" (b1warps2 = W2 for the glu, b1persist = P; absent knobs take the launcher's defaults); floors
+ * "read" and "nop" ({@link #floor}, once per shape). Shape "qkvn" is qkv of rmsnorm(x) (NORMIN).
  * <pre>
  *   java -cp 'lib/*' jmglu.lab.gpu.TcGemvProbe [--batches 1,2,4,8] [--small] VARIANT...
  * </pre>
@@ -75,6 +76,10 @@ public final class TcGemvProbe {
                 float[] ref = null;
                 try {
                     for (String v : variants) {
+                        if (v.equals("read") || v.equals("nop")) {
+                            if (B == batches[0]) floor(cl, s, v, ws, sets);
+                            continue;
+                        }
                         OpenClMglu mglu = launcher(cl, v);
                         try {
                             float[] y = new float[B * s.d];
@@ -109,17 +114,43 @@ public final class TcGemvProbe {
         }
     }
 
+    /**
+     * The floors of one shape: "read", stream.cl (U = 4, one pass, a work-item per 4 uint4) over one matrix's bytes (for
+     * the glu: one of its two matrices, GB/s of those bytes), the same W copies rotated; "nop", the same kernel over 0 bytes
+     * (one group): what the profiling event of an empty launch measures.
+     */
+    static void floor(OpenClContext cl, Shape s, String v, List<OpenClMglu.DeviceMatrix> ws, int sets) {
+        long bytes = v.equals("nop") ? 0 : 2L * s.d * s.h, n = bytes / 16, gs = Math.max(256, (n / 4 + 255) / 256 * 256);
+        org.jocl.cl_kernel k = cl.kernel("stream.cl", "-DU=4", "stream");
+        cl_mem out = cl.alloc(4 * gs);
+        try {
+            double[] t = new double[40];
+            for (int i = -5; i < t.length; i++) {
+                cl_event ev = new cl_event();
+                cl.launch(k, gs, 256, ev, out, ws.get(Math.floorMod(i, sets)).mem(), n);
+                cl.finish();
+                if (i >= 0) t[i] = OpenClContext.elapsedMs(ev);
+                org.jocl.CL.clReleaseEvent(ev);
+            }
+            Arrays.sort(t);
+            double ms = t[t.length / 2];
+            System.out.printf(Locale.ROOT, "%-7s %2s %-12s %9.1f %8.0f%n", s.name, "-", v, ms * 1e3, bytes / (ms * 1e-3) / 1e9);
+        } finally {
+            OpenClContext.release(out);
+        }
+    }
+
     /** The variant's launcher: "row" takes no batch on tensor cores; "tc[:W:U:S:P:M]" takes B 1..16 with that shape. */
     static OpenClMglu launcher(OpenClContext cl, String v) {
         OpenClSettings s = OpenClSettings.fromSystemProperties().withFast(false);
         if (v.equals("row")) return new OpenClMglu(cl, s.withTcGemv(OpenClMglu.MAX_BATCH + 1, 0));
         String[] p = v.split(":");
-        if (p[0].equals("b1")) {                                                          // gemv_b1.cl for B ≤ 4
+        if (p[0].equals("b1") || p[0].equals("b1x")) {                                  // gemv_b1.cl for B ≤ 4
             System.setProperty("jmglu.opencl.b1max", "4");
-            System.setProperty("jmglu.opencl.b1warps", p.length > 1 ? p[1] : "24");
-            System.setProperty("jmglu.opencl.b1u", p.length > 2 ? p[2] : "4");
-            System.setProperty("jmglu.opencl.b1rows", p.length > 3 ? p[3] : "4");
-            System.setProperty("jmglu.opencl.b1ks", p.length > 4 ? p[4] : "8");
+            String[] knobs = {"b1warps", "b1u", "b1rows", "b1ks", "b1warps2", "b1persist"};                // absent: the launcher's defaults
+            for (int i = 0; i < knobs.length; i++)
+                if (p.length > i + 1) System.setProperty("jmglu.opencl." + knobs[i], p[i + 1]);
+                else System.clearProperty("jmglu.opencl." + knobs[i]);
             return new OpenClMglu(cl, s.withTc(OpenClSettings.Switch.ON).withTcGemv(1, OpenClMglu.MAX_BATCH));
         }
         System.setProperty("jmglu.opencl.b1max", "0");                                   // tc: gemv_tc.cl at every B
