@@ -22,7 +22,7 @@ import org.jocl.cl_mem;
  *   block of RR rows (default 0: a group per block).</li>
  * </ul>
  * {@link OpenClMglu} sends GEMV and SwiGLU here where it would send them to gemv_tc.cl ({@link ClTcGemv#applies}) and
- * B ≤ -Djmglu.opencl.b1max (default 1; at most {@link #MAX_B}). Off NVIDIA (PoCL in CI) the kernel runs without inline
+ * B ≤ -Djmglu.opencl.b1max (default 2; at most {@link #MAX_B}). Off NVIDIA (PoCL in CI) the kernel runs without inline
  * PTX: conversions by vload_half, a local-memory tree instead of shuffles; the tests force it there.
  */
 final class ClGemvB1 {
@@ -35,7 +35,7 @@ final class ClGemvB1 {
             warpsPerCu = Integer.getInteger("jmglu.opencl.b1warps", 24),
             warpsPerCu2 = Integer.getInteger("jmglu.opencl.b1warps2", 64),
             maxU = Math.max(1, Integer.getInteger("jmglu.opencl.b1u", 2)),
-            maxB = Math.min(MAX_B, Integer.getInteger("jmglu.opencl.b1max", 1)),
+            maxB = Math.min(MAX_B, Integer.getInteger("jmglu.opencl.b1max", 2)),
             persist = Math.max(0, Integer.getInteger("jmglu.opencl.b1persist", 0));
 
     private final OpenClContext cl;

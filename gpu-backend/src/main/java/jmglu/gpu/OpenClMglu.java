@@ -27,7 +27,7 @@ import org.jocl.cl_mem;
  * kernel runs fp16 FlashMGLU at h=4096, d=14336, B=1 in 0.039 / 0.041 / 0.047 / 0.067 ms at
  * nm = 1 / 2 / 4 / 8, against 0.056 / 0.059 / 0.057 / 0.082 for the row and fast kernels (run 9).
  * GEMV and SwiGLU at decode batches (settings' tcGemvMinB..tcGemvMaxB, default 2..8) take the tensor-core
- * kernel gemv_tc.cl ({@link ClTcGemv}, W read row-major) when the tensor-core path is on; of those, B = 1
+ * kernel gemv_tc.cl ({@link ClTcGemv}, W read row-major) when the tensor-core path is on; of those, B ≤ 2
  * (-Djmglu.opencl.b1max) takes gemv_b1.cl ({@link ClGemvB1}, CUDA cores, many loads in flight) instead.
  * A path whose program the device's compiler refuses (inline PTX on a foreign driver) is logged once
  * and stays off for this launcher.
@@ -85,7 +85,7 @@ public final class OpenClMglu {
     private final cl_mem dummy;
     private final boolean nvidia;      // an NVIDIA platform (inline PTX, mma.sync)
     private final ClTcGemv tcGemv;     // GEMV and SwiGLU of decode batches on tensor cores (gemv_tc.cl)
-    private final ClGemvB1 b1Gemv;     // the same at B = 1 on the CUDA cores (gemv_b1.cl)
+    private final ClGemvB1 b1Gemv;     // the same at B ≤ 2 on the CUDA cores (gemv_b1.cl)
     private cl_mem normed;            // the normed input of the paths that take no NormIn (grown on demand)
     private long normedBytes;
     // paths whose program the compiler refused (logged once; they stay off for this launcher)
