@@ -22,8 +22,15 @@ import org.jocl.cl_mem;
  *   block of RR rows (default 0: a group per block).</li>
  * </ul>
  * {@link OpenClMglu} sends GEMV and SwiGLU here where it would send them to gemv_tc.cl ({@link ClTcGemv#applies}) and
- * B ≤ -Djmglu.opencl.b1max (default 2; at most {@link #MAX_B}). Off NVIDIA (PoCL in CI) the kernel runs without inline
+ * B ≤ -Djmglu.opencl.b1max (default 2; at most {@link #MAX_B}; a normed input only at B = 1). Off NVIDIA (PoCL in CI) the kernel runs without inline
  * PTX: conversions by vload_half, a local-memory tree instead of shuffles; the tests force it there.
+ *
+ * <p>H200 (lab/gpu/gemv1-run call 2, jmglu.lab.gpu.TcGemvProbe, B = 1, µs by the profiling events, W copies rotated past
+ * the L2), gemv_tc → this, against stream.cl reading the same bytes and an empty launch: qkv (6144, 2048) 16.3 → 13.8
+ * (read 13.2, empty 6.7), qkv of rmsnorm(x) 15.5 → 14.8, Wo (2048, 2048, y +=) 11.9 → 10.4 (read 9.5), W2 (2048, 8192,
+ * y +=) 21.0 → 14.5 (read 14.0), glu 2 × (8192, 2048) 23.9 → 22.8 (read of one of the two 14.1), lm head (256, 2048)
+ * 9.8 → 7.3 (read 6.6, empty 5.3): within a µs of a kernel that only reads, the rest is the launch. The shape knobs
+ * moved these by less than a µs (the defaults are among the best). The B = 1 decode step, gated: device 554 → 485 µs.
  */
 final class ClGemvB1 {
     /** The largest batch the kernel is built for (its registers grow with B). */
@@ -57,8 +64,12 @@ final class ClGemvB1 {
 
     void release() { OpenClContext.release(dummy); }
 
-    /** Whether a GEMV / SwiGLU of a W of this type and width at batch B takes this kernel (where gemv_tc would). */
-    boolean applies(DType dt, int h, int B, boolean tcApplies) { return !refused && tcApplies && B <= maxB; }
+    /**
+     * Whether a GEMV / SwiGLU at batch B (of rmsnorm(x) when norm) takes this kernel, where gemv_tc would (tcApplies).
+     * Of a normed input only B = 1: qkv of rmsnorm(x) at B = 2 measured slower here than on gemv_tc (H200,
+     * lab/gpu/gemv1-run: 15.1 / 16.8 µs against 14.5 / 15.4 in calls 1 / 2).
+     */
+    boolean applies(int B, boolean norm, boolean tcApplies) { return !refused && tcApplies && B <= maxB && (!norm || B == 1); }
 
     /** The launch shape for d rows, h columns, nv matrices (see the class comment). */
     Shape shape(int d, int h, int nv) {

@@ -107,8 +107,8 @@ public final class OpenClMglu {
     /** Whether GEMV / SwiGLU of a W of this type and width at batch B take the tensor-core kernel gemv_tc.cl ({@link ClTcGemv}). */
     public boolean tcGemvApplies(DType dt, int h, int B) { return tcGemv.applies(dt, h, B); }
 
-    /** Whether GEMV / SwiGLU of a W of this type and width at batch B take gemv_b1.cl ({@link ClGemvB1}) instead. */
-    public boolean b1GemvApplies(DType dt, int h, int B) { return b1Gemv.applies(dt, h, B, tcGemv.applies(dt, h, B)); }
+    /** Whether GEMV / SwiGLU of a W of this type and width at batch B (of rmsnorm(x) when norm) take gemv_b1.cl ({@link ClGemvB1}) instead. */
+    public boolean b1GemvApplies(DType dt, int h, int B, boolean norm) { return b1Gemv.applies(B, norm, tcGemv.applies(dt, h, B)); }
 
     /** The paths whose programs the device's compiler refused so far ("" when none): "shfl", "fast", "tc". */
     public String refusedPaths() {
@@ -175,7 +175,7 @@ public final class OpenClMglu {
         if (mode == SWIGLU && (w2 == null || w2.rows() != d || w2.cols() != h || w2.dtype() != w.dtype()))
             throw new IllegalArgumentException(op + ": Wg is " + w.dtype() + " (" + d + ", " + h + ") but Wv is "
                     + (w2 == null ? "missing" : w2.dtype() + " (" + w2.rows() + ", " + w2.cols() + ")"));
-        if ((mode == GEMV || mode == SWIGLU) && b1GemvApplies(w.dtype(), h, B)
+        if ((mode == GEMV || mode == SWIGLU) && b1GemvApplies(w.dtype(), h, B, norm != null)
                 && b1Gemv.run(mode, out, x, norm, w, w2, B, g, acc, ev)) return;
         if ((mode == GEMV || mode == SWIGLU) && tcGemv.applies(w.dtype(), h, B)
                 && tcGemv.run(mode, out, x, norm, w, w2, B, g, acc, ev)) return;

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * float64 loops over the same 16-bit weights: y = x Wᵀ, y += x Wᵀ (ACC), y = g(x Wgᵀ) ⊙ (x Wvᵀ) (glu), each also of
  * rmsnorm(x) (NORMIN, the norm by ReferenceKernels.rmsnorm). Awkward sizes: h 8, 40, 264, 1000, 2056 (a last chunk of
  * 256 columns partly or wholly past h; more warps than chunks), d 1, 7, 33, 250, 300 (rows past d in the last group),
- * B 1 and 2 (the default routes B ≤ 2 here), fp16 and bf16; shapes with one warp, one row,
+ * B 1 and 2 (the default routes B ≤ 2 here, of rmsnorm(x) B = 1 only: B = 2 then checks gemv_tc), fp16 and bf16; shapes with one warp, one row,
  * many chunks a load batch, a persistent grid (a group runs several row blocks); and the routed path of a decode step through {@link OpenClBackend} at B = 1.
  */
 class OpenClGemvB1Test {
@@ -89,7 +89,8 @@ class OpenClGemvB1Test {
 
     /** GEMV (acc or not, normin or not) of one case through mglu, checked against the float64 reference. */
     static void linearCase(OpenClMglu mglu, Rng rng, DType dt, int h, int d, int B, boolean acc, boolean normin, String what) {
-        assertTrue(mglu.b1GemvApplies(dt, h, B), "gemv_b1 takes h=" + h + " B=" + B);
+        // a normed input at B = 2 stays on gemv_tc (ClGemvB1.applies): checked here all the same
+        assertEquals(!normin || B == 1, mglu.b1GemvApplies(dt, h, B, normin), "gemv_b1 takes h=" + h + " B=" + B + " normin=" + normin);
         WeightMatrix w = WeightMatrix.of(dt, Check.random(rng, d * h), d, h);
         float[] x = Check.random(rng, B * h), nw = normin ? Check.random(rng, h) : null, y0 = new float[B * d];
         if (acc) y0 = Check.random(rng, B * d);
@@ -105,7 +106,7 @@ class OpenClGemvB1Test {
 
     /** The glu of one case through mglu. */
     static void gluCase(OpenClMglu mglu, Rng rng, DType dt, Act g, int h, int d, int B, boolean normin, String what) {
-        assertTrue(mglu.b1GemvApplies(dt, h, B), "gemv_b1 takes h=" + h + " B=" + B);
+        assertEquals(!normin || B == 1, mglu.b1GemvApplies(dt, h, B, normin), "gemv_b1 takes h=" + h + " B=" + B + " normin=" + normin);
         WeightMatrix wg = WeightMatrix.of(dt, Check.random(rng, d * h), d, h), wv = WeightMatrix.of(dt, Check.random(rng, d * h), d, h);
         float[] x = Check.random(rng, B * h), nw = normin ? Check.random(rng, h) : null, y0 = new float[B * d];
         java.util.Arrays.fill(y0, Float.NaN);
@@ -182,13 +183,16 @@ class OpenClGemvB1Test {
         }
     }
 
-    /** By default B ≤ 2 take gemv_b1, and only where gemv_tc would be taken (tc on, 16-bit W, h % 8 == 0). */
+    /** By default B ≤ 2 take gemv_b1 (of rmsnorm(x): B = 1), and only where gemv_tc would be taken (tc on, 16-bit W, h % 8 == 0). */
     @Test void routing() {
         OpenClMglu def = new OpenClMglu(cl, OpenClTesting.settings().withTc(OpenClSettings.Switch.ON));
         OpenClMglu off = new OpenClMglu(cl, OpenClTesting.settings().withTc(OpenClSettings.Switch.OFF));
         try {
-            for (int B = 1; B <= OpenClMglu.MAX_BATCH; B++) assertEquals(B <= 2, def.b1GemvApplies(DType.F16, 40, B), "B=" + B);
-            assertTrue(!def.b1GemvApplies(DType.F32, 64, 1) && !def.b1GemvApplies(DType.F16, 36, 1) && !off.b1GemvApplies(DType.BF16, 64, 1),
+            for (int B = 1; B <= OpenClMglu.MAX_BATCH; B++) {
+                assertEquals(B <= 2, def.b1GemvApplies(DType.F16, 40, B, false), "B=" + B);
+                assertEquals(B == 1, def.b1GemvApplies(DType.F16, 40, B, true), "B=" + B + " of rmsnorm(x)");
+            }
+            assertTrue(!def.b1GemvApplies(DType.F32, 64, 1, false) && !def.b1GemvApplies(DType.F16, 36, 1, false) && !off.b1GemvApplies(DType.BF16, 64, 1, false),
                     "f32 W, h % 8 != 0 and tc off stay on the other kernels");
         } finally {
             def.release();

@@ -86,7 +86,7 @@ public final class TcGemvProbe {
                             cl.zero(dy, 0, 4L * B * s.d);
                             call(mglu, s, dy, dx, norm, ws.get(0), s.glu ? vs.get(0) : null, B, null);
                             cl.read(dy, y, y.length);
-                            if (v.startsWith("b1") && !mglu.b1GemvApplies(DType.F16, s.h, B)) System.out.println(v + ": gemv_b1 refused or not taken");
+                            if (v.startsWith("b1") && !mglu.b1GemvApplies(DType.F16, s.h, B, s.norm)) System.out.println(v + ": gemv_b1 refused or not taken");
                             if (ref == null) ref = y;
                             double[] t = new double[40];
                             for (int i = -5; i < t.length; i++) {
