@@ -4,7 +4,7 @@
 # nm 4, fp16, prompt 512, 128 tokens, B = 1 and 8) for each entry of BENCHES, "ffn:bundle[:k=v,k=v]": bundle after (this
 # branch) or main (MAIN_JAR as the gpu-backend jar: the code before, in the same call), k=v pairs as -Djmglu.opencl.k=v.
 #   here:   ./jmglu bundle && mvn -o -q package -pl lab -am -DskipTests && BUNDLE=.devbundle-tcgemv MAIN_JAR=… bash lab/gpu/tcgemv.sh make /work/main
-#   device: [PROBE="row tc tc:32:2:4"] [BENCHES="mglu:after mglu:main mglu:after:tcgemvmin=1"] [PROFILES="8 1:tcgemvmin=1"] bash .devbundle-tcgemv/tcgemv.sh run
+#   device: [TOKENS=128] [SEQ=640 (≥ 512 + TOKENS)] [PROBE="row tc tc:32:2:4"] [BENCHES="mglu:after mglu:main mglu:after:tcgemvmin=1"] [PROFILES="8 1:tcgemvmin=1"] bash .devbundle-tcgemv/tcgemv.sh run
 # PROFILES: jmglu.lab.gpu.DecodeProfile (µs per kernel of a decode step) of the MGLU model for each "B[:k=v,k=v]" (needs an mglu bench).
 set -e
 case "$1" in
@@ -25,7 +25,7 @@ run)
   fi
   BENCHES="${BENCHES-mglu:after mglu:main}"
   for ffn in $(for v in $BENCHES; do echo "${v%%:*}"; done | sort -u); do
-    timeout 120 "$D/jmglu-bundle/jmglu" init --dim 2048 --layers 8 --heads 16 --hidden 8192 --ffn $ffn --nm 4 --dtype fp16 --seq-len 640 --out /tmp/m-$ffn --force > /dev/null
+    timeout 120 "$D/jmglu-bundle/jmglu" init --dim 2048 --layers 8 --heads 16 --hidden 8192 --ffn $ffn --nm 4 --dtype fp16 --seq-len ${SEQ:-640} --out /tmp/m-$ffn --force > /dev/null
   done
   echo "models made after $(( $(date +%s) - T0 )) s" | tee -a "$O/bench.txt"
   for v in $BENCHES; do
@@ -34,7 +34,7 @@ run)
     left "bench $v" || continue
     J=""; for kv in ${opts//,/ }; do J="$J -Djmglu.opencl.$kv"; done
     echo "== $ffn $name $J" | tee -a "$O/bench.txt"
-    JMGLU_JAVA_OPTS="$J" timeout "${BENCH_S:-75}" "$H/jmglu" bench decode --device opencl --model /tmp/m-$ffn --batch 1,8 --prompt 512 --tokens 128 --csv /tmp/d.csv 2>&1 \
+    JMGLU_JAVA_OPTS="$J" timeout "${BENCH_S:-75}" "$H/jmglu" bench decode --device opencl --model /tmp/m-$ffn --batch 1,8 --prompt 512 --tokens ${TOKENS:-128} --csv /tmp/d.csv 2>&1 \
       | grep -v WARN | tee -a "$O/bench.txt" || echo "bench failed or timed out" | tee -a "$O/bench.txt"
     [ -f /tmp/d.csv ] && sed "s/^/$ffn-$name-${opts//,/+},/" /tmp/d.csv >> "$O/bench.csv"; rm -f /tmp/d.csv
   done

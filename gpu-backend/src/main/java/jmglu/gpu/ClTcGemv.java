@@ -25,7 +25,8 @@ import org.jocl.cl_mem;
  * B = 1 the kernels alone measured about as fast as the row kernel (slower for the 256-row lm head), but the step is
  * bound by the host's enqueue there, and these launches cost it less: bench decode B = 1 in one call, alternating
  * (lab/gpu/decode-run11 call 3), SwiMGLU 1,710.7 and 1,716.1 tok/s against 1,569.6 and 1,630.6 on the row kernel,
- * SwiGLU 1,644.6 against 1,387.9; so B = 1 takes this kernel too.
+ * SwiGLU 1,644.6 against 1,387.9; so B = 1 took this kernel too. Since then B ≤ 2 (of a normed input B = 1) go to
+ * gemv_b1.cl first ({@link ClGemvB1}: faster there, lab/gpu/gemv1-run).
  */
 final class ClTcGemv {
     /** The shape knobs, read when the launcher is made (a probe can vary them between launchers). */

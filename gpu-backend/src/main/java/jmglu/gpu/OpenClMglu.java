@@ -27,7 +27,8 @@ import org.jocl.cl_mem;
  * kernel runs fp16 FlashMGLU at h=4096, d=14336, B=1 in 0.039 / 0.041 / 0.047 / 0.067 ms at
  * nm = 1 / 2 / 4 / 8, against 0.056 / 0.059 / 0.057 / 0.082 for the row and fast kernels (run 9).
  * GEMV and SwiGLU at decode batches (settings' tcGemvMinB..tcGemvMaxB, default 2..8) take the tensor-core
- * kernel gemv_tc.cl ({@link ClTcGemv}, W read row-major) when the tensor-core path is on.
+ * kernel gemv_tc.cl ({@link ClTcGemv}, W read row-major) when the tensor-core path is on; of those, B ≤ 2
+ * (-Djmglu.opencl.b1max) takes gemv_b1.cl ({@link ClGemvB1}, CUDA cores, many loads in flight) instead.
  * A path whose program the device's compiler refuses (inline PTX on a foreign driver) is logged once
  * and stays off for this launcher.
  */
@@ -84,6 +85,7 @@ public final class OpenClMglu {
     private final cl_mem dummy;
     private final boolean nvidia;      // an NVIDIA platform (inline PTX, mma.sync)
     private final ClTcGemv tcGemv;     // GEMV and SwiGLU of decode batches on tensor cores (gemv_tc.cl)
+    private final ClGemvB1 b1Gemv;     // the same at B ≤ 2 on the CUDA cores (gemv_b1.cl)
     private cl_mem normed;            // the normed input of the paths that take no NormIn (grown on demand)
     private long normedBytes;
     // paths whose program the compiler refused (logged once; they stay off for this launcher)
@@ -95,6 +97,7 @@ public final class OpenClMglu {
         this.dummy = cl.alloc(64);
         this.nvidia = cl.ref.platformName().toUpperCase(java.util.Locale.ROOT).contains("NVIDIA");
         this.tcGemv = new ClTcGemv(cl, this);
+        this.b1Gemv = new ClGemvB1(cl, this);
     }
 
     public OpenClContext context() { return cl; }
@@ -103,6 +106,9 @@ public final class OpenClMglu {
 
     /** Whether GEMV / SwiGLU of a W of this type and width at batch B take the tensor-core kernel gemv_tc.cl ({@link ClTcGemv}). */
     public boolean tcGemvApplies(DType dt, int h, int B) { return tcGemv.applies(dt, h, B); }
+
+    /** Whether GEMV / SwiGLU of a W of this type and width at batch B (of rmsnorm(x) when norm) take gemv_b1.cl ({@link ClGemvB1}) instead. */
+    public boolean b1GemvApplies(DType dt, int h, int B, boolean norm) { return b1Gemv.applies(B, norm, tcGemv.applies(dt, h, B)); }
 
     /** The paths whose programs the device's compiler refused so far ("" when none): "shfl", "fast", "tc". */
     public String refusedPaths() {
@@ -169,6 +175,8 @@ public final class OpenClMglu {
         if (mode == SWIGLU && (w2 == null || w2.rows() != d || w2.cols() != h || w2.dtype() != w.dtype()))
             throw new IllegalArgumentException(op + ": Wg is " + w.dtype() + " (" + d + ", " + h + ") but Wv is "
                     + (w2 == null ? "missing" : w2.dtype() + " (" + w2.rows() + ", " + w2.cols() + ")"));
+        if ((mode == GEMV || mode == SWIGLU) && b1GemvApplies(w.dtype(), h, B, norm != null)
+                && b1Gemv.run(mode, out, x, norm, w, w2, B, g, acc, ev)) return;
         if ((mode == GEMV || mode == SWIGLU) && tcGemv.applies(w.dtype(), h, B)
                 && tcGemv.run(mode, out, x, norm, w, w2, B, g, acc, ev)) return;
         int nv = mode == GEMV ? 1 : mode == SWIGLU ? 2 : nm + 1, ns = norm != null ? B : 0;   // ns: the Σx² sums
@@ -424,6 +432,7 @@ public final class OpenClMglu {
 
     public void release() {
         tcGemv.release();
+        b1Gemv.release();
         OpenClContext.release(dummy, normed);
     }
 }

@@ -32,11 +32,13 @@ class OpenClTcGemvTest {
 
     @BeforeAll static void open() {
         OpenClTesting.requireOpenCl();
+        System.setProperty("jmglu.opencl.b1max", "0");          // B ≤ 2 would take gemv_b1.cl (OpenClGemvB1Test): gemv_tc at every B here
         cl = OpenClContext.open();
         mglu = new OpenClMglu(cl, TC);
     }
 
     @AfterAll static void close() {
+        System.clearProperty("jmglu.opencl.b1max");
         if (mglu != null) mglu.release();
         if (cl != null) cl.close();
     }
