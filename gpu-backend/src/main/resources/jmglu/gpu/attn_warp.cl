@@ -1,3 +1,4 @@
+//! needs attn_rows.cl
 // jmglu OpenCL decode attention, one warp per (row, head, split of SK keys): what attention.cl's rope_attn does for a
 // decode step (crow < 0), without local memory or barriers on NVIDIA (warp shuffles through inline PTX).
 //
@@ -30,7 +31,6 @@
 // F4 (1: K and V rows read as aligned float4, the caches' offsets multiples of 4 floats; 0: vload4).
 
 #define SK (32 * KPL)
-#define VEC4 (DPL % 4 == 0 && HD == 32 * DPL)    /* whole float4 runs a lane */
 
 inline int pick16w(int16 v, int i) {
     int a[16];
@@ -72,36 +72,6 @@ inline float shx_l(float v, int o, __local float* sc, int L) {
 #define BCAST_END barrier(CLK_LOCAL_MEM_FENCE);
 #endif
 
-// r[i] = src[e0 + i] rotated by RoPE with the angles of row t of tab (rope != 0), or copied; 0 past HD.
-// Element e of pair pe turns by (c, s) = (t[2pe], t[2pe + 1]): the first of the pair becomes x0·c − x1·s, the second x0·s + x1·c.
-#define ROTATE(r, src, t, rope, e0)                                                        \
-    for (int i = 0; i < DPL; i++) {                                                        \
-        const int e = (e0) + i;                                                            \
-        float y = 0.0f;                                                                    \
-        if (e < HD) {                                                                      \
-            if (rope == 0) y = (src)[e];                                                   \
-            else {                                                                         \
-                const int np = HD / 2, first = rope == 1 ? (e & 1) == 0 : e < np;          \
-                const int pe = rope == 1 ? e >> 1 : (first ? e : e - np), d = rope == 1 ? 1 : np; \
-                const float c = (t)[2 * pe], s = (t)[2 * pe + 1];                          \
-                y = first ? (src)[e] * c - (src)[e + d] * s : (src)[e - d] * s + (src)[e] * c; \
-            }                                                                              \
-        }                                                                                  \
-        (r)[i] = y;                                                                        \
-    }
-
-// x[0, DPL) = the lane's dims of one key row (0 past HD)
-#if VEC4 && F4                                     /* rows 16-byte aligned: one float4 load a lane (untimed as yet) */
-#define LOAD_ROW(dst, row)                                                                 \
-    for (int i = 0; i < DPL; i += 4) {                                                     \
-        const float4 f = *(__global const float4*) ((row) + i);                            \
-        (dst)[i] = f.s0; (dst)[i + 1] = f.s1; (dst)[i + 2] = f.s2; (dst)[i + 3] = f.s3;     \
-    }
-#elif VEC4
-#define LOAD_ROW(x, row) for (int i = 0; i < DPL; i += 4) vstore4(vload4(0, (row) + i), 0, (x) + i);
-#else
-#define LOAD_ROW(x, row) for (int i = 0; i < DPL; i++) x[i] = e0 + i < HD ? (row)[i] : 0.0f;
-#endif
 
 // one step of the transpose butterfly over d[0, 2o): d[t] ← (kept half) + (the partner's copy of it)
 #define BFLY(d, o)                                                                         \
@@ -150,14 +120,7 @@ void attn_warp(__global float* restrict out, const int oo, __global float* restr
             __global const float* tp = tab + (long) p * HD;
             ROTATE(qr, q + qo + (long) b * qs + j * HD, tp, rope, e0)
             if (mine) {
-                ROTATE(kn, k + ko + (long) b * ks + hk * HD, tp, rope, e0)
-                for (int i = 0; i < DPL; i++) vn[i] = e0 + i < HD ? v[vo + (long) b * vs + hk * HD + e0 + i] : 0.0f;
-                if (j % group == 0)                           // the group's first query head writes k_p, v_p
-                    for (int i = 0; i < DPL; i++)
-                        if (e0 + i < HD) {
-                            kc[kco + row0 + (long) p * kv + e0 + i] = kn[i];
-                            vc[vco + row0 + (long) p * kv + e0 + i] = vn[i];
-                        }
+                TAKE_NEW_KV(kn, vn, tp)                       // the group's first query head writes k_p, v_p
                 for (int i = 0; i < DPL; i++) dn += qr[i] * kn[i];    // the lane's part of q·k_p
             }
         }

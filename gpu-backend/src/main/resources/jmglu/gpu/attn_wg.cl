@@ -1,3 +1,4 @@
+//! needs attn_rows.cl
 // jmglu OpenCL decode attention (issue 12; the default at every B, ClWarpAttention.group): what attn_warp.cl does (RoPE of q and k_p, k_p and
 // v_p into the caches, attention split over the KV length, the merge of splits by the last one to finish), with one
 // work-group of NW warps per (row, head, split of SK = NW·KW keys) and only KW keys a warp, so that B·nH·len/KW warps
@@ -32,7 +33,6 @@
 #define SK (KW * NW)
 #define NT (32 * NW)
 #define MC 8                                        /* splits a merge warp reads at once */
-#define VEC4 (DPL % 4 == 0 && HD == 32 * DPL)
 
 inline int pick_pos(int16 v, int i) {               // v[i] without a private array (no stack)
     switch (i) {
@@ -51,35 +51,6 @@ inline float shx(float v, int o) {                  // the value of lane L ^ o
 }
 #endif
 
-// r[i] = src[e0 + i] rotated by RoPE with row t of tab (rope != 0), or copied; 0 past HD (as attn_warp.cl's ROTATE).
-#define ROTATE(r, src, t, rope, e0)                                                        \
-    for (int i = 0; i < DPL; i++) {                                                        \
-        const int e = (e0) + i;                                                            \
-        float y = 0.0f;                                                                    \
-        if (e < HD) {                                                                      \
-            if (rope == 0) y = (src)[e];                                                   \
-            else {                                                                         \
-                const int np = HD / 2, first = rope == 1 ? (e & 1) == 0 : e < np;          \
-                const int pe = rope == 1 ? e >> 1 : (first ? e : e - np), d = rope == 1 ? 1 : np; \
-                const float c = (t)[2 * pe], s = (t)[2 * pe + 1];                          \
-                y = first ? (src)[e] * c - (src)[e + d] * s : (src)[e - d] * s + (src)[e] * c; \
-            }                                                                              \
-        }                                                                                  \
-        (r)[i] = y;                                                                        \
-    }
-
-// x[0, DPL) = the lane's dims of one row (0 past HD)
-#if VEC4 && F4
-#define LOAD_ROW(x, row)                                                                   \
-    for (int i = 0; i < DPL; i += 4) {                                                     \
-        const float4 f = *(__global const float4*) ((row) + i);                            \
-        (x)[i] = f.s0; (x)[i + 1] = f.s1; (x)[i + 2] = f.s2; (x)[i + 3] = f.s3;             \
-    }
-#elif VEC4
-#define LOAD_ROW(x, row) for (int i = 0; i < DPL; i += 4) vstore4(vload4(0, (row) + i), 0, (x) + i);
-#else
-#define LOAD_ROW(x, row) for (int i = 0; i < DPL; i++) (x)[i] = e0 + i < HD ? (row)[i] : 0.0f;
-#endif
 
 // The warps' (m, l, acc) through local memory into the group's: sets M, Lsum and A[k] = acc of dim lid + k·NT.
 #define EPT ((HD + NT - 1) / NT)
@@ -130,14 +101,7 @@ void attn_wg(__global float* restrict out, const int oo, __global float* restric
     ROTATE(qr, q + qo + (long) b * qs + j * HD, tp, rope, e0)
     for (int i = 0; i < DPL; i++) kn[i] = vn[i] = 0.0f;
     if (mine) {
-        ROTATE(kn, k + ko + (long) b * ks + hk * HD, tp, rope, e0)
-        for (int i = 0; i < DPL; i++) vn[i] = e0 + i < HD ? v[vo + (long) b * vs + hk * HD + e0 + i] : 0.0f;
-        if (j % group == 0)                                   // the group's first query head writes k_p, v_p
-            for (int i = 0; i < DPL; i++)
-                if (e0 + i < HD) {
-                    kc[kco + row0 + (long) p * kv + e0 + i] = kn[i];
-                    vc[vco + row0 + (long) p * kv + e0 + i] = vn[i];
-                }
+        TAKE_NEW_KV(kn, vn, tp)                               // the group's first query head writes k_p, v_p
         for (int i = 0; i < DPL; i++) dn += qr[i] * kn[i];
     }
     #pragma unroll

@@ -66,25 +66,9 @@ class OpenClGemvB1Test {
         return m;
     }
 
-    /** The device's y after one launch through mglu: mode GEMV (acc: onto y0) or SWIGLU (w2 = Wv), of rmsnorm(x) when nw is given. */
+    /** The device's y after one launch through mglu (OpenClTcGemvTest's helper). */
     static float[] run(OpenClMglu mglu, int mode, float[] y0, float[] x, float[] nw, WeightMatrix w, WeightMatrix w2, int B, Act g, boolean acc) {
-        var dw = OpenClMglu.DeviceMatrix.upload(cl, w);
-        var dv = w2 == null ? null : OpenClMglu.DeviceMatrix.upload(cl, w2);
-        float[] y = y0.clone();
-        float[] nwb = new float[5 + w.cols()];                              // the norm weight at an offset (NormIn.wo)
-        if (nw != null) System.arraycopy(nw, 0, nwb, 5, nw.length);
-        org.jocl.cl_mem dx = cl.upload(x), dy = cl.upload(y), dn = cl.upload(nwb);
-        try {
-            var norm = nw == null ? null : new OpenClMglu.NormIn(dn, 5, EPS);
-            if (mode == OpenClMglu.GEMV) mglu.gemv(dy, dx, norm, dw, B, acc, null);
-            else mglu.rows(mode, dy, null, dx, norm, dw, dv, null, B, g, null);
-            cl.read(dy, y, y.length);
-            return y;
-        } finally {
-            dw.release();
-            if (dv != null) dv.release();
-            OpenClContext.release(dx, dy, dn);
-        }
+        return OpenClTcGemvTest.run(mglu, mode, y0, x, nw, w, w2, B, g, acc);
     }
 
     /** GEMV (acc or not, normin or not) of one case through mglu, checked against the float64 reference. */

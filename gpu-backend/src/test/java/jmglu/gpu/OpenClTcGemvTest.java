@@ -69,7 +69,9 @@ class OpenClTcGemvTest {
         return run(mglu, mode, y0, x, nw, w, w2, B, g, acc);
     }
 
+    /** {@link #run(int, float[], float[], float[], WeightMatrix, WeightMatrix, int, Act, boolean)} through the given launcher (on its context). */
     static float[] run(OpenClMglu mglu, int mode, float[] y0, float[] x, float[] nw, WeightMatrix w, WeightMatrix w2, int B, Act g, boolean acc) {
+        OpenClContext cl = mglu.context();
         var dw = OpenClMglu.DeviceMatrix.upload(cl, w);
         var dv = w2 == null ? null : OpenClMglu.DeviceMatrix.upload(cl, w2);
         float[] y = y0.clone();
