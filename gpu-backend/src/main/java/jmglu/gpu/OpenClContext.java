@@ -2,14 +2,11 @@ package jmglu.gpu;
 
 import static org.jocl.CL.*;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +23,6 @@ import org.jocl.cl_event;
 import org.jocl.cl_kernel;
 import org.jocl.cl_mem;
 import org.jocl.cl_platform_id;
-import org.jocl.cl_program;
 
 /**
  * One OpenCL device through JOCL: discovery, a context and an in-order profiling queue, programs
@@ -63,15 +59,12 @@ public final class OpenClContext implements AutoCloseable {
     public final long localMemBytes, maxWorkGroup, globalMemBytes, computeUnits;
     /** Sub-buffers must start at a multiple of this many bytes (CL_DEVICE_MEM_BASE_ADDR_ALIGN). */
     public final long baseAlignBytes;
-    private final Map<String, cl_program> programs = new HashMap<>();
-    private final Map<String, cl_kernel> kernels = new HashMap<>();
-    private final Map<Object, cl_kernel> byKey = new HashMap<>();         // see kernel(Object, Supplier)
+    private final ClPrograms progs;              // programs and kernels, built once
     private final Map<cl_kernel, Object[]> lastArgs = new IdentityHashMap<>();   // what each kernel was last launched with
     private long launches;                       // kernels enqueued so far
     private int flushEvery, sinceFlush;          // clFlush after every flushEvery launches (0: never)
     private List<Launch> profiled;               // non-null: every launch's event is kept (see profile)
     private Map<String, long[]> hostNanos;       // non-null: host time per kernel in launch (see hostTimes)
-    private final Map<cl_kernel, String> names = new IdentityHashMap<>();   // kernel → "file name options"
     private final Map<cl_mem, Long> memSizes = new IdentityHashMap<>();
     private ClNative fast = ClNative.open();     // launches through java.lang.foreign (null: JOCL's calls)
     private final ClPinnedReads pinned;          // staging for readIntsLater
@@ -86,6 +79,7 @@ public final class OpenClContext implements AutoCloseable {
             timed = clCreateCommandQueue(context, ref.device(), CL_QUEUE_PROFILING_ENABLE, null);
             queue = plain;
             pinned = new ClPinnedReads(context);
+            progs = new ClPrograms(context, ref.device());
         } catch (CLException e) {
             throw fail("creating a context on " + ref.describe(), e);
         }
@@ -162,88 +156,15 @@ public final class OpenClContext implements AutoCloseable {
         return sb.toString();
     }
 
-    // ---------------------------------------------------------------- programs and kernels
+    // ---------------------------------------------------------------- programs and kernels ({@link ClPrograms})
     /** The kernel `name` of resource jmglu/gpu/{file}, built with `options` (cached). */
-    public synchronized cl_kernel kernel(String file, String options, String name) {
-        String key = file + "|" + options + "|" + name;
-        cl_kernel k = kernels.get(key);
-        if (k != null) return k;
-        cl_program prog = program(file, options);
-        try {
-            k = clCreateKernel(prog, name, null);
-        } catch (CLException e) {
-            throw fail("creating kernel " + name + " of " + file, e);
-        }
-        kernels.put(key, k);
-        names.put(k, file + " " + name + (options.isEmpty() ? "" : " " + options));
-        return k;
-    }
+    public synchronized cl_kernel kernel(String file, String options, String name) { return progs.kernel(file, options, name); }
 
-    /**
-     * The kernel a launch site stands for by a key of its own (a record of the values its options are made of, e.g.
-     * dtype, batch, mode): make (a {@link #kernel(String, String, String)} call) runs the first time only. A decode step
-     * launches about 42 kernels, and building, joining and hashing an options string of 100–150 characters for each was
-     * a third of the host's Java time a step (lab HostEnqueueLoop under JFR). A make that throws keeps nothing.
-     */
-    public synchronized cl_kernel kernel(Object key, java.util.function.Supplier<cl_kernel> make) {
-        cl_kernel k = byKey.get(key);
-        if (k == null) {
-            k = make.get();
-            if (k != null) byKey.put(key, k);
-        }
-        return k;
-    }
-
-    private cl_program program(String file, String options) {
-        String key = file + "|" + options;
-        cl_program p = programs.get(key);
-        if (p != null) return p;
-        // common.cl (act, dot8, HSUM8) first, then the files a first line "//! needs a.cl ..." names, then the program's own source
-        String own = resource(file);
-        List<String> src = new ArrayList<>(List.of(resource("common.cl")));
-        if (own.startsWith("//! needs ")) for (String f : own.lines().findFirst().orElseThrow().substring(10).trim().split("\\s+")) src.add(resource(f));
-        src.add(own);
-        p = clCreateProgramWithSource(context, src.size(), src.toArray(new String[0]), null, null);
-        try {
-            clBuildProgram(p, 1, new cl_device_id[] {ref.device()}, options, null, null);
-        } catch (CLException e) {
-            throw new IllegalStateException("OpenCL: building " + file + " with '" + options + "' failed: "
-                    + CL.stringFor_errorCode(e.getStatus()) + "\n--- build log ---\n" + buildLog(p), e);
-        }
-        programs.put(key, p);
-        return p;
-    }
+    /** The kernel a launch site stands for by a key of its own: see {@link ClPrograms#kernel(Object, java.util.function.Supplier)}. */
+    public synchronized cl_kernel kernel(Object key, java.util.function.Supplier<cl_kernel> make) { return progs.kernel(key, make); }
 
     /** The built program's binary for this device (PTX text on NVIDIA), for inspection. */
-    public synchronized byte[] binary(String file, String options) {
-        cl_program p = program(file, options);
-        long[] size = new long[1];
-        clGetProgramInfo(p, CL_PROGRAM_BINARY_SIZES, Sizeof.size_t, Pointer.to(size), null);
-        byte[] b = new byte[(int) size[0]];
-        clGetProgramInfo(p, CL_PROGRAM_BINARIES, Sizeof.POINTER, Pointer.to(new Pointer[] {Pointer.to(b)}), null);
-        return b;
-    }
-
-    private String buildLog(cl_program p) {
-        try {
-            long[] size = new long[1];
-            clGetProgramBuildInfo(p, ref.device(), CL_PROGRAM_BUILD_LOG, 0, null, size);
-            byte[] b = new byte[(int) size[0]];
-            clGetProgramBuildInfo(p, ref.device(), CL_PROGRAM_BUILD_LOG, b.length, Pointer.to(b), null);
-            return new String(b, 0, Math.max(0, b.length - 1), StandardCharsets.UTF_8);
-        } catch (CLException e) {
-            return "(no build log: " + CL.stringFor_errorCode(e.getStatus()) + ")";
-        }
-    }
-
-    static String resource(String file) {
-        try (InputStream in = OpenClContext.class.getResourceAsStream("/jmglu/gpu/" + file)) {
-            if (in == null) throw new IllegalStateException("OpenCL: kernel source jmglu/gpu/" + file + " is not on the class path");
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("OpenCL: reading jmglu/gpu/" + file, e);
-        }
-    }
+    public synchronized byte[] binary(String file, String options) { return progs.binary(file, options); }
 
     // ---------------------------------------------------------------- buffers
     public cl_mem alloc(long bytes) {
@@ -427,10 +348,10 @@ public final class OpenClContext implements AutoCloseable {
             queue(ev != null);
             if (fast != null && ev == null) fast.enqueue(queue, k, g, local);
             else clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {g}, local > 0 ? new long[] {local} : null, 0, null, ev);
-            if (profiled != null) profiled.add(new Launch(names.getOrDefault(k, "?"), g, argBytes(args), ev));
+            if (profiled != null) profiled.add(new Launch(progs.name(k), g, argBytes(args), ev));
             launches++;
             if (hostNanos != null) {
-                long[] h = hostNanos.computeIfAbsent(names.getOrDefault(k, "?"), n -> new long[2]);
+                long[] h = hostNanos.computeIfAbsent(progs.name(k), n -> new long[2]);
                 h[0]++;
                 h[1] += System.nanoTime() - t0;
             }
@@ -552,12 +473,8 @@ public final class OpenClContext implements AutoCloseable {
     public synchronized void close() {
         pinned.release(queue);
         if (fast != null) fast.close();
-        for (cl_kernel k : kernels.values()) clReleaseKernel(k);
-        for (cl_program p : programs.values()) clReleaseProgram(p);
-        kernels.clear();
-        byKey.clear();
+        progs.release();
         lastArgs.clear();
-        programs.clear();
         clReleaseCommandQueue(plain);
         clReleaseCommandQueue(timed);
         clReleaseContext(context);
