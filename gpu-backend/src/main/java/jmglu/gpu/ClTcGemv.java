@@ -40,8 +40,11 @@ final class ClTcGemv {
     private final cl_mem dummy;
     private volatile boolean refused;
 
-    /** What the program's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}). */
-    private record Key(DType dt, int nv, Act g, boolean acc, int B, int ks, int xs, boolean norm) {}
+    /**
+     * What the program's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}), the
+     * launcher's own knobs (U, pf) too: launchers with other knobs can share a context (TcGemvProbe's variants).
+     */
+    private record Key(DType dt, int nv, Act g, boolean acc, int B, int ks, int xs, boolean norm, int u, boolean pf) {}
 
     ClTcGemv(OpenClContext cl, OpenClMglu mglu) {
         this.cl = cl;
@@ -85,7 +88,7 @@ final class ClTcGemv {
         int ks = warps(d, h, B, nv), xs = mglu.settings().tcParts();
         DType dt = w.dtype();
         boolean normIn = norm != null;
-        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, ks, xs, normIn), () -> {
+        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, ks, xs, normIn, U, pf != 0), () -> {
             String opts = "-DWT=" + OpenClMglu.wt(dt) + " -DMODE=" + (nv - 1) + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
                     + " -DBB=" + B + " -DKS=" + ks + " -DU=" + U + " -DPF=" + (pf != 0 ? 1 : 0) + " -DXS=" + xs + " -DEMU=" + (mglu.nvidia() ? 0 : 1)
                     + (normIn ? " -DNORMIN=1" : "");

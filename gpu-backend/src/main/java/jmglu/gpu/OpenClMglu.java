@@ -26,7 +26,7 @@ import org.jocl.cl_mem;
  * the H200 ({@link #fastRows}); the row kernel otherwise. On the H200 (lab/gpu/run11) the tensor-core
  * kernel runs fp16 FlashMGLU at h=4096, d=14336, B=1 in 0.039 / 0.041 / 0.047 / 0.067 ms at
  * nm = 1 / 2 / 4 / 8, against 0.056 / 0.059 / 0.057 / 0.082 for the row and fast kernels (run 9).
- * GEMV and SwiGLU at decode batches (settings' tcGemvMinB..tcGemvMaxB, default 2..8) take the tensor-core
+ * GEMV and SwiGLU at decode batches (settings' tcGemvMinB..tcGemvMaxB, default 1..8) take the tensor-core
  * kernel gemv_tc.cl ({@link ClTcGemv}, W read row-major) when the tensor-core path is on; of those, B ≤ 2
  * (-Djmglu.opencl.b1max) takes gemv_b1.cl ({@link ClGemvB1}, CUDA cores, many loads in flight) instead.
  * A path whose program the device's compiler refuses (inline PTX on a foreign driver) is logged once
@@ -214,10 +214,10 @@ public final class OpenClMglu {
         };
         boolean al = aligned(w.dtype(), h);
         int ga = norm == null ? 0 : al && norm.wo() % 8 == 0 ? 2 : 1;         // NORMIN, GALIGNED
-        var key = new RowsKey(w.dtype(), nm, B, g, LS, R, xl, mode, al, acc, ga, sh);
+        var key = new RowsKey(w.dtype(), nm, B, g, LS, R, xl, mode, al, acc, ga, sh, s.unroll());
         org.jocl.cl_kernel k;
         try {
-            k = cl.kernel(key, () -> cl.kernel("mglu.cl", key.options(s.unroll()), "rows"));
+            k = cl.kernel(key, () -> cl.kernel("mglu.cl", key.options(), "rows"));
         } catch (IllegalStateException e) {         // the compiler refused the inline PTX: fall back for good
             if (!sh) throw e;
             LOG.log(System.Logger.Level.WARNING, "OpenCL warp-shuffle kernels unavailable, using local-memory reductions ("
@@ -304,8 +304,9 @@ public final class OpenClMglu {
     public boolean tcApplies(DType dt, int h, int B) { return tensorCores() && dt != DType.F32 && TcLayout.fits(h) && B <= 8; }
 
     /** What mglu.cl rows' options are made of (ga: 0 no NormIn, 1 NORMIN, 2 NORMIN and GALIGNED). */
-    private record RowsKey(DType dt, int nm, int B, Act g, int LS, int R, boolean xl, int mode, boolean al, boolean acc, int ga, boolean sh) {
-        String options(int unroll) {
+    private record RowsKey(DType dt, int nm, int B, Act g, int LS, int R, boolean xl, int mode, boolean al, boolean acc, int ga, boolean sh,
+                           int unroll) {
+        String options() {
             return "-DWT=" + wt(dt) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
                     + " -DLS=" + LS + " -DR=" + R + " -DXLOCAL=" + (xl ? 1 : 0) + " -DMODE=" + mode
                     + " -DALIGNED=" + (al ? 1 : 0) + " -DU=" + unroll + " -DACC=" + (acc ? 1 : 0)
