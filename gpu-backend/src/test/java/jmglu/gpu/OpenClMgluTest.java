@@ -2,6 +2,7 @@ package jmglu.gpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import jmglu.engine.Act;
@@ -92,6 +93,35 @@ class OpenClMgluTest {
                 n++;
             }
         mglu.release();
+    }
+
+    /**
+     * Kernels are cached by a key of the values their options are made of (OpenClContext.kernel(Object, Supplier)):
+     * launchers on one context that differ only in a knob of their own (here the row kernel's unroll U) must each
+     * launch the program built with theirs, or the shape tests below would test one shape several times.
+     */
+    @Test void launchersWithOtherKnobsLaunchTheirOwnKernels() {
+        Rng rng = new Rng(5);
+        WeightMatrix w = weights(rng, DType.F32, 19, 64);
+        float[] x = Check.random(rng, 64);
+        cl.profile(true);
+        for (int u : new int[] {2, 4}) {
+            OpenClMglu mglu = new OpenClMglu(cl, OpenClTesting.settings().withRowKernel(64, 2, u, OpenClSettings.Switch.OFF));
+            try {
+                run(mglu, OpenClMglu.GEMV, w, null, x, 1, Act.SILU, null);
+            } finally {
+                mglu.release();
+            }
+        }
+        var ls = cl.profile(false);
+        try {
+            var rows = ls.stream().map(OpenClContext.Launch::kernel).filter(k -> k.startsWith("mglu.cl rows")).toList();
+            assertEquals(2, rows.size(), "row-kernel launches: " + rows);
+            assertTrue(rows.get(0).contains("-DU=2"), rows.get(0));
+            assertTrue(rows.get(1).contains("-DU=4"), rows.get(1));
+        } finally {
+            OpenClContext.releaseEvents(ls);
+        }
     }
 
     @Test void rowKernelShapesMatchReference() {                    // the tunings the H200 benchmark picks: {LS, R, U}
