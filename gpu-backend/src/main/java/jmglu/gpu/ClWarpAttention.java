@@ -108,7 +108,8 @@ final class ClWarpAttention {
         boolean sh = !shflRefused && be.mglu.useShfl();
         int kwn = group(n, nH, maxLen);
         if (kwn > 0) {
-            launchGroups(kwn, sh, out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
+            launchGroups(kwn, sh, splits(n, nH, maxLen), out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco, tab, mode, pos,
+                    b0, n, nH, nKv, hd, maxT, dummy);
             return;
         }
         int sk = keys(n), nsplit = splits(n, nH, maxLen), nwarps = n * nH * nsplit;
@@ -131,13 +132,11 @@ final class ClWarpAttention {
                 nsplit, nwarps);
     }
 
-    /** attn_wg.cl: a work-group of nw warps per (row, head, split of kwn·nw keys), kwn keys a warp. */
-    private void launchGroups(int kwn, boolean sh, cl_mem out, int oo, cl_mem part, cl_mem tick, cl_mem q, int qo, int qs, cl_mem k, int ko, int ks,
+    /** attn_wg.cl: a work-group of nw warps per (row, head, split of kwn·nw keys), kwn keys a warp; nsplit splits a (row, head). */
+    private void launchGroups(int kwn, boolean sh, int nsplit, cl_mem out, int oo, cl_mem part, cl_mem tick, cl_mem q, int qo, int qs, cl_mem k, int ko, int ks,
                               cl_mem v, int vo, int vs, cl_mem kc, int kco, cl_mem vc, int vco, cl_mem tab, int mode, int[] pos, int b0, int n,
                               int nH, int nKv, int hd, int maxT, cl_mem dummy) {
-        int maxLen = 0;
-        for (int b = b0; b < b0 + n; b++) maxLen = Math.max(maxLen, pos[b] + 1);
-        int nt = 32 * nw, nsplit = (maxLen + kwn * nw - 1) / (kwn * nw);
+        int nt = 32 * nw;
         if (nt > cl.maxWorkGroup) throw new IllegalStateException("attn_wg: the device's work-groups hold " + cl.maxWorkGroup + " threads, fewer than " + 32 * nw);
         var key = new GroupKey(hd, kwn, nw, sh, wgF4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0);
         cl_kernel kern;
@@ -148,7 +147,7 @@ final class ClWarpAttention {
             LOG.log(System.Logger.Level.WARNING, "OpenCL warp-shuffle attention unavailable, summing through local memory ("
                     + e.getMessage().lines().findFirst().orElse("") + ")");
             shflRefused = true;
-            launchGroups(kwn, false, out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
+            launchGroups(kwn, false, nsplit, out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
             return;
         }
         cl.launch(kern, (long) n * nH * nsplit * nt, nt, null, out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco,
