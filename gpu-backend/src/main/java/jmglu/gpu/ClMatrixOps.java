@@ -51,6 +51,28 @@ final class ClMatrixOps {
         }
     }
 
+    /**
+     * {@link #linear}, and n (B, d) = rmsnorm(y) with weight nw (d) F32 and eps written by the same launch (gemv_tc.cl
+     * NORMOUT), when the GEMV takes the tensor-core kernel and n overlaps none of y, x, W, nw; false (nothing
+     * launched) otherwise: the caller runs linear and owes the norm.
+     */
+    boolean linearNormOut(Tensor y, ClNorms.Input in, Tensor w, boolean acc, Tensor n, Tensor nw, float eps) {
+        Tensor x = in.x;
+        int d = rowsOf(w, "linear"), h = w.dim(1), B = batch(x, h, "linear");
+        var norm = in.normIn();
+        if (B > CHUNK || nw.size() != d || n.size() != (long) B * d || be.gemm.applies(w.dtype(), h, B)
+                || !mglu.normOutApplies(w.dtype(), h, B, norm != null)) return false;
+        for (Tensor t : new Tensor[] {y, x, in.given, w, nw}) if (ClNorms.overlaps(n, t)) return false;
+        be.f32(y, "linear", "y", (long) B * d);
+        be.f32(n, "rmsnorm", "n", (long) B * d);
+        ClBuffer nwb = be.f32(nw, "rmsnorm", "w", d);
+        try (OpenClBackend.View wv = be.view(w, true, false); var xv = be.view(x, true, false); var yv = be.view(y, acc, true);
+             var nv = be.view(n, false, true)) {
+            var out = new ClTcGemv.NormOut(nv.mem, nwb.mem(), OpenClBackend.elems(nw), eps);
+            return mglu.gemvNormOut(yv.mem, xv.mem, norm, new OpenClMglu.DeviceMatrix(w.dtype(), d, h, wv.mem), B, acc, out);
+        }
+    }
+
     /** y (B, d) = g(x Wgᵀ) ⊙ (x Wvᵀ): one fused kernel when Wg and Wv share a dtype, else GEMV, act, GEMV, mul. */
     void glu(Tensor y, ClNorms.Input in, Tensor wGate, Tensor wValue, Act g) {
         Tensor x = in.x;

@@ -121,7 +121,8 @@ final class ClNorms {
                 && a.dtype() == b.dtype();
     }
 
-    private static boolean overlaps(Tensor a, Tensor b) {
+    /** Whether device tensors a and b share bytes of one buffer. */
+    static boolean overlaps(Tensor a, Tensor b) {
         if (a == null || b == null || a.isHost() || b.isHost() || a.deviceBuffer() != b.deviceBuffer()) return false;
         long a0 = a.deviceOffset(), b0 = b.deviceOffset();
         return a0 < b0 + b.byteSize() && b0 < a0 + a.byteSize();

@@ -38,13 +38,20 @@ final class ClTcGemv {
     private final OpenClContext cl;
     private final OpenClMglu mglu;
     private final cl_mem dummy;
+    private cl_mem tick;                 // NORMOUT's ticket: 0 between launches (the last group puts it back)
     private volatile boolean refused;
 
     /**
      * What the program's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}), the
      * launcher's own knobs (U, pf) too: launchers with other knobs can share a context (TcGemvProbe's variants).
      */
-    private record Key(DType dt, int nv, Act g, boolean acc, int B, int ks, int xs, boolean norm, int u, boolean pf) {}
+    private record Key(DType dt, int nv, Act g, boolean acc, int B, int ks, int xs, boolean norm, int u, boolean pf, boolean normOut) {}
+
+    /**
+     * NORMOUT: the launch also writes n (B, d) = rmsnorm(y) with weight w[wo, wo + d) F32 and eps, of the y it leaves
+     * (the last group to finish does it, see gemv_tc.cl): the norm launch after a residual GEMV is not needed.
+     */
+    record NormOut(cl_mem n, cl_mem w, int wo, float eps) {}
 
     ClTcGemv(OpenClContext cl, OpenClMglu mglu) {
         this.cl = cl;
@@ -52,7 +59,7 @@ final class ClTcGemv {
         this.dummy = cl.alloc(64);
     }
 
-    void release() { OpenClContext.release(dummy); }
+    void release() { OpenClContext.release(dummy, tick); }
 
     /** Whether a GEMV / SwiGLU of a W of this type and width at batch B takes this kernel. */
     boolean applies(DType dt, int h, int B) {
@@ -61,13 +68,16 @@ final class ClTcGemv {
     }
 
     /** Warps per work-group for d rows, h columns, B rows of x, nv accumulator sets (1 GEMV, 2 glu). */
-    int warps(int d, int h, int B, int nv) {
+    int warps(int d, int h, int B, int nv) { return warps(d, h, B, nv, false); }
+
+    /** {@link #warps(int, int, int, int)}, with NORMOUT's local memory when normOut (B floats a warp on the device, a thread emulated). */
+    int warps(int d, int h, int B, int nv, boolean normOut) {
         long groups = (d + 15) / 16, target = (long) warpsPerCu * Math.max(1, cl.computeUnits);
         int cap = (int) Math.max(1, Math.min(maxKs, cl.maxWorkGroup / 32));
         int steps = (h + 31) / 32, ks = Math.max(1, Math.min(mglu.settings().tcWarps(), cap));
         while (ks < cap && groups * ks < target && 2L * ks * 2 * U <= steps) ks *= 2;
         if (!mglu.nvidia()) ks = Math.min(ks, 4);   // the emulated mma: few warps, still more than one (the hand-over)
-        while (ks > 1 && (ks - 1) * redBytes(B, nv) > cl.localMemBytes / 2) ks >>= 1;
+        while (ks > 1 && (ks - 1) * redBytes(B, nv) + (normOut ? 4L * B * (mglu.nvidia() ? 1 : 32) * ks : 0) > cl.localMemBytes / 2) ks >>= 1;
         return ks;
     }
 
@@ -84,14 +94,22 @@ final class ClTcGemv {
      */
     boolean run(int mode, cl_mem y, cl_mem x, OpenClMglu.NormIn norm, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2,
                 int B, Act g, boolean acc, cl_event ev) {
+        return run(mode, y, x, norm, w, w2, B, g, acc, null, ev);
+    }
+
+    /** {@link #run(int, cl_mem, cl_mem, OpenClMglu.NormIn, OpenClMglu.DeviceMatrix, OpenClMglu.DeviceMatrix, int, Act, boolean, cl_event)}, GEMV only when out is not null: n = rmsnorm(y) written too. */
+    boolean run(int mode, cl_mem y, cl_mem x, OpenClMglu.NormIn norm, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2,
+                int B, Act g, boolean acc, NormOut out, cl_event ev) {
         int h = w.cols(), d = w.rows(), nv = mode == OpenClMglu.SWIGLU ? 2 : 1;
-        int ks = warps(d, h, B, nv), xs = mglu.settings().tcParts();
+        if (out != null && nv != 1) throw new IllegalArgumentException("gemv_tc: the norm of the output is for a GEMV, not the glu");
+        boolean normOut = out != null;
+        int ks = warps(d, h, B, nv, normOut), xs = mglu.settings().tcParts();
         DType dt = w.dtype();
         boolean normIn = norm != null;
-        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, ks, xs, normIn, U, pf != 0), () -> {
+        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, ks, xs, normIn, U, pf != 0, normOut), () -> {
             String opts = "-DWT=" + OpenClMglu.wt(dt) + " -DMODE=" + (nv - 1) + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
                     + " -DBB=" + B + " -DKS=" + ks + " -DU=" + U + " -DPF=" + (pf != 0 ? 1 : 0) + " -DXS=" + xs + " -DEMU=" + (mglu.nvidia() ? 0 : 1)
-                    + (normIn ? " -DNORMIN=1" : "");
+                    + (normIn ? " -DNORMIN=1" : "") + (normOut ? " -DNORMOUT=1" : "");
             return OpenClMglu.kernelOrNull(cl, "gemv_tc.cl", opts, "gemv_tc", "tensor-core GEMV");
         });
         if (k == null) {
@@ -101,10 +119,22 @@ final class ClTcGemv {
         long groups = (d + 15) / 16;
         var red = new OpenClContext.Local(Math.max(4, (ks - 1) * redBytes(B, nv)));
         cl_mem m2 = w2 == null ? dummy : w2.mem();
-        if (norm == null)
-            cl.launch(k, groups * 32 * ks, 32L * ks, ev, y, x, w.mem(), m2, h, d, red);
-        else
-            cl.launch(k, groups * 32 * ks, 32L * ks, ev, y, x, w.mem(), m2, h, d, red, norm.w(), norm.wo(), norm.eps());
+        Object[] args = {y, x, w.mem(), m2, h, d, red};
+        if (norm != null) args = append(args, norm.w(), norm.wo(), norm.eps());
+        if (out != null) {
+            if (tick == null) {
+                tick = cl.alloc(64);
+                cl.zero(tick, 0, 64);
+            }
+            args = append(args, out.n(), out.w(), out.wo(), out.eps(), tick);
+        }
+        cl.launch(k, groups * 32 * ks, 32L * ks, ev, args);
         return true;
+    }
+
+    private static Object[] append(Object[] a, Object... more) {
+        Object[] r = java.util.Arrays.copyOf(a, a.length + more.length);
+        System.arraycopy(more, 0, r, a.length, more.length);
+        return r;
     }
 }

@@ -53,6 +53,8 @@ public final class OpenClBackend implements Backend {
     private final cl_mem[] scratch = new cl_mem[SLOTS];
     private final long[] scratchBytes = new long[SLOTS];
     private boolean closed;
+    /** -Djmglu.opencl.normout=off: linearRmsnorm on the tensor-core GEMV owes its norm instead of writing it (a norm launch later). */
+    private static final boolean NORM_OUT = !"off".equals(System.getProperty("jmglu.opencl.normout", "on"));
     /** -Djmglu.opencl.fused=off: the fused ops and argmax run as their compositions (the A/B of lab/gpu/decode-run4). */
     private final boolean fused = !"off".equals(System.getProperty("jmglu.opencl.fused", "on").trim());
     final ClNorms norms = new ClNorms(this);
@@ -170,13 +172,17 @@ public final class OpenClBackend implements Backend {
         try (var in = norms.input(x, out, q, k, v, kCache, vCache)) { attention.prefill(out, in, wq, wk, wv, q, k, v, kCache, vCache, row, p0, nH, nKv, hd, rope); }
     }
 
-    /** One launch per 16 rows: the GEMV; n = rmsnorm(y) is owed to its consumers (see the class comment). */
+    /**
+     * One launch: the GEMV, and n = rmsnorm(y) either written by its last work-group (the tensor-core GEMV of decode
+     * batches, {@link ClMatrixOps#linearNormOut}) or owed to its consumers (see the class comment).
+     */
     @Override public synchronized void linearRmsnorm(Tensor y, Tensor x, Tensor w, boolean acc, Tensor n, Tensor nw, float eps) {
         if (!fused) {
             Backend.super.linearRmsnorm(y, x, w, acc, n, nw, eps);
             return;
         }
         norms.redefine(n, y, x, w);
+        if (NORM_OUT) try (var in = norms.input(x, y, n)) { if (matrix.linearNormOut(y, in, w, acc, n, nw, eps)) return; }
         linear(y, x, w, acc);
         norms.owe(n, y, nw, eps);
     }

@@ -136,6 +136,19 @@ public final class OpenClMglu {
         rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, null, ev);
     }
 
+    /**
+     * {@link #gemv} that also writes n (B, d) = rmsnorm(y) with weight out.w (gemv_tc.cl NORMOUT), where gemv_tc takes
+     * this GEMV; false (nothing launched) elsewhere: the caller runs {@link #gemv} and the norm.
+     */
+    boolean gemvNormOut(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, boolean acc, ClTcGemv.NormOut out) {
+        return normOutApplies(w.dtype(), w.cols(), B, norm != null) && tcGemv.run(GEMV, y, x, norm, w, null, B, Act.SILU, acc, out, null);
+    }
+
+    /** Whether {@link #gemvNormOut} takes a GEMV of a W of this type and width at batch B (of a normed input when norm). */
+    boolean normOutApplies(DType dt, int h, int B, boolean norm) {
+        return B >= 1 && B <= MAX_BATCH && !b1GemvApplies(dt, h, B, norm) && tcGemv.applies(dt, h, B);
+    }
+
     /** {@link #gemv} of the normed input rmsnorm(x) (norm null: of x itself). */
     public void gemv(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, boolean acc, cl_event ev) {
         rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, norm, ev);

@@ -26,8 +26,15 @@
 // scaled by rs_b in the epilogue. Σx² is summed in the same pass from the x values the part-0 lanes load
 // (every column of every batch row exactly once over the group), then added up in local memory: no prologue.
 //
+// NORMOUT 1 (MODE 0): also n (B, d) = rmsnorm(y) with weight nw2[nwo2 + r], eps2, of the y this launch leaves (the
+// residual stream after Wo or W2, normed for the next consumer): every group writes its y, makes it visible device-wide
+// and takes a ticket; the group with the last ticket reads all of y back past the L1 (volatile: other groups' rows sit
+// in the same 128-byte lines as rows this SM read for ACC), sums y² per batch row in a fixed order (the same n on every
+// run), writes n and puts the ticket back to 0. So the step needs no norm launch after the GEMV.
+//
 // Build-time: WT (1 fp16, 2 bf16), MODE (0, 1), ACT, ACC, BB (1..16), KS (warps per group), U (steps per load
-// batch), PF (1: the next batch's W loaded before this batch's math; default 0), XS (1, 2), EMU, NORMIN (0, 1).
+// batch), PF (1: the next batch's W loaded before this batch's math; default 0), XS (1, 2), EMU, NORMIN (0, 1),
+// NORMOUT (0, 1).
 
 #define LS (32 * KS)
 #define NT ((BB * XS + 7) / 8)
@@ -38,6 +45,9 @@
 #endif
 #ifndef NORMIN
 #define NORMIN 0
+#endif
+#ifndef NORMOUT
+#define NORMOUT 0
 #endif
 // the tile loops unroll on the device (operands in registers); the emulation keeps them rolled, so that its
 // barriers are not copied per mma (as in gemm_tc.cl)
@@ -50,11 +60,80 @@
 // 8 columns c .. c + 7 of the W row at wr, zeros at or past h
 #define WLOAD(wr, c) ((c) < h ? *(__global const uint4*) ((wr) + (c)) : (uint4)(0u))
 
+#if NORMOUT
+#if EMU
+#define GLOBAL_FENCE() mem_fence(CLK_GLOBAL_MEM_FENCE)
+#else
+#define GLOBAL_FENCE() asm volatile("membar.gl;" ::: "memory")
+#endif
+// NORMOUT: the last group to finish writes n = rmsnorm(y) · nw (see the top); every thread of every group calls it.
+// part: NPART floats of local memory (the Σy² of each batch row by warp: shuffles on the device; the emulation
+// keeps a slot per thread and adds them in a tree), lastl: one int.
+#if EMU
+#define NPART (BB * LS)
+#else
+#define NPART (BB * KS)
+#endif
+inline void norm_out(__global float* y, const int d, __global float* restrict n, __global const float* restrict nw,
+                     const int nwo, const float eps, __global volatile uint* tick, __local float* part, __local int* lastl) {
+    const int lid = get_local_id(0);
+    GLOBAL_FENCE();                                                  // this thread's y stores visible device-wide
+    barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);
+    if (lid == 0) *lastl = atomic_inc(tick) == get_num_groups(0) - 1;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (!*lastl) return;
+    GLOBAL_FENCE();
+    __global volatile const float* yv = (__global volatile const float*) y;
+    float s[BB];
+    for (int b = 0; b < BB; b++) s[b] = 0.0f;
+    for (int c = lid; c < d; c += LS)                                 // all BB rows' loads of a column at once
+        for (int b = 0; b < BB; b++) { const float v = yv[(long) b * d + c]; s[b] += v * v; }
+#if EMU
+    for (int b = 0; b < BB; b++) part[b * LS + lid] = s[b];
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int o = LS / 2; o > 0; o >>= 1) {                            // LS is a power of two (32·KS)
+        if (lid < o)
+            for (int b = 0; b < BB; b++) part[b * LS + lid] += part[b * LS + lid + o];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+#define ROWSUM(b) part[(b) * LS]
+#else
+    for (int b = 0; b < BB; b++) {                                    // a warp's butterfly, then its lane 0's sum by warp
+        float v = s[b];
+        for (int o = 16; o > 0; o >>= 1) {
+            float t;
+            asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(o));
+            v += t;
+        }
+        if ((lid & 31) == 0) part[b * KS + (lid >> 5)] = v;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (lid < BB) {
+        float t = 0.0f;
+        for (int k = 0; k < KS; k++) t += part[lid * KS + k];
+        part[lid * KS] = t;
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+#define ROWSUM(b) part[(b) * KS]
+#endif
+    for (int c = lid; c < d; c += LS)
+        for (int b = 0; b < BB; b++) {
+            const float rs = 1.0f / sqrt(ROWSUM(b) / d + eps);
+            n[(long) b * d + c] = yv[(long) b * d + c] * rs * nw[nwo + c];
+        }
+    if (lid == 0) *tick = 0u;
+}
+#endif
+
 __kernel __attribute__((reqd_work_group_size(LS, 1, 1)))
 void gemv_tc(__global float* restrict y, __global const float* restrict x, __global const ushort* restrict w,
              __global const ushort* restrict w2, const int h, const int d, __local float* red
 #if NORMIN
              , __global const float* restrict nw, const int nwo, const float eps
+#endif
+#if NORMOUT
+             , __global float* restrict nout, __global const float* restrict nw2, const int nwo2, const float eps2,
+             __global volatile uint* tick
 #endif
              ) {
     const int lid = get_local_id(0), lane = lid & 31, warp = lid >> 5;
@@ -177,47 +256,53 @@ void gemv_tc(__global float* restrict y, __global const float* restrict x, __glo
                 for (int e = 0; e < 4; e++) red[((warp - 1) * NT * NV * 4 + (j * NV + v) * 4 + e) * 32 + lane] = acc[j][v][e];
 #endif
     barrier(CLK_LOCAL_MEM_FENCE);
-    if (warp > 0) return;
+    if (warp == 0) {
 #if KS > 1
-    for (int k = 1; k < KS; k++)
+        for (int k = 1; k < KS; k++)
+            UNROLL
+            for (int j = 0; j < NT; j++)
+                UNROLL
+                for (int v = 0; v < NV; v++)
+                    UNROLL
+                    for (int e = 0; e < 4; e++) acc[j][v][e] += red[((k - 1) * NT * NV * 4 + (j * NV + v) * 4 + e) * 32 + lane];
+#endif
+        // d_e = D[q + 8·(e/2)][n = 2u + e%2]: batch row (8j + n)/XS; the XS parts of one row sit side by side
         UNROLL
         for (int j = 0; j < NT; j++)
             UNROLL
-            for (int v = 0; v < NV; v++)
-                UNROLL
-                for (int e = 0; e < 4; e++) acc[j][v][e] += red[((k - 1) * NT * NV * 4 + (j * NV + v) * 4 + e) * 32 + lane];
-#endif
-    // d_e = D[q + 8·(e/2)][n = 2u + e%2]: batch row (8j + n)/XS; the XS parts of one row sit side by side
-    UNROLL
-    for (int j = 0; j < NT; j++)
-        UNROLL
-        for (int sl = 0; sl < 2 / XS; sl++) {
-            const int b = (8 * j + 2 * u) / XS + sl;
-            if (b >= BB) continue;
-            float rs = 1.0f;
+            for (int sl = 0; sl < 2 / XS; sl++) {
+                const int b = (8 * j + 2 * u) / XS + sl;
+                if (b >= BB) continue;
+                float rs = 1.0f;
 #if NORMIN
-            // Σx² of row b: its part-0 B column n = b·XS sits in n-tile n/8, lanes q' = n % 8, u' = 0..3, of every warp
-            const int n = b * XS;
-            float s2 = 0.0f;
-            for (int k = 0; k < KS; k++)
-                for (int v = 0; v < 4; v++) s2 += ssl[(k * 32 + 4 * (n % 8) + v) * NT + n / 8];
-            rs = 1.0f / sqrt(s2 / h + eps);
+                // Σx² of row b: its part-0 B column n = b·XS sits in n-tile n/8, lanes q' = n % 8, u' = 0..3, of every warp
+                const int n = b * XS;
+                float s2 = 0.0f;
+                for (int k = 0; k < KS; k++)
+                    for (int v = 0; v < 4; v++) s2 += ssl[(k * 32 + 4 * (n % 8) + v) * NT + n / 8];
+                rs = 1.0f / sqrt(s2 / h + eps);
 #endif
-            UNROLL
-            for (int hf = 0; hf < 2; hf++) {
-                const int r = r0 + q + 8 * hf, e0 = 2 * hf + sl * XS;
-                if (r >= d) continue;
-                float tot[NV];
                 UNROLL
-                for (int v = 0; v < NV; v++) tot[v] = rs * (XS == 2 ? acc[j][v][e0] + acc[j][v][e0 + 1] : acc[j][v][e0]);
-                const long o = (long) b * d + r;
+                for (int hf = 0; hf < 2; hf++) {
+                    const int r = r0 + q + 8 * hf, e0 = 2 * hf + sl * XS;
+                    if (r >= d) continue;
+                    float tot[NV];
+                    UNROLL
+                    for (int v = 0; v < NV; v++) tot[v] = rs * (XS == 2 ? acc[j][v][e0] + acc[j][v][e0 + 1] : acc[j][v][e0]);
+                    const long o = (long) b * d + r;
 #if MODE == 1
-                y[o] = act(tot[0]) * tot[1];
+                    y[o] = act(tot[0]) * tot[1];
 #elif ACC
-                y[o] += tot[0];
+                    y[o] += tot[0];
 #else
-                y[o] = tot[0];
+                    y[o] = tot[0];
 #endif
+                }
             }
-        }
+    }
+#if NORMOUT
+    __local float npart[NPART];
+    __local int nlast;
+    norm_out(y, d, nout, nw2, nwo2, eps2, tick, npart, &nlast);
+#endif
 }
