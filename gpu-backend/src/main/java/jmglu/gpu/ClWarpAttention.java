@@ -27,6 +27,11 @@ import org.jocl.cl_mem;
  * warps per (row, head, split), KW keys a warp, the warps combined in local memory, the same tickets and merge.
  * Switches: {@code jmglu.opencl.attnwg} = on (default) | off (attn_warp); {@code jmglu.opencl.attnkw} = 4 | 8 (default)
  * | 16; {@code jmglu.opencl.attnnw} = 1, 2, 4 (default), 8; {@code jmglu.opencl.attnwgf4} = true (default) | false.
+ * <p>
+ * The caches' storage: {@code jmglu.opencl.kvcache} = f16 (default) | f32 ({@link OpenClBackend#kvCacheType}). Every
+ * kernel here (and attention.cl, attn_prefill.cl) is built with KVH = 1 for F16 caches: rows loaded with vload_half4 (the
+ * aligned path vloada_half4, the same 4-element alignment rule) and k_p, v_p stored with vstore_half_rte, all arithmetic
+ * in F32; a decode step's attention then reads half the bytes.
  */
 final class ClWarpAttention {
     private static final System.Logger LOG = System.getLogger(ClWarpAttention.class.getName());

@@ -118,13 +118,12 @@ public final class OpenClBackend implements Backend {
     /**
      * F16 by default: the KV caches hold halves (attention.cl, attn_wg.cl ... built with KVH = 1: vload_half /
      * vstore_half_rte, compute in F32), half the bytes a decode step's attention reads. -Djmglu.opencl.kvcache=f32 keeps
-     * them F32 (read once; tests set {@link #kvCache}).
+     * them F32 (read when the backend opens).
      */
     @Override public DType kvCacheType() { return kvCache; }
 
     /** The caches' type {@link #kvCacheType} answers (-Djmglu.opencl.kvcache = f16 (default) | f32); set by the tests. */
-    DType kvCache = KV_CACHE;
-    private static final DType KV_CACHE = kvCacheSet();
+    DType kvCache = kvCacheSet();
 
     private static DType kvCacheSet() {
         String v = System.getProperty("jmglu.opencl.kvcache", "f16").trim();
