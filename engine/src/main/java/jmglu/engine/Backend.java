@@ -45,7 +45,22 @@ public interface Backend extends AutoCloseable {
     /** A zeroed F32 tensor on this backend (activations, KV caches). */
     Tensor zeros(int... shape);
 
-    /** Copies the F32 tensor t (on this backend) into dst[0, t.size()). */
+    /**
+     * A zeroed tensor of storage type dtype on this backend. The default makes F32 ({@link #zeros(int...)}) only; a
+     * backend that stores other types (the KV caches of {@link #kvCacheType}) overrides it.
+     */
+    default Tensor zeros(DType dtype, int... shape) {
+        if (dtype != DType.F32) throw new UnsupportedOperationException("backend '" + name() + "' makes F32 tensors only, not " + dtype);
+        return zeros(shape);
+    }
+
+    /**
+     * The storage type of the KV caches a decode state makes on this backend ({@link #zeros(DType, int...)}): F32 (the
+     * default, host backends), or F16 on a backend whose attention ops read and write 16-bit caches (computing in F32).
+     */
+    default DType kvCacheType() { return DType.F32; }
+
+    /** Copies the F32 tensor t (on this backend) into dst[0, t.size()) (a backend with F16 caches also widens those). */
     void read(Tensor t, float[] dst);
 
     /** Frees what {@link #adopt} or {@link #zeros} allocated for t (host backends: nothing). */

@@ -26,6 +26,16 @@ class BackendsTest {
         for (int i = 1; i < ps.size(); i++) assertTrue(ps.get(i - 1).priority() >= ps.get(i).priority(), "providers in priority order");
     }
 
+    /** Host backends keep F32 KV caches: the default kvCacheType, and zeros of another type refused by name. */
+    @Test void hostCachesStayF32() {
+        try (Backend be = Backends.open("reference")) {
+            assertEquals(DType.F32, be.kvCacheType());
+            assertEquals(DType.F32, be.zeros(DType.F32, 2, 3).dtype());
+            var e = assertThrows(UnsupportedOperationException.class, () -> be.zeros(DType.F16, 2, 3));
+            assertTrue(e.getMessage().contains("reference"), e.getMessage());
+        }
+    }
+
     @Test void missingBackendNamesItselfAndTheAvailableOnes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.open("nope"));
         assertTrue(e.getMessage().contains("'nope'"), e.getMessage());

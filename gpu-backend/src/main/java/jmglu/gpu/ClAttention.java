@@ -4,6 +4,7 @@ import static jmglu.gpu.OpenClBackend.elems;
 import static jmglu.gpu.OpenClBackend.int16;
 import static jmglu.gpu.OpenClBackend.rows;
 
+import jmglu.engine.DType;
 import jmglu.engine.Rope;
 import jmglu.engine.Tensor;
 import org.jocl.cl_kernel;
@@ -62,7 +63,11 @@ final class ClAttention {
 
     void release() { OpenClContext.release(dummy, tick); }
 
-    private cl_kernel kernel(String name) { return cl.kernel("attention.cl", "", name); }
+    /** attention.cl's kernel `name` for caches of halves (kvh) or floats. */
+    private cl_kernel kernel(String name, boolean kvh) { return cl.kernel("attention.cl", kvh ? "-DKVH=1" : "", name); }
+
+    /** Whether the caches hold halves (F16; else F32, as {@link #check} allows). */
+    static boolean kvh(Tensor kCache) { return kCache.dtype() == DType.F16; }
 
     /** Writes k[b], v[b] into the caches at pos[b], then out[b] = attention of q[b] over positions 0..pos[b]. */
     void attentionStep(Tensor out, Tensor q, Tensor k, Tensor v, Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd) {
@@ -150,11 +155,11 @@ final class ClAttention {
                 gemm = be.gemm.linear(qkv, xv.mem, wq.dtype(), stacked.mem(), width, h, P, false);
             }
         if (gemm) {
-            cl.launch(kernel("rope_kv"), (long) P * kv / 2, 0, null, kcb, elems(kCache), vcb, elems(vCache), qkv, dq, width, qkv, dq + kv, width,
+            cl.launch(kernel("rope_kv", kvh(kCache)), (long) P * kv / 2, 0, null, kcb, elems(kCache), vcb, elems(vCache), qkv, dq, width, qkv, dq + kv, width,
                     tab, P, p0, row, nKv, hd, maxT, mode == 2 ? 1 : 0);
             if (ClPrefillAttention.fits(cl, hd)) {                      // all rows and heads in one launch
                 ClPrefillAttention.launch(cl, be.buf(out, op, "out").mem(), elems(out), qkv, 0, width, kcb, elems(kCache), vcb, elems(vCache),
-                        tab, mode, row, p0, P, nH, nKv, hd, maxT);
+                        kvh(kCache), tab, mode, row, p0, P, nH, nKv, hd, maxT);
                 return;
             }
         }
@@ -164,7 +169,7 @@ final class ClAttention {
                 try (var xv = be.view(rows(x, P, h, b0, b0 + n), true, false)) {
                     be.mglu.gemv(qkv, xv.mem, in.normIn(), stacked, n, false, null);
                 }
-                cl.launch(kernel("rope_kv"), (long) n * kv / 2, 0, null, kcb, elems(kCache), vcb, elems(vCache), qkv, dq, width, qkv, dq + kv, width,
+                cl.launch(kernel("rope_kv", kvh(kCache)), (long) n * kv / 2, 0, null, kcb, elems(kCache), vcb, elems(vCache), qkv, dq, width, qkv, dq + kv, width,
                         tab, n, p0 + b0, row, nKv, hd, maxT, mode == 2 ? 1 : 0);
             }
             run(out, b0, n, qkv, o, width, qkv, o + dq, width, qkv, o + dq + kv, width, kCache, vCache, pos, nH, nKv, hd, maxT, tab, mode, row);
@@ -205,7 +210,7 @@ final class ClAttention {
             cl_mem part = be.scratch(OpenClBackend.PARTS, 4L * n * nH * Math.max(warp.splits(n, nH, maxLen), warp.maxSplits(n, nH, maxT)) * (hd + 2));
             warp.launch(be.buf(out, "attention", "out").mem(), elems(out) + b0 * nH * hd, part, tickets((long) n * nH), q, qo, qs, k, ko, ks,
                     v, vo, vs, be.buf(kCache, "attention", "kCache").mem(), elems(kCache) + b0 * maxT * kv,
-                    be.buf(vCache, "attention", "vCache").mem(), elems(vCache) + b0 * maxT * kv, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
+                    be.buf(vCache, "attention", "vCache").mem(), elems(vCache) + b0 * maxT * kv, kvh(kCache), tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
             return;
         }
         int SK = splitKeys(n), nsplit = (maxLen + SK - 1) / SK, kv = nKv * hd;
@@ -219,7 +224,7 @@ final class ClAttention {
         var hdBytes = new OpenClContext.Local(4L * hd);
         var redBytes = new OpenClContext.Local(4L * LS);
         var skBytes = new OpenClContext.Local(4L * SK);
-        cl.launch(kernel("rope_attn"), (long) n * nH * nsplit * LS, LS, null, ob, oo, part, tickets((long) n * nH), q, qo, qs, k, ko, ks, v, vo, vs,
+        cl.launch(kernel("rope_attn", kvh(kCache)), (long) n * nH * nsplit * LS, LS, null, ob, oo, part, tickets((long) n * nH), q, qo, qs, k, ko, ks, v, vo, vs,
                 kcb, elems(kCache) + (crow < 0 ? b0 * maxT * kv : 0), vcb, elems(vCache) + (crow < 0 ? b0 * maxT * kv : 0),
                 tab == null ? dummy : tab, tab == null ? 0 : mode, int16(pos, b0, b0 + n), crow, nH, nKv, hd, maxT, (float) (1.0 / Math.sqrt(hd)), nsplit, SK, hdBytes, hdBytes, hdBytes, skBytes, redBytes);
     }
@@ -256,8 +261,10 @@ final class ClAttention {
         if (B < 1) throw new IllegalArgumentException(op + ": no rows");
         if (kCache.rank() != 3 || kCache.dim(0) < cacheRows || kCache.dim(2) != kv || !kCache.sameShape(vCache))
             throw new IllegalArgumentException(op + ": caches must be (≥ " + cacheRows + ", maxT, " + kv + "), got " + kCache + " and " + vCache);
-        be.f32(kCache, op, "kCache", kCache.size());
-        be.f32(vCache, op, "vCache", vCache.size());
+        be.buf(kCache, op, "kCache");
+        be.buf(vCache, op, "vCache");
+        if (kCache.dtype() != vCache.dtype() || kCache.dtype() != DType.F32 && kCache.dtype() != DType.F16)
+            throw new IllegalArgumentException(op + ": caches must both be F32 or both F16, got " + kCache + " and " + vCache);
         be.f32(out, op, "out", (long) B * nH * hd);
         int maxT = kCache.dim(1);
         for (int p : pos) if (p < 0 || p >= maxT) throw new IllegalArgumentException(op + ": position " + p + " outside the cache of " + maxT);

@@ -23,11 +23,11 @@ final class ClPrefillAttention {
     /**
      * out (from element oo, rows of nH·hd) = softmax(q kᵀ/√hd) v per head, causal; q rows at q[qo + i·qs]
      * (unrotated: RoPE at position p0 + i with tab, mode as {@link ClDecodeOps#mode}, 0 none); caches from
-     * elements kco, vco.
+     * elements kco, vco, of halves (kvh) or floats.
      */
     static void launch(OpenClContext cl, cl_mem out, int oo, cl_mem q, int qo, int qs, cl_mem kc, int kco, cl_mem vc, int vco,
-                       cl_mem tab, int mode, int crow, int p0, int P, int nH, int nKv, int hd, int maxT) {
-        var k = cl.kernel("attn_prefill.cl", "-DHD=" + hd + " -DROPE=" + mode, "prefill_attn");
+                       boolean kvh, cl_mem tab, int mode, int crow, int p0, int P, int nH, int nKv, int hd, int maxT) {
+        var k = cl.kernel("attn_prefill.cl", "-DHD=" + hd + " -DROPE=" + mode + (kvh ? " -DKVH=1" : ""), "prefill_attn");
         long groups = (long) ((P + QB - 1) / QB) * nH;
         cl.launch(k, groups * LS, LS, null, out, oo, q, qo, qs, kc, kco, vc, vco, tab, crow, p0, P, nH, nKv, maxT,
                 (float) (1.0 / Math.sqrt(hd)), new OpenClContext.Local(4L * QB * (hd + 1)), new OpenClContext.Local(4L * KB * (hd + 1)),

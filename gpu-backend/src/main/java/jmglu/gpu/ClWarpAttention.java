@@ -27,6 +27,14 @@ import org.jocl.cl_mem;
  * warps per (row, head, split), KW keys a warp, the warps combined in local memory, the same tickets and merge.
  * Switches: {@code jmglu.opencl.attnwg} = on (default) | off (attn_warp); {@code jmglu.opencl.attnkw} = 4 | 8 (default)
  * | 16; {@code jmglu.opencl.attnnw} = 1, 2, 4 (default), 8; {@code jmglu.opencl.attnwgf4} = true (default) | false.
+ * <p>
+ * The caches' storage: {@code jmglu.opencl.kvcache} = f16 (default) | f32 ({@link OpenClBackend#kvCacheType}). Every
+ * kernel here (and attention.cl, attn_prefill.cl) is built with KVH = 1 for F16 caches: rows loaded with vload_half4 (the
+ * aligned path vloada_half4, the same 4-element alignment rule) and k_p, v_p stored with vstore_half_rte, all arithmetic
+ * in F32; a decode step's attention then reads half the bytes. H200 (lab/gpu/kv16-run, AttnProbe, 16 heads of 128, 640
+ * keys, device µs a launch): B = 1 13.1 against 14.5 over F32, B = 8 32.7 against 33.2: at B = 8 attn_wg moves 1.3 TB/s
+ * of halves in the time it moved 2.5 TB/s of floats, so its time there is its instructions and latency, not K and V's
+ * bytes (a lane still issues one load a row, of 8 bytes instead of 16).
  */
 final class ClWarpAttention {
     private static final System.Logger LOG = System.getLogger(ClWarpAttention.class.getName());
@@ -96,25 +104,26 @@ final class ClWarpAttention {
     }
 
     /**
-     * attn_warp for rows [b0, b0 + n) (pos[b0 + i] their positions; cache row i at kc's element offset kco); q, k, v as
+     * attn_warp for rows [b0, b0 + n) (pos[b0 + i] their positions; cache row i at kc's element offset kco; the caches
+     * halves when kvh, else floats); q, k, v as
      * buffer, element offset, row stride; tab null: no RoPE, else mode ({@link ClDecodeOps#mode}); part
      * (n·nH·splits, hd + 2) and tick (n·nH, 0) as rope_attn's.
      */
     void launch(cl_mem out, int oo, cl_mem part, cl_mem tick, cl_mem q, int qo, int qs, cl_mem k, int ko, int ks, cl_mem v, int vo, int vs,
-                cl_mem kc, int kco, cl_mem vc, int vco, cl_mem tab, int mode, int[] pos, int b0, int n, int nH, int nKv, int hd, int maxT,
+                cl_mem kc, int kco, cl_mem vc, int vco, boolean kvh, cl_mem tab, int mode, int[] pos, int b0, int n, int nH, int nKv, int hd, int maxT,
                 cl_mem dummy) {
         int maxLen = 0;
         for (int b = b0; b < b0 + n; b++) maxLen = Math.max(maxLen, pos[b] + 1);
         boolean sh = !shflRefused && be.mglu.useShfl();
         int kwn = group(n, nH, maxLen);
         if (kwn > 0) {
-            launchGroups(kwn, sh, splits(n, nH, maxLen), out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco, tab, mode, pos,
+            launchGroups(kwn, sh, splits(n, nH, maxLen), out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco, kvh, tab, mode, pos,
                     b0, n, nH, nKv, hd, maxT, dummy);
             return;
         }
         int sk = keys(n), nsplit = splits(n, nH, maxLen), nwarps = n * nH * nsplit;
         int wpg = sh ? (int) Math.min(WPG, Math.max(1, cl.maxWorkGroup / 32)) : 1;
-        var key = new Key(hd, sk, wpg, sh, f4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0);
+        var key = new Key(hd, sk, wpg, sh, f4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0, kvh);
         cl_kernel kern;
         try {
             kern = cl.kernel(key, () -> cl.kernel("attn_warp.cl", key.options(), "attn_warp"));
@@ -123,7 +132,7 @@ final class ClWarpAttention {
             LOG.log(System.Logger.Level.WARNING, "OpenCL warp-shuffle attention unavailable, exchanging through local memory ("
                     + e.getMessage().lines().findFirst().orElse("") + ")");
             shflRefused = true;
-            launch(out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
+            launch(out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco, kvh, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
             return;
         }
         long groups = (nwarps + wpg - 1) / wpg;
@@ -134,11 +143,11 @@ final class ClWarpAttention {
 
     /** attn_wg.cl: a work-group of nw warps per (row, head, split of kwn·nw keys), kwn keys a warp; nsplit splits a (row, head). */
     private void launchGroups(int kwn, boolean sh, int nsplit, cl_mem out, int oo, cl_mem part, cl_mem tick, cl_mem q, int qo, int qs, cl_mem k, int ko, int ks,
-                              cl_mem v, int vo, int vs, cl_mem kc, int kco, cl_mem vc, int vco, cl_mem tab, int mode, int[] pos, int b0, int n,
+                              cl_mem v, int vo, int vs, cl_mem kc, int kco, cl_mem vc, int vco, boolean kvh, cl_mem tab, int mode, int[] pos, int b0, int n,
                               int nH, int nKv, int hd, int maxT, cl_mem dummy) {
         int nt = 32 * nw;
         if (nt > cl.maxWorkGroup) throw new IllegalStateException("attn_wg: the device's work-groups hold " + cl.maxWorkGroup + " threads, fewer than " + 32 * nw);
-        var key = new GroupKey(hd, kwn, nw, sh, wgF4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0);
+        var key = new GroupKey(hd, kwn, nw, sh, wgF4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0, kvh);
         cl_kernel kern;
         try {
             kern = cl.kernel(key, () -> cl.kernel("attn_wg.cl", key.options(), "attn_wg"));
@@ -147,7 +156,7 @@ final class ClWarpAttention {
             LOG.log(System.Logger.Level.WARNING, "OpenCL warp-shuffle attention unavailable, summing through local memory ("
                     + e.getMessage().lines().findFirst().orElse("") + ")");
             shflRefused = true;
-            launchGroups(kwn, false, nsplit, out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
+            launchGroups(kwn, false, nsplit, out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco, kvh, tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
             return;
         }
         cl.launch(kern, (long) n * nH * nsplit * nt, nt, null, out, oo, part, tick, q, qo, qs, k, ko, ks, v, vo, vs, kc, kco, vc, vco,
@@ -155,17 +164,18 @@ final class ClWarpAttention {
     }
 
     /** attn_wg.cl's options. */
-    private record GroupKey(int hd, int kw, int nw, boolean sh, boolean f4) {
+    private record GroupKey(int hd, int kw, int nw, boolean sh, boolean f4, boolean kvh) {
         String options() {
-            return "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKW=" + kw + " -DNW=" + nw + " -DSHFL=" + (sh ? 1 : 0) + " -DF4=" + (f4 ? 1 : 0);
+            return "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKW=" + kw + " -DNW=" + nw + " -DSHFL=" + (sh ? 1 : 0) + " -DF4=" + (f4 ? 1 : 0)
+                    + " -DKVH=" + (kvh ? 1 : 0);
         }
     }
 
     /** What the program's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}). */
-    private record Key(int hd, int sk, int wpg, boolean sh, boolean f4) {
+    private record Key(int hd, int sk, int wpg, boolean sh, boolean f4, boolean kvh) {
         String options() {
             return "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKPL=" + sk / 32 + " -DWPG=" + wpg + " -DSHFL=" + (sh ? 1 : 0)
-                    + " -DSHV=" + (SHV ? 1 : 0) + " -DF4=" + (f4 ? 1 : 0);
+                    + " -DSHV=" + (SHV ? 1 : 0) + " -DF4=" + (f4 ? 1 : 0) + " -DKVH=" + (kvh ? 1 : 0);
         }
     }
 

@@ -19,7 +19,8 @@ import org.jocl.cl_mem;
  * runs on a host backend.
  *
  * <p>Storage: {@link #adopt} uploads a host tensor once (F32/BF16/F16 weights, I32 masks, as their
- * little-endian bytes); {@link #zeros} allocates F32; {@link #read} copies an F32 tensor back;
+ * little-endian bytes); {@link #zeros} allocates F32 (or a given float type: the KV caches are F16 by default,
+ * {@link #kvCacheType}); {@link #read} copies an F32 (or F16) tensor back;
  * {@link #release} frees a tensor's whole buffer (views included); {@link #close} frees everything.
  * The ops are in {@link ClDecodeOps} (decode.cl) and {@link ClMatrixOps} (the MGLU/GEMV kernels).
  * Ops run one at a time (synchronized) on one in-order queue, so scratch buffers are reused freely.
@@ -105,16 +106,44 @@ public final class OpenClBackend implements Backend {
         return Tensor.onDevice(t.dtype(), b, 0, t.shape());
     }
 
-    @Override public synchronized Tensor zeros(int... shape) {
-        long bytes = 4L * Tensor.checkedSize("zeros", shape);
+    @Override public Tensor zeros(int... shape) { return zeros(DType.F32, shape); }
+
+    /** A zeroed tensor of any float type (F16: the KV caches, {@link #kvCacheType}); the buffer rounded up to 4 bytes. */
+    @Override public synchronized Tensor zeros(DType dtype, int... shape) {
+        if (dtype == DType.I32) throw new IllegalArgumentException("opencl: zeros makes float tensors, not " + dtype);
+        long bytes = (dtype.bytes * Tensor.checkedSize("zeros", shape) + 3) & ~3L;
         ClBuffer b = allocate(bytes);
         cl.zero(b.mem(), 0, bytes);
-        return Tensor.onDevice(DType.F32, b, 0, shape);
+        return Tensor.onDevice(dtype, b, 0, shape);
+    }
+
+    /**
+     * F16 by default: the KV caches hold halves (attention.cl, attn_wg.cl ... built with KVH = 1: vload_half /
+     * vstore_half_rte, compute in F32), half the bytes a decode step's attention reads. -Djmglu.opencl.kvcache=f32 keeps
+     * them F32 (read when the backend opens).
+     */
+    @Override public DType kvCacheType() { return kvCache; }
+
+    /** The caches' type {@link #kvCacheType} answers (-Djmglu.opencl.kvcache = f16 (default) | f32); set by the tests. */
+    DType kvCache = kvCacheSet();
+
+    private static DType kvCacheSet() {
+        String v = System.getProperty("jmglu.opencl.kvcache", "f16").trim();
+        DType t = DType.parse(v);
+        if (t != DType.F16 && t != DType.F32) throw new IllegalArgumentException("-Djmglu.opencl.kvcache=" + v + ": expected f16 or f32");
+        return t;
     }
 
     @Override public synchronized void read(Tensor t, float[] dst) {
-        ClBuffer b = f32(t, "read", "t", t.size());
         if (dst.length < t.size()) throw new IllegalArgumentException("read: " + t + " needs " + t.size() + " floats, dst has " + dst.length);
+        if (t.dtype() == DType.F16) {                        // a cache of halves (tests, probes): widened on the host
+            ClBuffer b = buf(t, "read", "t");
+            short[] h = new short[t.size()];
+            cl.readShorts(b.mem(), t.deviceOffset(), h, h.length);
+            for (int i = 0; i < h.length; i++) dst[i] = Float.float16ToFloat(h[i]);
+            return;
+        }
+        ClBuffer b = f32(t, "read", "t", t.size());
         cl.read(b.mem(), t.deviceOffset(), dst, t.size());
     }
 

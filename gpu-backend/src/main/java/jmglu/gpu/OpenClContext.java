@@ -253,6 +253,15 @@ public final class OpenClContext implements AutoCloseable {
         }
     }
 
+    /** Reads n shorts (halves) from byte offset off of m into a[0, n) (blocking). */
+    public void readShorts(cl_mem m, long off, short[] a, int n) {
+        try {
+            clEnqueueReadBuffer(queue, m, CL_TRUE, off, 2L * n, Pointer.to(a), 0, null, null);
+        } catch (CLException e) {
+            throw fail("reading " + 2L * n + " bytes", e);
+        }
+    }
+
     /** Reads n ints from byte offset off of m into a[0, n) (blocking). */
     public void readInts(cl_mem m, long off, int[] a, int n) {
         try {

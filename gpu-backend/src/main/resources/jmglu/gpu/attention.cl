@@ -2,7 +2,7 @@
 // RoPE of q and k + the KV-cache write + the attention of every query head + the merge of the splits,
 // in one launch of n·nH·nsplit work-groups (the last split of a (row, head) to finish merges them).
 //
-// Layouts (float32): row b < n of q, k, v at q[qo + b·qs], k[ko + b·ks], v[vo + b·vs] (separate
+// Layouts (float32; the caches KV_T, common.cl: float, or halves when built with KVH = 1): row b < n of q, k, v at q[qo + b·qs], k[ko + b·ks], v[vo + b·vs] (separate
 // tensors, or the columns of one (n, nH·hd + 2·kv) buffer made by one GEMV over [Wq; Wk; Wv]);
 // query head j at j·hd, key/value head hk = j / (nH / nKv) at hk·hd. KV caches (B, maxT, kv),
 // kv = nKv·hd, row b's position u at (b·maxT + u)·kv. tab (P, hd/2, 2): cos, sin of RoPE's angles; rope:
@@ -27,19 +27,20 @@ inline int pick16(int16 v, int i) {
 
 // dst[0, hd) = src[0, hd) rotated by RoPE at position row t of tab (rope != 0), else copied: pair e turns by
 // (cos, sin) = (t[2e], t[2e + 1]); its elements are (2e, 2e + 1) for rope == 1 (interleaved) or (e, e + hd/2)
-// for rope == 2 (halves, Hugging Face's rotate_half)
+// for rope == 2 (halves, Hugging Face's rotate_half); kv: rounded as the caches store it (a new key, KV_ROUND)
 inline void rotate(__local float* dst, __global const float* src, __global const float* t, const int hd,
-                   const int rope, const int lid, const int LS) {
+                   const int rope, const int lid, const int LS, const bool kv) {
     if (!rope) {
-        for (int e = lid; e < hd; e += LS) dst[e] = src[e];
+        for (int e = lid; e < hd; e += LS) dst[e] = kv ? KV_ROUND(src[e]) : src[e];
         return;
     }
     const int np = hd / 2;
     for (int e = lid; e < np; e += LS) {
         const int a = rope == 2 ? e : 2 * e, b = a + (rope == 2 ? np : 1);
         const float x0 = src[a], x1 = src[b], c = t[2 * e], s = t[2 * e + 1];
-        dst[a] = x0 * c - x1 * s;
-        dst[b] = x0 * s + x1 * c;
+        const float ya = x0 * c - x1 * s, yb = x0 * s + x1 * c;
+        dst[a] = kv ? KV_ROUND(ya) : ya;
+        dst[b] = kv ? KV_ROUND(yb) : yb;
     }
 }
 
@@ -101,7 +102,7 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
                         __global const float* q, const int qo, const int qs,
                         __global const float* k, const int ko, const int ks,
                         __global const float* v, const int vo, const int vs,
-                        __global float* kc, const int kco, __global float* vc, const int vco,
+                        __global KV_T* kc, const int kco, __global KV_T* vc, const int vco,
                         __global const float* tab, const int rope, const int16 pos, const int crow,
                         const int nH, const int nKv, const int hd, const int maxT, const float scale, const int nsplit,
                         const int SK, __local float* ql, __local float* kl, __local float* vl, __local float* pl, __local float* red) {
@@ -114,29 +115,29 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
     if (cnt <= 0) return;                             // a split past this row's length: no partial, no ticket
     const bool mine = crow < 0 && u1 == len;          // this split holds the new position p (its last key)
     __global const float* tp = tab + (long) p * hd;
-    rotate(ql, q + qo + (long) b * qs + j * hd, tp, hd, rope, lid, LS);
+    rotate(ql, q + qo + (long) b * qs + j * hd, tp, hd, rope, lid, LS, false);
     if (mine) {
-        rotate(kl, k + ko + (long) b * ks + hk * hd, tp, hd, rope, lid, LS);
-        for (int e = lid; e < hd; e += LS) vl[e] = v[vo + (long) b * vs + hk * hd + e];
+        rotate(kl, k + ko + (long) b * ks + hk * hd, tp, hd, rope, lid, LS, true);    // k_p, v_p as the caches will hold them
+        for (int e = lid; e < hd; e += LS) vl[e] = KV_ROUND(v[vo + (long) b * vs + hk * hd + e]);
     }
     barrier(CLK_LOCAL_MEM_FENCE);
     const long row0 = (long) (crow < 0 ? b : crow) * maxT * kv + hk * hd;   // the cache row, head hk, position 0
     if (mine && j % group == 0)
         for (int e = lid; e < hd; e += LS) {
-            kc[kco + row0 + (long) p * kv + e] = kl[e];
-            vc[vco + row0 + (long) p * kv + e] = vl[e];
+            KV_ST(kl[e], kc, kco + row0 + (long) p * kv + e);
+            KV_ST(vl[e], vc, vco + row0 + (long) p * kv + e);
         }
     const int kk = lid / TPK, qq = lid % TPK;
     float a = 0.0f;
     if (kk < cnt) {
         const int u = u0 + kk;
-        __global const float* kr = kc + kco + row0 + (long) u * kv;
+        __global const KV_T* kr = kc + kco + row0 + (long) u * kv;
         if (mine && u == p) {
             for (int e = qq; e < hd; e += TPK) a += ql[e] * kl[e];
         } else if ((hd & 3) == 0) {
-            for (int e = 4 * qq; e < hd; e += 4 * TPK) a += dot(vload4(0, ql + e), vload4(0, kr + e));
+            for (int e = 4 * qq; e < hd; e += 4 * TPK) a += dot(vload4(0, ql + e), KV_LD4(kr + e));
         } else {
-            for (int e = qq; e < hd; e += TPK) a += ql[e] * kr[e];
+            for (int e = qq; e < hd; e += TPK) a += ql[e] * KV_LD(kr, e);
         }
     }
     red[lid] = a;
@@ -155,11 +156,11 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
     float l = 0.0f;
     for (int t = 0; t < cnt; t++) l += pl[t];
     const int old = mine ? cnt - 1 : cnt;                         // keys read from the cache
-    __global const float* vr = vc + vco + row0 + (long) u0 * kv;
+    __global const KV_T* vr = vc + vco + row0 + (long) u0 * kv;
     for (int e = lid; e < hd; e += LS) {
         float acc = 0.0f;
         #pragma unroll 4
-        for (int t = 0; t < old; t++) acc += pl[t] * vr[(long) t * kv + e];
+        for (int t = 0; t < old; t++) acc += pl[t] * KV_LD(vr, (long) t * kv + e);
         if (mine) acc += pl[cnt - 1] * vl[e];
         if (ns == 1) out[oo + (long) hq * hd + e] = acc / l;
         else pp[2 + e] = acc;
@@ -181,7 +182,7 @@ __kernel void rope_attn(__global float* restrict out, const int oo, __global flo
 
 // k, v rows i < n (positions p0 + i of the sequence in cache row crow) → caches, k rotated by RoPE (pairs as
 // rotate's, halves != 0 for (j, j + hd/2)); one work-item per (row, kv head, pair); rows as in rope_attn (offset, row stride)
-__kernel void rope_kv(__global float* restrict kc, const int kco, __global float* restrict vc, const int vco,
+__kernel void rope_kv(__global KV_T* restrict kc, const int kco, __global KV_T* restrict vc, const int vco,
                       __global const float* k, const int ko, const int ks, __global const float* v, const int vo, const int vs,
                       __global const float* tab, const int n, const int p0, const int crow, const int nKv, const int hd, const int maxT,
                       const int halves) {
@@ -193,8 +194,8 @@ __kernel void rope_kv(__global float* restrict kc, const int kco, __global float
     __global const float* t = tab + (long) p * hd + 2 * j;
     const float x0 = k[ko + (long) i * ks + ea], x1 = k[ko + (long) i * ks + eb], c = t[0], s = t[1];
     const long at = ((long) crow * maxT + p) * kv;
-    kc[kco + at + ea] = x0 * c - x1 * s;
-    kc[kco + at + eb] = x0 * s + x1 * c;
-    vc[vco + at + ea] = v[vo + (long) i * vs + ea];
-    vc[vco + at + eb] = v[vo + (long) i * vs + eb];
+    KV_ST(x0 * c - x1 * s, kc, kco + at + ea);
+    KV_ST(x0 * s + x1 * c, kc, kco + at + eb);
+    KV_ST(v[vo + (long) i * vs + ea], vc, vco + at + ea);
+    KV_ST(v[vo + (long) i * vs + eb], vc, vco + at + eb);
 }

@@ -13,7 +13,7 @@
 // c, c + 8, c + 16, c + 24 for query row r (keys past the row's position −∞); then every thread of row r reads the
 // row's KB scores (the online softmax: m = running max, l = Σ e^(s − m), its output columns c + 8·t scaled by
 // e^(m_old − m_new) and added Σ_k e^(s_k − m) v_k). out = o / l.
-// Build-time: HD, ROPE.
+// Build-time: HD, ROPE, KVH (the caches' storage, common.cl: halves widened into kl, vl).
 
 #define QB 16
 #define KB 32
@@ -23,7 +23,7 @@
 
 __kernel __attribute__((reqd_work_group_size(LS, 1, 1)))
 void prefill_attn(__global float* restrict out, const int oo, __global const float* restrict q, const int qo, const int qs,
-                  __global const float* restrict kc, const int kco, __global const float* restrict vc, const int vco,
+                  __global const KV_T* restrict kc, const int kco, __global const KV_T* restrict vc, const int vco,
                   __global const float* restrict tab, const int crow, const int p0, const int P, const int nH, const int nKv,
                   const int maxT, const float scale, __local float* ql, __local float* kl, __local float* vl, __local float* sl) {
     const int lid = get_local_id(0), r = lid >> 3, c = lid & 7;
@@ -70,8 +70,8 @@ void prefill_attn(__global float* restrict out, const int oo, __global const flo
         for (int idx = lid; idx < KB * HD; idx += LS) {
             const int k = idx / HD, e = idx % HD, u = u0 + k;
             const bool in = u < nkeys;
-            kl[k * HDP + e] = in ? kc[kco + base + (long) u * kv + e] : 0.0f;
-            vl[k * HDP + e] = in ? vc[vco + base + (long) u * kv + e] : 0.0f;
+            kl[k * HDP + e] = in ? KV_LD(kc, kco + base + (long) u * kv + e) : 0.0f;
+            vl[k * HDP + e] = in ? KV_LD(vc, vco + base + (long) u * kv + e) : 0.0f;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};

@@ -28,7 +28,8 @@
 //
 // Build-time: HD, DPL, KPL (1 or 2), WPG warps a work-group, SHFL (1: shfl.sync, NVIDIA; 0: through local memory,
 // where the work-group is one warp, WPG = 1, and every lane reaches every exchange), SHV (1: the shuffles asm volatile),
-// F4 (1: K and V rows read as aligned float4, the caches' offsets multiples of 4 floats; 0: vload4).
+// F4 (1: K and V rows read as aligned 4-element loads, the caches' offsets multiples of 4 elements; 0: vload4 /
+// vload_half4), KVH (1: the caches hold halves, common.cl).
 
 #define SK (32 * KPL)
 
@@ -86,7 +87,7 @@ void attn_warp(__global float* restrict out, const int oo, __global float* restr
                __global const float* q, const int qo, const int qs,
                __global const float* k, const int ko, const int ks,
                __global const float* v, const int vo, const int vs,
-               __global float* kc, const int kco, __global float* vc, const int vco,
+               __global KV_T* kc, const int kco, __global KV_T* vc, const int vco,
                __global const float* tab, const int rope, const int16 pos,
                const int nH, const int nKv, const int maxT, const float scale, const int nsplit, const int nwarps) {
 #if !SHFL
@@ -103,8 +104,8 @@ void attn_warp(__global float* restrict out, const int oo, __global float* restr
     const int old = mine ? cnt - 1 : cnt, e0 = L * DPL;       // keys read from the cache; this lane's first dim
     const int lastc = max(old - 1, 0), nt = mine ? cnt - 1 : -1;       // the last cached key (rows past it clamped to it); the new key
     const long row0 = (long) b * maxT * kv + hk * HD;         // cache row b, head hk, position 0
-    __global const float* kr = kc + kco + row0 + (long) u0 * kv + e0;
-    __global const float* vr = vc + vco + row0 + (long) u0 * kv + e0;
+    __global const KV_T* kr = kc + kco + row0 + (long) u0 * kv + e0;
+    __global const KV_T* vr = vc + vco + row0 + (long) u0 * kv + e0;
     // Per 32 keys: their K rows are read at once (unconditionally: rows past the cached ones clamped, masked by selects
     // after), the partial dots taken, their V rows put in flight, then the butterfly, the softmax and the value sums,
     // online across chunks (KPL = 2): with m' = max(m, the chunk's max), (l, acc) ← e^(m − m')·(l, acc) + the chunk's.

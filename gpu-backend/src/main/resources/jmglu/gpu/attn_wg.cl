@@ -28,7 +28,8 @@
 //
 // Build-time: HD, DPL, KW (keys a warp: 4, 8, 16), NW (warps a group), SHFL (1: shfl.sync via inline PTX, NVIDIA;
 // 0: the butterfly's sums through local memory, every thread reaching every barrier), F4 (1: rows read as aligned
-// float4, the caches' offsets multiples of 4 floats; 0: vload4).
+// 4-element loads, the caches' offsets multiples of 4 elements; 0: vload4 / vload_half4), KVH (1: the caches hold
+// halves, common.cl; HD = 128 then reads 256 contiguous bytes a row).
 
 #define SK (KW * NW)
 #define NT (32 * NW)
@@ -73,7 +74,7 @@ void attn_wg(__global float* restrict out, const int oo, __global float* restric
              __global const float* q, const int qo, const int qs,
              __global const float* k, const int ko, const int ks,
              __global const float* v, const int vo, const int vs,
-             __global float* kc, const int kco, __global float* vc, const int vco,
+             __global KV_T* kc, const int kco, __global KV_T* vc, const int vco,
              __global const float* tab, const int rope, const int16 pos,
              const int nH, const int nKv, const int maxT, const float scale, const int nsplit) {
     __local float lm[NW], ll[NW], la[NW * HD];
@@ -90,8 +91,8 @@ void attn_wg(__global float* restrict out, const int oo, __global float* restric
     const bool mine = cnt > 0 && uw + cnt == len;             // this warp holds p, as its last key
     const int old = mine ? cnt - 1 : cnt, nt = mine ? cnt - 1 : -1, top = max(p - 1, 0);
     const long row0 = (long) b * maxT * kv + hk * HD;         // cache row b, head hk, position 0
-    __global const float* kr = kc + kco + row0 + e0;
-    __global const float* vr = vc + vco + row0 + e0;
+    __global const KV_T* kr = kc + kco + row0 + e0;
+    __global const KV_T* vr = vc + vco + row0 + e0;
     float x[KW][DPL], y[KW][DPL], d[KW], qr[DPL], kn[DPL], vn[DPL], acc[DPL], dn = 0.0f;
     #pragma unroll
     for (int t = 0; t < KW; t++) LOAD_ROW(x[t], kr + (long) min(uw + t, top) * kv)

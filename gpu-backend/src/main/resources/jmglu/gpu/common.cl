@@ -25,3 +25,32 @@ inline float dot8(float8 a, float8 b) { return dot(a.lo, b.lo) + dot(a.hi, b.hi)
     if ((m) & 4u) s += (p).s2;   if ((m) & 8u) s += (p).s3; \
     if ((m) & 16u) s += (p).s4;  if ((m) & 32u) s += (p).s5; \
     if ((m) & 64u) s += (p).s6;  if ((m) & 128u) s += (p).s7; } while (0)
+
+// KV-cache storage (the attention kernels' caches; build-time KVH). KVH = 1: the caches hold IEEE binary16, read with
+// vload_half / vload_half4 and written with vstore_half_rte (round to nearest even), so no cl_khr_fp16 is needed
+// (half appears only as what a pointer points to); KVH = 0: float. Offsets and strides are in elements either way;
+// every score, softmax and sum is float. KV_ROUND(x): x as the cache would give it back (a key or value a kernel
+// attends to before it is read from the cache goes through it, so every key attended is the one stored).
+#ifndef KVH
+#define KVH 0
+#endif
+#if KVH
+#define KV_T half
+#define KV_LD(p, i) vload_half((i), (p))
+#define KV_LD4(p) vload_half4(0, (p))
+#define KV_LDA4(p) vloada_half4(0, (p))                /* p 8-byte aligned (an element offset a multiple of 4) */
+#define KV_ST(x, p, i) vstore_half_rte((x), (i), (p))
+inline float kv_round(float x) {
+    ushort h;
+    vstore_half_rte(x, 0, (__private half*) &h);
+    return vload_half(0, (__private const half*) &h);
+}
+#define KV_ROUND(x) kv_round(x)
+#else
+#define KV_T float
+#define KV_LD(p, i) ((p)[i])
+#define KV_LD4(p) vload4(0, (p))
+#define KV_LDA4(p) (*(__global const float4*) (p))     /* p 16-byte aligned (an element offset a multiple of 4) */
+#define KV_ST(x, p, i) ((p)[i] = (x))
+#define KV_ROUND(x) (x)
+#endif

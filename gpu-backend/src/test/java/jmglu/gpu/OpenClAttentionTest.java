@@ -1,5 +1,7 @@
 package jmglu.gpu;
 
+import static jmglu.gpu.OpenClTesting.attentionOverHalves;
+import static jmglu.gpu.OpenClTesting.halves;
 import static jmglu.gpu.OpenClTesting.poisoned;
 import static jmglu.gpu.OpenClTesting.randn;
 import static jmglu.gpu.OpenClTesting.read;
@@ -26,7 +28,8 @@ import org.junit.jupiter.api.Test;
  * composition wrote (the rotated k); out 1e-5 + 1e-4 (splits sum in another order).
  * Then several steps in a row on the same caches, so later steps read what earlier ones wrote (and
  * the merge's tickets are reused); then lengths at the split size ± 1 and long contexts (more splits than
- * a work-group has threads: the merge in chunks), hd past two blocks of the merge (130).
+ * a work-group has threads: the merge in chunks), hd past two blocks of the merge (130). Then the steps in a row and the
+ * prefill (rope_kv, rope_attn; attn_prefill.cl with the GEMMs on) over F16 caches, against the reference over the same halves.
  */
 class OpenClAttentionTest {
     static OpenClBackend gpu;
@@ -114,6 +117,61 @@ class OpenClAttentionTest {
             Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-4, "attention step " + t);
         }
         Check.close(kc.toArray(), read(gpu, dkc), 1e-6, 1e-5, "k cache after " + steps + " steps");
+    }
+
+    /**
+     * F16 caches (gpu.zeros(F16, ...), as a decode state makes them) through 70 steps in a row against the reference over
+     * the same halves ({@link OpenClTesting#attentionOverHalves}, given the device's caches for the values at a rounding
+     * midpoint): every step's out within the F32 tolerance, the caches exactly the reference's.
+     */
+    @Test void stepsInARowOverHalves() {
+        Rng rng = new Rng(15);
+        int nH = 4, nKv = 2, hd = 10, h = 45, B = 3, maxT = 80, kv = nKv * hd, steps = 70;
+        Rope rope = ROPES[0];
+        Tensor wq = weights(rng, DType.F16, nH * hd, h), wk = weights(rng, DType.F16, kv, h), wv = weights(rng, DType.F16, kv, h);
+        Tensor dwq = gpu.adopt(wq), dwk = gpu.adopt(wk), dwv = gpu.adopt(wv);
+        Tensor kc = Tensor.zeros(B, maxT, kv), vc = Tensor.zeros(B, maxT, kv), dkc = gpu.zeros(DType.F16, B, maxT, kv), dvc = gpu.zeros(DType.F16, B, maxT, kv);
+        Tensor dq = gpu.zeros(B, nH * hd), dk = gpu.zeros(B, kv), dv = gpu.zeros(B, kv), a = gpu.zeros(B, nH * hd);
+        for (int t = 0; t < steps; t++) {
+            int[] pos = {t, t + 5 < maxT ? t + 5 : t, t / 2};
+            Tensor x = randn(rng, 1, B, h), e = Tensor.zeros(B, nH * hd);
+            gpu.attention(a, gpu.adopt(x), dwq, dwk, dwv, dq, dk, dv, dkc, dvc, pos, nH, nKv, hd, rope);
+            attentionOverHalves(ref, e, x, wq, wk, wv, kc, vc, pos, nH, nKv, hd, rope, read(gpu, dkc), read(gpu, dvc));
+            Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-4, "attention over halves step " + t);
+        }
+        Check.close(kc.toArray(), read(gpu, dkc), 0, 0, "k cache of halves after " + steps + " steps");
+        Check.close(vc.toArray(), read(gpu, dvc), 0, 0, "v cache of halves after " + steps + " steps");
+    }
+
+    /**
+     * A prefill over F16 caches into cache row 1 against P reference steps over the same halves: rope_kv's half stores,
+     * then rope_attn per 16 rows (the default here) or attn_prefill.cl in one launch (the GEMMs on: tensor cores,
+     * emulated on PoCL; x holds F16 values so that the GEMM's x is exact). out within the F32 tolerance, the caches
+     * exactly the reference's (given the device's caches for the values at a rounding midpoint).
+     */
+    @Test void prefillOverHalvesMatchesTheRoundedReference() {
+        Rng rng = new Rng(16);
+        try (OpenClBackend tc = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings().withTc(OpenClSettings.Switch.ON))) {
+            for (OpenClBackend be : new OpenClBackend[] {gpu, tc})
+                for (int[] c : new int[][] {{4, 2, 10, 40, 0, 21}, {4, 1, 8, 48, 70, 30}}) {   // nH, nKv, hd, h, p0, P
+                    int nH = c[0], nKv = c[1], hd = c[2], h = c[3], p0 = c[4], P = c[5], maxT = 160, kv = nKv * hd, row = 1;
+                    Rope rope = ROPES[(p0 + P) % ROPES.length];
+                    Tensor wq = weights(rng, DType.F16, nH * hd, h), wk = weights(rng, DType.F16, kv, h), wv = weights(rng, DType.F16, kv, h);
+                    Tensor x = halves(randn(rng, 1, P, h)), kc = randn(rng, 1, 2, maxT, kv), vc = randn(rng, 1, 2, maxT, kv), kh = halves(kc), vh = halves(vc);
+                    Tensor dkc = be.adopt(kc.to(DType.F16)), dvc = be.adopt(vc.to(DType.F16)), e = Tensor.zeros(P, nH * hd), a = poisoned(be, P, nH * hd);
+                    be.prefillAttention(a, be.adopt(x), be.adopt(wq), be.adopt(wk), be.adopt(wv), be.zeros(P, nH * hd), be.zeros(P, kv), be.zeros(P, kv),
+                            dkc, dvc, row, p0, nH, nKv, hd, rope);
+                    float[] gk = read(be, dkc), gv = read(be, dvc);
+                    float[] rk = java.util.Arrays.copyOfRange(gk, row * maxT * kv, (row + 1) * maxT * kv), rv = java.util.Arrays.copyOfRange(gv, row * maxT * kv, (row + 1) * maxT * kv);
+                    for (int i = 0; i < P; i++)
+                        attentionOverHalves(ref, e.rows(i, i + 1), x.rows(i, i + 1), wq, wk, wv, kh.rows(row, row + 1), vh.rows(row, row + 1),
+                                new int[] {p0 + i}, nH, nKv, hd, rope, rk, rv);
+                    String what = "prefill over halves" + (be == tc ? " (GEMM, attn_prefill)" : "") + " nH=" + nH + " nKv=" + nKv + " hd=" + hd + " P=" + P;
+                    Check.close(e.toArray(), read(be, a), 1e-5, 1e-4, what);
+                    Check.close(kh.toArray(), gk, 0, 0, what + " k cache");
+                    Check.close(vh.toArray(), gv, 0, 0, what + " v cache");
+                }
+        }
     }
 
     /**

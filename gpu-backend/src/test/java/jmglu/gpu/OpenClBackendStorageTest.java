@@ -53,6 +53,20 @@ class OpenClBackendStorageTest {
         assertThrows(IllegalStateException.class, () -> OpenClTesting.read(gpu, d));
     }
 
+    /** The KV caches' storage: F16 by default, zeros of any float type (odd sizes), F16 tensors and their views read back widened. */
+    @Test void halfCachesZerosAndReadsBack() {
+        assertEquals(DType.F16, gpu.kvCacheType());
+        Tensor z = gpu.zeros(DType.F16, 3, 1, 5);                        // 15 halves: 30 bytes
+        assertEquals(DType.F16, z.dtype());
+        assertArrayEquals(new float[15], OpenClTesting.read(gpu, z));
+        Tensor x = Tensor.randn(new Rng(3), 1, 3, 4, 5), h = x.to(DType.F16), d = gpu.adopt(h);
+        assertArrayEquals(h.toArray(), OpenClTesting.read(gpu, d));
+        assertArrayEquals(h.rows(1, 3).toArray(), OpenClTesting.read(gpu, d.rows(1, 3)));
+        assertThrows(IllegalArgumentException.class, () -> gpu.zeros(DType.I32, 2));
+        gpu.release(z);
+        gpu.release(d);
+    }
+
     @Test void adoptsOffHeapAndMappedHalfWeights(@TempDir Path dir) throws IOException {
         short[] bits = Tensor.randn(new Rng(2), 1, 9, 13).to(DType.BF16).toShorts();
         Tensor heap = Tensor.ofHalf(DType.BF16, bits, 9, 13);

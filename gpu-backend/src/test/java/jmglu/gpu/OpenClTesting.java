@@ -51,7 +51,41 @@ final class OpenClTesting {
         return be.adopt(t);
     }
 
-    /** The F32 tensor t of backend be as a new array. */
+    /** t rounded through F16 (a new heap F32 tensor): the values a cache of halves holds. */
+    static Tensor halves(Tensor t) { return t.to(DType.F16).to(DType.F32); }
+
+    /**
+     * The reference of a fused attention step over F16 caches: ref's composition (q, k, v = x Wᵀ, RoPE) with k (rotated)
+     * and v rounded to F16 before they are cached and attended, as the kernels built with KVH = 1 do; kc, vc host F32
+     * caches holding F16 values (views allowed). devK, devV (null: none): the device's caches after the same step, laid
+     * out as kc, vc: where the host's k or v sits within 64 F32 ulps of 1 (or of the value, past 1) of the midpoint between
+     * two halves, the device's value (sums of O(1) terms in another order) may round the other way, and the reference
+     * takes the device's half there.
+     */
+    static void attentionOverHalves(Backend ref, Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor kc, Tensor vc,
+                                    int[] pos, int nH, int nKv, int hd, jmglu.engine.Rope rope, float[] devK, float[] devV) {
+        int B = pos.length, kv = nKv * hd;
+        Tensor q = Tensor.zeros(B, nH * hd), k = Tensor.zeros(B, kv), v = Tensor.zeros(B, kv);
+        ref.linearQkv(q, k, v, x, wq, wk, wv);
+        ref.rope(q, nH, hd, pos, rope);
+        ref.rope(k, nKv, hd, pos, rope);
+        ref.attentionStep(out, q, halvesAsDevice(k, devK, pos, kc.dim(1)), halvesAsDevice(v, devV, pos, kc.dim(1)), kc, vc, pos, nH, nKv, hd);
+    }
+
+    /** Rows b of t (B, kv) rounded to F16, taking dev's half at [b, pos[b], :] (dev (B, maxT, kv)) where t sits at a midpoint. */
+    private static Tensor halvesAsDevice(Tensor t, float[] dev, int[] pos, int maxT) {
+        float[] a = t.toArray(), r = halves(t).toArray();
+        int kv = t.size() / pos.length;
+        if (dev != null)
+            for (int i = 0; i < a.length; i++) {
+                float d = dev[(i / kv * maxT + pos[i / kv]) * kv + i % kv];
+                double mid = ((double) r[i] + d) / 2;
+                if (d != r[i] && Math.abs(a[i] - mid) <= 64 * Math.ulp(Math.max(Math.abs(a[i]), 1f))) r[i] = d;
+            }
+        return Tensor.of(r, t.shape());
+    }
+
+    /** The F32 (or F16, widened) tensor t of backend be as a new array. */
     static float[] read(Backend be, Tensor t) {
         float[] a = new float[t.size()];
         be.read(t, a);

@@ -1,5 +1,7 @@
 package jmglu.gpu;
 
+import static jmglu.gpu.OpenClTesting.attentionOverHalves;
+import static jmglu.gpu.OpenClTesting.halves;
 import static jmglu.gpu.OpenClTesting.poisoned;
 import static jmglu.gpu.OpenClTesting.randn;
 import static jmglu.gpu.OpenClTesting.read;
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * head); grouped heads (nKv 4, 2, 1 of nH 4); lengths 1, 31, 32, 33, 64, 65, 100 and 640+ (one split, the
  * split's edges, many splits); rows of different lengths in one launch (B up to 8); 32 and 64 keys a split;
  * RoPE none (attentionStep), interleaved and halves (the fused attention); aligned float4 rows (hd 128, 256); the old
- * kernel's decode path too.
+ * kernel's decode path too; the same kernels over F16 caches (KVH = 1) against the reference over the same halves.
  * out 1e-5 + 1e-4 (splits sum in another order); the caches what the composition wrote (exactly where k, v are given).
  */
 class OpenClWarpAttentionTest {
@@ -140,6 +142,76 @@ class OpenClWarpAttentionTest {
         gpu.warpAttention().enabled = false;
         int n = 0;
         for (int[] pos : POSITIONS) check(rng, 4, 2, 128, 40, pos, ROPES[n++ % ROPES.length], "old kernel");
+    }
+
+    /**
+     * F16 caches (the backend's default, KVH = 1) through every decode kernel: attn_wg (aligned 4-half rows at hd 128,
+     * vload_half4 rows, hd 96's scalar rows), attn_warp (aligned and not, 32 and 64 keys a split), rope_attn (the old
+     * kernel), and attentionStep without RoPE. Against the reference over the same halves (the caches rounded, the new
+     * k, v rounded before they are attended): out 1e-5 + 1e-4 as over F32; the caches the rounded values.
+     */
+    @Test void halfCachesMatchTheRoundedReference() {
+        Rng rng = new Rng(28);
+        var w = gpu.warpAttention();
+        int[][] pos = {{639}, {700, 5, 0, 64, 31, 32}};
+        for (int[] p : pos) checkHalf(rng, 4, 2, 128, 24, p, ROPES[0], "halves wg");
+        w.wgF4 = false;
+        for (int[] p : pos) checkHalf(rng, 4, 1, 128, 17, p, ROPES[1], "halves wg vload_half4");
+        w.wgF4 = true;
+        w.kw = 4;
+        w.nw = 2;
+        for (int[] p : pos) checkHalf(rng, 4, 2, 96, 12, p, ROPES[0], "halves wg hd 96");
+        w.kw = 0;
+        w.nw = 4;
+        for (int[] p : pos) stepHalf(rng, 4, 2, 20, p);
+        w.wgMode = -1;
+        w.f4 = true;
+        for (int[] p : pos) checkHalf(rng, 4, 2, 128, 24, p, ROPES[1], "halves warp f4");
+        w.f4 = false;
+        w.keysSet = 64;
+        for (int[] p : pos) checkHalf(rng, 4, 4, 128, 20, p, ROPES[0], "halves warp 64 keys");
+        w.keysSet = 0;
+        w.enabled = false;
+        for (int[] p : pos) checkHalf(rng, 4, 2, 128, 24, p, ROPES[1], "halves rope_attn");
+    }
+
+    /**
+     * One fused attention call on random F16 caches (maxT 720) against {@link OpenClTesting#attentionOverHalves} (given
+     * the device's caches for the k_p, v_p at a rounding midpoint): out within the F32 tests' tolerance, the caches exactly
+     * what the reference cached. Against the reference over
+     * the unrounded F32 caches out is within 1e-2 abs + 1e-2 rel only (each key and value carries a relative error up to 2^-11).
+     */
+    private static void checkHalf(Rng rng, int nH, int nKv, int hd, int h, int[] pos, Rope rope, String tag) {
+        int B = pos.length, maxT = 720, kv = nKv * hd;
+        Tensor x = randn(rng, 1, B, h), wq = weights(rng, DType.F16, nH * hd, h), wk = weights(rng, DType.F16, kv, h), wv = weights(rng, DType.F16, kv, h);
+        Tensor kc = randn(rng, 1, B, maxT, kv), vc = randn(rng, 1, B, maxT, kv), kh = halves(kc), vh = halves(vc);
+        Tensor dkc = gpu.adopt(kc.to(DType.F16)), dvc = gpu.adopt(vc.to(DType.F16));
+        Tensor e = Tensor.zeros(B, nH * hd), e32 = Tensor.zeros(B, nH * hd), a = poisoned(gpu, B, nH * hd);
+        gpu.attention(a, gpu.adopt(x), gpu.adopt(wq), gpu.adopt(wk), gpu.adopt(wv), gpu.zeros(B, nH * hd), gpu.zeros(B, kv), gpu.zeros(B, kv),
+                dkc, dvc, pos, nH, nKv, hd, rope);
+        float[] got = read(gpu, a), gk = read(gpu, dkc), gv = read(gpu, dvc);
+        attentionOverHalves(ref, e, x, wq, wk, wv, kh, vh, pos, nH, nKv, hd, rope, gk, gv);
+        ref.attention(e32, x, wq, wk, wv, Tensor.zeros(B, nH * hd), Tensor.zeros(B, kv), Tensor.zeros(B, kv), kc, vc, pos, nH, nKv, hd, rope);
+        String what = tag + " " + rope.label() + " nH=" + nH + " nKv=" + nKv + " hd=" + hd + " pos=" + Arrays.toString(pos);
+        Check.close(e.toArray(), got, 1e-5, 1e-4, what);
+        Check.close(e32.toArray(), got, 1e-2, 1e-2, what + " vs the unrounded reference");
+        Check.close(kh.toArray(), gk, 0, 0, what + " k cache");
+        Check.close(vh.toArray(), gv, 0, 0, what + " v cache");
+    }
+
+    /** One attentionStep (q, k, v given, no RoPE) on random F16 caches: out as {@link #checkHalf}; the caches exactly. */
+    private static void stepHalf(Rng rng, int nH, int nKv, int hd, int[] pos) {
+        int B = pos.length, maxT = 720, kv = nKv * hd;
+        Tensor q = randn(rng, 1, B, nH * hd), k = randn(rng, 1, B, kv), v = randn(rng, 1, B, kv);
+        Tensor kc = randn(rng, 1, B, maxT, kv), vc = randn(rng, 1, B, maxT, kv), kh = halves(kc), vh = halves(vc);
+        Tensor dkc = gpu.adopt(kc.to(DType.F16)), dvc = gpu.adopt(vc.to(DType.F16));
+        Tensor e = Tensor.zeros(B, nH * hd), a = poisoned(gpu, B, nH * hd);
+        ref.attentionStep(e, q, halves(k), halves(v), kh, vh, pos, nH, nKv, hd);
+        gpu.attentionStep(a, gpu.adopt(q), gpu.adopt(k), gpu.adopt(v), dkc, dvc, pos, nH, nKv, hd);
+        String what = "attentionStep halves nH=" + nH + " nKv=" + nKv + " hd=" + hd + " pos=" + Arrays.toString(pos);
+        Check.close(e.toArray(), read(gpu, a), 1e-5, 1e-4, what);
+        Check.close(kh.toArray(), read(gpu, dkc), 0, 0, what + " k cache");
+        Check.close(vh.toArray(), read(gpu, dvc), 0, 0, what + " v cache");
     }
 
     /** One fused attention call on random caches (maxT 720) against the reference: out and both caches. */

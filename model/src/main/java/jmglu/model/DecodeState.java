@@ -1,6 +1,7 @@
 package jmglu.model;
 
 import jmglu.engine.Backend;
+import jmglu.engine.DType;
 import jmglu.engine.Tensor;
 
 /**
@@ -9,7 +10,8 @@ import jmglu.engine.Tensor;
  * <pre>
  *   x, n (B, C)    q, att (B, qDim)    k, v (B, kvDim)    h (B, d)    logits (B, V)
  *   (qDim = nHeads·headDim: C for jmglu's own models, other for a checkpoint whose head_dim says so)
- *   kCache[l], vCache[l]   (B, maxSeq, kvDim)   position p of sequence b at [b, p, :]
+ *   kCache[l], vCache[l]   (B, maxSeq, kvDim)   position p of sequence b at [b, p, :], in the backend's
+ *                          {@link Backend#kvCacheType} (F32, or F16 on opencl: half the bytes, compute in F32)
  * </pre>
  * Its size is checked before anything is allocated ({@link #bytes}). A prefill ({@link Transformer#prefill})
  * runs up to {@link #prefillRows()} positions of one sequence at a time (the backend's
@@ -41,6 +43,7 @@ public final class DecodeState implements AutoCloseable {
     private Acts prefill;                       // a prefill's (prefillRows rows), made on first use
     private final Config config;
     final Tensor[] kCache, vCache;
+    private final DType kvType;                 // the caches' storage type
     private final float[] host;                 // logits read back (B · V)
     final int[] next;                           // the tokens a greedy step chose on the backend (B)
     final Tensor[] ids;                         // two (B) I32 tensors on the backend: a pipelined step's tokens and choice
@@ -48,7 +51,8 @@ public final class DecodeState implements AutoCloseable {
     DecodeState(Backend be, Config c, int batch, int maxSeq) {
         if (batch < 1 || batch > 4096) throw new IllegalArgumentException("decode: batch must be in 1..4096, got " + batch);
         if (maxSeq < 1 || maxSeq > Config.MAX_SEQ) throw new IllegalArgumentException("decode: the KV cache length must be in 1.." + Config.MAX_SEQ + ", got " + maxSeq);
-        long need = bytes(c, batch, maxSeq);
+        this.kvType = be.kvCacheType();
+        long need = bytes(c, batch, maxSeq, kvType);
         Tensor probe = be.zeros(1);
         boolean onHeap = probe.isHeap();
         be.release(probe);
@@ -68,16 +72,26 @@ public final class DecodeState implements AutoCloseable {
         config = c;
         kCache = new Tensor[c.nLayers()];
         vCache = new Tensor[c.nLayers()];
-        for (int l = 0; l < c.nLayers(); l++) { kCache[l] = be.zeros(batch, maxSeq, kv); vCache[l] = be.zeros(batch, maxSeq, kv); }
+        for (int l = 0; l < c.nLayers(); l++) { kCache[l] = be.zeros(kvType, batch, maxSeq, kv); vCache[l] = be.zeros(kvType, batch, maxSeq, kv); }
         host = new float[batch * c.vocab()];
         next = new int[batch];
         ids = new Tensor[] {be.adopt(Tensor.ofInts(new int[batch], batch)), be.adopt(Tensor.ofInts(new int[batch], batch))};
     }
 
-    /** Bytes of the caches and activations: 2·L·B·maxSeq·kvDim + B·(2C + 2·qDim + 2·kvDim + d + V) floats. */
-    public static long bytes(Config c, int batch, int maxSeq) {
-        return 4L * batch * (2L * c.nLayers() * maxSeq * c.kvDim() + 2L * c.dim() + 2L * c.qDim() + 2L * c.kvDim() + c.hidden() + c.vocab());
+    /** Bytes of F32 caches and the activations ({@link #bytes(Config, int, int, DType)} with F32 caches). */
+    public static long bytes(Config c, int batch, int maxSeq) { return bytes(c, batch, maxSeq, DType.F32); }
+
+    /**
+     * Bytes of the caches and activations: 2·L·B·maxSeq·kvDim cache elements of kvType ({@link Backend#kvCacheType})
+     * + B·(2C + 2·qDim + 2·kvDim + d + V) floats.
+     */
+    public static long bytes(Config c, int batch, int maxSeq, DType kvType) {
+        return (long) kvType.bytes * batch * 2L * c.nLayers() * maxSeq * c.kvDim()
+                + 4L * batch * (2L * c.dim() + 2L * c.qDim() + 2L * c.kvDim() + c.hidden() + c.vocab());
     }
+
+    /** The storage type of the KV caches (the backend's {@link Backend#kvCacheType}). */
+    public DType kvCacheType() { return kvType; }
 
     public int batch() { return batch; }
 

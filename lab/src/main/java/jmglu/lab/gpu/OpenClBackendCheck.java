@@ -17,7 +17,8 @@ import jmglu.gpu.OpenClBackend;
 /**
  * Part 2 of {@link OpenClSelfCheck}: each decode op of an {@link OpenClBackend} against
  * HostBackend(ReferenceKernels) on the same host tensors (the gpu-backend tests' comparisons, on
- * shapes nearer a model's: h 4096, hd 64, GQA 8 over 2 heads, B 19 past one 16-row launch), then six
+ * shapes nearer a model's: h 4096, hd 64, GQA 8 over 2 heads, B 19 past one 16-row launch; attentionStep over F32 and over F16
+ * caches, the latter against the reference on the same halves), then six
  * steps of norm → q, k, v → rope → attentionStep → output projection (+ residual) → norm → FlashMGLU →
  * down projection (+ residual) with state carried in the caches. Tolerances as in the tests, abs
  * scaled where sums are longer: gathers and caches exact; norms, rope, act 1e-5 + 1e-5; linear, glu
@@ -87,6 +88,13 @@ final class OpenClBackendCheck {
             close(ea.toArray(), read(gpu, aa), 1e-5, 1e-4, what);
             close(kc.toArray(), read(gpu, dkc), 0, 0, what + " k cache");
             close(vc.toArray(), read(gpu, dvc), 0, 0, what + " v cache");
+            Tensor kh = kc.to(DType.F16), vh = vc.to(DType.F16), kr = kh.to(DType.F32), vr = vh.to(DType.F32);   // F16 caches (KVH = 1)
+            Tensor dkh = gpu.adopt(kh), dvh = gpu.adopt(vh);
+            REF.attentionStep(ea, e, k.to(DType.F16).to(DType.F32), v.to(DType.F16).to(DType.F32), kr, vr, pos, nH, nKv, hd);
+            gpu.attentionStep(aa, a, gpu.adopt(k), gpu.adopt(v), dkh, dvh, pos, nH, nKv, hd);
+            close(ea.toArray(), read(gpu, aa), 1e-5, 1e-4, what + " over F16 caches");
+            close(kr.toArray(), read(gpu, dkh), 0, 0, what + " F16 k cache");
+            close(vr.toArray(), read(gpu, dvh), 0, 0, what + " F16 v cache");
         }
         sequence(gpu);
         System.out.println("backend ops: " + (OpenClSelfCheck.checks - before) + " comparisons against HostBackend(reference) passed");
