@@ -26,7 +26,8 @@ import org.jocl.cl_mem;
  * By default the decode step takes attn_wg.cl instead (faster at B = 1 and B = 8, see {@link #group}): a work-group of NW
  * warps per (row, head, split), KW keys a warp, the warps combined in local memory, the same tickets and merge.
  * Switches: {@code jmglu.opencl.attnwg} = on (default) | off (attn_warp); {@code jmglu.opencl.attnkw} = 4 | 8 (default)
- * | 16; {@code jmglu.opencl.attnnw} = 1, 2, 4 (default), 8; {@code jmglu.opencl.attnwgf4} = true (default) | false.
+ * | 16; {@code jmglu.opencl.attnnw} = 1, 2, 4 (default), 8; {@code jmglu.opencl.attnwgf4} = true (default) | false;
+ * {@code jmglu.opencl.attnit} = 1..8 rounds of KW·NW keys a split (default by the rows, {@link #rounds}).
  * <p>
  * The caches' storage: {@code jmglu.opencl.kvcache} = f16 (default) | f32 ({@link OpenClBackend#kvCacheType}). Every
  * kernel here (and attention.cl, attn_prefill.cl) is built with KVH = 1 for F16 caches: rows loaded with vload_half4 (the
@@ -48,6 +49,7 @@ final class ClWarpAttention {
     private static final int WG_MODE = "off".equals(System.getProperty("jmglu.opencl.attnwg", "on")) ? -1 : 0;
     private static final int KW = pow2("attnkw", 0, 4, 16), NW = Math.max(1, pow2("attnnw", 4, 1, 8));
     private static final boolean WG_F4 = !"false".equals(System.getProperty("jmglu.opencl.attnwgf4", "true"));
+    private static final int IT = itSet();
 
     private final OpenClBackend be;
     private final OpenClContext cl;
@@ -73,9 +75,18 @@ final class ClWarpAttention {
 
     /** Splits of a launch of n rows whose longest row has maxLen keys (the kernel {@link #group} picks). */
     int splits(int n, int nH, int maxLen) {
-        int kw = group(n, nH, maxLen);
-        return kw > 0 ? (maxLen + kw * nw - 1) / (kw * nw) : (maxLen + keys(n) - 1) / keys(n);
+        int kw = group(n, nH, maxLen), sk = kw * nw * rounds(n);
+        return kw > 0 ? (maxLen + sk - 1) / sk : (maxLen + keys(n) - 1) / keys(n);
     }
+
+    /** attn_wg's rounds a split (-Djmglu.opencl.attnit, 1..8; 0: by the rows); set by the tests. */
+    int it = IT;
+
+    /**
+     * attn_wg's rounds a split for a launch of n rows: IT when set, else 1 for n ≤ 2 (B = 1 wants every key's load in
+     * flight at once: many short groups) and 4 from n = 3 (fewer, longer groups: fewer tickets and merges).
+     */
+    int rounds(int n) { return it > 0 ? it : n <= 2 ? 1 : 4; }
 
     /** The most splits any length up to maxT gives a launch of n rows (the partials' scratch, sized once). */
     int maxSplits(int n, int nH, int maxT) {
@@ -147,7 +158,7 @@ final class ClWarpAttention {
                               int nH, int nKv, int hd, int maxT, cl_mem dummy) {
         int nt = 32 * nw;
         if (nt > cl.maxWorkGroup) throw new IllegalStateException("attn_wg: the device's work-groups hold " + cl.maxWorkGroup + " threads, fewer than " + 32 * nw);
-        var key = new GroupKey(hd, kwn, nw, sh, wgF4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0, kvh);
+        var key = new GroupKey(hd, kwn, nw, rounds(n), sh, wgF4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0, kvh);
         cl_kernel kern;
         try {
             kern = cl.kernel(key, () -> cl.kernel("attn_wg.cl", key.options(), "attn_wg"));
@@ -164,9 +175,9 @@ final class ClWarpAttention {
     }
 
     /** attn_wg.cl's options. */
-    private record GroupKey(int hd, int kw, int nw, boolean sh, boolean f4, boolean kvh) {
+    private record GroupKey(int hd, int kw, int nw, int it, boolean sh, boolean f4, boolean kvh) {
         String options() {
-            return "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKW=" + kw + " -DNW=" + nw + " -DSHFL=" + (sh ? 1 : 0) + " -DF4=" + (f4 ? 1 : 0)
+            return "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKW=" + kw + " -DNW=" + nw + " -DIT=" + it + " -DSHFL=" + (sh ? 1 : 0) + " -DF4=" + (f4 ? 1 : 0)
                     + " -DKVH=" + (kvh ? 1 : 0);
         }
     }
@@ -190,6 +201,12 @@ final class ClWarpAttention {
         if (x != 0 && (x < lo || x > hi || Integer.bitCount(x) != 1))
             throw new IllegalArgumentException("-Djmglu.opencl." + name + "=" + x + ": expected a power of two in " + lo + ".." + hi);
         return x;
+    }
+
+    private static int itSet() {
+        int it = Integer.getInteger("jmglu.opencl.attnit", 0);
+        if (it < 0 || it > 8) throw new IllegalArgumentException("-Djmglu.opencl.attnit=" + it + ": expected 1..8, or 0 for the default by the rows");
+        return it;
     }
 
     private static int wpgSet() {

@@ -9,12 +9,15 @@
 // head hk = j / (nH / nKv); caches (B, maxT, kv), kv = nKv·HD, row b's position u at (b·maxT + u)·kv; tab (P, HD/2, 2)
 // cos, sin; rope 0 none, 1 interleaved pairs (2e, 2e + 1), 2 halves (e, e + HD/2).
 //
-// Lane L of warp wi holds the DPL = ceil(HD/32) dims e0 = L·DPL .. e0 + DPL − 1 (0 past HD). Warp wi takes keys
-// u = uw + t, t < KW, uw = u0 + wi·KW, u0 = split·SK:
+// Lane L of warp wi holds the DPL = ceil(HD/32) dims e0 = L·DPL .. e0 + DPL − 1 (0 past HD). A split has SK = KW·NW·IT
+// keys from u0 = split·SK, taken in IT rounds; in round r warp wi takes keys u = uw + t, t < KW, uw = u0 + (r·NW + wi)·KW:
 //   loads  its KW K rows and KW V rows at once (HD = 128: a float4 a lane, 512 contiguous bytes a row), then q and tab;
 //   scores d_t = Σ_e q_e·k_t[e]: each lane its DPL products, then a xor butterfly over the warp (5 shuffles a key, the
 //          KW keys' butterflies interleaved); every lane ends with every score, so the softmax needs no exchange:
-//          s_t = scale·d_t, m = max s_t, p_t = e^(s_t − m), l = Σ p_t, acc[e] = Σ_t p_t v_t[e] in registers.
+//          s_t = scale·d_t, m = max s_t (with the rounds before), the running l and acc[e] rescaled by e^(m_old − m),
+//          then p_t = e^(s_t − m), l += Σ p_t, acc[e] += Σ_t p_t v_t[e] in registers.
+// More rounds (IT) give fewer, longer-lived groups, so fewer tickets and merges: what bounds a large batch (B = 8: 2560
+// groups of one round at 640 keys, each a chain of load, shuffles, fence, ticket; K and V from the L2 run no faster).
 // The NW warps meet in local memory: lm[w], ll[w], la[w·HD + e]; M = max_w m_w, c_w = e^(m_w − M) (0 for a warp with
 // no key), l = Σ c_w l_w, acc[e] = Σ c_w la[w·HD + e] (thread lid takes dims lid, lid + 32·NW, ...).
 // ns = ceil(len / SK) = 1: out = acc / l. Else the group writes (M, l, acc) to part[(hq·nsplit + s)·(HD + 2)], a
@@ -26,12 +29,15 @@
 // warp of the group's first query head writes them into the caches; cache rows a warp reads past its cached keys are
 // clamped to ≤ max(p − 1, 0) and masked by selects, so no one uses what another writes.
 //
-// Build-time: HD, DPL, KW (keys a warp: 4, 8, 16), NW (warps a group), SHFL (1: shfl.sync via inline PTX, NVIDIA;
+// Build-time: HD, DPL, KW (keys a warp: 4, 8, 16), NW (warps a group), IT (rounds a split, default 1), SHFL (1: shfl.sync via inline PTX, NVIDIA;
 // 0: the butterfly's sums through local memory, every thread reaching every barrier), F4 (1: rows read as aligned
 // 4-element loads, the caches' offsets multiples of 4 elements; 0: vload4 / vload_half4), KVH (1: the caches hold
 // halves, common.cl; HD = 128 then reads 256 contiguous bytes a row).
 
-#define SK (KW * NW)
+#ifndef IT
+#define IT 1
+#endif
+#define SK (KW * NW * IT)                           /* keys a split */
 #define NT (32 * NW)
 #define MC 8                                        /* splits a merge warp reads at once */
 
@@ -87,55 +93,67 @@ void attn_wg(__global float* restrict out, const int oo, __global float* restric
     const int p = pick_pos(pos, b), len = p + 1, kv = nKv * HD, group = nH / nKv, hk = j / group;
     const int u0 = sp * SK, ns = (len + SK - 1) / SK;
     if (u0 >= len) return;                                    // (the whole group) a split past this row's length
-    const int uw = u0 + wi * KW, cnt = clamp(len - uw, 0, KW), e0 = L * DPL;
-    const bool mine = cnt > 0 && uw + cnt == len;             // this warp holds p, as its last key
-    const int old = mine ? cnt - 1 : cnt, nt = mine ? cnt - 1 : -1, top = max(p - 1, 0);
+    const int e0 = L * DPL, top = max(p - 1, 0);
     const long row0 = (long) b * maxT * kv + hk * HD;         // cache row b, head hk, position 0
     __global const KV_T* kr = kc + kco + row0 + e0;
     __global const KV_T* vr = vc + vco + row0 + e0;
-    float x[KW][DPL], y[KW][DPL], d[KW], qr[DPL], kn[DPL], vn[DPL], acc[DPL], dn = 0.0f;
-    #pragma unroll
-    for (int t = 0; t < KW; t++) LOAD_ROW(x[t], kr + (long) min(uw + t, top) * kv)
-    #pragma unroll
-    for (int t = 0; t < KW; t++) LOAD_ROW(y[t], vr + (long) min(uw + t, top) * kv)
     __global const float* tp = tab + (long) p * HD;
-    ROTATE(qr, q + qo + (long) b * qs + j * HD, tp, rope, e0)
-    for (int i = 0; i < DPL; i++) kn[i] = vn[i] = 0.0f;
-    if (mine) {
-        TAKE_NEW_KV(kn, vn, tp)                               // the group's first query head writes k_p, v_p
-        for (int i = 0; i < DPL; i++) dn += qr[i] * kn[i];
-    }
-    #pragma unroll
-    for (int t = 0; t < KW; t++) {
-        float a = 0.0f;
-        for (int i = 0; i < DPL; i++) a += qr[i] * x[t][i];
-        d[t] = t < old ? a : t == nt ? dn : 0.0f;             // selects: a clamped row never counts
-    }
+    float x[KW][DPL], y[KW][DPL], d[KW], qr[DPL], kn[DPL], vn[DPL], acc[DPL], m = -INFINITY, l = 0.0f;
+    for (int i = 0; i < DPL; i++) acc[i] = kn[i] = vn[i] = 0.0f;
+    for (int it = 0; it < IT; it++) {                         // the warp's keys of round it, online softmax across rounds
+        const int uw = u0 + (it * NW + wi) * KW, cnt = clamp(len - uw, 0, KW);   // cnt 0: the round changes nothing
 #if SHFL
-    #pragma unroll
-    for (int o = 16; o > 0; o >>= 1)
-        #pragma unroll
-        for (int t = 0; t < KW; t++) d[t] += shx(d[t], o);
-#else
-    for (int t = 0; t < KW; t++) red[(wi * KW + t) * 32 + L] = d[t];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int t = 0; t < KW; t++) {                            // every lane the same sum in the same order
-        float a = 0.0f;
-        for (int s = 0; s < 32; s++) a += red[(wi * KW + t) * 32 + s];
-        d[t] = a;
-    }
+        if (cnt == 0) break;                                  // (this warp) no keys in this round or later ones
 #endif
-    float m = -INFINITY, l = 0.0f, pn = 0.0f;
-    for (int t = 0; t < KW; t++) m = fmax(m, t < cnt ? d[t] * scale : -INFINITY);
-    for (int i = 0; i < DPL; i++) acc[i] = 0.0f;
-    #pragma unroll
-    for (int t = 0; t < KW; t++) {
-        const float pt = t < cnt ? exp(d[t] * scale - m) : 0.0f;   // m finite where t < cnt
-        l += pt;
-        for (int i = 0; i < DPL; i++) acc[i] += t < old ? pt * y[t][i] : 0.0f;
-        pn = t == nt ? pt : pn;
+        const bool mine = uw + cnt == len;                    // this warp holds p, as its last key
+        const int old = mine ? cnt - 1 : cnt, nt = mine ? cnt - 1 : -1;
+        float dn = 0.0f;
+        #pragma unroll
+        for (int t = 0; t < KW; t++) LOAD_ROW(x[t], kr + (long) min(uw + t, top) * kv)
+        #pragma unroll
+        for (int t = 0; t < KW; t++) LOAD_ROW(y[t], vr + (long) min(uw + t, top) * kv)
+        if (it == 0) ROTATE(qr, q + qo + (long) b * qs + j * HD, tp, rope, e0)
+        if (mine) {
+            TAKE_NEW_KV(kn, vn, tp)                           // the group's first query head writes k_p, v_p
+            for (int i = 0; i < DPL; i++) dn += qr[i] * kn[i];
+        }
+        #pragma unroll
+        for (int t = 0; t < KW; t++) {
+            float a = 0.0f;
+            for (int i = 0; i < DPL; i++) a += qr[i] * x[t][i];
+            d[t] = t < old ? a : t == nt ? dn : 0.0f;         // selects: a clamped row never counts
+        }
+#if SHFL
+        #pragma unroll
+        for (int o = 16; o > 0; o >>= 1)
+            #pragma unroll
+            for (int t = 0; t < KW; t++) d[t] += shx(d[t], o);
+#else
+        // every lane the same sum in the same order; every thread runs every round, so all reach the barriers
+        for (int t = 0; t < KW; t++) red[(wi * KW + t) * 32 + L] = d[t];
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int t = 0; t < KW; t++) {
+            float a = 0.0f;
+            for (int s = 0; s < 32; s++) a += red[(wi * KW + t) * 32 + s];
+            d[t] = a;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+#endif
+        float mr = m, pn = 0.0f;
+        for (int t = 0; t < KW; t++) mr = fmax(mr, t < cnt ? d[t] * scale : -INFINITY);
+        const float r = m == -INFINITY ? 0.0f : exp(m - mr);   // mr finite: cnt > 0
+        l *= r;
+        for (int i = 0; i < DPL; i++) acc[i] *= r;
+        #pragma unroll
+        for (int t = 0; t < KW; t++) {
+            const float pt = t < cnt ? exp(d[t] * scale - mr) : 0.0f;
+            l += pt;
+            for (int i = 0; i < DPL; i++) acc[i] += t < old ? pt * y[t][i] : 0.0f;
+            pn = t == nt ? pt : pn;
+        }
+        for (int i = 0; i < DPL; i++) acc[i] += pn * vn[i];  // pn = 0 unless mine
+        m = mr;
     }
-    for (int i = 0; i < DPL; i++) acc[i] += pn * vn[i];      // pn = 0 unless mine
     {
         COMBINE
         if (ns == 1) {

@@ -51,6 +51,7 @@ class OpenClWarpAttentionTest {
         w.wgMode = 0;
         w.kw = 0;
         w.nw = 4;
+        w.it = 0;
         w.wgF4 = true;
     }
 
@@ -65,6 +66,22 @@ class OpenClWarpAttentionTest {
             w.kw = c[4];
             w.nw = c[5];
             for (int[] pos : WG_POSITIONS) check(rng, c[0], c[1], c[2], c[3], pos, ROPES[n++ % ROPES.length], "wg kw=" + c[4] + " nw=" + c[5]);
+        }
+    }
+
+    /** attn_wg with several rounds a split (IT: the online softmax across rounds, warps out of keys in later rounds), GQA and not. */
+    @Test void groupKernelWithRoundsMatches() {
+        Rng rng = new Rng(28);
+        var w = gpu.warpAttention();
+        w.wgMode = 1;
+        int n = 0;
+        // nH, nKv, hd, h, keys a warp, warps a group, rounds
+        for (int[] c : new int[][] {{4, 4, 128, 40, 8, 4, 4}, {4, 1, 96, 17, 4, 2, 3}, {2, 1, 20, 12, 8, 4, 2}}) {
+            w.kw = c[4];
+            w.nw = c[5];
+            w.it = c[6];
+            for (int[] pos : WG_POSITIONS)
+                check(rng, c[0], c[1], c[2], c[3], pos, ROPES[n++ % ROPES.length], "wg kw=" + c[4] + " nw=" + c[5] + " it=" + c[6]);
         }
     }
 
