@@ -74,6 +74,19 @@
 #else
 #define NPART (BB * KS)
 #endif
+// y as the last group reads it: past the L1 (other groups' rows never went through this SM's L1), as plain loads the
+// hardware keeps in flight (ld.global.cg on the device; the emulation reads volatile)
+#if EMU
+#define LD_Y(p) (*(__global volatile const float*) (p))
+#else
+inline float ld_cg(__global const float* p) {
+    float v;
+    asm volatile("ld.global.cg.f32 %0, [%1];" : "=f"(v) : "l"(p));
+    return v;
+}
+#define LD_Y(p) ld_cg(p)
+#endif
+#define NCOL 4                     /* columns a thread keeps in registers between the sums and the writes (d ≤ NCOL·LS) */
 inline void norm_out(__global float* y, const int d, __global float* restrict n, __global const float* restrict nw,
                      const int nwo, const float eps, __global volatile uint* tick, __local float* part, __local int* lastl) {
     const int lid = get_local_id(0);
@@ -83,11 +96,16 @@ inline void norm_out(__global float* y, const int d, __global float* restrict n,
     barrier(CLK_LOCAL_MEM_FENCE);
     if (!*lastl) return;
     GLOBAL_FENCE();
-    __global volatile const float* yv = (__global volatile const float*) y;
-    float s[BB];
+    float s[BB], yk[NCOL][BB];
     for (int b = 0; b < BB; b++) s[b] = 0.0f;
-    for (int c = lid; c < d; c += LS)                                 // all BB rows' loads of a column at once
-        for (int b = 0; b < BB; b++) { const float v = yv[(long) b * d + c]; s[b] += v * v; }
+    for (int i = 0; i < NCOL; i++) {                                  // all of a thread's loads at once
+        const int c = lid + i * LS;
+        for (int b = 0; b < BB; b++) yk[i][b] = c < d ? LD_Y(y + (long) b * d + c) : 0.0f;
+    }
+    for (int i = 0; i < NCOL; i++)
+        for (int b = 0; b < BB; b++) s[b] += yk[i][b] * yk[i][b];
+    for (int c = lid + NCOL * LS; c < d; c += LS)                     // wider rows: the rest read as they come
+        for (int b = 0; b < BB; b++) { const float v = LD_Y(y + (long) b * d + c); s[b] += v * v; }
 #if EMU
     for (int b = 0; b < BB; b++) part[b * LS + lid] = s[b];
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -116,11 +134,19 @@ inline void norm_out(__global float* y, const int d, __global float* restrict n,
     barrier(CLK_LOCAL_MEM_FENCE);
 #define ROWSUM(b) part[(b) * KS]
 #endif
-    for (int c = lid; c < d; c += LS)
-        for (int b = 0; b < BB; b++) {
-            const float rs = 1.0f / sqrt(ROWSUM(b) / d + eps);
-            n[(long) b * d + c] = yv[(long) b * d + c] * rs * nw[nwo + c];
+    float rs[BB];
+    for (int b = 0; b < BB; b++) rs[b] = 1.0f / sqrt(ROWSUM(b) / d + eps);
+    for (int i = 0; i < NCOL; i++) {
+        const int c = lid + i * LS;
+        if (c < d) {
+            const float g = nw[nwo + c];
+            for (int b = 0; b < BB; b++) n[(long) b * d + c] = yk[i][b] * rs[b] * g;
         }
+    }
+    for (int c = lid + NCOL * LS; c < d; c += LS) {
+        const float g = nw[nwo + c];
+        for (int b = 0; b < BB; b++) n[(long) b * d + c] = LD_Y(y + (long) b * d + c) * rs[b] * g;
+    }
     if (lid == 0) *tick = 0u;
 }
 #endif
