@@ -44,7 +44,7 @@ final class ClTcGemv {
      * What the program's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}), the
      * launcher's own knobs (U, pf) too: launchers with other knobs can share a context (TcGemvProbe's variants).
      */
-    private record Key(DType dt, int nv, Act g, boolean acc, int B, int ks, int xs, boolean norm, int u, boolean pf) {}
+    private record Key(DType dt, int nv, Act g, boolean acc, int B, int ks, int xs, boolean norm, int u, boolean pf, boolean argmax) {}
 
     ClTcGemv(OpenClContext cl, OpenClMglu mglu) {
         this.cl = cl;
@@ -79,19 +79,21 @@ final class ClTcGemv {
 
     /**
      * mode {@link OpenClMglu#GEMV}: y (B, d) = x Wᵀ (y += when acc); {@link OpenClMglu#SWIGLU}: y = g(x Wᵀ) ⊙ (x W2ᵀ).
-     * x (B, h) f32, normed as loaded when norm is not null. False (nothing launched) when the device's compiler
-     * refuses the program: logged once, the caller runs the row kernel.
+     * x (B, h) f32, normed as loaded when norm is not null; am not null (GEMV, not acc): also am.ids = the argmax of
+     * each row of y (argmax_part.cl). False (nothing launched) when the device's compiler refuses the program: logged
+     * once, the caller runs the row kernel.
      */
     boolean run(int mode, cl_mem y, cl_mem x, OpenClMglu.NormIn norm, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2,
-                int B, Act g, boolean acc, cl_event ev) {
+                int B, Act g, boolean acc, OpenClMglu.ArgmaxOut am, cl_event ev) {
         int h = w.cols(), d = w.rows(), nv = mode == OpenClMglu.SWIGLU ? 2 : 1;
         int ks = warps(d, h, B, nv), xs = mglu.settings().tcParts();
         DType dt = w.dtype();
         boolean normIn = norm != null;
-        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, ks, xs, normIn, U, pf != 0), () -> {
+        if (am != null && (mode != OpenClMglu.GEMV || acc)) throw new IllegalArgumentException("gemv_tc: the fused argmax is of a GEMV without acc");
+        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, ks, xs, normIn, U, pf != 0, am != null), () -> {
             String opts = "-DWT=" + OpenClMglu.wt(dt) + " -DMODE=" + (nv - 1) + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
                     + " -DBB=" + B + " -DKS=" + ks + " -DU=" + U + " -DPF=" + (pf != 0 ? 1 : 0) + " -DXS=" + xs + " -DEMU=" + (mglu.nvidia() ? 0 : 1)
-                    + (normIn ? " -DNORMIN=1" : "");
+                    + (normIn ? " -DNORMIN=1" : "") + (am != null ? " -DARGMAX=1" : "");
             return OpenClMglu.kernelOrNull(cl, "gemv_tc.cl", opts, "gemv_tc", "tensor-core GEMV");
         });
         if (k == null) {
@@ -101,7 +103,9 @@ final class ClTcGemv {
         long groups = (d + 15) / 16;
         var red = new OpenClContext.Local(Math.max(4, (ks - 1) * redBytes(B, nv)));
         cl_mem m2 = w2 == null ? dummy : w2.mem();
-        if (norm == null)
+        if (am != null)
+            cl.launch(k, groups * 32 * ks, 32L * ks, ev, OpenClMglu.withArgmax(am, norm, y, x, w.mem(), m2, h, d, red));
+        else if (norm == null)
             cl.launch(k, groups * 32 * ks, 32L * ks, ev, y, x, w.mem(), m2, h, d, red);
         else
             cl.launch(k, groups * 32 * ks, 32L * ks, ev, y, x, w.mem(), m2, h, d, red, norm.w(), norm.wo(), norm.eps());

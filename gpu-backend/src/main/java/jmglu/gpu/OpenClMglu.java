@@ -136,6 +136,35 @@ public final class OpenClMglu {
         rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, null, ev);
     }
 
+    /**
+     * Where the argmax fused into a GEMV goes (argmax_part.cl): ids (B ints), parts (the blocks' candidates: at least
+     * {@link #argmaxPartBytes} bytes), ticket (one int, zero before the launch; the launch leaves it zero).
+     */
+    public record ArgmaxOut(cl_mem ids, cl_mem parts, cl_mem ticket) {}
+
+    /** The bytes of {@link ArgmaxOut#parts} a GEMV of d rows at batch B needs (2 ints per batch row and block, blocks of ≥ 1 row). */
+    public static long argmaxPartBytes(int d, int B) { return 8L * d * B; }
+
+    /**
+     * y (B, d) = x Wᵀ (of rmsnorm(x) when norm is not null) and am.ids[b] = the argmax of row b of y (ties to the lower
+     * index, −1 for a row with a NaN or +Inf: Backend.argmaxRow) in one launch of gemv_b1.cl or gemv_tc.cl, where
+     * {@link #gemv} would take one of them. False, with nothing launched, elsewhere (the caller runs GEMV then argmax).
+     */
+    public boolean gemvArgmax(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, ArgmaxOut am, cl_event ev) {
+        int h = w.cols();
+        if (B < 1 || B > MAX_BATCH) return false;
+        if (b1GemvApplies(w.dtype(), h, B, norm != null) && b1Gemv.run(GEMV, y, x, norm, w, null, B, Act.SILU, false, am, ev)) return true;
+        return tcGemv.applies(w.dtype(), h, B) && tcGemv.run(GEMV, y, x, norm, w, null, B, Act.SILU, false, am, ev);
+    }
+
+    /** The arguments of a GEMV launch of gemv_b1 / gemv_tc with ARGMAX 1: the plain ones, the norm's, then am's. */
+    static Object[] withArgmax(ArgmaxOut am, NormIn norm, Object... plain) {
+        var a = new java.util.ArrayList<>(java.util.Arrays.asList(plain));
+        if (norm != null) a.addAll(java.util.List.of(norm.w(), norm.wo(), norm.eps()));
+        a.addAll(java.util.List.of(am.parts(), am.ticket(), am.ids()));
+        return a.toArray();
+    }
+
     /** {@link #gemv} of the normed input rmsnorm(x) (norm null: of x itself). */
     public void gemv(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, boolean acc, cl_event ev) {
         rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, norm, ev);
@@ -176,9 +205,9 @@ public final class OpenClMglu {
             throw new IllegalArgumentException(op + ": Wg is " + w.dtype() + " (" + d + ", " + h + ") but Wv is "
                     + (w2 == null ? "missing" : w2.dtype() + " (" + w2.rows() + ", " + w2.cols() + ")"));
         if ((mode == GEMV || mode == SWIGLU) && b1GemvApplies(w.dtype(), h, B, norm != null)
-                && b1Gemv.run(mode, out, x, norm, w, w2, B, g, acc, ev)) return;
+                && b1Gemv.run(mode, out, x, norm, w, w2, B, g, acc, null, ev)) return;
         if ((mode == GEMV || mode == SWIGLU) && tcGemv.applies(w.dtype(), h, B)
-                && tcGemv.run(mode, out, x, norm, w, w2, B, g, acc, ev)) return;
+                && tcGemv.run(mode, out, x, norm, w, w2, B, g, acc, null, ev)) return;
         int nv = mode == GEMV ? 1 : mode == SWIGLU ? 2 : nm + 1, ns = norm != null ? B : 0;   // ns: the Σx² sums
         if (nm > 0 && tcRows(mode, out, out2, x, norm, w, m, B, g, ev)) return;
         if (nm > 0 && fastApplies(h, nm, B)) {        // mglu_fast.cl takes no NormIn: it reads the normed copy

@@ -1,3 +1,4 @@
+//! needs argmax_part.cl
 // jmglu GEMV and GLU of the smallest decode batches (B = BB ≤ 4, made for B = 1) on the CUDA cores, W row-major as stored.
 // At B = 1 a GEMV does 2 flops per weight read: no tensor cores needed, the only job is to keep enough loads of W in
 // flight (memory-level parallelism) on every SM, and to issue few instructions per weight.
@@ -20,8 +21,12 @@
 // the sum: the dot products take x_c · nw_c, and their totals are scaled by rs_b. Σx² is summed from the x values
 // the lanes load (the group's warps load every column of every x row exactly once) and reduced with the dots.
 //
+// ARGMAX 1 (MODE 0, ACC 0: an lm head): also ids[b] = argmax of y[b] (argmax_part.cl): each block of RR rows stages its
+// outputs in local memory, threads lid < BB write the block's candidate per batch row to part, and the group that
+// finishes last merges them all and writes ids. Part holds 2·BB ints per block of RR rows.
+//
 // Build-time: WT (1 fp16, 2 bf16), MODE (0, 1), ACT, ACC, BB (1..4), RR (rows a group), KS (warps a group, a power of
-// two), U (chunks per load batch), NORMIN (0, 1), PTX (1: inline PTX shfl and f16 conversion, NVIDIA only).
+// two), U (chunks per load batch), NORMIN (0, 1), ARGMAX (0, 1), PTX (1: inline PTX shfl and f16 conversion, NVIDIA only).
 
 #define LS (32 * KS)
 #if MODE == 0
@@ -34,6 +39,9 @@
 #endif
 #ifndef ACC
 #define ACC 0
+#endif
+#ifndef ARGMAX
+#define ARGMAX 0
 #endif
 #define NACC (RR * NV * BB)            // dot products per lane
 #define NS (NACC + NORMIN * BB)        // and with NORMIN, Σx² of batch row b at NACC + b
@@ -79,8 +87,15 @@ void gemv_b1(__global float* restrict y, __global const float* restrict x, __glo
 #if NORMIN
              , __global const float* restrict nw, const int nwo, const float eps
 #endif
+#if ARGMAX
+             , __global volatile int* part, __global volatile int* ticket, __global int* ids
+#endif
              ) {
     __local float red[RED];
+#if ARGMAX
+    __local float amy[RR * BB], lv[LS];                                   // a block's outputs; the last group's merge
+    __local int li[LS], last;
+#endif
     const int lid = get_local_id(0), lane = lid & 31, warp = lid >> 5;
     const int chunks = (h + 255) >> 8, per = (chunks + KS - 1) / KS;   // every warp runs per chunks (some past h: zeros)
     // row blocks of RR rows: one per group, or (a persistent grid, fewer groups) every get_num_groups(0)-th
@@ -183,8 +198,18 @@ void gemv_b1(__global float* restrict y, __global const float* restrict x, __glo
             y[o] += rs * t0;
 #else
             y[o] = rs * t0;
+#if ARGMAX
+            amy[lid] = rs * t0;                                              // amy[i·BB + b]: the value just written
+#endif
 #endif
         }
+#if ARGMAX
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < BB) am_block(part, blk, BB, lid, amy + lid, BB, min(RR, d - r0), r0);
+#endif
         barrier(CLK_LOCAL_MEM_FENCE);                                          // red is reused by the group's next block
     }
+#if ARGMAX
+    am_finish(part, ticket, ids, nblk, BB, lv, li, &last);
+#endif
 }
