@@ -104,7 +104,7 @@ final class ClTcGemv {
         var red = new OpenClContext.Local(Math.max(4, (ks - 1) * redBytes(B, nv)));
         cl_mem m2 = w2 == null ? dummy : w2.mem();
         if (am != null)
-            cl.launch(k, groups * 32 * ks, 32L * ks, ev, OpenClMglu.withArgmax(am, norm, y, x, w.mem(), m2, h, d, red));
+            cl.launch(k, groups * 32 * ks, 32L * ks, ev, OpenClMglu.withExtras(norm, null, am, y, x, w.mem(), m2, h, d, red));
         else if (norm == null)
             cl.launch(k, groups * 32 * ks, 32L * ks, ev, y, x, w.mem(), m2, h, d, red);
         else

@@ -166,7 +166,7 @@ public final class OpenClBackend implements Backend {
     /** Three launches: one GEMV over [Wq; Wk; Wv], RoPE + cache write + split attention, the merge of the splits ({@link ClAttention}). */
     @Override public synchronized void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
                                                  Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, Rope rope) {
-        try (var in = norms.input(x, out, q, k, v, kCache, vCache)) { attention.attention(out, in, wq, wk, wv, q, k, v, kCache, vCache, pos, nH, nKv, hd, rope); }
+        try (var in = norms.input(x, true, out, q, k, v, kCache, vCache)) { attention.attention(out, in, wq, wk, wv, q, k, v, kCache, vCache, pos, nH, nKv, hd, rope); }
     }
 
     /** Per 16 rows: one GEMV over [Wq; Wk; Wv], the rows' k, v into the cache, the causal split attention, the merge. */
@@ -186,15 +186,17 @@ public final class OpenClBackend implements Backend {
         norms.owe(n, y, nw, eps);
     }
 
-    /** One launch per 16 rows (decode.cl embed); n = rmsnorm(out) is owed to its consumers (see the class comment). */
+    /**
+     * n = rmsnorm(out) is owed to its consumers (see the class comment); of one row out = table[ids] is owed too, gathered by
+     * the next attention's qkv GEMV on gemv_b1.cl (no launch of its own), else written on first use (decode.cl embed).
+     */
     @Override public synchronized void embeddingRmsnorm(Tensor out, Tensor table, int[] ids, Tensor n, Tensor nw, float eps) {
         if (!fused) {
             Backend.super.embeddingRmsnorm(out, table, ids, n, nw, eps);
             return;
         }
         norms.redefine(n, out, table);
-        decode.embedding(out, table, ids);
-        norms.owe(n, out, nw, eps);
+        norms.oweEmbedding(decode.embeddingLater(out, table, ids, null, null, ids.length), n, nw, eps);
     }
 
     /** One launch (decode.cl argmax_rows, a work-group per row), then B ints read back instead of B·V floats. */
@@ -255,7 +257,7 @@ public final class OpenClBackend implements Backend {
         else writeIds(m, ids.size(), a -> Backend.super.sample(a, logits, t, k, u));
     }
 
-    /** decode.cl embed_ids reads the ids where the step before left them; n = rmsnorm(out) is owed as for int[] ids. */
+    /** The ids where the step before left them (decode.cl embed_ids, or gathered as for int[] ids); n = rmsnorm(out) owed as for int[] ids. */
     @Override public synchronized void embeddingRmsnorm(Tensor out, Tensor table, Tensor ids, Tensor n, Tensor nw, float eps) {
         cl_mem m = ids(ids, null);
         if (!fused) {
@@ -264,8 +266,7 @@ public final class OpenClBackend implements Backend {
             return;
         }
         norms.redefine(n, out, table);
-        decode.embedding(out, table, m, ids.size());
-        norms.owe(n, out, nw, eps);
+        norms.oweEmbedding(decode.embeddingLater(out, table, null, ids, m, ids.size()), n, nw, eps);
     }
 
     @Override public synchronized PendingIds readIdsLater(Tensor ids) { return cl.readIntsLater(ids(ids, null), 0, ids.size()); }

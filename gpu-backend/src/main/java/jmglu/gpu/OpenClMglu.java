@@ -121,7 +121,7 @@ public final class OpenClMglu {
      */
     public void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
                      int B, Act g, cl_event ev) {
-        rows(mode, out, out2, x, w, w2, m, B, g, false, null, ev);
+        rows(mode, out, out2, x, w, w2, m, B, g, false, null, null, ev);
     }
 
     /**
@@ -133,7 +133,7 @@ public final class OpenClMglu {
 
     /** y (B, d) = x Wᵀ, or y += x Wᵀ when acc (the add is fused into the row kernel's epilogue). */
     public void gemv(cl_mem y, cl_mem x, DeviceMatrix w, int B, boolean acc, cl_event ev) {
-        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, null, ev);
+        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, null, null, ev);
     }
 
     /**
@@ -153,27 +153,40 @@ public final class OpenClMglu {
     public boolean gemvArgmax(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, ArgmaxOut am, cl_event ev) {
         int h = w.cols();
         if (B < 1 || B > MAX_BATCH) return false;
-        if (b1GemvApplies(w.dtype(), h, B, norm != null) && b1Gemv.run(GEMV, y, x, norm, w, null, B, Act.SILU, false, am, ev)) return true;
+        if (b1GemvApplies(w.dtype(), h, B, norm != null) && b1Gemv.run(GEMV, y, x, norm, null, w, null, B, Act.SILU, false, am, ev)) return true;
         return tcGemv.applies(w.dtype(), h, B) && tcGemv.run(GEMV, y, x, norm, w, null, B, Act.SILU, false, am, ev);
     }
 
-    /** The arguments of a GEMV launch of gemv_b1 / gemv_tc with ARGMAX 1: the plain ones, the norm's, then am's. */
-    static Object[] withArgmax(ArgmaxOut am, NormIn norm, Object... plain) {
+    /**
+     * An input x whose rows are owed as table[ids] (gemv_b1.cl EMBIN): the kernel gathers them from table (V, h), element
+     * offset to, type wt (0 f32, 1 f16, 2 bf16), id b = ids[b] (id0 == Integer.MIN_VALUE) or id0, and writes x. A path
+     * that cannot gather calls write first (the embedding's own launch), then reads x.
+     */
+    public record EmbIn(cl_mem table, int to, int wt, cl_mem ids, int id0, int V, Runnable write) {}
+
+    /** The arguments of a launch of gemv_b1 / gemv_tc with extras: the plain ones, the norm's, the embedding's, am's (each when not null). */
+    static Object[] withExtras(NormIn norm, EmbIn emb, ArgmaxOut am, Object... plain) {
         var a = new java.util.ArrayList<>(java.util.Arrays.asList(plain));
         if (norm != null) a.addAll(java.util.List.of(norm.w(), norm.wo(), norm.eps()));
-        a.addAll(java.util.List.of(am.parts(), am.ticket(), am.ids()));
+        if (emb != null) a.addAll(java.util.List.of(emb.table(), emb.to(), emb.ids(), emb.id0(), emb.V()));
+        if (am != null) a.addAll(java.util.List.of(am.parts(), am.ticket(), am.ids()));
         return a.toArray();
     }
 
     /** {@link #gemv} of the normed input rmsnorm(x) (norm null: of x itself). */
     public void gemv(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, boolean acc, cl_event ev) {
-        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, norm, ev);
+        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, norm, null, ev);
+    }
+
+    /** {@link #gemv} of rmsnorm(x) with x's rows owed as an embedding (emb, see {@link EmbIn}; gathered by gemv_b1.cl, else written first). */
+    public void gemv(cl_mem y, cl_mem x, NormIn norm, EmbIn emb, DeviceMatrix w, int B, boolean acc, cl_event ev) {
+        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, norm, emb, ev);
     }
 
     /** {@link #rows(int, cl_mem, cl_mem, cl_mem, DeviceMatrix, DeviceMatrix, DeviceMasks, int, Act, cl_event)} of rmsnorm(x) (norm null: of x). */
     public void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, NormIn norm, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
                      int B, Act g, cl_event ev) {
-        rows(mode, out, out2, x, w, w2, m, B, g, false, norm, ev);
+        rows(mode, out, out2, x, w, w2, m, B, g, false, norm, null, ev);
     }
 
     /** rmsnorm of the B rows of h floats at x into a scratch buffer owned by this launcher (valid until its next use). */
@@ -189,7 +202,7 @@ public final class OpenClMglu {
     }
 
     private void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
-                      int B, Act g, boolean acc, NormIn norm, cl_event ev) {
+                      int B, Act g, boolean acc, NormIn norm, EmbIn emb, cl_event ev) {
         int h = w.cols(), d = w.rows();
         String op = switch (mode) { case FLASH -> "flashMglu"; case SCORES -> "mgluScores"; case GEMV -> "gemv"; default -> "swiglu"; };
         if (B < 1 || B > MAX_BATCH) throw new IllegalArgumentException(op + ": batch B must be in 1.." + MAX_BATCH + ", got " + B);
@@ -205,7 +218,8 @@ public final class OpenClMglu {
             throw new IllegalArgumentException(op + ": Wg is " + w.dtype() + " (" + d + ", " + h + ") but Wv is "
                     + (w2 == null ? "missing" : w2.dtype() + " (" + w2.rows() + ", " + w2.cols() + ")"));
         if ((mode == GEMV || mode == SWIGLU) && b1GemvApplies(w.dtype(), h, B, norm != null)
-                && b1Gemv.run(mode, out, x, norm, w, w2, B, g, acc, null, ev)) return;
+                && b1Gemv.run(mode, out, x, norm, emb, w, w2, B, g, acc, null, ev)) return;
+        if (emb != null) emb.write().run();            // the other kernels read x: the embedding is written first
         if ((mode == GEMV || mode == SWIGLU) && tcGemv.applies(w.dtype(), h, B)
                 && tcGemv.run(mode, out, x, norm, w, w2, B, g, acc, null, ev)) return;
         int nv = mode == GEMV ? 1 : mode == SWIGLU ? 2 : nm + 1, ns = norm != null ? B : 0;   // ns: the Σx² sums
@@ -252,7 +266,7 @@ public final class OpenClMglu {
             LOG.log(System.Logger.Level.WARNING, "OpenCL warp-shuffle kernels unavailable, using local-memory reductions ("
                     + e.getMessage().lines().findFirst().orElse("") + ")");
             shflRefused = true;
-            rows(mode, out, out2, x, w, w2, m, B, g, acc, norm, ev);
+            rows(mode, out, out2, x, w, w2, m, B, g, acc, norm, null, ev);
             return;
         }
         int rowsPerWg = R * (sh ? LS / 32 : 1);

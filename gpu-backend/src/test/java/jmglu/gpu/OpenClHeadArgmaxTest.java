@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * The argmax fused into the lm head's GEMV (argmax_part.cl in gemv_b1.cl and gemv_tc.cl, ARGMAX 1; {@link
  * OpenClMglu#gemvArgmax}) on PoCL (no inline PTX, the emulated mma). Each launch must give (a) the same logits, bit for bit,
  * as the GEMV without the argmax and (b) ids[b] = {@link Backend#argmaxRow} of those logits read back. Awkward V (1, 7,
- * 255, 1000, 32001: one row; fewer rows than a block; many blocks, more than a group's threads), B 1..8 (gemv_b1 at
+ * 255, 1000, 32001: one row; fewer rows than a block; many blocks, more than a group's threads), B 1..8 over them (gemv_b1 at
  * B ≤ 4 without a norm and B = 1 of rmsnorm(x); gemv_tc at every B), fp16 and bf16. The rows of x are made so that
  * the logits hold, by batch row: a maximum tied at a few rows far apart (other blocks, other threads of the merge) and
  * at two neighbours (the same block); distinct values; a +Inf (→ −1); a NaN (+Inf − Inf, → −1); only −Inf (→ 0).
@@ -134,9 +134,10 @@ class OpenClHeadArgmaxTest {
         cl_mem ticket = cl.upload(new int[1]);
         try {
             int n = 0;
-            for (int[] c : CASES) {
-                int V = c[0], h = c[1];
-                for (int B = 1; B <= 8; B++) {
+            for (int i = 0; i < CASES.length; i++) {
+                int V = CASES[i][0], h = CASES[i][1];
+                // B = 1 and two more a case (each B a program of its own, slow to build on PoCL): B 1..8 over the cases
+                for (int B : new int[] {1, 2 + i % 4, 5 + i % 4}) {
                     DType dt = n++ % 2 == 0 ? DType.BF16 : DType.F16;
                     Problem p = problem(rng, dt, V, h, B, n);
                     String what = dt + " V=" + V + " h=" + h + " B=" + B;
