@@ -130,6 +130,14 @@ final class ClNorms {
         emb = e;
     }
 
+    /** An embedding is about to overwrite out from inputs: an owed embedding of exactly out that no input overlaps is dropped unwritten. */
+    void dropEmbedding(Tensor out, Tensor... inputs) {
+        ClDecodeOps.Embed e = emb;
+        if (e == null || claims > 0 || !same(e.out(), out)) return;
+        for (Tensor t : inputs) if (overlaps(t, e.out())) return;
+        emb = null;
+    }
+
     /** Writes an owed embedding (decode.cl embed / embed_ids). */
     private void writeEmbedding() {
         ClDecodeOps.Embed e = emb;

@@ -196,6 +196,7 @@ public final class OpenClBackend implements Backend {
             return;
         }
         norms.redefine(n, out, table);
+        norms.dropEmbedding(out, table);
         norms.oweEmbedding(decode.embeddingLater(out, table, ids, null, null, ids.length), n, nw, eps);
     }
 
@@ -266,6 +267,7 @@ public final class OpenClBackend implements Backend {
             return;
         }
         norms.redefine(n, out, table);
+        norms.dropEmbedding(out, table, ids);
         norms.oweEmbedding(decode.embeddingLater(out, table, null, ids, m, ids.size()), n, nw, eps);
     }
 
