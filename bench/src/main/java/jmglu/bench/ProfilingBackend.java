@@ -14,7 +14,7 @@ import jmglu.engine.Tensor;
  * issued it) into categories: attention (rope, attention step; the fused attention op with its q, k, v
  * projections), gemv (linear projections, with the norm after them when fused), ffn
  * (the fused FFN kernels and activations), norms (RMSNorm and the embedding row), transfer (reads
- * back to the host), sampling (argmax on the backend, with its read-back). Syncing after every op slows a device down, so the shares come from a pass of
+ * back to the host), sampling (argmax on the backend, with its read-back; with the lm head when fused into it, linearArgmax). Syncing after every op slows a device down, so the shares come from a pass of
  * their own, never from the timed one.
  */
 public final class ProfilingBackend implements Backend {
@@ -72,6 +72,8 @@ public final class ProfilingBackend implements Backend {
         timed("norms", () -> b.embeddingRmsnorm(out, table, ids, n, nw, eps));
     }
     @Override public void argmax(Tensor ids, Tensor logits) { timed("sampling", () -> b.argmax(ids, logits)); }
+    @Override public void linearArgmax(Tensor ids, Tensor logits, Tensor x, Tensor w) { timed("sampling", () -> b.linearArgmax(ids, logits, x, w)); }
+    @Override public void linearArgmax(int[] out, Tensor logits, Tensor x, Tensor w) { timed("sampling", () -> b.linearArgmax(out, logits, x, w)); }
     @Override public void sample(Tensor ids, Tensor logits, float t, int k, double[] u) { timed("sampling", () -> b.sample(ids, logits, t, k, u)); }
     @Override public PendingIds readIdsLater(Tensor ids) {
         if (!profiling) return b.readIdsLater(ids);

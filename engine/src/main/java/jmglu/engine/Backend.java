@@ -195,6 +195,16 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
+     * The lm head and greedy sampling as one op: logits (B, V) = x (B, h) · Wᵀ ({@link #linear}, not accumulating), then
+     * out[b] = argmax of row b ({@link #argmax(int[], Tensor)}: ties to the lower index, −1 for a NaN or +Inf row). The
+     * logits are left in logits as linear leaves them. A device backend can choose the tokens inside the GEMV's launch.
+     */
+    default void linearArgmax(int[] out, Tensor logits, Tensor x, Tensor w) {
+        linear(logits, x, w, false);
+        argmax(out, logits);
+    }
+
+    /**
      * Sampling on the backend: out[b] = the token {@link Sampling#draw} draws from row b of logits (B, V) F32 with
      * temperature t, top-k k (0 = all) and the uniform u[b] in [0, 1), or −1 when row b has no distribution (a NaN
      * or +Inf, or only −Inf); T = 0 or k = 1 is {@link #argmax}. A device backend reads back B ints instead of B·V floats; it computes in float, so a
@@ -220,6 +230,12 @@ public interface Backend extends AutoCloseable {
         int[] out = new int[ids.size()];
         argmax(out, logits);
         writeIds(ids, out);
+    }
+
+    /** {@link #linearArgmax(int[], Tensor, Tensor, Tensor)} into ids (B) I32 on this backend instead of an array. */
+    default void linearArgmax(Tensor ids, Tensor logits, Tensor x, Tensor w) {
+        linear(logits, x, w, false);
+        argmax(ids, logits);
     }
 
     /** {@link #sample(int[], Tensor, float, int, double[])} into ids (B) I32 on this backend. */

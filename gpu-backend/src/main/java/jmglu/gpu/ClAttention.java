@@ -115,8 +115,10 @@ final class ClAttention {
         cl_mem qkv = be.scratch(OpenClBackend.QKV, 4L * Math.min(CHUNK, B) * width);
         for (int b0 = 0; b0 < B; b0 += CHUNK) {
             int n = Math.min(CHUNK, B - b0);
+            // one row whose embedding is owed: gemv_b1 gathers it from the table and writes x (x seen in place, not copied)
+            var emb = in.embIn(B == 1 && x.deviceOffset() % be.cl.baseAlignBytes == 0 && be.mglu.b1GemvApplies(stacked.dtype(), h, 1, true));
             try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false)) {
-                be.mglu.gemv(qkv, xv.mem, in.normIn(), stacked, n, false, null);
+                be.mglu.gemv(qkv, xv.mem, in.normIn(), emb, stacked, n, false, null);
             }
             run(out, b0, n, qkv, 0, width, qkv, dq, width, qkv, dq + kv, width, kCache, vCache, pos, nH, nKv, hd, maxT, tab, mode);
         }

@@ -39,19 +39,7 @@ final class ClDecodeOps {
     private cl_kernel kernel(String name) { return cl.kernel("decode.cl", "", name); }
 
     /** out (B, C) F32 = table[ids[b]] widened; table (V, C) F32/BF16/F16. */
-    void embedding(Tensor out, Tensor table, int[] ids) {
-        ClBuffer tb = table(table);
-        int V = table.dim(0), C = table.dim(1), B = ids.length;
-        ClBuffer ob = be.f32(out, "embedding", "out", (long) B * C);
-        for (int b = 0; b < B; b++)
-            if (ids[b] < 0 || ids[b] >= V) throw new IllegalArgumentException("embedding: token " + ids[b] + " outside vocabulary of " + V);
-        int wt = OpenClMglu.wt(table.dtype());
-        for (int b0 = 0; b0 < B; b0 += CHUNK) {
-            int n = Math.min(CHUNK, B - b0);
-            cl.launch(kernel("embed"), (long) n * C, 0, null, ob.mem(), elems(out) + b0 * C, tb.mem(), elems(table), wt,
-                    int16(ids, b0, b0 + n), n, C);
-        }
-    }
+    void embedding(Tensor out, Tensor table, int[] ids) { launch(embeddingLater(out, table, ids, null, null, ids.length)); }
 
     /** The buffer of an embedding table, after checking it is (V, C) F32/BF16/F16 on this backend. */
     private ClBuffer table(Tensor table) {
@@ -97,12 +85,41 @@ final class ClDecodeOps {
     }
 
     /** out (B, C) F32 = table[ids[b]] with the B ids in a device buffer (an id outside the vocabulary gives a row of NaN). */
-    void embedding(Tensor out, Tensor table, cl_mem ids, int B) {
+    void embedding(Tensor out, Tensor table, cl_mem ids, int B) { launch(embeddingLater(out, table, null, null, ids, B)); }
+
+    /**
+     * out (B, C) = table[ids] resolved and checked but not launched: {@link #launch(Embed)} writes it (embed with the host's
+     * ids, embed_ids with ids on the device), or a consumer gathers the rows itself ({@link Embed#in}). hostIds or ids.
+     */
+    record Embed(Tensor out, Tensor idsT, cl_mem outMem, int oo, cl_mem table, int to, int wt, int[] hostIds, cl_mem ids, int B, int C, int V) {
+        /** The rows as a GEMV input (gemv_b1.cl EMBIN; one host id at most), write: the embedding's own launch. */
+        OpenClMglu.EmbIn in(Runnable write) {
+            return new OpenClMglu.EmbIn(table, to, wt, ids != null ? ids : table, ids != null ? Integer.MIN_VALUE : hostIds[0], V, write);
+        }
+    }
+
+    /** {@link #embedding(Tensor, Tensor, int[])} or (host null) {@link #embedding(Tensor, Tensor, cl_mem, int)}, not launched yet. */
+    Embed embeddingLater(Tensor out, Tensor table, int[] host, Tensor idsT, cl_mem ids, int B) {
         ClBuffer tb = table(table);
         int V = table.dim(0), C = table.dim(1);
         ClBuffer ob = be.f32(out, "embedding", "out", (long) B * C);
-        cl.launch(kernel("embed_ids"), (long) B * C, 0, null, ob.mem(), elems(out), tb.mem(), elems(table), OpenClMglu.wt(table.dtype()),
+        if (host != null)
+            for (int id : host) if (id < 0 || id >= V) throw new IllegalArgumentException("embedding: token " + id + " outside vocabulary of " + V);
+        return new Embed(out, idsT, ob.mem(), elems(out), tb.mem(), elems(table), OpenClMglu.wt(table.dtype()), host == null ? null : host.clone(),
                 ids, B, C, V);
+    }
+
+    /** Writes an embedding made by {@link #embeddingLater} (one launch per 16 rows). */
+    void launch(Embed e) {
+        if (e.ids() != null) {
+            cl.launch(kernel("embed_ids"), (long) e.B() * e.C(), 0, null, e.outMem(), e.oo(), e.table(), e.to(), e.wt(), e.ids(), e.B(), e.C(), e.V());
+            return;
+        }
+        for (int b0 = 0; b0 < e.B(); b0 += CHUNK) {
+            int n = Math.min(CHUNK, e.B() - b0);
+            cl.launch(kernel("embed"), (long) n * e.C(), 0, null, e.outMem(), e.oo() + b0 * e.C(), e.table(), e.to(), e.wt(),
+                    int16(e.hostIds(), b0, b0 + n), n, e.C());
+        }
     }
 
     /** RoPE in place on x (B, nH·hd), row b at position pos[b], pairs as rope says. */

@@ -51,7 +51,7 @@ final class ClGemvB1 {
     private volatile boolean refused;
 
     /** What the program's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}). */
-    private record Key(DType dt, int nv, Act g, boolean acc, int B, int rr, int ks, int u, boolean norm, boolean ptx) {}
+    private record Key(DType dt, int nv, Act g, boolean acc, int B, int rr, int ks, int u, boolean norm, boolean ptx, boolean argmax, int embWt) {}
 
     /** One launch shape: RR rows a group, KS warps a group, U chunks a load batch. */
     record Shape(int rr, int ks, int u) {}
@@ -89,19 +89,22 @@ final class ClGemvB1 {
 
     /**
      * mode {@link OpenClMglu#GEMV}: y (B, d) = x Wᵀ (y += when acc); {@link OpenClMglu#SWIGLU}: y = g(x Wᵀ) ⊙ (x W2ᵀ).
-     * x (B, h) f32, normed as loaded when norm is not null. False (nothing launched) when the device's compiler
-     * refuses the program: logged once, the caller takes its next path.
+     * x (B, h) f32, normed as loaded when norm is not null, gathered from an embedding table (and written) when emb is not
+     * null (EMBIN); am not null (GEMV, not acc): also am.ids = the argmax of
+     * each row of y (argmax_part.cl). False (nothing launched) when the device's compiler refuses the program: logged
+     * once, the caller takes its next path.
      */
-    boolean run(int mode, cl_mem y, cl_mem x, OpenClMglu.NormIn norm, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2,
-                int B, Act g, boolean acc, cl_event ev) {
+    boolean run(int mode, cl_mem y, cl_mem x, OpenClMglu.NormIn norm, OpenClMglu.EmbIn emb, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2,
+                int B, Act g, boolean acc, OpenClMglu.ArgmaxOut am, cl_event ev) {
         int h = w.cols(), d = w.rows(), nv = mode == OpenClMglu.SWIGLU ? 2 : 1;
         Shape s = shape(d, h, nv);
         DType dt = w.dtype();
         boolean normIn = norm != null, ptx = mglu.useShfl();
-        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, s.rr(), s.ks(), s.u(), normIn, ptx), () -> {
+        if (am != null && (mode != OpenClMglu.GEMV || acc)) throw new IllegalArgumentException("gemv_b1: the fused argmax is of a GEMV without acc");
+        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, s.rr(), s.ks(), s.u(), normIn, ptx, am != null, emb == null ? -1 : emb.wt()), () -> {
             String opts = "-DWT=" + OpenClMglu.wt(dt) + " -DMODE=" + (nv - 1) + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
                     + " -DBB=" + B + " -DRR=" + s.rr() + " -DKS=" + s.ks() + " -DU=" + s.u() + " -DPTX=" + (ptx ? 1 : 0)
-                    + (normIn ? " -DNORMIN=1" : "");
+                    + (normIn ? " -DNORMIN=1" : "") + (am != null ? " -DARGMAX=1" : "") + (emb != null ? " -DEMBIN=1 -DTWT=" + emb.wt() : "");
             return OpenClMglu.kernelOrNull(cl, "gemv_b1.cl", opts, "gemv_b1", "B=1 GEMV");
         });
         if (k == null) {
@@ -110,10 +113,13 @@ final class ClGemvB1 {
         }
         long blocks = (d + s.rr() - 1) / s.rr(), groups = persist > 0 ? Math.min(blocks, (long) persist * Math.max(1, cl.computeUnits)) : blocks;
         cl_mem m2 = w2 == null ? dummy : w2.mem();
-        if (norm == null)
-            cl.launch(k, groups * 32 * s.ks(), 32L * s.ks(), ev, y, x, w.mem(), m2, h, d);
+        long global = groups * 32 * s.ks(), local = 32L * s.ks();
+        if (am != null || emb != null)
+            cl.launch(k, global, local, ev, OpenClMglu.withExtras(norm, emb, am, y, x, w.mem(), m2, h, d));
+        else if (norm == null)
+            cl.launch(k, global, local, ev, y, x, w.mem(), m2, h, d);
         else
-            cl.launch(k, groups * 32 * s.ks(), 32L * s.ks(), ev, y, x, w.mem(), m2, h, d, norm.w(), norm.wo(), norm.eps());
+            cl.launch(k, global, local, ev, y, x, w.mem(), m2, h, d, norm.w(), norm.wo(), norm.eps());
         return true;
     }
 }

@@ -73,6 +73,24 @@ final class ClMatrixOps {
         }
     }
 
+    /**
+     * y (B, d) = x (B, h) · Wᵀ and ids[b] = the argmax of row b of y in one launch ({@link OpenClMglu#gemvArgmax}), where
+     * linear would run gemv_b1.cl or gemv_tc.cl (B ≤ 16, no tensor-core GEMM); false, with nothing launched, elsewhere.
+     */
+    boolean linearArgmax(Tensor y, ClNorms.Input in, Tensor w, cl_mem ids) {
+        Tensor x = in.x;
+        int d = rowsOf(w, "linear"), h = w.dim(1), B = batch(x, h, "linear");
+        var norm = in.normIn();
+        be.f32(y, "linear", "y", (long) B * d);
+        if (B > CHUNK || be.gemm.applies(w.dtype(), h, B)
+                || !mglu.b1GemvApplies(w.dtype(), h, B, norm != null) && !mglu.tcGemvApplies(w.dtype(), h, B)) return false;
+        var am = new OpenClMglu.ArgmaxOut(ids, be.scratch(OpenClBackend.ARGMAX, OpenClMglu.argmaxPartBytes(d, B)), be.argmaxTicket());
+        // y is written whole (no acc): a copy view left unwritten (a refused program) is overwritten by the caller's linear
+        try (var wv = be.view(w, true, false); var xv = be.view(x, true, false); var yv = be.view(y, false, true)) {
+            return mglu.gemvArgmax(yv.mem, xv.mem, norm, new OpenClMglu.DeviceMatrix(w.dtype(), d, h, wv.mem), B, am, null);
+        }
+    }
+
     /** y (B, d) = g(x Wgᵀ) ⊙ (x Wvᵀ): one fused kernel when Wg and Wv share a dtype, else GEMV, act, GEMV, mul. */
     void glu(Tensor y, ClNorms.Input in, Tensor wGate, Tensor wValue, Act g) {
         Tensor x = in.x;

@@ -14,6 +14,11 @@ import jmglu.engine.Tensor;
  * linearRmsnorm on the same (y, n) again drops the owed n unread ({@link #redefine}): on a decode step
  * n is then never written. A path inside a consumer that cannot normalise (the GEMMs of {@link ClGemm}) asks
  * {@link Input#plain} for n, written then. One norm is owed at a time; the ops are serial (the backend is synchronized).
+ *
+ * <p>After embeddingRmsnorm of one row the source itself can be owed too: x = table[ids] ({@link #oweEmbedding}). Only the
+ * attention's stacked qkv GEMV on gemv_b1.cl takes it ({@link #input(Tensor, boolean, Tensor...)} with keep, then
+ * {@link Input#embIn}): it gathers the row from the table and writes x in the same launch. Every other access to x or
+ * to the ids (an input without keep, {@link #touched}, {@link #settle}) has the embedding written first (decode.cl embed).
  */
 final class ClNorms {
     /**
@@ -25,6 +30,7 @@ final class ClNorms {
     int maxRows = Integer.getInteger("jmglu.opencl.norminb", 1);
     private final OpenClBackend be;
     private Owed owed;
+    private ClDecodeOps.Embed emb;   // x = table[ids] owed too (x: the owed norm's source), or null
     private int claims;          // consumers (nested: attention's GEMVs) reading the owed norm's source now
 
     /** n (rows of C) = rmsnorm(src) with weight w (C) F32, eps. */
@@ -37,7 +43,11 @@ final class ClNorms {
      * overlaps n, its source or its weight — the source, with the norm as a {@link OpenClMglu.NormIn}. Close it
      * once the op is enqueued.
      */
-    Input input(Tensor x, Tensor... outs) {
+    Input input(Tensor x, Tensor... outs) { return input(x, false, outs); }
+
+    /** {@link #input(Tensor, Tensor...)}; keep: an owed embedding of x stays owed for {@link Input#embIn}, else it is written now. */
+    Input input(Tensor x, boolean keep, Tensor... outs) {
+        if (!keep && emb != null && overlaps(emb.out(), x)) writeEmbedding();
         Owed o = owed;
         if (o == null || !same(x, o.n) || o.n.size() / o.w.size() > maxRows) return new Input(x, x, null);
         for (Tensor t : outs) if (overlaps(t, o.n) || overlaps(t, o.src) || overlaps(t, o.w)) return new Input(x, x, null);
@@ -56,8 +66,24 @@ final class ClNorms {
 
         private Input(Tensor x, Tensor given, Owed norm) { this.x = x; this.given = given; this.norm = norm; }
 
-        /** The norm the kernel applies to x as it loads it, or null when x is read as it is. */
+        /**
+         * The owed embedding of x's row for a kernel that gathers it and writes x (take: the debt is the kernel's from now),
+         * or null, the embedding then written now if it is owed.
+         */
+        OpenClMglu.EmbIn embIn(boolean take) {
+            ClDecodeOps.Embed e = emb;
+            if (e == null || !overlaps(e.out(), x)) return null;
+            if (!take || norm == null || !same(e.out(), x)) {
+                writeEmbedding();
+                return null;
+            }
+            emb = null;
+            return e.in(() -> be.decode().launch(e));
+        }
+
+        /** The norm the kernel applies to x as it loads it, or null when x is read as it is (an owed embedding of x written first). */
         OpenClMglu.NormIn normIn() {
+            if (emb != null && overlaps(emb.out(), x)) writeEmbedding();
             if (norm == null) return null;
             ClBuffer wb = be.f32(norm.w, "rmsnorm", "w", norm.w.size());
             return new OpenClMglu.NormIn(wb.mem(), OpenClBackend.elems(norm.w), norm.eps);
@@ -68,6 +94,7 @@ final class ClNorms {
          * (x and {@link #normIn} stay valid: the source is unchanged, a kernel normalising it gets the same rows).
          */
         Tensor plain() {
+            if (emb != null && overlaps(emb.out(), x)) writeEmbedding();
             if (norm != null && owed == norm) settle();
             return given;
         }
@@ -89,6 +116,37 @@ final class ClNorms {
     }
 
     /**
+     * The embedding e (out = table[ids], not launched) and n = rmsnorm(out) with weight w owed from now on. Only one row
+     * (the consumer that gathers it runs at B = 1) whose n is apart from out; otherwise e is written now and n owed as by {@link #owe}.
+     */
+    void oweEmbedding(ClDecodeOps.Embed e, Tensor n, Tensor w, float eps) {
+        writeEmbedding();
+        if (e.B() != 1 || maxRows < 1 || overlaps(n, e.out())) {
+            be.decode().launch(e);
+            owe(n, e.out(), w, eps);
+            return;
+        }
+        owe(n, e.out(), w, eps);
+        emb = e;
+    }
+
+    /** An embedding is about to overwrite out from inputs: an owed embedding of exactly out that no input overlaps is dropped unwritten. */
+    void dropEmbedding(Tensor out, Tensor... inputs) {
+        ClDecodeOps.Embed e = emb;
+        if (e == null || claims > 0 || !same(e.out(), out)) return;
+        for (Tensor t : inputs) if (overlaps(t, e.out())) return;
+        emb = null;
+    }
+
+    /** Writes an owed embedding (decode.cl embed / embed_ids). */
+    private void writeEmbedding() {
+        ClDecodeOps.Embed e = emb;
+        if (e == null) return;
+        emb = null;
+        be.decode().launch(e);
+    }
+
+    /**
      * An op is about to write y and then owe n anew (linearRmsnorm, embeddingRmsnorm) from inputs: when n and y
      * are the owed norm's and no input overlaps them, the owed n would be overwritten unread, so it is dropped.
      */
@@ -101,12 +159,15 @@ final class ClNorms {
 
     /** Called for every tensor an op or a transfer is about to use: writes the owed n first when t overlaps it, its source or weight. */
     void touched(Tensor t) {
+        ClDecodeOps.Embed e = emb;
+        if (e != null && claims == 0 && (overlaps(t, e.out()) || overlaps(t, e.idsT()))) writeEmbedding();
         Owed o = owed;
         if (o != null && claims == 0 && (overlaps(t, o.n) || overlaps(t, o.src) || overlaps(t, o.w))) settle();
     }
 
     /** Writes the owed n (one launch per row, decode.cl rmsnorm). */
     void settle() {
+        writeEmbedding();
         Owed o = owed;
         if (o == null) return;
         owed = null;
@@ -115,6 +176,9 @@ final class ClNorms {
 
     /** Whether a norm is owed now (tests). */
     boolean owes() { return owed != null; }
+
+    /** Whether an embedding is owed now (tests). */
+    boolean owesEmbedding() { return emb != null; }
 
     private static boolean same(Tensor a, Tensor b) {
         return !a.isHost() && !b.isHost() && a.deviceBuffer() == b.deviceBuffer() && a.deviceOffset() == b.deviceOffset() && a.size() == b.size()

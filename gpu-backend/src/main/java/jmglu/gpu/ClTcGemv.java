@@ -45,7 +45,8 @@ final class ClTcGemv {
      * What the program's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}), the
      * launcher's own knobs (U, pf) too: launchers with other knobs can share a context (TcGemvProbe's variants).
      */
-    private record Key(DType dt, int nv, Act g, boolean acc, int B, int ks, int xs, boolean norm, int u, boolean pf, boolean normOut) {}
+    private record Key(DType dt, int nv, Act g, boolean acc, int B, int ks, int xs, boolean norm, int u, boolean pf, boolean normOut,
+                       boolean argmax) {}
 
     /**
      * NORMOUT: the launch also writes n (B, d) = rmsnorm(y) with weight w[wo, wo + d) F32 and eps, of the y it leaves
@@ -89,27 +90,32 @@ final class ClTcGemv {
 
     /**
      * mode {@link OpenClMglu#GEMV}: y (B, d) = x Wᵀ (y += when acc); {@link OpenClMglu#SWIGLU}: y = g(x Wᵀ) ⊙ (x W2ᵀ).
-     * x (B, h) f32, normed as loaded when norm is not null. False (nothing launched) when the device's compiler
-     * refuses the program: logged once, the caller runs the row kernel.
+     * x (B, h) f32, normed as loaded when norm is not null; am not null (GEMV, not acc): also am.ids = the argmax of
+     * each row of y (argmax_part.cl). False (nothing launched) when the device's compiler refuses the program: logged
+     * once, the caller runs the row kernel.
      */
     boolean run(int mode, cl_mem y, cl_mem x, OpenClMglu.NormIn norm, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2,
-                int B, Act g, boolean acc, cl_event ev) {
-        return run(mode, y, x, norm, w, w2, B, g, acc, null, ev);
+                int B, Act g, boolean acc, OpenClMglu.ArgmaxOut am, cl_event ev) {
+        return run(mode, y, x, norm, w, w2, B, g, acc, null, am, ev);
     }
 
-    /** {@link #run(int, cl_mem, cl_mem, OpenClMglu.NormIn, OpenClMglu.DeviceMatrix, OpenClMglu.DeviceMatrix, int, Act, boolean, cl_event)}, GEMV only when out is not null: n = rmsnorm(y) written too. */
+    /**
+     * {@link #run(int, cl_mem, cl_mem, OpenClMglu.NormIn, OpenClMglu.DeviceMatrix, OpenClMglu.DeviceMatrix, int, Act, boolean, OpenClMglu.ArgmaxOut, cl_event)},
+     * and when out is not null (a GEMV) n = rmsnorm(y) written by the same launch.
+     */
     boolean run(int mode, cl_mem y, cl_mem x, OpenClMglu.NormIn norm, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2,
-                int B, Act g, boolean acc, NormOut out, cl_event ev) {
+                int B, Act g, boolean acc, NormOut out, OpenClMglu.ArgmaxOut am, cl_event ev) {
         int h = w.cols(), d = w.rows(), nv = mode == OpenClMglu.SWIGLU ? 2 : 1;
         if (out != null && nv != 1) throw new IllegalArgumentException("gemv_tc: the norm of the output is for a GEMV, not the glu");
         boolean normOut = out != null;
         int ks = warps(d, h, B, nv, normOut), xs = mglu.settings().tcParts();
         DType dt = w.dtype();
         boolean normIn = norm != null;
-        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, ks, xs, normIn, U, pf != 0, normOut), () -> {
+        if (am != null && (mode != OpenClMglu.GEMV || acc)) throw new IllegalArgumentException("gemv_tc: the fused argmax is of a GEMV without acc");
+        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, ks, xs, normIn, U, pf != 0, normOut, am != null), () -> {
             String opts = "-DWT=" + OpenClMglu.wt(dt) + " -DMODE=" + (nv - 1) + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
                     + " -DBB=" + B + " -DKS=" + ks + " -DU=" + U + " -DPF=" + (pf != 0 ? 1 : 0) + " -DXS=" + xs + " -DEMU=" + (mglu.nvidia() ? 0 : 1)
-                    + (normIn ? " -DNORMIN=1" : "") + (normOut ? " -DNORMOUT=1" : "");
+                    + (normIn ? " -DNORMIN=1" : "") + (normOut ? " -DNORMOUT=1" : "") + (am != null ? " -DARGMAX=1" : "");
             return OpenClMglu.kernelOrNull(cl, "gemv_tc.cl", opts, "gemv_tc", "tensor-core GEMV");
         });
         if (k == null) {
@@ -119,8 +125,7 @@ final class ClTcGemv {
         long groups = (d + 15) / 16;
         var red = new OpenClContext.Local(Math.max(4, (ks - 1) * redBytes(B, nv)));
         cl_mem m2 = w2 == null ? dummy : w2.mem();
-        Object[] args = {y, x, w.mem(), m2, h, d, red};
-        if (norm != null) args = append(args, norm.w(), norm.wo(), norm.eps());
+        Object[] args = OpenClMglu.withExtras(norm, null, null, y, x, w.mem(), m2, h, d, red);
         if (out != null) {
             if (tick == null) {
                 tick = cl.alloc(64);
@@ -128,6 +133,7 @@ final class ClTcGemv {
             }
             args = append(args, out.n(), out.w(), out.wo(), out.eps(), tick);
         }
+        if (am != null) args = append(args, am.parts(), am.ticket(), am.ids());
         cl.launch(k, groups * 32 * ks, 32L * ks, ev, args);
         return true;
     }

@@ -25,8 +25,8 @@ import org.jocl.cl_mem;
  * The ops are in {@link ClDecodeOps} (decode.cl) and {@link ClMatrixOps} (the MGLU/GEMV kernels).
  * Ops run one at a time (synchronized) on one in-order queue, so scratch buffers are reused freely.
  * The fused ops ({@link #linearRmsnorm}, {@link #embeddingRmsnorm}) and the greedy {@link #argmax} each take
- * one launch, so a B = 1 decode step of L layers takes 5·L + 3 launches (7·L + 3 with the compositions,
- * -Djmglu.opencl.fused=off).
+ * one launch, and {@link #linearArgmax} (the lm head and the argmax) one where gemv_b1 / gemv_tc run the head, so a
+ * B = 1 decode step of L layers takes 5·L + 2 launches (7·L + 3 with the compositions, -Djmglu.opencl.fused=off).
  *
  * <p>Deferred norms: linearRmsnorm and embeddingRmsnorm write y (the residual stream) and leave n = rmsnorm(y)
  * owed ({@link ClNorms}). The consumers of a block's normed input (the GEMVs of {@link #linear}, the stacked
@@ -40,7 +40,7 @@ public final class OpenClBackend implements Backend {
     private static final Set<String> OPS = Set.of("embedding", "rmsnorm", "linear", "rope", "attentionStep", "act", "glu",
             "flashMglu", "mgluTopK");
     /** Scratch slots (one buffer each, grown on demand). */
-    static final int GATE = 1, T = 2, S = 3, ROUTER = 4, QKV = 5, PARTS = 6, IDS = 7, SLOTS = 8;
+    static final int GATE = 1, T = 2, S = 3, ROUTER = 4, QKV = 5, PARTS = 6, IDS = 7, ARGMAX = 8, SLOTS = 9;
 
     final OpenClContext cl;
     final OpenClMglu mglu;
@@ -58,6 +58,10 @@ public final class OpenClBackend implements Backend {
     private static final boolean NORM_OUT = !"off".equals(System.getProperty("jmglu.opencl.normout", "on"));
     /** -Djmglu.opencl.fused=off: the fused ops and argmax run as their compositions (the A/B of lab/gpu/decode-run4). */
     private final boolean fused = !"off".equals(System.getProperty("jmglu.opencl.fused", "on").trim());
+    /** -Djmglu.opencl.headargmax=off: linearArgmax runs as linear then argmax (two launches) even where one would do. */
+    private final boolean headArgmax = !"off".equals(System.getProperty("jmglu.opencl.headargmax", "on").trim());
+    /** The fused argmax's ticket (one int, zero between launches; {@link OpenClMglu.ArgmaxOut}), made on first use. */
+    private cl_mem ticket;
     final ClNorms norms = new ClNorms(this);
 
     /** The backend owns (and closes) cl. */
@@ -166,6 +170,7 @@ public final class OpenClBackend implements Backend {
         if (closed) return;
         for (ClBuffer b : live.toArray(new ClBuffer[0])) b.release();
         OpenClContext.release(scratch);
+        OpenClContext.release(ticket);
         attention.release();
         gemm.release();
         mglu.release();
@@ -192,7 +197,7 @@ public final class OpenClBackend implements Backend {
     /** Three launches: one GEMV over [Wq; Wk; Wv], RoPE + cache write + split attention, the merge of the splits ({@link ClAttention}). */
     @Override public synchronized void attention(Tensor out, Tensor x, Tensor wq, Tensor wk, Tensor wv, Tensor q, Tensor k, Tensor v,
                                                  Tensor kCache, Tensor vCache, int[] pos, int nH, int nKv, int hd, Rope rope) {
-        try (var in = norms.input(x, out, q, k, v, kCache, vCache)) { attention.attention(out, in, wq, wk, wv, q, k, v, kCache, vCache, pos, nH, nKv, hd, rope); }
+        try (var in = norms.input(x, true, out, q, k, v, kCache, vCache)) { attention.attention(out, in, wq, wk, wv, q, k, v, kCache, vCache, pos, nH, nKv, hd, rope); }
     }
 
     /** Per 16 rows: one GEMV over [Wq; Wk; Wv], the rows' k, v into the cache, the causal split attention, the merge. */
@@ -216,21 +221,36 @@ public final class OpenClBackend implements Backend {
         norms.owe(n, y, nw, eps);
     }
 
-    /** One launch per 16 rows (decode.cl embed); n = rmsnorm(out) is owed to its consumers (see the class comment). */
+    /**
+     * n = rmsnorm(out) is owed to its consumers (see the class comment); of one row out = table[ids] is owed too, gathered by
+     * the next attention's qkv GEMV on gemv_b1.cl (no launch of its own), else written on first use (decode.cl embed).
+     */
     @Override public synchronized void embeddingRmsnorm(Tensor out, Tensor table, int[] ids, Tensor n, Tensor nw, float eps) {
         if (!fused) {
             Backend.super.embeddingRmsnorm(out, table, ids, n, nw, eps);
             return;
         }
         norms.redefine(n, out, table);
-        decode.embedding(out, table, ids);
-        norms.owe(n, out, nw, eps);
+        norms.dropEmbedding(out, table);
+        norms.oweEmbedding(decode.embeddingLater(out, table, ids, null, null, ids.length), n, nw, eps);
     }
 
     /** One launch (decode.cl argmax_rows, a work-group per row), then B ints read back instead of B·V floats. */
     @Override public synchronized void argmax(int[] out, Tensor logits) {
         if (fused) decode.argmax(out, logits);
         else Backend.super.argmax(out, logits);
+    }
+
+    /**
+     * The lm head and the argmax in one launch where the GEMV takes gemv_b1.cl or gemv_tc.cl ({@link ClMatrixOps#linearArgmax}:
+     * the group that finishes last merges the groups' candidates), then B ints read back; elsewhere linear then argmax.
+     */
+    @Override public synchronized void linearArgmax(int[] out, Tensor logits, Tensor x, Tensor w) {
+        int V = logits.dim(logits.rank() - 1), B = logits.size() / V;
+        if (out.length < B) throw new IllegalArgumentException("linearArgmax: " + B + " rows of logits, out has " + out.length);
+        cl_mem m = scratch(IDS, 4L * B);
+        if (fusedHead(m, logits, x, w)) cl.readInts(m, 0, out, B);
+        else Backend.super.linearArgmax(out, logits, x, w);
     }
 
     /** Temperature / top-k draws on the device (sample.cl, a work-group per row), then B ints read back. */
@@ -246,13 +266,34 @@ public final class OpenClBackend implements Backend {
         else writeIds(m, ids.size(), a -> Backend.super.argmax(a, logits));
     }
 
+    /** {@link #linearArgmax(int[], Tensor, Tensor, Tensor)} into ids on the device, nothing read back. */
+    @Override public synchronized void linearArgmax(Tensor ids, Tensor logits, Tensor x, Tensor w) {
+        cl_mem m = ids(ids, logits);
+        if (!fusedHead(m, logits, x, w)) Backend.super.linearArgmax(ids, logits, x, w);
+    }
+
+    /** logits = x Wᵀ with ids = its rows' argmax in one launch; false (nothing launched) where no kernel takes that. */
+    private boolean fusedHead(cl_mem ids, Tensor logits, Tensor x, Tensor w) {
+        if (!fused || !headArgmax) return false;
+        try (var in = norms.input(x, logits)) { return matrix.linearArgmax(logits, in, w, ids); }
+    }
+
+    /** The fused argmax's ticket: one int, zeroed once (every launch leaves it zero). */
+    cl_mem argmaxTicket() {
+        if (ticket == null) {
+            ticket = cl.alloc(4);
+            cl.zero(ticket, 0, 4);
+        }
+        return ticket;
+    }
+
     @Override public synchronized void sample(Tensor ids, Tensor logits, float t, int k, double[] u) {
         cl_mem m = ids(ids, logits);
         if (fused) sampling.sample(m, logits, t, k, u);
         else writeIds(m, ids.size(), a -> Backend.super.sample(a, logits, t, k, u));
     }
 
-    /** decode.cl embed_ids reads the ids where the step before left them; n = rmsnorm(out) is owed as for int[] ids. */
+    /** The ids where the step before left them (decode.cl embed_ids, or gathered as for int[] ids); n = rmsnorm(out) owed as for int[] ids. */
     @Override public synchronized void embeddingRmsnorm(Tensor out, Tensor table, Tensor ids, Tensor n, Tensor nw, float eps) {
         cl_mem m = ids(ids, null);
         if (!fused) {
@@ -261,8 +302,8 @@ public final class OpenClBackend implements Backend {
             return;
         }
         norms.redefine(n, out, table);
-        decode.embedding(out, table, m, ids.size());
-        norms.owe(n, out, nw, eps);
+        norms.dropEmbedding(out, table, ids);
+        norms.oweEmbedding(decode.embeddingLater(out, table, null, ids, m, ids.size()), n, nw, eps);
     }
 
     @Override public synchronized PendingIds readIdsLater(Tensor ids) { return cl.readIntsLater(ids(ids, null), 0, ids.size()); }

@@ -121,7 +121,7 @@ public final class OpenClMglu {
      */
     public void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
                      int B, Act g, cl_event ev) {
-        rows(mode, out, out2, x, w, w2, m, B, g, false, null, ev);
+        rows(mode, out, out2, x, w, w2, m, B, g, false, null, null, ev);
     }
 
     /**
@@ -133,7 +133,44 @@ public final class OpenClMglu {
 
     /** y (B, d) = x Wᵀ, or y += x Wᵀ when acc (the add is fused into the row kernel's epilogue). */
     public void gemv(cl_mem y, cl_mem x, DeviceMatrix w, int B, boolean acc, cl_event ev) {
-        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, null, ev);
+        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, null, null, ev);
+    }
+
+    /**
+     * Where the argmax fused into a GEMV goes (argmax_part.cl): ids (B ints), parts (the blocks' candidates: at least
+     * {@link #argmaxPartBytes} bytes), ticket (one int, zero before the launch; the launch leaves it zero).
+     */
+    public record ArgmaxOut(cl_mem ids, cl_mem parts, cl_mem ticket) {}
+
+    /** The bytes of {@link ArgmaxOut#parts} a GEMV of d rows at batch B needs (2 ints per batch row and block, blocks of ≥ 1 row). */
+    public static long argmaxPartBytes(int d, int B) { return 8L * d * B; }
+
+    /**
+     * y (B, d) = x Wᵀ (of rmsnorm(x) when norm is not null) and am.ids[b] = the argmax of row b of y (ties to the lower
+     * index, −1 for a row with a NaN or +Inf: Backend.argmaxRow) in one launch of gemv_b1.cl or gemv_tc.cl, where
+     * {@link #gemv} would take one of them. False, with nothing launched, elsewhere (the caller runs GEMV then argmax).
+     */
+    public boolean gemvArgmax(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, ArgmaxOut am, cl_event ev) {
+        int h = w.cols();
+        if (B < 1 || B > MAX_BATCH) return false;
+        if (b1GemvApplies(w.dtype(), h, B, norm != null) && b1Gemv.run(GEMV, y, x, norm, null, w, null, B, Act.SILU, false, am, ev)) return true;
+        return tcGemv.applies(w.dtype(), h, B) && tcGemv.run(GEMV, y, x, norm, w, null, B, Act.SILU, false, am, ev);
+    }
+
+    /**
+     * An input x whose rows are owed as table[ids] (gemv_b1.cl EMBIN): the kernel gathers them from table (V, h), element
+     * offset to, type wt (0 f32, 1 f16, 2 bf16), id b = ids[b] (id0 == Integer.MIN_VALUE) or id0, and writes x. A path
+     * that cannot gather calls write first (the embedding's own launch), then reads x.
+     */
+    public record EmbIn(cl_mem table, int to, int wt, cl_mem ids, int id0, int V, Runnable write) {}
+
+    /** The arguments of a launch of gemv_b1 / gemv_tc with extras: the plain ones, the norm's, the embedding's, am's (each when not null). */
+    static Object[] withExtras(NormIn norm, EmbIn emb, ArgmaxOut am, Object... plain) {
+        var a = new java.util.ArrayList<>(java.util.Arrays.asList(plain));
+        if (norm != null) a.addAll(java.util.List.of(norm.w(), norm.wo(), norm.eps()));
+        if (emb != null) a.addAll(java.util.List.of(emb.table(), emb.to(), emb.ids(), emb.id0(), emb.V()));
+        if (am != null) a.addAll(java.util.List.of(am.parts(), am.ticket(), am.ids()));
+        return a.toArray();
     }
 
     /**
@@ -141,7 +178,7 @@ public final class OpenClMglu {
      * this GEMV; false (nothing launched) elsewhere: the caller runs {@link #gemv} and the norm.
      */
     boolean gemvNormOut(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, boolean acc, ClTcGemv.NormOut out) {
-        return normOutApplies(w.dtype(), w.cols(), B, norm != null) && tcGemv.run(GEMV, y, x, norm, w, null, B, Act.SILU, acc, out, null);
+        return normOutApplies(w.dtype(), w.cols(), B, norm != null) && tcGemv.run(GEMV, y, x, norm, w, null, B, Act.SILU, acc, out, null, null);
     }
 
     /** Whether {@link #gemvNormOut} takes a GEMV of a W of this type and width at batch B (of a normed input when norm). */
@@ -151,13 +188,18 @@ public final class OpenClMglu {
 
     /** {@link #gemv} of the normed input rmsnorm(x) (norm null: of x itself). */
     public void gemv(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, boolean acc, cl_event ev) {
-        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, norm, ev);
+        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, norm, null, ev);
+    }
+
+    /** {@link #gemv} of rmsnorm(x) with x's rows owed as an embedding (emb, see {@link EmbIn}; gathered by gemv_b1.cl, else written first). */
+    public void gemv(cl_mem y, cl_mem x, NormIn norm, EmbIn emb, DeviceMatrix w, int B, boolean acc, cl_event ev) {
+        rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, norm, emb, ev);
     }
 
     /** {@link #rows(int, cl_mem, cl_mem, cl_mem, DeviceMatrix, DeviceMatrix, DeviceMasks, int, Act, cl_event)} of rmsnorm(x) (norm null: of x). */
     public void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, NormIn norm, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
                      int B, Act g, cl_event ev) {
-        rows(mode, out, out2, x, w, w2, m, B, g, false, norm, ev);
+        rows(mode, out, out2, x, w, w2, m, B, g, false, norm, null, ev);
     }
 
     /** rmsnorm of the B rows of h floats at x into a scratch buffer owned by this launcher (valid until its next use). */
@@ -173,7 +215,7 @@ public final class OpenClMglu {
     }
 
     private void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
-                      int B, Act g, boolean acc, NormIn norm, cl_event ev) {
+                      int B, Act g, boolean acc, NormIn norm, EmbIn emb, cl_event ev) {
         int h = w.cols(), d = w.rows();
         String op = switch (mode) { case FLASH -> "flashMglu"; case SCORES -> "mgluScores"; case GEMV -> "gemv"; default -> "swiglu"; };
         if (B < 1 || B > MAX_BATCH) throw new IllegalArgumentException(op + ": batch B must be in 1.." + MAX_BATCH + ", got " + B);
@@ -189,9 +231,10 @@ public final class OpenClMglu {
             throw new IllegalArgumentException(op + ": Wg is " + w.dtype() + " (" + d + ", " + h + ") but Wv is "
                     + (w2 == null ? "missing" : w2.dtype() + " (" + w2.rows() + ", " + w2.cols() + ")"));
         if ((mode == GEMV || mode == SWIGLU) && b1GemvApplies(w.dtype(), h, B, norm != null)
-                && b1Gemv.run(mode, out, x, norm, w, w2, B, g, acc, ev)) return;
+                && b1Gemv.run(mode, out, x, norm, emb, w, w2, B, g, acc, null, ev)) return;
+        if (emb != null) emb.write().run();            // the other kernels read x: the embedding is written first
         if ((mode == GEMV || mode == SWIGLU) && tcGemv.applies(w.dtype(), h, B)
-                && tcGemv.run(mode, out, x, norm, w, w2, B, g, acc, ev)) return;
+                && tcGemv.run(mode, out, x, norm, w, w2, B, g, acc, null, ev)) return;
         int nv = mode == GEMV ? 1 : mode == SWIGLU ? 2 : nm + 1, ns = norm != null ? B : 0;   // ns: the Σx² sums
         if (nm > 0 && tcRows(mode, out, out2, x, norm, w, m, B, g, ev)) return;
         if (nm > 0 && fastApplies(h, nm, B)) {        // mglu_fast.cl takes no NormIn: it reads the normed copy
@@ -236,7 +279,7 @@ public final class OpenClMglu {
             LOG.log(System.Logger.Level.WARNING, "OpenCL warp-shuffle kernels unavailable, using local-memory reductions ("
                     + e.getMessage().lines().findFirst().orElse("") + ")");
             shflRefused = true;
-            rows(mode, out, out2, x, w, w2, m, B, g, acc, norm, ev);
+            rows(mode, out, out2, x, w, w2, m, B, g, acc, norm, null, ev);
             return;
         }
         int rowsPerWg = R * (sh ? LS / 32 : 1);

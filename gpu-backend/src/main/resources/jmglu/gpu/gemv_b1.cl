@@ -1,3 +1,4 @@
+//! needs argmax_part.cl
 // jmglu GEMV and GLU of the smallest decode batches (B = BB ≤ 4, made for B = 1) on the CUDA cores, W row-major as stored.
 // At B = 1 a GEMV does 2 flops per weight read: no tensor cores needed, the only job is to keep enough loads of W in
 // flight (memory-level parallelism) on every SM, and to issue few instructions per weight.
@@ -20,8 +21,18 @@
 // the sum: the dot products take x_c · nw_c, and their totals are scaled by rs_b. Σx² is summed from the x values
 // the lanes load (the group's warps load every column of every x row exactly once) and reduced with the dots.
 //
+// ARGMAX 1 (MODE 0, ACC 0: an lm head): also ids[b] = argmax of y[b] (argmax_part.cl): each block of RR rows stages its
+// outputs in local memory, threads lid < BB write the block's candidate per batch row to part, and the group that
+// finishes last merges them all and writes ids. Part holds 2·BB ints per block of RR rows.
+//
+// EMBIN 1 (a step's first GEMV, the embedding owed: OpenClBackend.embeddingRmsnorm): x row b is table[id_b] (V, h) of
+// type TWT (0 f32, 1 f16, 2 bf16), id_b = ids[b] (id0 == INT_MIN) or id0 (B = 1, an id from the host); an id outside
+// [0, V) gives a row of NaN, as decode.cl embed_ids. The lanes load the table's row instead of x, and the group that
+// runs block 0 also stores what it loads into x (it loads every column of every row once): x, the residual stream, is
+// then written as the embedding op would have, before any later launch on the queue reads it.
+//
 // Build-time: WT (1 fp16, 2 bf16), MODE (0, 1), ACT, ACC, BB (1..4), RR (rows a group), KS (warps a group, a power of
-// two), U (chunks per load batch), NORMIN (0, 1), PTX (1: inline PTX shfl and f16 conversion, NVIDIA only).
+// two), U (chunks per load batch), NORMIN (0, 1), ARGMAX (0, 1), EMBIN (0, 1), TWT, PTX (1: inline PTX shfl and f16 conversion, NVIDIA only).
 
 #define LS (32 * KS)
 #if MODE == 0
@@ -34,6 +45,32 @@
 #endif
 #ifndef ACC
 #define ACC 0
+#endif
+#ifndef ARGMAX
+#define ARGMAX 0
+#endif
+#ifndef EMBIN
+#define EMBIN 0
+#endif
+#if EMBIN
+#define XCONST
+// columns c .. c + 7 of x row b = table[id] (see EMBIN above), as two float4
+inline void emb8(__global const uchar* table, const int to, __global const int* ids, const int id0, const int V,
+                 const int b, const int c, const int h, float4* lo, float4* hi) {
+    const int id = id0 == INT_MIN ? ids[b] : id0;
+    if (id < 0 || id >= V) { *lo = (float4)(NAN); *hi = (float4)(NAN); return; }
+    const long o = to + (long) id * h + c;
+#if TWT == 0
+    *lo = vload4(0, (__global const float*) table + o); *hi = vload4(0, (__global const float*) table + o + 4);
+#elif TWT == 1
+    *lo = vload_half4(0, (__global const half*) table + o); *hi = vload_half4(0, (__global const half*) table + o + 4);
+#else
+    *lo = as_float4(convert_uint4(vload4(0, (__global const ushort*) table + o)) << 16);
+    *hi = as_float4(convert_uint4(vload4(0, (__global const ushort*) table + o + 4)) << 16);
+#endif
+}
+#else
+#define XCONST const
 #endif
 #define NACC (RR * NV * BB)            // dot products per lane
 #define NS (NACC + NORMIN * BB)        // and with NORMIN, Σx² of batch row b at NACC + b
@@ -74,13 +111,23 @@ inline float warp_sum(float v) {
 #define WLOAD(p, c) ((c) < h ? *(__global const uint4*) ((p) + (c)) : (uint4)(0u))
 
 __kernel __attribute__((reqd_work_group_size(LS, 1, 1)))
-void gemv_b1(__global float* restrict y, __global const float* restrict x, __global const ushort* restrict w,
+void gemv_b1(__global float* restrict y, __global XCONST float* restrict x, __global const ushort* restrict w,
              __global const ushort* restrict w2, const int h, const int d
 #if NORMIN
              , __global const float* restrict nw, const int nwo, const float eps
 #endif
+#if EMBIN
+             , __global const uchar* restrict table, const int to, __global const int* restrict tids, const int id0, const int V
+#endif
+#if ARGMAX
+             , __global volatile int* part, __global volatile int* ticket, __global int* ids
+#endif
              ) {
     __local float red[RED];
+#if ARGMAX
+    __local float amy[RR * BB], lv[LS];                                   // a block's outputs; the last group's merge
+    __local int li[LS], last;
+#endif
     const int lid = get_local_id(0), lane = lid & 31, warp = lid >> 5;
     const int chunks = (h + 255) >> 8, per = (chunks + KS - 1) / KS;   // every warp runs per chunks (some past h: zeros)
     // row blocks of RR rows: one per group, or (a persistent grid, fewer groups) every get_num_groups(0)-th
@@ -115,8 +162,16 @@ void gemv_b1(__global float* restrict y, __global const float* restrict x, __glo
                 for (int b = 0; b < BB; b++) {
                     xl[kk][b][0] = (float4)(0.0f); xl[kk][b][1] = (float4)(0.0f);
                     if (c < h) {                                             // 32-byte aligned: h % 8 == 0, c % 8 == 0
+#if EMBIN
+                        emb8(table, to, tids, id0, V, b, c, h, &xl[kk][b][0], &xl[kk][b][1]);
+                        if (blk == 0) {                                      // the group of block 0 writes x
+                            *(__global float4*) (x + (long) b * h + c) = xl[kk][b][0];
+                            *(__global float4*) (x + (long) b * h + c + 4) = xl[kk][b][1];
+                        }
+#else
                         xl[kk][b][0] = *(__global const float4*) (x + (long) b * h + c);
                         xl[kk][b][1] = *(__global const float4*) (x + (long) b * h + c + 4);
+#endif
                     }
                 }
 #if NORMIN
@@ -183,8 +238,18 @@ void gemv_b1(__global float* restrict y, __global const float* restrict x, __glo
             y[o] += rs * t0;
 #else
             y[o] = rs * t0;
+#if ARGMAX
+            amy[lid] = rs * t0;                                              // amy[i·BB + b]: the value just written
+#endif
 #endif
         }
+#if ARGMAX
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (lid < BB) am_block(part, blk, BB, lid, amy + lid, BB, min(RR, d - r0), r0);
+#endif
         barrier(CLK_LOCAL_MEM_FENCE);                                          // red is reused by the group's next block
     }
+#if ARGMAX
+    am_finish(part, ticket, ids, nblk, BB, lv, li, &last);
+#endif
 }

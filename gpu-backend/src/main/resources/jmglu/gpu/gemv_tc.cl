@@ -1,4 +1,4 @@
-//! needs tc_mma.cl
+//! needs tc_mma.cl argmax_part.cl
 // jmglu GEMV and GLU on tensor cores for a decode batch of B ≤ 16 rows of x: NVIDIA mma.sync m16n8k16
 // (f32 accumulators) through inline PTX, or EMU 1, the same instruction emulated in local memory, so that
 // every index is tested on any OpenCL device (PoCL in CI). W is read ROW-MAJOR as stored (no tile copy):
@@ -28,13 +28,17 @@
 //
 // NORMOUT 1 (MODE 0): also n (B, d) = rmsnorm(y) with weight nw2[nwo2 + r], eps2, of the y this launch leaves (the
 // residual stream after Wo or W2, normed for the next consumer): every group writes its y, makes it visible device-wide
-// and takes a ticket; the group with the last ticket reads all of y back past the L1 (volatile: other groups' rows sit
-// in the same 128-byte lines as rows this SM read for ACC), sums y² per batch row in a fixed order (the same n on every
-// run), writes n and puts the ticket back to 0. So the step needs no norm launch after the GEMV.
+// and takes a ticket; the group with the last ticket reads all of y back past the L1 (other groups' rows never went
+// through this SM's L1), sums y² per batch row in a fixed order (the same n on every run), writes n and puts the
+// ticket back to 0. So the step needs no norm launch after the GEMV.
+//
+// ARGMAX 1 (MODE 0, ACC 0: an lm head): also ids[b] = argmax of y[b] (argmax_part.cl): warp 0 stages the block's
+// 16 × BB outputs in local memory, threads lid < BB write its candidate per batch row to part (2·BB ints per group),
+// and the group that finishes last merges them all and writes ids.
 //
 // Build-time: WT (1 fp16, 2 bf16), MODE (0, 1), ACT, ACC, BB (1..16), KS (warps per group), U (steps per load
 // batch), PF (1: the next batch's W loaded before this batch's math; default 0), XS (1, 2), EMU, NORMIN (0, 1),
-// NORMOUT (0, 1).
+// NORMOUT (0, 1), ARGMAX (0, 1).
 
 #define LS (32 * KS)
 #define NT ((BB * XS + 7) / 8)
@@ -48,6 +52,9 @@
 #endif
 #ifndef NORMOUT
 #define NORMOUT 0
+#endif
+#ifndef ARGMAX
+#define ARGMAX 0
 #endif
 // the tile loops unroll on the device (operands in registers); the emulation keeps them rolled, so that its
 // barriers are not copied per mma (as in gemm_tc.cl)
@@ -161,7 +168,14 @@ void gemv_tc(__global float* restrict y, __global const float* restrict x, __glo
              , __global float* restrict nout, __global const float* restrict nw2, const int nwo2, const float eps2,
              __global volatile uint* tick
 #endif
+#if ARGMAX
+             , __global volatile int* part, __global volatile int* ticket, __global int* ids
+#endif
              ) {
+#if ARGMAX
+    __local float amy[16 * BB], lv[LS];                                // the block's outputs; the last group's merge
+    __local int li[LS], last;
+#endif
     const int lid = get_local_id(0), lane = lid & 31, warp = lid >> 5;
     const int q = lane >> 2, u = lane & 3;
     const int r0 = get_group_id(0) * 16;
@@ -282,7 +296,7 @@ void gemv_tc(__global float* restrict y, __global const float* restrict x, __glo
                 for (int e = 0; e < 4; e++) red[((warp - 1) * NT * NV * 4 + (j * NV + v) * 4 + e) * 32 + lane] = acc[j][v][e];
 #endif
     barrier(CLK_LOCAL_MEM_FENCE);
-    if (warp == 0) {
+    if (warp == 0) {                                                   // (NORMOUT, ARGMAX: every warp meets their barriers)
 #if KS > 1
         for (int k = 1; k < KS; k++)
             UNROLL
@@ -322,6 +336,9 @@ void gemv_tc(__global float* restrict y, __global const float* restrict x, __glo
                     y[o] += tot[0];
 #else
                     y[o] = tot[0];
+#if ARGMAX
+                    amy[(q + 8 * hf) * BB + b] = tot[0];                 // amy[row in block · BB + b]
+#endif
 #endif
                 }
             }
@@ -330,5 +347,10 @@ void gemv_tc(__global float* restrict y, __global const float* restrict x, __glo
     __local float npart[NPART];
     __local int nlast;
     norm_out(y, d, nout, nw2, nwo2, eps2, tick, npart, &nlast);
+#endif
+#if ARGMAX
+    barrier(CLK_LOCAL_MEM_FENCE);
+    if (lid < BB) am_block(part, get_group_id(0), BB, lid, amy + lid, BB, min(16, d - r0), r0);
+    am_finish(part, ticket, ids, get_num_groups(0), BB, lv, li, &last);
 #endif
 }

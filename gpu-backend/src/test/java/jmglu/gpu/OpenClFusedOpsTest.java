@@ -94,7 +94,7 @@ class OpenClFusedOpsTest {
             }
     }
 
-    /** A decode step's ops on one layer: the fused ones take one launch each, the lm head normalises its input (a step of L layers: 5·L + 3). */
+    /** A decode step's ops on one layer: the fused ones take one launch each, the lm head normalises its input (the embedding is written when linearRmsnorm reads x). */
     @Test void fusedOpsTakeOneLaunchEach() {
         Rng rng = new Rng(24);
         int C = 40, d = 70, V = 29, B = 1;

@@ -120,6 +120,7 @@ public final class Transformer {
      */
     public float[] decode(DecodeState s, int[] tokens, int[] pos) {
         step(s, tokens, pos);
+        head(s);
         return s.readLogits();
     }
 
@@ -130,7 +131,7 @@ public final class Transformer {
      */
     public int[] decodeGreedy(DecodeState s, int[] tokens, int[] pos) {
         step(s, tokens, pos);
-        backend.argmax(s.next, s.logits);
+        backend.linearArgmax(s.next, s.logits, s.n, lmHead.value());   // the lm head and the argmax: one op (s.logits written too)
         return checked(s, "argmax");
     }
 
@@ -141,6 +142,7 @@ public final class Transformer {
      */
     public int[] decodeSample(DecodeState s, int[] tokens, int[] pos, float t, int k, double[] u) {
         step(s, tokens, pos);
+        head(s);
         backend.sample(s.next, s.logits, t, k, u);
         return checked(s, "sample");
     }
@@ -174,14 +176,17 @@ public final class Transformer {
     public void decodeAhead(DecodeState s, int[] tokens, int slot, int[] pos, float t, int k, double[] u) {
         if (slot != 0 && slot != 1) throw new IllegalArgumentException("decodeAhead: slot is 0 or 1, got " + slot);
         step(s, tokens, tokens == null ? s.ids[1 - slot] : null, pos);
-        if (t == 0f || k == 1) backend.argmax(s.ids[slot], s.logits);
-        else backend.sample(s.ids[slot], s.logits, t, k, u);
+        if (t == 0f || k == 1) backend.linearArgmax(s.ids[slot], s.logits, s.n, lmHead.value());
+        else {
+            head(s);
+            backend.sample(s.ids[slot], s.logits, t, k, u);
+        }
     }
 
     /** Starts reading ids slot `slot` of s back (see {@link #decodeAhead}). */
     public Backend.PendingIds readIdsLater(DecodeState s, int slot) { return backend.readIdsLater(s.ids[slot]); }
 
-    /** The step of {@link #decode}, logits left in s.logits on the backend. */
+    /** The step of {@link #decode} up to the lm head: s.n = norm(x) of the last layer's output, on the backend. */
     private void step(DecodeState s, int[] tokens, int[] pos) { step(s, tokens, null, pos); }
 
     /** The step over tokens from the host, or (tokens null) over the ids on the backend. */
@@ -199,8 +204,10 @@ public final class Transformer {
         else firstNorm().decodeEmbedding(backend, s.x, tokEmb.value(), ids, s.n);
         var rows = new DecodeState.Rows(pos, 0, 0);
         for (int l = 0; l < layers.size(); l++) layers.get(l).decode(backend, s.step, s.kCache[l], s.vCache[l], rows, nextNorm(l));
-        backend.linear(s.logits, s.n, lmHead.value(), false);             // (B, V) from n = norm(x)
     }
+
+    /** The lm head after {@link #step}: s.logits (B, V) from n = norm(x) (the greedy paths fuse it with the argmax: linearArgmax). */
+    private void head(DecodeState s) { backend.linear(s.logits, s.n, lmHead.value(), false); }
 
     /** The norm the first layer reads its input through (the final norm when there are no layers). */
     private RmsNorm firstNorm() { return layers.isEmpty() ? norm : layers.get(0).firstNorm(); }

@@ -78,14 +78,14 @@ public final class DecodeProfile {
                 }
                 System.arraycopy(ahead.finish(), 0, tok, 0, B);
                 double aheadStepUs = (System.nanoTime() - t0) * 1e-3 / steps;
-                // the same steps with nothing read back between them (Transformer's private step by reflection): the host
-                // runs ahead, so the queue never drains: the device-bound step time (or the host's, whichever is longer)
-                var stepM = Transformer.class.getDeclaredMethod("step", DecodeState.class, int[].class, int[].class);
-                stepM.setAccessible(true);
+                // the same greedy steps with nothing read back between them (decodeAhead from the host's tokens into ids slot
+                // 0: the lm head and the argmax included): the host runs ahead, so the queue never drains: the device-bound
+                // step time (or the host's, whichever is longer)
+                Runnable stepM = () -> tf.decodeAhead(s, tok, 0, pos, 0f, 1, null);
                 t0 = System.nanoTime();
                 for (int n = 0; n < steps; n++, p++) {
                     java.util.Arrays.fill(pos, p);
-                    stepM.invoke(tf, s, tok, pos);
+                    stepM.run();
                 }
                 be.sync();
                 double aheadUs = (System.nanoTime() - t0) * 1e-3 / steps;
@@ -98,7 +98,7 @@ public final class DecodeProfile {
                 for (int n = 0; n < steps; n++, p++) {
                     java.util.Arrays.fill(pos, p);
                     long h0 = System.nanoTime();
-                    stepM.invoke(tf, s, tok, pos);
+                    stepM.run();
                     hostNs += System.nanoTime() - h0;
                     ht.on = false;
                     be.sync();
@@ -134,7 +134,7 @@ public final class DecodeProfile {
      * kernels back to back, nothing waiting on the host). A watchdog releases the gate after 30 s should the driver
      * block an enqueue behind it (then the device figure is not meaningful and says so).
      */
-    private static int gated(OpenClContext cl, Transformer tf, java.lang.reflect.Method stepM, DecodeState s, int[] tok, int[] pos, int p, int G)
+    private static int gated(OpenClContext cl, Transformer tf, Runnable stepM, DecodeState s, int[] tok, int[] pos, int p, int G)
             throws Exception {
         cl.finish();
         var q = cl.queue(false);
@@ -152,7 +152,7 @@ public final class DecodeProfile {
         long launches0 = cl.launches(), t0 = System.nanoTime();
         for (int n = 0; n < G; n++, p++) {
             java.util.Arrays.fill(pos, p);
-            stepM.invoke(tf, s, tok, pos);
+            stepM.run();
         }
         long t1 = System.nanoTime();
         Map<String, long[]> perKernel = cl.hostTimes(false);

@@ -32,7 +32,7 @@ import org.jocl.cl_mem;
  * Settings from the jmglu.opencl.* properties. Tolerance |a − e| ≤ abs + rel·|e|. Prints one line per
  * part; exits 1 on the first failure. Arguments (optional): the dtypes to check (F32 BF16 F16), default all; "backend":
  * only part 2 (the backend's ops).
- * <pre>  java -cp 'lib/*' jmglu.lab.gpu.OpenClSelfCheck [F16 ...] [backend]</pre>
+ * <pre>  java -cp 'lib/*' jmglu.lab.gpu.OpenClSelfCheck [F16 ...] [backend | fuse]</pre>
  */
 public final class OpenClSelfCheck {
     static int checks;
@@ -40,12 +40,16 @@ public final class OpenClSelfCheck {
     public static void main(String[] args) {
         DType[] dtypes = Arrays.stream(DType.floats()).filter(t -> args.length == 0 || Arrays.asList(args).contains(t.name())).toArray(DType[]::new);
         OpenClSettings base = OpenClSettings.fromSystemProperties();
+        boolean fuseOnly = Arrays.asList(args).contains("fuse");        // only OpenClFuseCheck (the fused lm head argmax, the embedding)
         try (OpenClContext cl = OpenClContext.open()) {
             System.out.println("self-check on " + cl.describe() + "; " + base.describe());
-            if (!Arrays.asList(args).contains("backend")) kernels(cl, base, dtypes);
+            if (!Arrays.asList(args).contains("backend") && !fuseOnly) kernels(cl, base, dtypes);
         }
         try (OpenClBackend gpu = new OpenClBackend(OpenClContext.open(), base)) {
-            OpenClBackendCheck.run(gpu, dtypes);
+            if (!fuseOnly) OpenClBackendCheck.run(gpu, dtypes);
+            int before = checks;
+            for (DType dt : dtypes) if (dt != DType.F32) OpenClFuseCheck.run(gpu, dt);
+            System.out.println("fused head argmax and embedding: " + (checks - before) + " comparisons passed");
         }
         System.out.println("self-check passed (" + checks + " comparisons)");
     }
