@@ -26,7 +26,7 @@ import org.jocl.cl_mem;
  * By default the decode step takes attn_wg.cl instead (faster at B = 1 and B = 8, see {@link #group}): a work-group of NW
  * warps per (row, head, split), KW keys a warp, the warps combined in local memory, the same tickets and merge.
  * Switches: {@code jmglu.opencl.attnwg} = on (default) | off (attn_warp); {@code jmglu.opencl.attnkw} = 4 | 8 (default)
- * | 16; {@code jmglu.opencl.attnnw} = 1, 2, 4 (default), 8; {@code jmglu.opencl.attnwgf4} = true (default) | false;
+ * | 16; {@code jmglu.opencl.attnnw} = 1, 2, 4, 8 (default by the rows, {@link #rounds}); {@code jmglu.opencl.attnwgf4} = true (default) | false;
  * {@code jmglu.opencl.attnit} = 1..8 rounds of KW·NW keys a split (default by the rows, {@link #rounds}).
  * <p>
  * The caches' storage: {@code jmglu.opencl.kvcache} = f16 (default) | f32 ({@link OpenClBackend#kvCacheType}). Every
@@ -47,7 +47,7 @@ final class ClWarpAttention {
     private static final boolean SHV = !"false".equals(System.getProperty("jmglu.opencl.attnshv", "true"));
     private static final boolean F4 = Boolean.getBoolean("jmglu.opencl.attnf4");
     private static final int WG_MODE = "off".equals(System.getProperty("jmglu.opencl.attnwg", "on")) ? -1 : 0;
-    private static final int KW = pow2("attnkw", 0, 4, 16), NW = Math.max(1, pow2("attnnw", 4, 1, 8));
+    private static final int KW = pow2("attnkw", 0, 4, 16), NW = pow2("attnnw", 0, 1, 8);
     private static final boolean WG_F4 = !"false".equals(System.getProperty("jmglu.opencl.attnwgf4", "true"));
     private static final int IT = itSet();
 
@@ -75,7 +75,7 @@ final class ClWarpAttention {
 
     /** Splits of a launch of n rows whose longest row has maxLen keys (the kernel {@link #group} picks). */
     int splits(int n, int nH, int maxLen) {
-        int kw = group(n, nH, maxLen), sk = kw * nw * rounds(n);
+        int kw = group(n, nH, maxLen), sk = kw * warpsOf(n) * rounds(n);
         return kw > 0 ? (maxLen + sk - 1) / sk : (maxLen + keys(n) - 1) / keys(n);
     }
 
@@ -83,19 +83,26 @@ final class ClWarpAttention {
     int it = IT;
 
     /**
-     * attn_wg's rounds a split for a launch of n rows: IT when set, else 1 for n ≤ 2 (B = 1 wants every key's load in
-     * flight at once: many short groups) and 4 from n = 3 (fewer, longer groups: fewer tickets and merges).
+     * attn_wg's warps a group and rounds a split for a launch of n rows (unless set): 4 warps and 1 round for n ≤ 2 (B = 1
+     * wants every key's load in flight at once: many short groups), 2 warps and 8 rounds from n = 3 (fewer, longer-lived
+     * groups: fewer tickets and merges). H200, 16 heads of 128, 640 keys, F16 caches, device µs a launch (lab/gpu/normout-run
+     * call 2, session7-final call 3): B = 1 rounds 1 / 2 / 4 / 8 12.9 / 14.1 / 16.3 / 23.6; B = 8 (4 warps) 31.7 / 33.6 /
+     * 30.8 / 29.5, 2 warps and 8 rounds 27.5 (4 keys a warp 32.9–35.0, 8 warps 33.6–45.0, 16 keys a warp 37.7).
      */
-    int rounds(int n) { return it > 0 ? it : n <= 2 ? 1 : 4; }
+    int rounds(int n) { return it > 0 ? it : n <= 2 ? 1 : 8; }
+
+    /** See {@link #rounds}. */
+    int warpsOf(int n) { return nw > 0 ? nw : n <= 2 ? 4 : 2; }
 
     /** The most splits any length up to maxT gives a launch of n rows (the partials' scratch, sized once). */
     int maxSplits(int n, int nH, int maxT) {
-        return Math.max((maxT + keys(n) - 1) / keys(n), (maxT + 4 * nw - 1) / (4 * nw));   // attn_wg's fewest keys a split: 4·NW
+        int fewest = 4 * warpsOf(n) * rounds(n);                                              // attn_wg's fewest keys a split: 4·NW·IT
+        return Math.max((maxT + keys(n) - 1) / keys(n), (maxT + fewest - 1) / fewest);
     }
 
     /** attn_wg (-Djmglu.opencl.attnwg = on (default) | off; set by the tests): 0 or 1 on, -1 off (attn_warp). */
     int wgMode = WG_MODE;
-    /** attn_wg's keys a warp (4, 8, 16; 0: by the grid) and warps a group (1, 2, 4, 8): -Djmglu.opencl.attnkw, attnnw; set by the tests. */
+    /** attn_wg's keys a warp (4, 8, 16; 0: by the grid) and warps a group (1, 2, 4, 8; 0: by the rows): -Djmglu.opencl.attnkw, attnnw; set by the tests. */
     int kw = KW, nw = NW;
     /** attn_wg's rows as aligned float4 where they apply (-Djmglu.opencl.attnwgf4, default true); set by the tests. */
     boolean wgF4 = WG_F4;
@@ -156,7 +163,7 @@ final class ClWarpAttention {
     private void launchGroups(int kwn, boolean sh, int nsplit, cl_mem out, int oo, cl_mem part, cl_mem tick, cl_mem q, int qo, int qs, cl_mem k, int ko, int ks,
                               cl_mem v, int vo, int vs, cl_mem kc, int kco, cl_mem vc, int vco, boolean kvh, cl_mem tab, int mode, int[] pos, int b0, int n,
                               int nH, int nKv, int hd, int maxT, cl_mem dummy) {
-        int nt = 32 * nw;
+        int nw = warpsOf(n), nt = 32 * nw;
         if (nt > cl.maxWorkGroup) throw new IllegalStateException("attn_wg: the device's work-groups hold " + cl.maxWorkGroup + " threads, fewer than " + 32 * nw);
         var key = new GroupKey(hd, kwn, nw, rounds(n), sh, wgF4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0, kvh);
         cl_kernel kern;

@@ -50,7 +50,7 @@ class OpenClWarpAttentionTest {
         w.f4 = false;
         w.wgMode = 0;
         w.kw = 0;
-        w.nw = 4;
+        w.nw = 0;
         w.it = 0;
         w.wgF4 = true;
     }
@@ -179,7 +179,7 @@ class OpenClWarpAttentionTest {
         w.nw = 2;
         for (int[] p : pos) checkHalf(rng, 4, 2, 96, 12, p, ROPES[0], "halves wg hd 96");
         w.kw = 0;
-        w.nw = 4;
+        w.nw = 0;
         for (int[] p : pos) stepHalf(rng, 4, 2, 20, p);
         w.wgMode = -1;
         w.f4 = true;
