@@ -7,22 +7,14 @@
 // commutative, so any fixed merge order gives the one answer.
 //   1. Each block of rows blk of a group (the rows of one output tile) merges its own logits, per batch row b, into
 //      part[2·(blk·nb + b)] (the value's bits) and part[2·(blk·nb + b) + 1] (the index).
-//   2. Every group then takes a ticket: its threads fence their writes to part, one thread atomic_inc's *ticket.
-//      The group that draws the last ticket (get_num_groups − 1) sees every group's candidates (they were fenced
-//      before their tickets): its thread t merges blocks t, t + LS, t + 2·LS, ... (ascending), the threads' results
+//   2. Every group then takes a ticket (ticket.cl's last_group); the group that draws the last one sees every group's
+//      candidates: its thread t merges blocks t, t + LS, t + 2·LS, ... (ascending), the threads' results
 //      meet in a tree in local memory, thread 0 writes ids[b]. It then sets *ticket back to 0 for the next launch.
 // The host zeroes the ticket once when it allocates it; launches on one in-order queue never overlap.
 // Helpers only (no kernel): the including kernel passes nb (its BB) and the local arrays (LS entries).
 
 #define AM_BAD (-1)
 #define AM_NONE INT_MAX
-
-// a global fence: NVIDIA's membar.gl through inline PTX where the including kernel uses PTX, else OpenCL's
-#if PTX || (defined(EMU) && EMU == 0)
-#define AM_FENCE() asm volatile("membar.gl;" ::: "memory")
-#else
-#define AM_FENCE() mem_fence(CLK_GLOBAL_MEM_FENCE)
-#endif
 
 // (v, i) becomes the better of (v, i) and (ov, oi): a NaN/+Inf seen is kept, then the larger value, then the lower index
 inline void am_merge(float* v, int* i, const float ov, const int oi) {
@@ -48,12 +40,7 @@ inline void am_block(__global volatile int* part, const int blk, const int nb, c
 inline void am_finish(__global volatile int* part, __global volatile int* ticket, __global int* ids, const int nblk, const int nb,
                       __local float* lv, __local int* li, __local int* last) {
     const int lid = get_local_id(0), LS = get_local_size(0);
-    AM_FENCE();                                                       // this thread's part writes, before the ticket
-    barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);
-    if (lid == 0) *last = atomic_inc(ticket) == (int) get_num_groups(0) - 1;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    if (!*last) return;                                               // uniform in the group
-    AM_FENCE();
+    if (!last_group(ticket, (int) get_num_groups(0), last)) return;  // ticket.cl
     int p2 = 1;
     while (p2 < LS) p2 <<= 1;
     for (int b = 0; b < nb; b++) {

@@ -1,4 +1,4 @@
-//! needs argmax_part.cl
+//! needs ticket.cl argmax_part.cl
 // jmglu GEMV and GLU of the smallest decode batches (B = BB ≤ 4, made for B = 1) on the CUDA cores, W row-major as stored.
 // At B = 1 a GEMV does 2 flops per weight read: no tensor cores needed, the only job is to keep enough loads of W in
 // flight (memory-level parallelism) on every SM, and to issue few instructions per weight.

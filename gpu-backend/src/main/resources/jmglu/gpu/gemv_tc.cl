@@ -1,4 +1,4 @@
-//! needs tc_mma.cl argmax_part.cl
+//! needs tc_mma.cl ticket.cl argmax_part.cl
 // jmglu GEMV and GLU on tensor cores for a decode batch of B ≤ 16 rows of x: NVIDIA mma.sync m16n8k16
 // (f32 accumulators) through inline PTX, or EMU 1, the same instruction emulated in local memory, so that
 // every index is tested on any OpenCL device (PoCL in CI). W is read ROW-MAJOR as stored (no tile copy):
@@ -28,9 +28,9 @@
 //
 // NORMOUT 1 (MODE 0): also n (B, d) = rmsnorm(y) with weight nw2[nwo2 + r], eps2, of the y this launch leaves (the
 // residual stream after Wo or W2, normed for the next consumer): every group writes its y, makes it visible device-wide
-// and takes a ticket; the group with the last ticket reads all of y back past the L1 (other groups' rows never went
-// through this SM's L1), sums y² per batch row in a fixed order (the same n on every run), writes n and puts the
-// ticket back to 0. So the step needs no norm launch after the GEMV.
+// and takes a ticket (ticket.cl); the group with the last ticket reads all of y back past the L1 (this SM's L1 may hold
+// lines of y from before other groups wrote them), sums y² per batch row in a fixed order (the same n on every run),
+// writes n and puts the ticket back to 0. So the step needs no norm launch after the GEMV.
 //
 // ARGMAX 1 (MODE 0, ACC 0: an lm head): also ids[b] = argmax of y[b] (argmax_part.cl): warp 0 stages the block's
 // 16 × BB outputs in local memory, threads lid < BB write its candidate per batch row to part (2·BB ints per group),
@@ -68,11 +68,6 @@
 #define WLOAD(wr, c) ((c) < h ? *(__global const uint4*) ((wr) + (c)) : (uint4)(0u))
 
 #if NORMOUT
-#if EMU
-#define GLOBAL_FENCE() mem_fence(CLK_GLOBAL_MEM_FENCE)
-#else
-#define GLOBAL_FENCE() asm volatile("membar.gl;" ::: "memory")
-#endif
 // NORMOUT: the last group to finish writes n = rmsnorm(y) · nw (see the top); every thread of every group calls it.
 // part: NPART floats of local memory (the Σy² of each batch row by warp: shuffles on the device; the emulation
 // keeps a slot per thread and adds them in a tree), lastl: one int.
@@ -81,8 +76,8 @@
 #else
 #define NPART (BB * KS)
 #endif
-// y as the last group reads it: past the L1 (other groups' rows never went through this SM's L1), as plain loads the
-// hardware keeps in flight (ld.global.cg on the device; the emulation reads volatile)
+// y as the last group reads it: past the L1, as plain loads the hardware keeps in flight (ld.global.cg on the
+// device; the emulation reads volatile)
 #if EMU
 #define LD_Y(p) (*(__global volatile const float*) (p))
 #else
@@ -95,14 +90,9 @@ inline float ld_cg(__global const float* p) {
 #endif
 #define NCOL 4                     /* columns a thread keeps in registers between the sums and the writes (d ≤ NCOL·LS) */
 inline void norm_out(__global float* y, const int d, __global float* restrict n, __global const float* restrict nw,
-                     const int nwo, const float eps, __global volatile uint* tick, __local float* part, __local int* lastl) {
+                     const int nwo, const float eps, __global volatile int* tick, __local float* part, __local int* lastl) {
     const int lid = get_local_id(0);
-    GLOBAL_FENCE();                                                  // this thread's y stores visible device-wide
-    barrier(CLK_GLOBAL_MEM_FENCE | CLK_LOCAL_MEM_FENCE);
-    if (lid == 0) *lastl = atomic_inc(tick) == get_num_groups(0) - 1;
-    barrier(CLK_LOCAL_MEM_FENCE);
-    if (!*lastl) return;
-    GLOBAL_FENCE();
+    if (!last_group(tick, get_num_groups(0), lastl)) return;       // ticket.cl
     float s[BB], yk[NCOL][BB];
     for (int b = 0; b < BB; b++) s[b] = 0.0f;
     for (int i = 0; i < NCOL; i++) {                                  // all of a thread's loads at once
@@ -154,7 +144,7 @@ inline void norm_out(__global float* y, const int d, __global float* restrict n,
         const float g = nw[nwo + c];
         for (int b = 0; b < BB; b++) n[(long) b * d + c] = LD_Y(y + (long) b * d + c) * rs[b] * g;
     }
-    if (lid == 0) *tick = 0u;
+    if (lid == 0) *tick = 0;
 }
 #endif
 
@@ -166,7 +156,7 @@ void gemv_tc(__global float* restrict y, __global const float* restrict x, __glo
 #endif
 #if NORMOUT
              , __global float* restrict nout, __global const float* restrict nw2, const int nwo2, const float eps2,
-             __global volatile uint* tick
+             __global volatile int* tick
 #endif
 #if ARGMAX
              , __global volatile int* part, __global volatile int* ticket, __global int* ids
