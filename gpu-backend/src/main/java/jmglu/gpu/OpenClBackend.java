@@ -26,7 +26,7 @@ import org.jocl.cl_mem;
  * Ops run one at a time (synchronized) on one in-order queue, so scratch buffers are reused freely.
  * The fused ops ({@link #linearRmsnorm}, {@link #embeddingRmsnorm}) and the greedy {@link #argmax} each take
  * one launch, and {@link #linearArgmax} (the lm head and the argmax) one where gemv_b1 / gemv_tc run the head, so a
- * B = 1 decode step of L layers takes 5·L + 2 launches (7·L + 3 with the compositions, -Djmglu.opencl.fused=off).
+ * B = 1 greedy decode step of L layers takes 5·L + 1 launches (7·L + 3 with the compositions, -Djmglu.opencl.fused=off).
  *
  * <p>Deferred norms: linearRmsnorm and embeddingRmsnorm write y (the residual stream) and leave n = rmsnorm(y)
  * owed ({@link ClNorms}). The consumers of a block's normed input (the GEMVs of {@link #linear}, the stacked
