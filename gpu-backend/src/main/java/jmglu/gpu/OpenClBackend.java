@@ -25,7 +25,7 @@ import org.jocl.cl_mem;
  * The ops are in {@link ClDecodeOps} (decode.cl) and {@link ClMatrixOps} (the MGLU/GEMV kernels).
  * Ops run one at a time (synchronized) on one in-order queue, so scratch buffers are reused freely.
  * The fused ops ({@link #linearRmsnorm}, {@link #embeddingRmsnorm}) and the greedy {@link #argmax} each take
- * one launch, and {@link #linearArgmax} (the lm head and the argmax) one where gemv_b1 / gemv_tc run the head, so a
+ * one launch, and {@link #linearArgmax} (the lm head and the argmax) one where gemv_b1 runs the head (B ≤ 2), so a
  * B = 1 greedy decode step of L layers takes 5·L + 1 launches (7·L + 3 with the compositions, -Djmglu.opencl.fused=off).
  *
  * <p>Deferred norms: linearRmsnorm and embeddingRmsnorm write y (the residual stream) and leave n = rmsnorm(y)
@@ -58,8 +58,18 @@ public final class OpenClBackend implements Backend {
     private static final boolean NORM_OUT = !"off".equals(System.getProperty("jmglu.opencl.normout", "on"));
     /** -Djmglu.opencl.fused=off: the fused ops and argmax run as their compositions (the A/B of lab/gpu/decode-run4). */
     private final boolean fused = !"off".equals(System.getProperty("jmglu.opencl.fused", "on").trim());
-    /** -Djmglu.opencl.headargmax=off: linearArgmax runs as linear then argmax (two launches) even where one would do. */
-    private final boolean headArgmax = !"off".equals(System.getProperty("jmglu.opencl.headargmax", "on").trim());
+    /**
+     * The largest batch whose lm head takes the argmax into its launch (linearArgmax): -Djmglu.opencl.headargmax = on
+     * (default: B ≤ 2, where gemv_b1.cl runs the head) | all (B ≤ 16: gemv_tc.cl too) | off. H200 (lab/gpu/session7-final
+     * call 4, V 256): B = 1 the fused head 10.7 µs against 7.7 + 8.1 for the head and argmax_rows; B = 8 on gemv_tc 25.1 µs
+     * against 10.0 + 8.0 (its last group merges the 8 rows one after another), so larger batches keep the two launches.
+     */
+    private final int headArgmaxMaxB = switch (System.getProperty("jmglu.opencl.headargmax", "on").trim()) {
+        case "off" -> 0;
+        case "all" -> OpenClMglu.MAX_BATCH;
+        case "on" -> 2;
+        default -> throw new IllegalArgumentException("-Djmglu.opencl.headargmax=" + System.getProperty("jmglu.opencl.headargmax") + ": expected on, all or off");
+    };
     /** The fused argmax's ticket (one int, zero between launches; {@link OpenClMglu.ArgmaxOut}), made on first use. */
     private cl_mem ticket;
     final ClNorms norms = new ClNorms(this);
@@ -242,8 +252,9 @@ public final class OpenClBackend implements Backend {
     }
 
     /**
-     * The lm head and the argmax in one launch where the GEMV takes gemv_b1.cl or gemv_tc.cl ({@link ClMatrixOps#linearArgmax}:
-     * the group that finishes last merges the groups' candidates), then B ints read back; elsewhere linear then argmax.
+     * The lm head and the argmax in one launch where the GEMV takes gemv_b1.cl (or gemv_tc.cl, -Djmglu.opencl.headargmax=all;
+     * {@link ClMatrixOps#linearArgmax}: the group that finishes last merges the groups' candidates), then B ints read back;
+     * elsewhere linear then argmax.
      */
     @Override public synchronized void linearArgmax(int[] out, Tensor logits, Tensor x, Tensor w) {
         int V = logits.dim(logits.rank() - 1), B = logits.size() / V;
@@ -274,7 +285,7 @@ public final class OpenClBackend implements Backend {
 
     /** logits = x Wᵀ with ids = its rows' argmax in one launch; false (nothing launched) where no kernel takes that. */
     private boolean fusedHead(cl_mem ids, Tensor logits, Tensor x, Tensor w) {
-        if (!fused || !headArgmax) return false;
+        if (!fused || logits.size() / logits.dim(logits.rank() - 1) > headArgmaxMaxB) return false;
         try (var in = norms.input(x, logits)) { return matrix.linearArgmax(logits, in, w, ids); }
     }
 

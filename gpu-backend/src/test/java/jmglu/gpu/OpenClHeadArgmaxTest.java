@@ -185,7 +185,14 @@ class OpenClHeadArgmaxTest {
      */
     @Test void backendLinearArgmax() {
         HostBackend ref = new HostBackend(new ReferenceKernels(), "ref");
-        try (OpenClBackend gpu = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings().withTc(OpenClSettings.Switch.ON))) {
+        System.setProperty("jmglu.opencl.headargmax", "all");                // gemv_tc's fused head too (by default B ≤ 2 only)
+        OpenClBackend all;
+        try {
+            all = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings().withTc(OpenClSettings.Switch.ON));
+        } finally {
+            System.clearProperty("jmglu.opencl.headargmax");
+        }
+        try (OpenClBackend gpu = all) {
             Rng rng = new Rng(93);
             int C = 40, V = 1000;
             for (int B : new int[] {1, 3, 12}) {
@@ -219,6 +226,24 @@ class OpenClHeadArgmaxTest {
                     long plain = gpu.context().launches() - l1;
                     assertEquals(B <= 8 ? plain - 1 : plain, fused, "launches " + what);
                 }
+            }
+        }
+    }
+
+    /** By default only a head on gemv_b1 (B ≤ 2) takes the argmax: B = 3 on gemv_tc runs linear then argmax, the same tokens. */
+    @Test void byDefaultOnlyTheSmallestBatchesFuse() {
+        try (OpenClBackend gpu = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings().withTc(OpenClSettings.Switch.ON))) {
+            Rng rng = new Rng(94);
+            int C = 40, V = 300;
+            for (int B : new int[] {1, 3}) {
+                Tensor n = gpu.adopt(OpenClTesting.randn(rng, 1, B, C)), head = gpu.adopt(OpenClTesting.weights(rng, DType.F16, V, C));
+                Tensor l = OpenClTesting.poisoned(gpu, B, V);
+                int[] got = new int[B];
+                long l0 = gpu.context().launches();
+                gpu.linearArgmax(got, l, n, head);
+                float[] lg = OpenClTesting.read(gpu, l);
+                for (int b = 0; b < B; b++) assertEquals(Backend.argmaxRow(lg, b * V, V), got[b], "B=" + B + " row " + b);
+                assertEquals(B <= 2 ? 1 : 2, gpu.context().launches() - l0, "launches of linearArgmax at B=" + B);
             }
         }
     }
