@@ -93,8 +93,8 @@ final class ClDecodeOps {
      */
     record Embed(Tensor out, Tensor idsT, cl_mem outMem, int oo, cl_mem table, int to, int wt, int[] hostIds, cl_mem ids, int B, int C, int V) {
         /** The rows as a GEMV input (gemv_b1.cl EMBIN; one host id at most), write: the embedding's own launch. */
-        OpenClMglu.EmbIn in(Runnable write) {
-            return new OpenClMglu.EmbIn(table, to, wt, ids != null ? ids : table, ids != null ? Integer.MIN_VALUE : hostIds[0], V, write);
+        GemvExtras.EmbIn in(Runnable write) {
+            return new GemvExtras.EmbIn(table, to, wt, ids != null ? ids : table, ids != null ? Integer.MIN_VALUE : hostIds[0], V, write);
         }
     }
 

@@ -94,8 +94,8 @@ final class ClGemvB1 {
      * each row of y (argmax_part.cl). False (nothing launched) when the device's compiler refuses the program: logged
      * once, the caller takes its next path.
      */
-    boolean run(int mode, cl_mem y, cl_mem x, OpenClMglu.NormIn norm, OpenClMglu.EmbIn emb, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2,
-                int B, Act g, boolean acc, OpenClMglu.ArgmaxOut am, cl_event ev) {
+    boolean run(int mode, cl_mem y, cl_mem x, OpenClMglu.NormIn norm, GemvExtras.EmbIn emb, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2,
+                int B, Act g, boolean acc, GemvExtras.ArgmaxOut am, cl_event ev) {
         int h = w.cols(), d = w.rows(), nv = mode == OpenClMglu.SWIGLU ? 2 : 1;
         Shape s = shape(d, h, nv);
         DType dt = w.dtype();
@@ -115,7 +115,7 @@ final class ClGemvB1 {
         cl_mem m2 = w2 == null ? dummy : w2.mem();
         long global = groups * 32 * s.ks(), local = 32L * s.ks();
         if (am != null || emb != null)
-            cl.launch(k, global, local, ev, OpenClMglu.withExtras(norm, emb, am, y, x, w.mem(), m2, h, d));
+            cl.launch(k, global, local, ev, GemvExtras.args(norm, emb, am, y, x, w.mem(), m2, h, d));
         else if (norm == null)
             cl.launch(k, global, local, ev, y, x, w.mem(), m2, h, d);
         else

@@ -70,7 +70,7 @@ final class ClNorms {
          * The owed embedding of x's row for a kernel that gathers it and writes x (take: the debt is the kernel's from now),
          * or null, the embedding then written now if it is owed.
          */
-        OpenClMglu.EmbIn embIn(boolean take) {
+        GemvExtras.EmbIn embIn(boolean take) {
             ClDecodeOps.Embed e = emb;
             if (e == null || !overlaps(e.out(), x)) return null;
             if (!take || norm == null || !same(e.out(), x)) {

@@ -95,16 +95,16 @@ final class ClTcGemv {
      * once, the caller runs the row kernel.
      */
     boolean run(int mode, cl_mem y, cl_mem x, OpenClMglu.NormIn norm, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2,
-                int B, Act g, boolean acc, OpenClMglu.ArgmaxOut am, cl_event ev) {
+                int B, Act g, boolean acc, GemvExtras.ArgmaxOut am, cl_event ev) {
         return run(mode, y, x, norm, w, w2, B, g, acc, null, am, ev);
     }
 
     /**
-     * {@link #run(int, cl_mem, cl_mem, OpenClMglu.NormIn, OpenClMglu.DeviceMatrix, OpenClMglu.DeviceMatrix, int, Act, boolean, OpenClMglu.ArgmaxOut, cl_event)},
+     * {@link #run(int, cl_mem, cl_mem, OpenClMglu.NormIn, OpenClMglu.DeviceMatrix, OpenClMglu.DeviceMatrix, int, Act, boolean, GemvExtras.ArgmaxOut, cl_event)},
      * and when out is not null (a GEMV) n = rmsnorm(y) written by the same launch.
      */
     boolean run(int mode, cl_mem y, cl_mem x, OpenClMglu.NormIn norm, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2,
-                int B, Act g, boolean acc, NormOut out, OpenClMglu.ArgmaxOut am, cl_event ev) {
+                int B, Act g, boolean acc, NormOut out, GemvExtras.ArgmaxOut am, cl_event ev) {
         int h = w.cols(), d = w.rows(), nv = mode == OpenClMglu.SWIGLU ? 2 : 1;
         if (out != null && nv != 1) throw new IllegalArgumentException("gemv_tc: the norm of the output is for a GEMV, not the glu");
         boolean normOut = out != null;
@@ -125,7 +125,7 @@ final class ClTcGemv {
         long groups = (d + 15) / 16;
         var red = new OpenClContext.Local(Math.max(4, (ks - 1) * redBytes(B, nv)));
         cl_mem m2 = w2 == null ? dummy : w2.mem();
-        Object[] args = OpenClMglu.withExtras(norm, null, null, y, x, w.mem(), m2, h, d, red);
+        Object[] args = GemvExtras.args(norm, null, null, y, x, w.mem(), m2, h, d, red);
         if (out != null) {
             if (tick == null) {
                 tick = cl.alloc(64);

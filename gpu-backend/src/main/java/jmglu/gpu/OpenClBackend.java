@@ -70,7 +70,7 @@ public final class OpenClBackend implements Backend {
         case "on" -> 2;
         default -> throw new IllegalArgumentException("-Djmglu.opencl.headargmax=" + System.getProperty("jmglu.opencl.headargmax") + ": expected on, all or off");
     };
-    /** The fused argmax's ticket (one int, zero between launches; {@link OpenClMglu.ArgmaxOut}), made on first use. */
+    /** The fused argmax's ticket (one int, zero between launches; {@link GemvExtras.ArgmaxOut}), made on first use. */
     private cl_mem ticket;
     final ClNorms norms = new ClNorms(this);
 

@@ -145,7 +145,7 @@ public final class OpenClBench implements AutoCloseable {
         List<OpenClMglu.DeviceMatrix> ws = new ArrayList<>(), w2s = new ArrayList<>();
         List<OpenClMglu.DeviceMasks> ms = new ArrayList<>();
         cl_mem dx = cl.upload(x), dy = cl.alloc(4L * B * d);
-        OpenClMglu.NaiveScratch scratch = kernel.equals("naive_mglu") ? OpenClMglu.NaiveScratch.alloc(cl, dt, d, h, B) : null;
+        ClNaiveMglu.NaiveScratch scratch = kernel.equals("naive_mglu") ? ClNaiveMglu.NaiveScratch.alloc(cl, dt, d, h, B) : null;
         try {
             for (int s = 0; s < sets; s++) {
                 ws.add(s == 0 ? OpenClMglu.DeviceMatrix.upload(cl, w, !two && mglu.tensorCores()) : copyOf(ws.get(0)));
@@ -181,11 +181,11 @@ public final class OpenClBench implements AutoCloseable {
     }
 
     private void run(String kernel, cl_mem dy, cl_mem dx, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2,
-                     OpenClMglu.DeviceMasks m, int B, OpenClMglu.NaiveScratch scratch, cl_event first, cl_event last) {
+                     OpenClMglu.DeviceMasks m, int B, ClNaiveMglu.NaiveScratch scratch, cl_event first, cl_event last) {
         switch (kernel) {
             case "flashmglu" -> mglu.rows(OpenClMglu.FLASH, dy, null, dx, w, null, m, B, Act.SILU, first);
             case "swiglu" -> mglu.rows(OpenClMglu.SWIGLU, dy, null, dx, w, w2, null, B, Act.SILU, first);
-            default -> mglu.naive(dy, dx, w, m, B, Act.SILU, scratch, first, last);
+            default -> ClNaiveMglu.run(mglu, dy, dx, w, m, B, Act.SILU, scratch, first, last);
         }
     }
 

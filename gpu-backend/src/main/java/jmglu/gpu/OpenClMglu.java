@@ -1,12 +1,9 @@
 package jmglu.gpu;
 
-import static org.jocl.CL.clEnqueueFillBuffer;
-
 import jmglu.engine.Act;
 import jmglu.engine.DType;
 import jmglu.engine.MaskPlanes;
 import jmglu.engine.WeightMatrix;
-import org.jocl.Pointer;
 import org.jocl.cl_event;
 import org.jocl.cl_mem;
 
@@ -137,40 +134,15 @@ public final class OpenClMglu {
     }
 
     /**
-     * Where the argmax fused into a GEMV goes (argmax_part.cl): ids (B ints), parts (the blocks' candidates: at least
-     * {@link #argmaxPartBytes} bytes), ticket (one int, zero before the launch; the launch leaves it zero).
-     */
-    public record ArgmaxOut(cl_mem ids, cl_mem parts, cl_mem ticket) {}
-
-    /** The bytes of {@link ArgmaxOut#parts} a GEMV of d rows at batch B needs (2 ints per batch row and block, blocks of ≥ 1 row). */
-    public static long argmaxPartBytes(int d, int B) { return 8L * d * B; }
-
-    /**
      * y (B, d) = x Wᵀ (of rmsnorm(x) when norm is not null) and am.ids[b] = the argmax of row b of y (ties to the lower
      * index, −1 for a row with a NaN or +Inf: Backend.argmaxRow) in one launch of gemv_b1.cl or gemv_tc.cl, where
      * {@link #gemv} would take one of them. False, with nothing launched, elsewhere (the caller runs GEMV then argmax).
      */
-    public boolean gemvArgmax(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, ArgmaxOut am, cl_event ev) {
+    public boolean gemvArgmax(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, GemvExtras.ArgmaxOut am, cl_event ev) {
         int h = w.cols();
         if (B < 1 || B > MAX_BATCH) return false;
         if (b1GemvApplies(w.dtype(), h, B, norm != null) && b1Gemv.run(GEMV, y, x, norm, null, w, null, B, Act.SILU, false, am, ev)) return true;
         return tcGemv.applies(w.dtype(), h, B) && tcGemv.run(GEMV, y, x, norm, w, null, B, Act.SILU, false, am, ev);
-    }
-
-    /**
-     * An input x whose rows are owed as table[ids] (gemv_b1.cl EMBIN): the kernel gathers them from table (V, h), element
-     * offset to, type wt (0 f32, 1 f16, 2 bf16), id b = ids[b] (id0 == Integer.MIN_VALUE) or id0, and writes x. A path
-     * that cannot gather calls write first (the embedding's own launch), then reads x.
-     */
-    public record EmbIn(cl_mem table, int to, int wt, cl_mem ids, int id0, int V, Runnable write) {}
-
-    /** The arguments of a launch of gemv_b1 / gemv_tc with extras: the plain ones, the norm's, the embedding's, am's (each when not null). */
-    static Object[] withExtras(NormIn norm, EmbIn emb, ArgmaxOut am, Object... plain) {
-        var a = new java.util.ArrayList<>(java.util.Arrays.asList(plain));
-        if (norm != null) a.addAll(java.util.List.of(norm.w(), norm.wo(), norm.eps()));
-        if (emb != null) a.addAll(java.util.List.of(emb.table(), emb.to(), emb.ids(), emb.id0(), emb.V()));
-        if (am != null) a.addAll(java.util.List.of(am.parts(), am.ticket(), am.ids()));
-        return a.toArray();
     }
 
     /**
@@ -191,8 +163,8 @@ public final class OpenClMglu {
         rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, norm, null, ev);
     }
 
-    /** {@link #gemv} of rmsnorm(x) with x's rows owed as an embedding (emb, see {@link EmbIn}; gathered by gemv_b1.cl, else written first). */
-    public void gemv(cl_mem y, cl_mem x, NormIn norm, EmbIn emb, DeviceMatrix w, int B, boolean acc, cl_event ev) {
+    /** {@link #gemv} of rmsnorm(x) with x's rows owed as an embedding (emb, see {@link GemvExtras.EmbIn}; gathered by gemv_b1.cl, else written first). */
+    public void gemv(cl_mem y, cl_mem x, NormIn norm, GemvExtras.EmbIn emb, DeviceMatrix w, int B, boolean acc, cl_event ev) {
         rows(GEMV, y, null, x, w, null, null, B, Act.SILU, acc, norm, emb, ev);
     }
 
@@ -215,7 +187,7 @@ public final class OpenClMglu {
     }
 
     private void rows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMatrix w2, DeviceMasks m,
-                      int B, Act g, boolean acc, NormIn norm, EmbIn emb, cl_event ev) {
+                      int B, Act g, boolean acc, NormIn norm, GemvExtras.EmbIn emb, cl_event ev) {
         int h = w.cols(), d = w.rows();
         String op = switch (mode) { case FLASH -> "flashMglu"; case SCORES -> "mgluScores"; case GEMV -> "gemv"; default -> "swiglu"; };
         if (B < 1 || B > MAX_BATCH) throw new IllegalArgumentException(op + ": batch B must be in 1.." + MAX_BATCH + ", got " + B);
@@ -435,39 +407,6 @@ public final class OpenClMglu {
 
     /** Warp shuffles (inline PTX): AUTO = on NVIDIA platforms. */
     boolean useShfl() { return !shflRefused && s.shfl().resolve(nvidia()); }
-
-    /** Scratch for {@link #naive}: two materialised (d, h) matrices and two (B, d) GEMV outputs. */
-    public record NaiveScratch(DeviceMatrix gate, DeviceMatrix value, cl_mem a, cl_mem v) {
-        public static NaiveScratch alloc(OpenClContext cl, DType dt, int d, int h, int B) {
-            long n = (long) d * h * dt.bytes;
-            return new NaiveScratch(new DeviceMatrix(dt, d, h, cl.alloc(n)), new DeviceMatrix(dt, d, h, cl.alloc(n)),
-                    cl.alloc(4L * B * d), cl.alloc(4L * B * d));
-        }
-        public void release() { gate.release(); value.release(); OpenClContext.release(a, v); }
-    }
-
-    /**
-     * Naive MGLU as naive PyTorch runs it: y = 0; per route i: gate = M_i⊙W, value = (1−M_i)⊙W
-     * (materialised in W's storage type), a = x gateᵀ, v = x valueᵀ, y += g(a) ⊙ v.
-     * Device bytes per route: read W + plane i, write 2 matrices, read them back: ≈ 5·d·h·bytes.
-     * first/last (may be null) receive the first and last launch's events, for timing.
-     */
-    public void naive(cl_mem y, cl_mem x, DeviceMatrix w, DeviceMasks m, int B, Act g, NaiveScratch s,
-                      cl_event first, cl_event last) {
-        int h = w.cols(), d = w.rows(), nm = m.nm();
-        clEnqueueFillBuffer(cl.queue(first != null), y, Pointer.to(new float[] {0f}), 4, 0, 4L * B * d, 0, null, first);
-        String opts = "-DWT=" + wt(w.dtype()) + " -DNM=0 -DBB=1 -DACT=" + g.ordinal()
-                + " -DLS=64 -DR=1 -DXLOCAL=0 -DMODE=2 -DALIGNED=0 -DU=1";
-        var mat = cl.kernel("mglu.cl", opts, "materialise");
-        var acc = cl.kernel("mglu.cl", opts, "glu_acc");
-        long n = (long) d * h;
-        for (int i = 0; i < nm; i++) {
-            cl.launch(mat, n, 256, null, s.gate().mem(), s.value().mem(), w.mem(), m.mem(), h, d, nm, i);
-            rows(GEMV, s.a(), null, x, s.gate(), null, null, B, g, null);
-            rows(GEMV, s.v(), null, x, s.value(), null, null, B, g, null);
-            cl.launch(acc, (long) B * d, 256, i == nm - 1 ? last : null, y, s.a(), s.v(), B * d);
-        }
-    }
 
     /**
      * The aligned fast path (vloada_half8, unrolled loops, chunk-loop unroll U): fp16 W with h % 8 == 0.

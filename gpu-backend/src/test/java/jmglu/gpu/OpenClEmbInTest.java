@@ -60,7 +60,7 @@ class OpenClEmbInTest {
         try {
             var norm = new OpenClMglu.NormIn(dn, 3, EPS);
             boolean[] wrote = {false};
-            var emb = new OpenClMglu.EmbIn(dt, 8, OpenClMglu.wt(tdt), onDevice ? ids : dt, onDevice ? Integer.MIN_VALUE : id, V, () -> wrote[0] = true);
+            var emb = new GemvExtras.EmbIn(dt, 8, OpenClMglu.wt(tdt), onDevice ? ids : dt, onDevice ? Integer.MIN_VALUE : id, V, () -> wrote[0] = true);
             mglu.gemv(dy, dx, norm, emb, dw, 1, false, null);
             mglu.gemv(dy2, dxr, norm, dw, 1, false, null);
             float[] y = new float[d], y2 = new float[d], x = new float[h];

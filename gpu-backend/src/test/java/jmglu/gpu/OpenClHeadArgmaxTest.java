@@ -96,10 +96,10 @@ class OpenClHeadArgmaxTest {
         int[] poison = new int[B];
         java.util.Arrays.fill(poison, -7);
         cl_mem dx = cl.upload(p.x()), dy = cl.upload(new float[B * V]), dy2 = cl.upload(new float[B * V]), dn = cl.upload(nw),
-                ids = cl.upload(poison), parts = cl.alloc(OpenClMglu.argmaxPartBytes(V, B));
+                ids = cl.upload(poison), parts = cl.alloc(GemvExtras.argmaxPartBytes(V, B));
         try {
             var norm = normin ? new OpenClMglu.NormIn(dn, 3, 1e-5f) : null;
-            assertTrue(mglu.gemvArgmax(dy, dx, norm, dw, B, new OpenClMglu.ArgmaxOut(ids, parts, ticket), null), what + ": the fused path takes it");
+            assertTrue(mglu.gemvArgmax(dy, dx, norm, dw, B, new GemvExtras.ArgmaxOut(ids, parts, ticket), null), what + ": the fused path takes it");
             mglu.gemv(dy2, dx, norm, dw, B, false, null);
             float[] y = new float[B * V], y2 = new float[B * V];
             int[] got = new int[B];
