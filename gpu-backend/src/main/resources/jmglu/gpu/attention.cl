@@ -2,8 +2,9 @@
 // RoPE of q and k + the KV-cache write + the attention of every query head + the merge of the splits,
 // in one launch of n·nH·nsplit work-groups (the last split of a (row, head) to finish merges them).
 //
-// Layouts (float32; the caches KV_T, common.cl: float, or halves when built with KVH = 1): row b < n of q, k, v at q[qo + b·qs], k[ko + b·ks], v[vo + b·vs] (separate
-// tensors, or the columns of one (n, nH·hd + 2·kv) buffer made by one GEMV over [Wq; Wk; Wv]);
+// Layouts (float32; the caches KV_T, common.cl: float, or halves when built with KVH = 1): row b < n of q, k, v at
+// q[qo + b·qs], k[ko + b·ks], v[vo + b·vs] (separate tensors, or the columns of one (n, nH·hd + 2·kv) buffer made by
+// one GEMV over [Wq; Wk; Wv]);
 // query head j at j·hd, key/value head hk = j / (nH / nKv) at hk·hd. KV caches (B, maxT, kv),
 // kv = nKv·hd, row b's position u at (b·maxT + u)·kv. tab (P, hd/2, 2): cos, sin of RoPE's angles; rope:
 // 0 none, 1 interleaved pairs (2j, 2j + 1), 2 halves (j, j + hd/2).
