@@ -115,7 +115,7 @@ final class ClGemvB1 {
         cl_mem m2 = w2 == null ? dummy : w2.mem();
         long global = groups * 32 * s.ks(), local = 32L * s.ks();
         if (am != null || emb != null)
-            cl.launch(k, global, local, ev, GemvExtras.args(norm, emb, am, y, x, w.mem(), m2, h, d));
+            cl.launch(k, global, local, ev, GemvExtras.args(norm, emb, null, am, y, x, w.mem(), m2, h, d));
         else if (norm == null)
             cl.launch(k, global, local, ev, y, x, w.mem(), m2, h, d);
         else

@@ -68,7 +68,7 @@ final class ClMatrixOps {
         ClBuffer nwb = be.f32(nw, "rmsnorm", "w", d);
         try (OpenClBackend.View wv = be.view(w, true, false); var xv = be.view(x, true, false); var yv = be.view(y, acc, true);
              var nv = be.view(n, false, true)) {
-            var out = new ClTcGemv.NormOut(nv.mem, nwb.mem(), OpenClBackend.elems(nw), eps);
+            var out = new GemvExtras.NormOut(nv.mem, nwb.mem(), OpenClBackend.elems(nw), eps, be.ticket());
             return mglu.gemvNormOut(yv.mem, xv.mem, norm, new OpenClMglu.DeviceMatrix(w.dtype(), d, h, wv.mem), B, acc, out);
         }
     }
@@ -84,7 +84,7 @@ final class ClMatrixOps {
         be.f32(y, "linear", "y", (long) B * d);
         if (B > CHUNK || be.gemm.applies(w.dtype(), h, B)
                 || !mglu.b1GemvApplies(w.dtype(), h, B, norm != null) && !mglu.tcGemvApplies(w.dtype(), h, B)) return false;
-        var am = new GemvExtras.ArgmaxOut(ids, be.scratch(OpenClBackend.ARGMAX, GemvExtras.argmaxPartBytes(d, B)), be.argmaxTicket());
+        var am = new GemvExtras.ArgmaxOut(ids, be.scratch(OpenClBackend.ARGMAX, GemvExtras.argmaxPartBytes(d, B)), be.ticket());
         // y is written whole (no acc): a copy view left unwritten (a refused program) is overwritten by the caller's linear
         try (var wv = be.view(w, true, false); var xv = be.view(x, true, false); var yv = be.view(y, false, true)) {
             return mglu.gemvArgmax(yv.mem, xv.mem, norm, new OpenClMglu.DeviceMatrix(w.dtype(), d, h, wv.mem), B, am, null);

@@ -38,7 +38,6 @@ final class ClTcGemv {
     private final OpenClContext cl;
     private final OpenClMglu mglu;
     private final cl_mem dummy;
-    private cl_mem tick;                 // NORMOUT's ticket: 0 between launches (the last group puts it back)
     private volatile boolean refused;
 
     /**
@@ -48,19 +47,13 @@ final class ClTcGemv {
     private record Key(DType dt, int nv, Act g, boolean acc, int B, int ks, int xs, boolean norm, int u, boolean pf, boolean normOut,
                        boolean argmax) {}
 
-    /**
-     * NORMOUT: the launch also writes n (B, d) = rmsnorm(y) with weight w[wo, wo + d) F32 and eps, of the y it leaves
-     * (the last group to finish does it, see gemv_tc.cl): the norm launch after a residual GEMV is not needed.
-     */
-    record NormOut(cl_mem n, cl_mem w, int wo, float eps) {}
-
     ClTcGemv(OpenClContext cl, OpenClMglu mglu) {
         this.cl = cl;
         this.mglu = mglu;
         this.dummy = cl.alloc(64);
     }
 
-    void release() { OpenClContext.release(dummy, tick); }
+    void release() { OpenClContext.release(dummy); }
 
     /** Whether a GEMV / SwiGLU of a W of this type and width at batch B takes this kernel. */
     boolean applies(DType dt, int h, int B) {
@@ -104,7 +97,7 @@ final class ClTcGemv {
      * and when out is not null (a GEMV) n = rmsnorm(y) written by the same launch.
      */
     boolean run(int mode, cl_mem y, cl_mem x, OpenClMglu.NormIn norm, OpenClMglu.DeviceMatrix w, OpenClMglu.DeviceMatrix w2,
-                int B, Act g, boolean acc, NormOut out, GemvExtras.ArgmaxOut am, cl_event ev) {
+                int B, Act g, boolean acc, GemvExtras.NormOut out, GemvExtras.ArgmaxOut am, cl_event ev) {
         int h = w.cols(), d = w.rows(), nv = mode == OpenClMglu.SWIGLU ? 2 : 1;
         if (out != null && nv != 1) throw new IllegalArgumentException("gemv_tc: the norm of the output is for a GEMV, not the glu");
         boolean normOut = out != null;
@@ -112,6 +105,7 @@ final class ClTcGemv {
         DType dt = w.dtype();
         boolean normIn = norm != null;
         if (am != null && (mode != OpenClMglu.GEMV || acc)) throw new IllegalArgumentException("gemv_tc: the fused argmax is of a GEMV without acc");
+        if (am != null && out != null) throw new IllegalArgumentException("gemv_tc: a launch takes one ticket: the argmax or the norm of its output");
         org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, ks, xs, normIn, U, pf != 0, normOut, am != null), () -> {
             String opts = "-DWT=" + OpenClMglu.wt(dt) + " -DMODE=" + (nv - 1) + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
                     + " -DBB=" + B + " -DKS=" + ks + " -DU=" + U + " -DPF=" + (pf != 0 ? 1 : 0) + " -DXS=" + xs + " -DEMU=" + (mglu.nvidia() ? 0 : 1)
@@ -125,22 +119,7 @@ final class ClTcGemv {
         long groups = (d + 15) / 16;
         var red = new OpenClContext.Local(Math.max(4, (ks - 1) * redBytes(B, nv)));
         cl_mem m2 = w2 == null ? dummy : w2.mem();
-        Object[] args = GemvExtras.args(norm, null, null, y, x, w.mem(), m2, h, d, red);
-        if (out != null) {
-            if (tick == null) {
-                tick = cl.alloc(64);
-                cl.zero(tick, 0, 64);
-            }
-            args = append(args, out.n(), out.w(), out.wo(), out.eps(), tick);
-        }
-        if (am != null) args = append(args, am.parts(), am.ticket(), am.ids());
-        cl.launch(k, groups * 32 * ks, 32L * ks, ev, args);
+        cl.launch(k, groups * 32 * ks, 32L * ks, ev, GemvExtras.args(norm, null, out, am, y, x, w.mem(), m2, h, d, red));
         return true;
-    }
-
-    private static Object[] append(Object[] a, Object... more) {
-        Object[] r = java.util.Arrays.copyOf(a, a.length + more.length);
-        System.arraycopy(more, 0, r, a.length, more.length);
-        return r;
     }
 }

@@ -4,9 +4,11 @@ import org.jocl.cl_mem;
 
 /**
  * What a decode GEMV launch (gemv_b1.cl, gemv_tc.cl) can carry besides y = x Wᵀ and its input's norm
- * ({@link OpenClMglu.NormIn}): the argmax of its rows (ARGMAX: the lm head's greedy choice, argmax_part.cl) and an input
- * still owed as an embedding (EMBIN: the first layer's qkv GEMV gathers the token's row itself). Their kernel arguments
- * follow the plain ones and the norm's ({@link #args}). (gemv_tc.cl's NORMOUT, the norm of its output: {@link ClTcGemv.NormOut}.)
+ * ({@link OpenClMglu.NormIn}): an input still owed as an embedding (EMBIN: the first layer's qkv GEMV gathers the token's
+ * row itself), the norm of its output (gemv_tc.cl NORMOUT) and the argmax of its rows (ARGMAX: the lm head's greedy
+ * choice, argmax_part.cl). Their kernel arguments follow the plain ones and the norm's, in that order ({@link #args}).
+ * The two outputs a launch's last work-group finishes (ticket.cl) take the backend's one ticket: launches on its
+ * in-order queue never overlap, and each leaves the ticket 0.
  */
 public final class GemvExtras {
     private GemvExtras() {}
@@ -27,11 +29,18 @@ public final class GemvExtras {
      */
     public record EmbIn(cl_mem table, int to, int wt, cl_mem ids, int id0, int V, Runnable write) {}
 
-    /** The arguments of a launch of gemv_b1 / gemv_tc with extras: the plain ones, the norm's, the embedding's, am's (each when not null). */
-    static Object[] args(OpenClMglu.NormIn norm, EmbIn emb, ArgmaxOut am, Object... plain) {
+    /**
+     * NORMOUT: the launch also writes n (B, d) = rmsnorm(y) with weight w[wo, wo + d) F32 and eps, of the y it leaves
+     * (the last group to finish does it, see gemv_tc.cl): the norm launch after a residual GEMV is not needed.
+     */
+    public record NormOut(cl_mem n, cl_mem w, int wo, float eps, cl_mem ticket) {}
+
+    /** The arguments of a launch of gemv_b1 / gemv_tc: the plain ones, then the norm's, the embedding's, out's, am's (each when not null). */
+    static Object[] args(OpenClMglu.NormIn norm, EmbIn emb, NormOut out, ArgmaxOut am, Object... plain) {
         var a = new java.util.ArrayList<>(java.util.Arrays.asList(plain));
         if (norm != null) a.addAll(java.util.List.of(norm.w(), norm.wo(), norm.eps()));
         if (emb != null) a.addAll(java.util.List.of(emb.table(), emb.to(), emb.ids(), emb.id0(), emb.V()));
+        if (out != null) a.addAll(java.util.List.of(out.n(), out.w(), out.wo(), out.eps(), out.ticket()));
         if (am != null) a.addAll(java.util.List.of(am.parts(), am.ticket(), am.ids()));
         return a.toArray();
     }

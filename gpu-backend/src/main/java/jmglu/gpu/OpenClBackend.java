@@ -70,7 +70,7 @@ public final class OpenClBackend implements Backend {
         case "on" -> 2;
         default -> throw new IllegalArgumentException("-Djmglu.opencl.headargmax=" + System.getProperty("jmglu.opencl.headargmax") + ": expected on, all or off");
     };
-    /** The fused argmax's ticket (one int, zero between launches; {@link GemvExtras.ArgmaxOut}), made on first use. */
+    /** The fused GEMV outputs' ticket (one int, zero between launches; {@link GemvExtras}), made on first use. */
     private cl_mem ticket;
     final ClNorms norms = new ClNorms(this);
 
@@ -289,8 +289,8 @@ public final class OpenClBackend implements Backend {
         try (var in = norms.input(x, logits)) { return matrix.linearArgmax(logits, in, w, ids); }
     }
 
-    /** The fused argmax's ticket: one int, zeroed once (every launch leaves it zero). */
-    cl_mem argmaxTicket() {
+    /** The ticket of the fused GEMV outputs (NORMOUT, ARGMAX): one int, zeroed once (every launch leaves it zero). */
+    cl_mem ticket() {
         if (ticket == null) {
             ticket = cl.alloc(4);
             cl.zero(ticket, 0, 4);

@@ -149,7 +149,7 @@ public final class OpenClMglu {
      * {@link #gemv} that also writes n (B, d) = rmsnorm(y) with weight out.w (gemv_tc.cl NORMOUT), where gemv_tc takes
      * this GEMV; false (nothing launched) elsewhere: the caller runs {@link #gemv} and the norm.
      */
-    boolean gemvNormOut(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, boolean acc, ClTcGemv.NormOut out) {
+    boolean gemvNormOut(cl_mem y, cl_mem x, NormIn norm, DeviceMatrix w, int B, boolean acc, GemvExtras.NormOut out) {
         return normOutApplies(w.dtype(), w.cols(), B, norm != null) && tcGemv.run(GEMV, y, x, norm, w, null, B, Act.SILU, acc, out, null, null);
     }
 
