@@ -54,28 +54,18 @@ public final class OpenClBackend implements Backend {
     private final cl_mem[] scratch = new cl_mem[SLOTS];
     private final long[] scratchBytes = new long[SLOTS];
     private boolean closed;
-    /** -Djmglu.opencl.normout=off: linearRmsnorm on the tensor-core GEMV owes its norm instead of writing it (a norm launch later). */
-    private static final boolean NORM_OUT = !"off".equals(System.getProperty("jmglu.opencl.normout", "on"));
-    /** -Djmglu.opencl.fused=off: the fused ops and argmax run as their compositions (the A/B of lab/gpu/decode-run4). */
-    private final boolean fused = !"off".equals(System.getProperty("jmglu.opencl.fused", "on").trim());
-    /**
-     * The largest batch whose lm head takes the argmax into its launch (linearArgmax): -Djmglu.opencl.headargmax = on
-     * (default: B ≤ 2, where gemv_b1.cl runs the head) | all (B ≤ 16: gemv_tc.cl too) | off. H200 (lab/gpu/session7-final
-     * call 4, V 256): B = 1 the fused head 10.7 µs against 7.7 + 8.1 for the head and argmax_rows; B = 8 on gemv_tc 25.1 µs
-     * against 10.0 + 8.0 (its last group merges the 8 rows one after another), so larger batches keep the two launches.
-     */
-    private final int headArgmaxMaxB = switch (System.getProperty("jmglu.opencl.headargmax", "on").trim()) {
-        case "off" -> 0;
-        case "all" -> OpenClMglu.MAX_BATCH;
-        case "on" -> 2;
-        default -> throw new IllegalArgumentException("-Djmglu.opencl.headargmax=" + System.getProperty("jmglu.opencl.headargmax") + ": expected on, all or off");
-    };
+    /** Which fused decode paths run and the caches' type ({@link DecodeSwitches}: each switch, and why its default). */
+    private final DecodeSwitches switches;
     /** The fused GEMV outputs' ticket (one int, zero between launches; {@link GemvExtras}), made on first use. */
     private cl_mem ticket;
     final ClNorms norms = new ClNorms(this);
 
+    /** The backend owns (and closes) cl; the decode switches from the -Djmglu.opencl.* properties. */
+    public OpenClBackend(OpenClContext cl, OpenClSettings settings) { this(cl, settings, DecodeSwitches.fromSystemProperties()); }
+
     /** The backend owns (and closes) cl. */
-    public OpenClBackend(OpenClContext cl, OpenClSettings settings) {
+    public OpenClBackend(OpenClContext cl, OpenClSettings settings, DecodeSwitches switches) {
+        this.switches = java.util.Objects.requireNonNull(switches, "switches");
         this.cl = cl;
         this.mglu = new OpenClMglu(cl, settings);
         this.gemm = new ClGemm(cl, mglu);
@@ -131,22 +121,11 @@ public final class OpenClBackend implements Backend {
         return Tensor.onDevice(dtype, b, 0, shape);
     }
 
-    /**
-     * F16 by default: the KV caches hold halves (attention.cl, attn_wg.cl ... built with KVH = 1: vload_half /
-     * vstore_half_rte, compute in F32), half the bytes a decode step's attention reads. -Djmglu.opencl.kvcache=f32 keeps
-     * them F32 (read when the backend opens).
-     */
-    @Override public DType kvCacheType() { return kvCache; }
+    /** F16 by default, F32 under -Djmglu.opencl.kvcache=f32 ({@link DecodeSwitches#kvCache}). */
+    @Override public DType kvCacheType() { return switches.kvCache(); }
 
-    /** The caches' type {@link #kvCacheType} answers (-Djmglu.opencl.kvcache = f16 (default) | f32); set by the tests. */
-    DType kvCache = kvCacheSet();
-
-    private static DType kvCacheSet() {
-        String v = System.getProperty("jmglu.opencl.kvcache", "f16").trim();
-        DType t = DType.parse(v);
-        if (t != DType.F16 && t != DType.F32) throw new IllegalArgumentException("-Djmglu.opencl.kvcache=" + v + ": expected f16 or f32");
-        return t;
-    }
+    /** The decode switches this backend was opened with. */
+    public DecodeSwitches switches() { return switches; }
 
     @Override public synchronized void read(Tensor t, float[] dst) {
         if (dst.length < t.size()) throw new IllegalArgumentException("read: " + t + " needs " + t.size() + " floats, dst has " + dst.length);
@@ -221,12 +200,12 @@ public final class OpenClBackend implements Backend {
      * batches, {@link ClMatrixOps#linearNormOut}) or owed to its consumers (see the class comment).
      */
     @Override public synchronized void linearRmsnorm(Tensor y, Tensor x, Tensor w, boolean acc, Tensor n, Tensor nw, float eps) {
-        if (!fused) {
+        if (!switches.fused()) {
             Backend.super.linearRmsnorm(y, x, w, acc, n, nw, eps);
             return;
         }
         norms.redefine(n, y, x, w);
-        if (NORM_OUT) try (var in = norms.input(x, y, n)) { if (matrix.linearNormOut(y, in, w, acc, n, nw, eps)) return; }
+        if (switches.normOut()) try (var in = norms.input(x, y, n)) { if (matrix.linearNormOut(y, in, w, acc, n, nw, eps)) return; }
         linear(y, x, w, acc);
         norms.owe(n, y, nw, eps);
     }
@@ -236,7 +215,7 @@ public final class OpenClBackend implements Backend {
      * the next attention's qkv GEMV on gemv_b1.cl (no launch of its own), else written on first use (decode.cl embed).
      */
     @Override public synchronized void embeddingRmsnorm(Tensor out, Tensor table, int[] ids, Tensor n, Tensor nw, float eps) {
-        if (!fused) {
+        if (!switches.fused()) {
             Backend.super.embeddingRmsnorm(out, table, ids, n, nw, eps);
             return;
         }
@@ -247,7 +226,7 @@ public final class OpenClBackend implements Backend {
 
     /** One launch (decode.cl argmax_rows, a work-group per row), then B ints read back instead of B·V floats. */
     @Override public synchronized void argmax(int[] out, Tensor logits) {
-        if (fused) decode.argmax(out, logits);
+        if (switches.fused()) decode.argmax(out, logits);
         else Backend.super.argmax(out, logits);
     }
 
@@ -266,14 +245,14 @@ public final class OpenClBackend implements Backend {
 
     /** Temperature / top-k draws on the device (sample.cl, a work-group per row), then B ints read back. */
     @Override public synchronized void sample(int[] out, Tensor logits, float t, int k, double[] u) {
-        if (fused) sampling.sample(out, logits, t, k, u);
+        if (switches.fused()) sampling.sample(out, logits, t, k, u);
         else Backend.super.sample(out, logits, t, k, u);
     }
 
     // ---------------------------------------------------------------- token ids on the device (a pipelined decode)
     @Override public synchronized void argmax(Tensor ids, Tensor logits) {
         cl_mem m = ids(ids, logits);
-        if (fused) decode.argmax(m, logits);
+        if (switches.fused()) decode.argmax(m, logits);
         else writeIds(m, ids.size(), a -> Backend.super.argmax(a, logits));
     }
 
@@ -285,7 +264,7 @@ public final class OpenClBackend implements Backend {
 
     /** logits = x Wᵀ with ids = its rows' argmax in one launch; false (nothing launched) where no kernel takes that. */
     private boolean fusedHead(cl_mem ids, Tensor logits, Tensor x, Tensor w) {
-        if (!fused || logits.size() / logits.dim(logits.rank() - 1) > headArgmaxMaxB) return false;
+        if (!switches.fused() || logits.size() / logits.dim(logits.rank() - 1) > switches.headArgmaxMaxB()) return false;
         try (var in = norms.input(x, logits)) { return matrix.linearArgmax(logits, in, w, ids); }
     }
 
@@ -300,14 +279,14 @@ public final class OpenClBackend implements Backend {
 
     @Override public synchronized void sample(Tensor ids, Tensor logits, float t, int k, double[] u) {
         cl_mem m = ids(ids, logits);
-        if (fused) sampling.sample(m, logits, t, k, u);
+        if (switches.fused()) sampling.sample(m, logits, t, k, u);
         else writeIds(m, ids.size(), a -> Backend.super.sample(a, logits, t, k, u));
     }
 
     /** The ids where the step before left them (decode.cl embed_ids, or gathered as for int[] ids); n = rmsnorm(out) owed as for int[] ids. */
     @Override public synchronized void embeddingRmsnorm(Tensor out, Tensor table, Tensor ids, Tensor n, Tensor nw, float eps) {
         cl_mem m = ids(ids, null);
-        if (!fused) {
+        if (!switches.fused()) {
             decode.embedding(out, table, m, ids.size());
             decode.rmsnorm(n, out, nw, eps);
             return;

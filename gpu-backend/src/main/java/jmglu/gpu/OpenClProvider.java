@@ -7,8 +7,8 @@ import jmglu.engine.BackendProvider;
  * The "opencl" backend for {@link jmglu.engine.Backends}: never picked implicitly (--device opencl or
  * opencl:N asks for it). Unavailable when libOpenCL cannot be loaded or no platform has a device.
  * The spec after "opencl:" is a device index into {@link OpenClContext#devices()} (GPUs first);
- * without one, -Djmglu.opencl.device, else 0. Kernel settings are read from the jmglu.opencl.*
- * system properties once, at open ({@link OpenClSettings#fromSystemProperties()}).
+ * without one, -Djmglu.opencl.device, else 0. Kernel settings and decode switches are read from the jmglu.opencl.*
+ * system properties once, at open ({@link OpenClSettings#fromSystemProperties()}, {@link DecodeSwitches#fromSystemProperties()}).
  */
 public final class OpenClProvider implements BackendProvider {
     @Override public String name() { return "opencl"; }
@@ -31,7 +31,8 @@ public final class OpenClProvider implements BackendProvider {
 
     @Override public Backend open(String spec) {
         OpenClSettings settings = OpenClSettings.fromSystemProperties();
-        return new OpenClBackend(spec == null || spec.isBlank() ? OpenClContext.open() : OpenClContext.open(index(spec)), settings);
+        DecodeSwitches switches = DecodeSwitches.fromSystemProperties();
+        return new OpenClBackend(spec == null || spec.isBlank() ? OpenClContext.open() : OpenClContext.open(index(spec)), settings, switches);
     }
 
     private static int index(String spec) {

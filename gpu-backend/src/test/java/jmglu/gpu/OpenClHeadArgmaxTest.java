@@ -185,14 +185,8 @@ class OpenClHeadArgmaxTest {
      */
     @Test void backendLinearArgmax() {
         HostBackend ref = new HostBackend(new ReferenceKernels(), "ref");
-        System.setProperty("jmglu.opencl.headargmax", "all");                // gemv_tc's fused head too (by default B ≤ 2 only)
-        OpenClBackend all;
-        try {
-            all = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings().withTc(OpenClSettings.Switch.ON));
-        } finally {
-            System.clearProperty("jmglu.opencl.headargmax");
-        }
-        try (OpenClBackend gpu = all) {
+        DecodeSwitches all = DecodeSwitches.fromSystemProperties().withHeadArgmaxMaxB(OpenClMglu.MAX_BATCH);   // gemv_tc's fused head too (by default B ≤ 2 only)
+        try (OpenClBackend gpu = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings().withTc(OpenClSettings.Switch.ON), all)) {
             Rng rng = new Rng(93);
             int C = 40, V = 1000;
             for (int B : new int[] {1, 3, 12}) {

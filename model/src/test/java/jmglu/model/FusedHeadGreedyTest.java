@@ -8,16 +8,21 @@ import jmglu.engine.Backend;
 import jmglu.engine.Backends;
 import jmglu.engine.DType;
 import jmglu.engine.Tensor;
+import jmglu.gpu.DecodeSwitches;
 import jmglu.gpu.OpenClBackend;
+import jmglu.gpu.OpenClContext;
+import jmglu.gpu.OpenClMglu;
+import jmglu.gpu.OpenClSettings;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
  * Greedy decoding with the lm head and the argmax as one op (Backend.linearArgmax): on opencl with the tensor-core path
  * forced on (PoCL: the emulated mma) and 16-bit weights, the lm head's GEMV is gemv_b1 (B = 1, of the owed final norm)
- * or gemv_tc (B = 3, -Djmglu.opencl.headargmax=all) with the argmax in its launch. decodeGreedy and DecodeAhead must choose the reference backend's
- * tokens step by step (rows at different positions), and a greedy step must take no more launches than a step that
- * only computes the logits (decode): the argmax rode along in the head's launch.
+ * or gemv_tc (B = 3; DecodeSwitches.headArgmaxMaxB = 16, headargmax=all) with the argmax in its launch. decodeGreedy
+ * and DecodeAhead must choose the reference backend's tokens step by step (rows at different positions), and a greedy
+ * step must take no more launches than a step that only computes the logits (decode): the argmax rode along in the
+ * head's launch.
  */
 class FusedHeadGreedyTest {
     static final int T = 6;
@@ -49,15 +54,8 @@ class FusedHeadGreedyTest {
         Assumptions.assumeTrue(Backends.available().contains("opencl"), "no OpenCL platform");
         Config c = ModelOnEveryBackendTest.config("mglu");
         Map<String, Tensor> w = ModelOnEveryBackendTest.model(c).pack(DType.F16);
-        System.setProperty("jmglu.opencl.tc", "on");
-        System.setProperty("jmglu.opencl.headargmax", "all");       // B = 3's head on gemv_tc fuses too (by default B ≤ 2)
-        Backend gpu;
-        try {
-            gpu = Backends.open("opencl");
-        } finally {
-            System.clearProperty("jmglu.opencl.tc");
-            System.clearProperty("jmglu.opencl.headargmax");
-        }
+        Backend gpu = new OpenClBackend(OpenClContext.open(), OpenClSettings.fromSystemProperties().withTc(OpenClSettings.Switch.ON),
+                DecodeSwitches.fromSystemProperties().withHeadArgmaxMaxB(OpenClMglu.MAX_BATCH));   // B = 3's head on gemv_tc fuses too (by default B ≤ 2)
         try (Backend ref = Backends.open("reference"); gpu) {
             Transformer mr = Transformer.forInference(c, w, ref), mg = Transformer.forInference(c, w, gpu);
             for (int B : new int[] {1, 3}) {

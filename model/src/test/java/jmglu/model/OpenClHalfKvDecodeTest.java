@@ -14,6 +14,7 @@ import jmglu.engine.HostBackend;
 import jmglu.engine.ReferenceKernels;
 import jmglu.engine.Tensor;
 import jmglu.engine.testing.Check;
+import jmglu.gpu.DecodeSwitches;
 import jmglu.gpu.OpenClBackend;
 import jmglu.gpu.OpenClContext;
 import jmglu.gpu.OpenClProvider;
@@ -23,7 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The OpenCL decode keeps its KV caches in F16 by default ({@link Backend#kvCacheType}; the kernels read halves and
- * compute in F32) and in F32 under -Djmglu.opencl.kvcache=f32. A small model (ModelOnEveryBackendTest's mglu and
+ * compute in F32) and in F32 when asked ({@link DecodeSwitches#kvCache}, -Djmglu.opencl.kvcache=f32). A small model (ModelOnEveryBackendTest's mglu and
  * hf-llama: GQA, head_dim 12, halves RoPE; logits of size ~1 and more) prefills a 5-token prompt, then decodes greedily
  * to the end of a 12-position cache, on HostBackend(ReferenceKernels) and on OpenCL with each cache type, from the same
  * F32 weights. F32 caches: every step's logits within the F32 tolerance (1e-5 + 1e-4 rel). F16 caches: within
@@ -45,8 +46,8 @@ class OpenClHalfKvDecodeTest {
             assertEquals(DType.F16, be.kvCacheType(), "the opencl backend's caches by default");
             half = run(be, c, packed);
         }
-        try (Backend be = openCl("f32")) {
-            assertEquals(DType.F32, be.kvCacheType(), "-Djmglu.opencl.kvcache=f32");
+        try (Backend be = openCl(DType.F32)) {
+            assertEquals(DType.F32, be.kvCacheType(), "caches asked for in F32");
             full = run(be, c, packed);
         }
         boolean differ = false;
@@ -87,21 +88,14 @@ class OpenClHalfKvDecodeTest {
         return best;
     }
 
-    /** An OpenCL backend opened with -Djmglu.opencl.kvcache=kv (null: the default), the property put back after. */
-    static Backend openCl(String kv) {
+    /** An OpenCL backend whose caches are kv (null: the default of {@link DecodeSwitches}), the other switches from the properties. */
+    static Backend openCl(DType kv) {
         String why = OpenClProvider.probe();
         if (why != null) {
             if (System.getenv("CI") != null) fail("CI is set but OpenCL is unavailable: " + why);
             assumeTrue(false, "OpenCL unavailable, skipping: " + why);
         }
-        String old = System.getProperty("jmglu.opencl.kvcache");
-        if (kv == null) System.clearProperty("jmglu.opencl.kvcache");
-        else System.setProperty("jmglu.opencl.kvcache", kv);                       // read when the backend opens
-        try {
-            return new OpenClBackend(OpenClContext.open(), OpenClSettings.defaults());
-        } finally {
-            if (old == null) System.clearProperty("jmglu.opencl.kvcache");
-            else System.setProperty("jmglu.opencl.kvcache", old);
-        }
+        DecodeSwitches s = DecodeSwitches.fromSystemProperties().withKvCache(kv == null ? DecodeSwitches.defaults().kvCache() : kv);
+        return new OpenClBackend(OpenClContext.open(), OpenClSettings.defaults(), s);
     }
 }
