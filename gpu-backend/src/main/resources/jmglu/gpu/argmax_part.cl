@@ -8,10 +8,17 @@
 //   1. Each block of rows blk of a group (the rows of one output tile) merges its own logits, per batch row b, into
 //      part[2·(blk·nb + b)] (the value's bits) and part[2·(blk·nb + b) + 1] (the index).
 //   2. Every group then takes a ticket (ticket.cl's last_group); the group that draws the last one sees every group's
-//      candidates: its thread t merges blocks t, t + LS, t + 2·LS, ... (ascending), the threads' results
-//      meet in a tree in local memory, thread 0 writes ids[b]. It then sets *ticket back to 0 for the next launch.
+//      candidates and merges all nb batch rows at once. Its ls threads form nb teams of T threads, T the largest power
+//      of two with nb·T ≤ ls (nb ≤ ls, so T ≥ 1): thread lid is thread t = lid % T of team b = lid / T, and threads
+//      lid ≥ nb·T only meet the barriers. Thread t of team b takes row b's blocks k = t, t + T, t + 2·T, ... in
+//      batches of AM_U: the batch's 2·AM_U part words are loaded (volatile: past the L1) into registers before any
+//      of them is merged, so the loads are in flight together. The team's T results then meet in a tree of log2(T)
+//      levels over its own slots lv[b·T .. b·T + T), li[...] (level st: thread t < st merges slot t + st into its
+//      own); thread 0 of team b holds the row's answer and writes ids[b]. Thread 0 of the group then sets *ticket
+//      back to 0 for the next launch.
 // The host zeroes the ticket once when it allocates it; launches on one in-order queue never overlap.
-// Helpers only (no kernel): the including kernel passes nb (its BB) and the local arrays (LS entries).
+// Helpers only (no kernel): the including kernel passes nb (its BB, at most its group size) and the local arrays (one
+// entry per thread of the group).
 
 #define AM_BAD (-1)
 #define AM_NONE INT_MAX
@@ -36,29 +43,40 @@ inline void am_block(__global volatile int* part, const int blk, const int nb, c
     part[2 * (blk * nb + b) + 1] = i;
 }
 
-// step 2, run by every thread of every group after its blocks' step 1; lv, li: LS entries, last: one int, all local
+#ifndef AM_U
+#define AM_U 4                                                        // step 2: blocks a thread loads before it merges them
+#endif
+
+// step 2, run by every thread of every group after its blocks' step 1; lv, li: an entry per thread, last: one int, all local
 inline void am_finish(__global volatile int* part, __global volatile int* ticket, __global int* ids, const int nblk, const int nb,
                       __local float* lv, __local int* li, __local int* last) {
-    const int lid = get_local_id(0), LS = get_local_size(0);
+    const int lid = get_local_id(0), ls = get_local_size(0);
     if (!last_group(ticket, (int) get_num_groups(0), last)) return;  // ticket.cl
-    int p2 = 1;
-    while (p2 < LS) p2 <<= 1;
-    for (int b = 0; b < nb; b++) {
-        float v = 0.0f;
-        int i = AM_NONE;
-        for (int k = lid; k < nblk; k += LS) am_merge(&v, &i, as_float(part[2 * (k * nb + b)]), part[2 * (k * nb + b) + 1]);
-        lv[lid] = v; li[lid] = i;
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int st = p2 >> 1; st > 0; st >>= 1) {                    // a tree; LS need not be a power of two
-            if (lid < st && lid + st < LS) {
-                v = lv[lid]; i = li[lid];
-                am_merge(&v, &i, lv[lid + st], li[lid + st]);
-                lv[lid] = v; li[lid] = i;
+    int T = 1;
+    while (2 * T * nb <= ls) T <<= 1;
+    const int b = lid / T, t = lid - b * T;                           // team b (b ≥ nb: idle), its thread t
+    float v = 0.0f;
+    int i = AM_NONE;
+    if (b < nb)
+        for (int k0 = t; k0 < nblk; k0 += AM_U * T) {
+            int pv[AM_U], pi[AM_U];
+            #pragma unroll
+            for (int u = 0; u < AM_U; u++) {                          // blocks k0, k0 + T, ...: every load first
+                const int k = k0 + u * T;
+                pv[u] = k < nblk ? part[2 * (k * nb + b)] : 0;
+                pi[u] = k < nblk ? part[2 * (k * nb + b) + 1] : AM_NONE;
             }
-            barrier(CLK_LOCAL_MEM_FENCE);
+            #pragma unroll
+            for (int u = 0; u < AM_U; u++) am_merge(&v, &i, as_float(pv[u]), pi[u]);
         }
-        if (lid == 0) ids[b] = li[0] == AM_BAD ? -1 : li[0];
-        barrier(CLK_LOCAL_MEM_FENCE);                                 // lv, li are reused by the next row
+    lv[lid] = v; li[lid] = i;
+    for (int st = T >> 1; st > 0; st >>= 1) {                         // the team's tree; T is uniform, so are the barriers
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (b < nb && t < st) {                                       // reads slots t + st of level st, writes slots t < st
+            am_merge(&v, &i, lv[lid + st], li[lid + st]);
+            lv[lid] = v; li[lid] = i;
+        }
     }
+    if (b < nb && t == 0) ids[b] = i == AM_BAD ? -1 : i;
     if (lid == 0) *ticket = 0;
 }

@@ -224,6 +224,47 @@ class OpenClHeadArgmaxTest {
         }
     }
 
+    /**
+     * The last group's merge at every team size (argmax_part.cl step 2): through {@link OpenClBackend#linearArgmax} with
+     * -Djmglu.opencl.headargmax=all, gemv_tc at B = 5 and 8 built with 1 and 4 warps (on PoCL 32 and 128 threads: teams
+     * of T = 4 or 16 threads, 12 or 48 of them idle at B = 5, none at B = 8), V = 1500 (94 blocks: several batches of
+     * loads a thread at T = 4, a partial last batch at T = 16). The rows are {@link #problem}'s (ties far apart and
+     * neighbours, a +Inf, a NaN, only −Inf): one launch, ids = argmaxRow of the logits read back, and the host reference's
+     * tokens on every row whose logits are exact (all but the Gaussian rows).
+     */
+    @Test void headArgmaxAllMergesEveryBatchRowAtOnce() {
+        HostBackend ref = new HostBackend(new ReferenceKernels(), "ref");
+        Rng rng = new Rng(95);
+        int V = 1500, h = 40;
+        for (int warps : new int[] {1, 4}) {
+            System.setProperty("jmglu.opencl.headargmax", "all");
+            OpenClBackend all;
+            try {
+                all = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings().withTc(OpenClSettings.Switch.ON).withTcShape(warps, 2));
+            } finally {
+                System.clearProperty("jmglu.opencl.headargmax");
+            }
+            try (OpenClBackend gpu = all) {
+                for (int B : new int[] {5, 8}) {
+                    String what = "warps=" + warps + " B=" + B;
+                    Problem p = problem(rng, DType.BF16, V, h, B, B + warps);
+                    Tensor x = Tensor.of(p.x(), B, h), head = p.w().tensor();
+                    int[] want = new int[B], got = new int[B];
+                    ref.linearArgmax(want, Tensor.zeros(B, V), x, head);
+                    Tensor l = OpenClTesting.poisoned(gpu, B, V), gx = gpu.adopt(x), gh = gpu.adopt(head);
+                    long l0 = gpu.context().launches();
+                    gpu.linearArgmax(got, l, gx, gh);
+                    assertEquals(1, gpu.context().launches() - l0, "one launch " + what);
+                    float[] lg = OpenClTesting.read(gpu, l);
+                    for (int b = 0; b < B; b++) {
+                        assertEquals(Backend.argmaxRow(lg, b * V, V), got[b], what + " row " + b + " (kind " + p.kind()[b] + ")");
+                        if (p.kind()[b] != 1) assertEquals(want[b], got[b], what + " row " + b + ": the reference (kind " + p.kind()[b] + ")");
+                    }
+                }
+            }
+        }
+    }
+
     /** By default only a head on gemv_b1 (B ≤ 2) takes the argmax: B = 3 on gemv_tc runs linear then argmax, the same tokens. */
     @Test void byDefaultOnlyTheSmallestBatchesFuse() {
         try (OpenClBackend gpu = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings().withTc(OpenClSettings.Switch.ON))) {
