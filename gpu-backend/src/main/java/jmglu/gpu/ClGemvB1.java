@@ -51,7 +51,7 @@ final class ClGemvB1 {
     private volatile boolean refused;
 
     /** What the program's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}). */
-    private record Key(DType dt, int nv, Act g, boolean acc, int B, int rr, int ks, int u, boolean norm, boolean ptx, boolean argmax, int embWt, boolean rot) {}
+    private record Key(DType dt, int nv, Act g, boolean acc, int B, int rr, int ks, int u, boolean norm, boolean ptx, boolean argmax, int embWt) {}
 
     /** One launch shape: RR rows a group, KS warps a group, U chunks a load batch. */
     record Shape(int rr, int ks, int u) {}
@@ -101,9 +101,9 @@ final class ClGemvB1 {
         DType dt = w.dtype();
         boolean normIn = norm != null, ptx = mglu.useShfl();
         if (am != null && (mode != OpenClMglu.GEMV || acc)) throw new IllegalArgumentException("gemv_b1: the fused argmax is of a GEMV without acc");
-        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, s.rr(), s.ks(), s.u(), normIn, ptx, am != null, emb == null ? -1 : emb.wt(), mglu.rot), () -> {
+        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, s.rr(), s.ks(), s.u(), normIn, ptx, am != null, emb == null ? -1 : emb.wt()), () -> {
             String opts = "-DWT=" + OpenClMglu.wt(dt) + " -DMODE=" + (nv - 1) + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
-                    + " -DBB=" + B + " -DRR=" + s.rr() + " -DKS=" + s.ks() + " -DU=" + s.u() + " -DPTX=" + (ptx ? 1 : 0) + " -DROT=" + (mglu.rot ? 1 : 0)
+                    + " -DBB=" + B + " -DRR=" + s.rr() + " -DKS=" + s.ks() + " -DU=" + s.u() + " -DPTX=" + (ptx ? 1 : 0)
                     + (normIn ? " -DNORMIN=1" : "") + (am != null ? " -DARGMAX=1" : "") + (emb != null ? " -DEMBIN=1 -DTWT=" + emb.wt() : "");
             return OpenClMglu.kernelOrNull(cl, "gemv_b1.cl", opts, "gemv_b1", "B=1 GEMV");
         });

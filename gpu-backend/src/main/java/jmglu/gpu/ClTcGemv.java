@@ -45,7 +45,7 @@ final class ClTcGemv {
      * launcher's own knobs (U, pf) too: launchers with other knobs can share a context (TcGemvProbe's variants).
      */
     private record Key(DType dt, int nv, Act g, boolean acc, int B, int ks, int xs, boolean norm, int u, boolean pf, boolean normOut,
-                       boolean argmax, boolean rot) {}
+                       boolean argmax) {}
 
     ClTcGemv(OpenClContext cl, OpenClMglu mglu) {
         this.cl = cl;
@@ -106,9 +106,9 @@ final class ClTcGemv {
         boolean normIn = norm != null;
         if (am != null && (mode != OpenClMglu.GEMV || acc)) throw new IllegalArgumentException("gemv_tc: the fused argmax is of a GEMV without acc");
         if (am != null && out != null) throw new IllegalArgumentException("gemv_tc: a launch takes one ticket: the argmax or the norm of its output");
-        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, ks, xs, normIn, U, pf != 0, normOut, am != null, mglu.rot), () -> {
+        org.jocl.cl_kernel k = cl.kernel(new Key(dt, nv, g, acc, B, ks, xs, normIn, U, pf != 0, normOut, am != null), () -> {
             String opts = "-DWT=" + OpenClMglu.wt(dt) + " -DMODE=" + (nv - 1) + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
-                    + " -DBB=" + B + " -DKS=" + ks + " -DU=" + U + " -DPF=" + (pf != 0 ? 1 : 0) + " -DXS=" + xs + " -DEMU=" + (mglu.nvidia() ? 0 : 1) + " -DROT=" + (mglu.rot ? 1 : 0)
+                    + " -DBB=" + B + " -DKS=" + ks + " -DU=" + U + " -DPF=" + (pf != 0 ? 1 : 0) + " -DXS=" + xs + " -DEMU=" + (mglu.nvidia() ? 0 : 1)
                     + (normIn ? " -DNORMIN=1" : "") + (normOut ? " -DNORMOUT=1" : "") + (am != null ? " -DARGMAX=1" : "");
             return OpenClMglu.kernelOrNull(cl, "gemv_tc.cl", opts, "gemv_tc", "tensor-core GEMV");
         });

@@ -50,7 +50,6 @@ final class ClWarpAttention {
     private static final int KW = pow2("attnkw", 0, 4, 16), NW = pow2("attnnw", 0, 1, 8);
     private static final boolean WG_F4 = !"false".equals(System.getProperty("jmglu.opencl.attnwgf4", "true"));
     private static final int IT = itSet();
-    private static final boolean APF = Boolean.getBoolean("jmglu.opencl.attnpf");
 
     private final OpenClBackend be;
     private final OpenClContext cl;
@@ -107,8 +106,6 @@ final class ClWarpAttention {
     int kw = KW, nw = NW;
     /** attn_wg's rows as aligned float4 where they apply (-Djmglu.opencl.attnwgf4, default true); set by the tests. */
     boolean wgF4 = WG_F4;
-    /** attn_wg loads the next round's K and V rows before this round's math (APF; F16 caches, aligned rows of 128): -Djmglu.opencl.attnpf; set by the tests. */
-    boolean apf = APF;
 
     /**
      * attn_wg's keys a warp for a launch of n rows of nH heads whose longest row has maxLen keys, 0: attn_warp takes it.
@@ -168,7 +165,7 @@ final class ClWarpAttention {
                               int nH, int nKv, int hd, int maxT, cl_mem dummy) {
         int nw = warpsOf(n), nt = 32 * nw;
         if (nt > cl.maxWorkGroup) throw new IllegalStateException("attn_wg: the device's work-groups hold " + cl.maxWorkGroup + " threads, fewer than " + 32 * nw);
-        var key = new GroupKey(hd, kwn, nw, rounds(n), sh, wgF4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0, kvh, apf);
+        var key = new GroupKey(hd, kwn, nw, rounds(n), sh, wgF4 && hd % 128 == 0 && kco % 4 == 0 && vco % 4 == 0, kvh);
         cl_kernel kern;
         try {
             kern = cl.kernel(key, () -> cl.kernel("attn_wg.cl", key.options(), "attn_wg"));
@@ -185,10 +182,10 @@ final class ClWarpAttention {
     }
 
     /** attn_wg.cl's options. */
-    private record GroupKey(int hd, int kw, int nw, int it, boolean sh, boolean f4, boolean kvh, boolean apf) {
+    private record GroupKey(int hd, int kw, int nw, int it, boolean sh, boolean f4, boolean kvh) {
         String options() {
             return "-DHD=" + hd + " -DDPL=" + (hd + 31) / 32 + " -DKW=" + kw + " -DNW=" + nw + " -DIT=" + it + " -DSHFL=" + (sh ? 1 : 0) + " -DF4=" + (f4 ? 1 : 0)
-                    + " -DKVH=" + (kvh ? 1 : 0) + " -DAPF=" + (apf ? 1 : 0);
+                    + " -DKVH=" + (kvh ? 1 : 0);
         }
     }
 

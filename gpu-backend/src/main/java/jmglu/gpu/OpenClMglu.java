@@ -77,15 +77,6 @@ public final class OpenClMglu {
      */
     private static final int GROUP_ROWS = Integer.getInteger("jmglu.opencl.grouprows", 32), GROUP_LS = 128;
 
-    /**
-     * Read when the launcher is made (tests and probes flip them between launchers). -Djmglu.opencl.rot: the GEMVs and
-     * FlashMGLU on the decode path (gemv_b1.cl, gemv_tc.cl, flash_tc.cl, ROT 1) start each group's walk over h at
-     * another step, so the groups do not all read the same columns of x at once. -Djmglu.opencl.flashxpf: flash_tc
-     * loads each step's x with its W, PD steps ahead (XPF 1), instead of inside the step.
-     */
-    final boolean rot = Boolean.parseBoolean(System.getProperty("jmglu.opencl.rot", "false")),
-            xpf = Boolean.parseBoolean(System.getProperty("jmglu.opencl.flashxpf", "false"));
-
     private final OpenClContext cl;
     private final OpenClSettings s;
     private final cl_mem dummy;
@@ -352,7 +343,7 @@ public final class OpenClMglu {
     }
 
     /** What flash_tc's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}). */
-    private record TcKey(DType dt, int nm, int B, Act g, int mode, int ks, int xs, int pd, boolean norm, boolean rot, boolean xpf) {}
+    private record TcKey(DType dt, int nm, int B, Act g, int mode, int ks, int xs, int pd, boolean norm) {}
 
     /**
      * FlashMGLU (FLASH) or the MGLU scores (SCORES) through flash_tc.cl: mma.sync tiles of 16 rows, B ≤ 8,
@@ -375,10 +366,9 @@ public final class OpenClMglu {
         DType dt = w.dtype();
         int ksF = ks;
         boolean normIn = norm != null;
-        org.jocl.cl_kernel k = cl.kernel(new TcKey(dt, nm, B, g, mode, ks, xs, pd, normIn, rot, xpf), () -> {
+        org.jocl.cl_kernel k = cl.kernel(new TcKey(dt, nm, B, g, mode, ks, xs, pd, normIn), () -> {
             String opts = "-DWT=" + wt(dt) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal() + " -DMODE=" + mode
-                    + " -DKS=" + ksF + " -DXS=" + xs + " -DEMU=" + (emu ? 1 : 0) + " -DPD=" + pd + (normIn ? " -DNORMIN=1" : "")
-                    + " -DROT=" + (rot ? 1 : 0) + " -DXPF=" + (xpf ? 1 : 0);
+                    + " -DKS=" + ksF + " -DXS=" + xs + " -DEMU=" + (emu ? 1 : 0) + " -DPD=" + pd + (normIn ? " -DNORMIN=1" : "");
             return kernelOrNull(cl, "flash_tc.cl", opts, "flash_tc", "tensor-core FlashMGLU");
         });
         if (k == null) {

@@ -32,34 +32,10 @@
 // Build-time: HD, DPL, KW (keys a warp: 4, 8, 16), NW (warps a group), IT (rounds a split, default 1), SHFL (1: shfl.sync via inline PTX, NVIDIA;
 // 0: the butterfly's sums through local memory, every thread reaching every barrier), F4 (1: rows read as aligned
 // 4-element loads, the caches' offsets multiples of 4 elements; 0: vload4 / vload_half4), KVH (1: the caches hold
-// halves, common.cl; HD = 128 then reads 256 contiguous bytes a row), APF (1, with KVH, F4 and DPL = 4: the K and V
-// rows of round it + 1 are loaded, as raw halves, before the math of round it, so a warp always has a round in flight).
-
-#if APF && !(KVH && F4 && DPL == 4)
-#undef APF
-#define APF 0
-#endif
-#if APF
-// a lane's 4 halves of one row, as loaded (8-byte aligned: F4), and as floats
-#define RAW_LD(row) (*(__global const uint2*) (row))
-#if SHFL
-inline float4 raw4(const uint2 r) {
-    float a, b, c, e;
-    asm("{.reg .b16 l, h; mov.b32 {l, h}, %2; cvt.f32.f16 %0, l; cvt.f32.f16 %1, h;}" : "=f"(a), "=f"(b) : "r"(r.x));
-    asm("{.reg .b16 l, h; mov.b32 {l, h}, %2; cvt.f32.f16 %0, l; cvt.f32.f16 %1, h;}" : "=f"(c), "=f"(e) : "r"(r.y));
-    return (float4)(a, b, c, e);
-}
-#else
-inline float4 raw4(uint2 r) { return vload_half4(0, (const __private half*) &r); }
-#endif
-#define RAW_SET(dst, r) do { const float4 f_ = raw4(r); (dst)[0] = f_.x; (dst)[1] = f_.y; (dst)[2] = f_.z; (dst)[3] = f_.w; } while (0)
-#endif
+// halves, common.cl; HD = 128 then reads 256 contiguous bytes a row).
 
 #ifndef IT
 #define IT 1
-#endif
-#ifndef APF
-#define APF 0
 #endif
 #define SK (KW * NW * IT)                           /* keys a split */
 #define NT (32 * NW)
@@ -124,14 +100,6 @@ void attn_wg(__global float* restrict out, const int oo, __global float* restric
     __global const float* tp = tab + (long) p * HD;
     float x[KW][DPL], y[KW][DPL], d[KW], qr[DPL], kn[DPL], vn[DPL], acc[DPL], m = -INFINITY, l = 0.0f;
     for (int i = 0; i < DPL; i++) acc[i] = kn[i] = vn[i] = 0.0f;
-#if APF
-    uint2 kw_[KW], vw_[KW];                                   // the rows of the next round, in flight
-    #pragma unroll
-    for (int t = 0; t < KW; t++) {
-        const long o = (long) min(u0 + wi * KW + t, top) * kv;
-        kw_[t] = RAW_LD(kr + o); vw_[t] = RAW_LD(vr + o);
-    }
-#endif
     for (int it = 0; it < IT; it++) {                         // the warp's keys of round it, online softmax across rounds
         const int uw = u0 + (it * NW + wi) * KW, cnt = clamp(len - uw, 0, KW);   // cnt 0: the round changes nothing
 #if SHFL
@@ -140,22 +108,10 @@ void attn_wg(__global float* restrict out, const int oo, __global float* restric
         const bool mine = uw + cnt == len;                    // this warp holds p, as its last key
         const int old = mine ? cnt - 1 : cnt, nt = mine ? cnt - 1 : -1;
         float dn = 0.0f;
-#if APF
-        #pragma unroll
-        for (int t = 0; t < KW; t++) { RAW_SET(x[t], kw_[t]); RAW_SET(y[t], vw_[t]); }
-        if (it + 1 < IT) {                                    // the next round's rows (clamped, as below), now
-            #pragma unroll
-            for (int t = 0; t < KW; t++) {
-                const long o = (long) min(uw + NW * KW + t, top) * kv;
-                kw_[t] = RAW_LD(kr + o); vw_[t] = RAW_LD(vr + o);
-            }
-        }
-#else
         #pragma unroll
         for (int t = 0; t < KW; t++) LOAD_ROW(x[t], kr + (long) min(uw + t, top) * kv)
         #pragma unroll
         for (int t = 0; t < KW; t++) LOAD_ROW(y[t], vr + (long) min(uw + t, top) * kv)
-#endif
         if (it == 0) ROTATE(qr, q + qo + (long) b * qs + j * HD, tp, rope, e0)
         if (mine) {
             TAKE_NEW_KV(kn, vn, tp)                           // the group's first query head writes k_p, v_p

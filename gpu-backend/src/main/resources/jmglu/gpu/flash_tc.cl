@@ -30,13 +30,8 @@
 // of its B rows (every thread h/LS columns, a tree in local memory; the first W step is already in flight), then
 // feeds x_c·rs_b·nw_c, the normed row as the reference forms it, to the 16-bit split below.
 //
-// XPF 1: each step's x columns are loaded with its W words, PD steps ahead (x comes from the L2, so that its latency
-// is not paid inside every step). ROT 1: the warps of group blk take their steps from the (blk mod n)-th one on,
-// n = the warp's steps, wrapping around: the groups of a launch then read different columns of x (an L2 line of x is
-// wanted by every group at once when all start from the first), the same steps in another order.
-//
 // Build-time: WT (1 fp16, 2 bf16), NM (0: GEMV), BB (1..8), ACT, MODE (0 flash, 1 scores, 2 gemv), KS,
-// XS (1, 2), EMU, PD (prefetch distance in steps, 1 or 2; default 1), NORMIN (0, 1), XPF (0, 1), ROT (0, 1).
+// XS (1, 2), EMU, PD (prefetch distance in steps, 1 or 2; default 1), NORMIN (0, 1).
 
 #define NV (NM + 1)
 #define LS (32 * KS)
@@ -69,20 +64,10 @@ void flash_tc(__global float* restrict out, __global float* restrict out2, __glo
 #ifndef PD
 #define PD 1
 #endif
-#ifndef XPF
-#define XPF 0
-#endif
-#ifndef ROT
-#define ROT 0
-#endif
-    const int n = s1 - s0, rot = ROT && n > 0 ? blk % n : 0;
-    // the warp's i-th step (0 ≤ i < n), from s0 + rot on, wrapping around
-#define STEP(i) (s0 + ((i) + rot < n ? (i) + rot : (i) + rot - n))
     uint4 wa, wb, na, nb, na2, nb2;                                     // W words of rows q, q+8: now, next, after
 #if NM > 0
     uint mw[MW], nm_[MW], nm2[MW];                                      // mask bytes of rows q, q+8
 #endif
-    float4 xc[NT][2], xn[NT][2], xn2[NT][2];                            // XPF: x of B column q of each n-tile, as W
 #if NM > 0 && MW == 2
 #define LOAD_MASKS(p, M) do { const uint2 v_ = *(__global const uint2*) (p); M[0] = v_.x; M[1] = v_.y; } while (0)
 #elif NM > 0 && MW == 4
@@ -92,27 +77,13 @@ void flash_tc(__global float* restrict out, __global float* restrict out2, __glo
 #else
 #define LOAD_MASKS(p, M)
 #endif
-// x columns c .. c + 7 of step st for the batch row of each n-tile's B column q (zeros past BB; 32-byte aligned:
-// h % 32 == 0, c % 8 == 0)
-#define LOAD_X(st, X) do { \
-        const int c_ = ((st) << 5) + (u << 3); \
-        _Pragma("unroll") for (int j_ = 0; j_ < NT; j_++) { \
-            const int b_ = (8 * j_ + q) / XS; \
-            X[j_][0] = b_ < BB ? *(__global const float4*) (x + b_ * h + c_) : (float4)(0.0f); \
-            X[j_][1] = b_ < BB ? *(__global const float4*) (x + b_ * h + c_ + 4) : (float4)(0.0f); } } while (0)
-#if XPF
-#define LOAD_XP(st, X) LOAD_X(st, X)
-#else
-#define LOAD_XP(st, X)
-#endif
-#define LOAD_STEP(st, A, Bv, M, X) do { \
+#define LOAD_STEP(st, A, Bv, M) do { \
         const long e_ = ((long) blk * steps + (st)) * 32 + lane; \
         A = w[2 * e_]; Bv = w[2 * e_ + 1]; \
-        LOAD_MASKS(mb + e_ * MW, M); \
-        LOAD_XP(st, X); } while (0)
-    if (n > 0) LOAD_STEP(STEP(0), na, nb, nm_, xn);
+        LOAD_MASKS(mb + e_ * MW, M); } while (0)
+    if (s0 < s1) LOAD_STEP(s0, na, nb, nm_);
 #if PD == 2
-    if (n > 0) LOAD_STEP(STEP(min(1, n - 1)), na2, nb2, nm2, xn2);
+    if (s0 < s1) LOAD_STEP(min(s0 + 1, s1 - 1), na2, nb2, nm2);
 #endif
 #ifndef NORMIN
 #define NORMIN 0
@@ -141,16 +112,11 @@ void flash_tc(__global float* restrict out, __global float* restrict out2, __glo
         barrier(CLK_LOCAL_MEM_FENCE);
     }
 #endif
-    for (int it = 0; it < n; it++) {
-        const int st = STEP(it);
+    for (int st = s0; st < s1; st++) {
         wa = na; wb = nb;
 #if NM > 0
         #pragma unroll
         for (int k = 0; k < MW; k++) mw[k] = nm_[k];
-#endif
-#if XPF
-        #pragma unroll
-        for (int j = 0; j < NT; j++) { xc[j][0] = xn[j][0]; xc[j][1] = xn[j][1]; }
 #endif
 #if PD == 2
         na = na2; nb = nb2;
@@ -158,30 +124,25 @@ void flash_tc(__global float* restrict out, __global float* restrict out2, __glo
         #pragma unroll
         for (int k = 0; k < MW; k++) nm_[k] = nm2[k];
 #endif
-#if XPF
-        #pragma unroll
-        for (int j = 0; j < NT; j++) { xn[j][0] = xn2[j][0]; xn[j][1] = xn2[j][1]; }
-#endif
-        LOAD_STEP(STEP(min(it + 2, n - 1)), na2, nb2, nm2, xn2);         // past the end: reloads, unused
+        LOAD_STEP(min(st + 2, s1 - 1), na2, nb2, nm2);                  // past the end: reloads, unused
 #else
-        LOAD_STEP(STEP(min(it + 1, n - 1)), na, nb, nm_, xn);            // the last one reloads, unused
-#endif
-#if !XPF
-        LOAD_X(st, xc);
+        LOAD_STEP(min(st + 1, s1 - 1), na, nb, nm_);                    // the last one reloads, unused
 #endif
         const int c = (st << 5) + (u << 3);
         uint4 xv[NT];                                                    // B column q of each n-tile
         #pragma unroll
         for (int j = 0; j < NT; j++) {
-            float4 x0 = xc[j][0], x1 = xc[j][1];
-#if NORMIN
             const int b = (8 * j + q) / XS;
-            if (b < BB) {
+            float4 x0 = (float4)(0.0f), x1 = (float4)(0.0f);
+            if (b < BB) {                                                // 32-byte aligned: h % 32 == 0, c % 8 == 0
+                x0 = *(__global const float4*) (x + b * h + c);
+                x1 = *(__global const float4*) (x + b * h + c + 4);
+#if NORMIN
                 const float rs = rsl[b];
                 x0 *= rs * vload4(0, nw + nwo + c);
                 x1 *= rs * vload4(0, nw + nwo + c + 4);
-            }
 #endif
+            }
             xv[j] = x_part(x0, x1, XS == 2 && (q & 1));                   // odd columns carry the residual part
         }
         #pragma unroll

@@ -31,13 +31,8 @@
 // runs block 0 also stores what it loads into x (it loads every column of every row once): x, the residual stream, is
 // then written as the embedding op would have, before any later launch on the queue reads it.
 //
-// ROT 1: the warps of block blk take their chunks from the (blk mod per)-th one on (per = chunks a warp), wrapping
-// around: the groups of a launch then read different columns of x at any one time instead of all wanting the same L2
-// lines of x at once; each warp still takes the same chunks, in another order.
-//
 // Build-time: WT (1 fp16, 2 bf16), MODE (0, 1), ACT, ACC, BB (1..4), RR (rows a group), KS (warps a group, a power of
-// two), U (chunks per load batch), NORMIN (0, 1), ARGMAX (0, 1), EMBIN (0, 1), TWT, PTX (1: inline PTX shfl and f16
-// conversion, NVIDIA only), ROT (0, 1).
+// two), U (chunks per load batch), NORMIN (0, 1), ARGMAX (0, 1), EMBIN (0, 1), TWT, PTX (1: inline PTX shfl and f16 conversion, NVIDIA only).
 
 #define LS (32 * KS)
 #if MODE == 0
@@ -145,10 +140,6 @@ void gemv_b1(__global float* restrict y, __global XCONST float* restrict x, __gl
         float acc[NS];
         #pragma unroll
         for (int j = 0; j < NS; j++) acc[j] = 0.0f;
-#ifndef ROT
-#define ROT 0
-#endif
-        const int rot = ROT ? blk % per : 0;                                 // ROT: the first of the warp's chunks
 
         for (int k0 = 0; k0 < per; k0 += U) {
             // all loads of U chunks first (W of RR rows and NV matrices, x of BB rows, the norm weight), then the math
@@ -159,8 +150,7 @@ void gemv_b1(__global float* restrict y, __global XCONST float* restrict x, __gl
 #endif
             #pragma unroll
             for (int kk = 0; kk < U; kk++) {
-                const int i0 = k0 + kk, ir = i0 < per ? (i0 + rot < per ? i0 + rot : i0 + rot - per) : i0;
-                const int c = (ir * KS + warp) * 256 + 8 * lane;            // past the warp's last chunk: c ≥ h
+                const int c = ((k0 + kk) * KS + warp) * 256 + 8 * lane;    // past the warp's last chunk: c ≥ h
                 #pragma unroll
                 for (int i = 0; i < RR; i++) {
                     wl[kk][i][0] = WLOAD(w + ro[i], c);

@@ -36,13 +36,9 @@
 // 16 × BB outputs in local memory, threads lid < BB write its candidate per batch row to part (2·BB ints per group),
 // and the group that finishes last merges them all and writes ids.
 //
-// ROT 1: group g's warps take their steps from the (g mod per)-th one on (per = steps a warp), wrapping around: the
-// groups of a launch then read different columns of x at any one time instead of all wanting the same L2 lines of x
-// at once; each warp still takes the same steps, in another order.
-//
 // Build-time: WT (1 fp16, 2 bf16), MODE (0, 1), ACT, ACC, BB (1..16), KS (warps per group), U (steps per load
 // batch), PF (1: the next batch's W loaded before this batch's math; default 0), XS (1, 2), EMU, NORMIN (0, 1),
-// NORMOUT (0, 1), ARGMAX (0, 1), ROT (0, 1).
+// NORMOUT (0, 1), ARGMAX (0, 1).
 
 #define LS (32 * KS)
 #define NT ((BB * XS + 7) / 8)
@@ -202,12 +198,6 @@ void gemv_tc(__global float* restrict y, __global const float* restrict x, __glo
 #ifndef PF
 #define PF 0
 #endif
-#ifndef ROT
-#define ROT 0
-#endif
-    // the first column of lane u in the warp's i-th step (i ≥ per: past h, zeros); ROT: from step rot on, wrapping
-    const int rot = ROT ? get_group_id(0) % per : 0;
-#define COL(i) ((((i) < per ? ((i) + rot < per ? (i) + rot : (i) + rot - per) : (i)) * KS + warp) * 32 + 8 * u)
 #if PF
     // PF 1: the W words of the next U steps are loaded before the math of these (registers double-buffered)
     uint4 na[U], nb[U];
@@ -216,7 +206,7 @@ void gemv_tc(__global float* restrict y, __global const float* restrict x, __glo
 #endif
     UNROLL
     for (int kk = 0; kk < U; kk++) {
-        const int c = COL(kk);
+        const int c = (kk * KS + warp) * 32 + 8 * u;
         na[kk] = WLOAD(pa, c); nb[kk] = WLOAD(pb, c);
 #if MODE == 1
         nva[kk] = WLOAD(va, c); nvb[kk] = WLOAD(vb, c);
@@ -235,9 +225,9 @@ void gemv_tc(__global float* restrict y, __global const float* restrict x, __glo
 #endif
         UNROLL
         for (int kk = 0; kk < U; kk++) {
-            const int c = COL(k0 + kk);                                // past the warp's last step: c ≥ h
+            const int c = ((k0 + kk) * KS + warp) * 32 + 8 * u;       // past the warp's last step: c ≥ h
 #if PF
-            const int cn = COL(k0 + kk + U);                            // the same step of the next batch (c ≥ h: no load)
+            const int cn = c + U * KS * 32;                             // the same step of the next batch (c ≥ h: no load)
             wa[kk] = na[kk]; wb[kk] = nb[kk];
             na[kk] = WLOAD(pa, cn); nb[kk] = WLOAD(pb, cn);
 #if MODE == 1

@@ -53,7 +53,6 @@ class OpenClWarpAttentionTest {
         w.nw = 0;
         w.it = 0;
         w.wgF4 = true;
-        w.apf = false;
     }
 
     /** attn_wg (a work-group per split, KW keys a warp): head sizes 128, 96, 12, 20, 256; GQA; every KW and every NW. */
@@ -191,27 +190,6 @@ class OpenClWarpAttentionTest {
         w.keysSet = 0;
         w.enabled = false;
         for (int[] p : pos) checkHalf(rng, 4, 2, 128, 24, p, ROPES[1], "halves rope_attn");
-    }
-
-    /**
-     * attn_wg with the next round's K and V rows loaded before this round's math (APF: F16 caches, aligned rows of 128):
-     * several rounds (a warp out of keys in the last ones, the new key in any round), GQA and not, against the reference
-     * over the same halves.
-     */
-    @Test void halfCachesWithPrefetchedRoundsMatch() {
-        Rng rng = new Rng(29);
-        var w = gpu.warpAttention();
-        w.wgMode = 1;
-        w.apf = true;
-        int n = 0;
-        // nH, nKv, keys a warp, warps a group, rounds
-        for (int[] c : new int[][] {{4, 2, 8, 2, 8}, {4, 4, 4, 2, 3}, {4, 1, 8, 1, 2}}) {
-            w.kw = c[2];
-            w.nw = c[3];
-            w.it = c[4];
-            for (int[] p : new int[][] {{639}, {0}, {16}, {700, 5, 0, 64, 31, 32, 127, 128}})
-                checkHalf(rng, c[0], c[1], 128, 24, p, ROPES[n++ % ROPES.length], "halves wg apf kw=" + c[2] + " nw=" + c[3] + " it=" + c[4]);
-        }
     }
 
     /**
