@@ -11,7 +11,7 @@ import org.jocl.cl_mem;
  * all B rows: a grid of W row blocks × batch tiles, the batch tiles of one W block consecutive, so W
  * is read from memory about once and every weight feeds a whole tile of rows (the row kernels of
  * {@link OpenClMglu} re-read W for every 16 rows). Before it, split_x turns x (B, h) f32 into its
- * {@link OpenClSettings#tcParts()} 16-bit parts (B padded to the batch tile, h to 32).
+ * {@link OpenClSettings#gemmParts()} 16-bit parts (B padded to the batch tile, h to 32).
  *
  * <p>W is read row-major as the backend holds it (no tile copy; masks as their bit-planes), so
  * taking this path holds no more weight copies than before. Applies to 16-bit W with h % 8 == 0 and
@@ -126,7 +126,7 @@ final class ClGemm {
         if (dt == DType.F32 || h % 8 != 0 || B < 1) throw new IllegalArgumentException("gemm: W must be 16-bit with h % 8 == 0, got " + dt + " h=" + h);
         if (mode == FLASH) MaskPlanes.checkNm(nm, "flashMglu");
         boolean emu = !mglu.nvidia();
-        int xsParts = mglu.settings().tcParts(), hp = (h + 31) / 32 * 32, bpg = sh.batchPerGroup();
+        int xsParts = mglu.settings().gemmParts(), hp = (h + 31) / 32 * 32, bpg = sh.batchPerGroup();
         int Bp = (B + bpg - 1) / bpg * bpg, nbt = Bp / bpg, nwb = (d + sh.rowsPerGroup() - 1) / sh.rowsPerGroup();
         String opts = "-DWT=" + OpenClMglu.wt(dt) + " -DXS=" + xsParts + " -DMODE=" + mode + " -DNM=" + nm + " -DACT=" + g.ordinal() + " -DACC=" + (acc ? 1 : 0)
                 + " -DMT=" + sh.mt() + " -DNT=" + sh.nt() + " -DWM=" + sh.wm() + " -DWN=" + sh.wn() + " -DEMU=" + (emu ? 1 : 0) + " -DFULL=" + (h % 32 == 0 ? 1 : 0);

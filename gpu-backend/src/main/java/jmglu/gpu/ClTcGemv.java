@@ -62,22 +62,22 @@ final class ClTcGemv {
     }
 
     /** Warps per work-group for d rows, h columns, B rows of x, nv accumulator sets (1 GEMV, 2 glu). */
-    int warps(int d, int h, int B, int nv) { return warps(d, h, B, nv, false); }
+    int warps(int d, int h, int B, int nv) { return warps(d, h, B, nv, DType.F16, false); }
 
     /** {@link #warps(int, int, int, int)}, with NORMOUT's local memory when normOut (B floats a warp on the device, a thread emulated). */
-    int warps(int d, int h, int B, int nv, boolean normOut) {
+    int warps(int d, int h, int B, int nv, DType dt, boolean normOut) {
         long groups = (d + 15) / 16, target = (long) warpsPerCu * Math.max(1, cl.computeUnits);
         int cap = (int) Math.max(1, Math.min(maxKs, cl.maxWorkGroup / 32));
         int steps = (h + 31) / 32, ks = Math.max(1, Math.min(mglu.settings().tcWarps(), cap));
         while (ks < cap && groups * ks < target && 2L * ks * 2 * U <= steps) ks *= 2;
         if (!mglu.nvidia()) ks = Math.min(ks, 4);   // the emulated mma: few warps, still more than one (the hand-over)
-        while (ks > 1 && (ks - 1) * redBytes(B, nv) + (normOut ? 4L * B * (mglu.nvidia() ? 1 : 32) * ks : 0) > cl.localMemBytes / 2) ks >>= 1;
+        while (ks > 1 && (ks - 1) * redBytes(B, nv, dt) + (normOut ? 4L * B * (mglu.nvidia() ? 1 : 32) * ks : 0) > cl.localMemBytes / 2) ks >>= 1;
         return ks;
     }
 
     /** Local memory of one warp's hand-over: NT·NV·4 floats per lane. */
-    private long redBytes(int B, int nv) {
-        int xs = mglu.settings().tcParts();
+    private long redBytes(int B, int nv, DType dt) {
+        int xs = mglu.settings().xParts(B, dt);
         return 4L * ((B * xs + 7) / 8) * nv * 4 * 32;
     }
 
@@ -101,8 +101,8 @@ final class ClTcGemv {
         int h = w.cols(), d = w.rows(), nv = mode == OpenClMglu.SWIGLU ? 2 : 1;
         if (out != null && nv != 1) throw new IllegalArgumentException("gemv_tc: the norm of the output is for a GEMV, not the glu");
         boolean normOut = out != null;
-        int ks = warps(d, h, B, nv, normOut), xs = mglu.settings().tcParts();
         DType dt = w.dtype();
+        int ks = warps(d, h, B, nv, dt, normOut), xs = mglu.settings().xParts(B, dt);
         boolean normIn = norm != null;
         if (am != null && (mode != OpenClMglu.GEMV || acc)) throw new IllegalArgumentException("gemv_tc: the fused argmax is of a GEMV without acc");
         if (am != null && out != null) throw new IllegalArgumentException("gemv_tc: a launch takes one ticket: the argmax or the norm of its output");
@@ -117,7 +117,7 @@ final class ClTcGemv {
             return false;
         }
         long groups = (d + 15) / 16;
-        var red = new OpenClContext.Local(Math.max(4, (ks - 1) * redBytes(B, nv)));
+        var red = new OpenClContext.Local(Math.max(4, (ks - 1) * redBytes(B, nv, dt)));
         cl_mem m2 = w2 == null ? dummy : w2.mem();
         cl.launch(k, groups * 32 * ks, 32L * ks, ev, GemvExtras.args(norm, null, out, am, y, x, w.mem(), m2, h, d, red));
         return true;

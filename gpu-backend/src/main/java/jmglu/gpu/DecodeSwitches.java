@@ -17,18 +17,18 @@ import jmglu.engine.DType;
  *                       linearArgmax) and the device argmax and sampling run as their compositions (the A/B of
  *                       lab/gpu/decode-run4): a B = 1 greedy step of L layers takes 7·L + 3 launches instead of 5·L + 1.
  * @param headArgmaxMaxB the largest batch whose lm head takes the argmax into its launch (linearArgmax):
- *                       -Djmglu.opencl.headargmax = on (default: B ≤ 2, where gemv_b1.cl runs the head) | all
- *                       (B ≤ {@link OpenClMglu#MAX_BATCH}: gemv_tc.cl too) | off (0). H200 (lab/gpu/session7-final call 4,
- *                       V 256): B = 1 the fused head 10.7 µs against 7.7 + 8.1 for the head and argmax_rows; B = 8 on
- *                       gemv_tc 25.1 µs against 10.0 + 8.0 (its last group merges the 8 rows one after another), so
- *                       larger batches keep the two launches.
+ *                       -Djmglu.opencl.headargmax = on (default; "all" the same: B ≤ {@link OpenClMglu#MAX_BATCH}, on
+ *                       gemv_b1.cl and gemv_tc.cl) | small (B ≤ 2, gemv_b1.cl only) | off (0). H200, V 256, device µs:
+ *                       B = 1 the fused head 10.7 against 7.7 + 8.1 for the head and argmax_rows (lab/gpu/session7-final
+ *                       call 4); B = 8 on gemv_tc 14.4 / 15.1 against 11.2 + 9.5 (lab/gpu/s8-run call 2, DecodeProfile),
+ *                       since the last group merges all rows at once (argmax_part.cl; before that, row by row, 25.1).
  * @param kvCache        the KV caches' type ({@link OpenClBackend#kvCacheType}): -Djmglu.opencl.kvcache = f16 (default)
  *                       | f32. F16: the caches hold halves (attention.cl, attn_wg.cl ... built with KVH = 1: vload_half /
  *                       vstore_half_rte, compute in F32), half the bytes a decode step's attention reads.
  */
 public record DecodeSwitches(boolean normOut, boolean fused, int headArgmaxMaxB, DType kvCache) {
-    /** headargmax=on: the batches gemv_b1.cl runs. */
-    static final int HEAD_ARGMAX_ON = 2;
+    /** headargmax=small: the batches gemv_b1.cl runs. */
+    static final int HEAD_ARGMAX_SMALL = 2;
 
     public DecodeSwitches {
         if (headArgmaxMaxB < 0 || headArgmaxMaxB > OpenClMglu.MAX_BATCH)
@@ -36,8 +36,8 @@ public record DecodeSwitches(boolean normOut, boolean fused, int headArgmaxMaxB,
         if (kvCache != DType.F16 && kvCache != DType.F32) throw new IllegalArgumentException("DecodeSwitches: kvCache must be F16 or F32, got " + kvCache);
     }
 
-    /** Every fused path on, the head's argmax fused at B ≤ 2, F16 caches. */
-    public static DecodeSwitches defaults() { return new DecodeSwitches(true, true, HEAD_ARGMAX_ON, DType.F16); }
+    /** Every fused path on (the head's argmax at every batch), F16 caches. */
+    public static DecodeSwitches defaults() { return new DecodeSwitches(true, true, OpenClMglu.MAX_BATCH, DType.F16); }
 
     /** The defaults overridden by -Djmglu.opencl.{normout, fused, headargmax, kvcache}. */
     public static DecodeSwitches fromSystemProperties() { return from(System::getProperty); }
@@ -49,9 +49,9 @@ public record DecodeSwitches(boolean normOut, boolean fused, int headArgmaxMaxB,
         String head = get(property, "headargmax", "on");
         int headMaxB = switch (head.trim()) {
             case "off" -> 0;
-            case "all" -> OpenClMglu.MAX_BATCH;
-            case "on" -> HEAD_ARGMAX_ON;
-            default -> throw new IllegalArgumentException("-Djmglu.opencl.headargmax=" + head + ": expected on, all or off");
+            case "on", "all" -> OpenClMglu.MAX_BATCH;
+            case "small" -> HEAD_ARGMAX_SMALL;
+            default -> throw new IllegalArgumentException("-Djmglu.opencl.headargmax=" + head + ": expected on, small or off");
         };
         String kv = get(property, "kvcache", "f16").trim();
         DType kvCache = DType.parse(kv);

@@ -231,7 +231,7 @@ public final class OpenClBackend implements Backend {
     }
 
     /**
-     * The lm head and the argmax in one launch where the GEMV takes gemv_b1.cl (or gemv_tc.cl, -Djmglu.opencl.headargmax=all;
+     * The lm head and the argmax in one launch (gemv_b1.cl or gemv_tc.cl, up to {@link DecodeSwitches#headArgmaxMaxB};
      * {@link ClMatrixOps#linearArgmax}: the group that finishes last merges the groups' candidates), then B ints read back;
      * elsewhere linear then argmax.
      */

@@ -352,7 +352,7 @@ public final class OpenClMglu {
     private boolean tcRows(int mode, cl_mem out, cl_mem out2, cl_mem x, NormIn norm, DeviceMatrix w, DeviceMasks m,
                            int B, Act g, cl_event ev) {
         if (w.tc() == null || m.tc() == null || !tcApplies(w.dtype(), w.cols(), B)) return false;
-        int h = w.cols(), d = w.rows(), nm = m.nm(), ks = Math.max(1, Math.min(s.tcWarps(), h / 32)), xs = s.tcParts();
+        int h = w.cols(), d = w.rows(), nm = m.nm(), ks = Math.max(1, Math.min(s.tcWarps(), h / 32)), xs = s.xParts(B, w.dtype());
         boolean emu = !nvidia();
         if (emu) ks = 1;                            // the emulated mma wants one warp per group
         // warps 1..ks−1 hand over their tiles through local memory: (ks − 1)·NT·(1 + nm)·4·32 floats

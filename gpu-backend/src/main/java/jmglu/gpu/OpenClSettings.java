@@ -1,6 +1,7 @@
 package jmglu.gpu;
 
 import java.util.Locale;
+import jmglu.engine.DType;
 
 /**
  * Which kernel and work-group shape {@link OpenClMglu} launches for GEMV, FlashMGLU and the MGLU
@@ -15,7 +16,8 @@ import java.util.Locale;
  * <ol>
  *   <li>tensor cores (flash_tc.cl, NVIDIA mma.sync; elsewhere an emulation, for tests): {@code tc}
  *       AUTO = on NVIDIA platforms; {@code tcWarps} warps split h per 16-row block; {@code tcParts}
- *       1 or 2 parts of x in W's 16-bit type (2: x ≈ x₀ + x₁, about 22 bits);</li>
+ *       1 or 2 parts of x in W's 16-bit type (2: x ≈ x₀ + x₁, about 22 bits), or 0 (the default) by the
+ *       launch: {@link #xParts};</li>
  *   <li>the fast kernel (mglu_fast.cl, h % 8 == 0): on when {@code fast}, for B ≤ {@code fastMaxB} and
  *       nm ≥ {@code fastMinNm} (B = 1) or {@code fastMinNmBatch} (B &gt; 1); a warp owns {@code fastR}
  *       rows, a lane {@code fastCpl} chunks of 8 per step, {@code fastLs} threads per group,
@@ -56,8 +58,8 @@ public record OpenClSettings(int ls, int rows, int unroll, Switch xlocal, Switch
         if (fastLs < 32 || fastR < 1 || fastCpl < 1 || persist < 0)
             throw new IllegalArgumentException("OpenClSettings: fast shape LS=" + fastLs + " R=" + fastR + " CPL=" + fastCpl + " persist=" + persist
                     + " (LS ≥ 32, R ≥ 1, CPL ≥ 1, persist ≥ 0)");
-        if (tcWarps < 1 || tcParts != 1 && tcParts != 2)
-            throw new IllegalArgumentException("OpenClSettings: tensor-core warps " + tcWarps + " (≥ 1), x parts " + tcParts + " (1 or 2)");
+        if (tcWarps < 1 || tcParts < 0 || tcParts > 2)
+            throw new IllegalArgumentException("OpenClSettings: tensor-core warps " + tcWarps + " (≥ 1), x parts " + tcParts + " (1, 2 or 0: by the launch)");
         if (tcGemvMinB < 1 || tcGemvMaxB > OpenClMglu.MAX_BATCH)
             throw new IllegalArgumentException("OpenClSettings: tensor-core GEMV batches " + tcGemvMinB + ".." + tcGemvMaxB
                     + " (from ≥ 1, to ≤ " + OpenClMglu.MAX_BATCH + "; to < from: never)");
@@ -68,8 +70,21 @@ public record OpenClSettings(int ls, int rows, int unroll, Switch xlocal, Switch
     public static OpenClSettings defaults() {
         return new OpenClSettings(64, 2, 2, Switch.OFF, Switch.AUTO, false,
                 true, 128, 2, 2, 0, Switch.OFF, OpenClMglu.MAX_BATCH, 5, 4,
-                Switch.AUTO, 4, 2, 1, 8);
+                Switch.AUTO, 4, 0, 1, 8);
     }
+
+    /**
+     * The 16-bit parts of x in a tensor-core decode launch (gemv_tc.cl, flash_tc.cl) of B rows over W of type w:
+     * tcParts when set (-Djmglu.opencl.xparts = 1 | 2), else one part where a second would take a second n-tile of 8
+     * B columns (B > 4) over fp16 W: x rounded to fp16 for the products, as an fp16 engine feeds its GEMMs (f32
+     * accumulators either way), so B = 5..8 does half the mma and x loads; two parts (about 22 bits of x) otherwise
+     * and for bf16 W, whose one part would keep 8 bits. H200, B = 8, device µs (lab/gpu/s8-run call 2, TcGemvProbe):
+     * W2 23.6 → 19.6, qkv of a normed x 19.8 → 14.1, SwiGLU's glu 31.1 → 23.1; the decode step 785 → 720 µs.
+     */
+    public int xParts(int B, DType w) { return tcParts != 0 ? tcParts : B > 4 && w == DType.F16 ? 1 : 2; }
+
+    /** The parts of x in the prefill GEMM (gemm_tc.cl): tcParts when set, else two. */
+    public int gemmParts() { return tcParts != 0 ? tcParts : 2; }
 
     /**
      * The defaults overridden by -Djmglu.opencl.{ls, rows, unroll, xlocal, shfl, alignedAll, fast, fastls,
@@ -160,7 +175,7 @@ public record OpenClSettings(int ls, int rows, int unroll, Switch xlocal, Switch
 
     /** One line for logs: the paths and shapes in use. */
     public String describe() {
-        return "tc " + tc + " (warps " + tcWarps + ", x parts " + tcParts + ", GEMV at B " + tcGemvMinB + ".." + tcGemvMaxB + "); fast " + (fast ? "on" : "off") + " (LS=" + fastLs + " R=" + fastR
+        return "tc " + tc + " (warps " + tcWarps + ", x parts " + (tcParts == 0 ? "by the launch" : String.valueOf(tcParts)) + ", GEMV at B " + tcGemvMinB + ".." + tcGemvMaxB + "); fast " + (fast ? "on" : "off") + " (LS=" + fastLs + " R=" + fastR
                 + " CPL=" + fastCpl + " persist=" + persist + " smear=" + smear + ", B ≤ " + fastMaxB + ", nm ≥ " + fastMinNm + " at B=1, ≥ "
                 + fastMinNmBatch + " at B>1); rows LS=" + ls + " R=" + rows + " U=" + unroll + " xlocal=" + xlocal + "; shfl " + shfl;
     }

@@ -32,17 +32,18 @@ class DecodeSwitchesTest {
     }
 
     @Test void propertiesAndDefaults() {
-        assertEquals(new DecodeSwitches(true, true, 2, DType.F16), DecodeSwitches.defaults());
+        assertEquals(new DecodeSwitches(true, true, OpenClMglu.MAX_BATCH, DType.F16), DecodeSwitches.defaults());
         assertEquals(DecodeSwitches.defaults(), parse(), "no property set");
         assertEquals(DecodeSwitches.defaults(), parse("normout", "on", "fused", "on", "headargmax", "on", "kvcache", "f16"));
         assertEquals(new DecodeSwitches(false, false, 0, DType.F32), parse("normout", "off", "fused", " off ", "headargmax", "off", "kvcache", " f32"));
         assertEquals(OpenClMglu.MAX_BATCH, parse("headargmax", " all").headArgmaxMaxB());
+        assertEquals(2, parse("headargmax", "small ").headArgmaxMaxB());
         assertEquals(DType.F32, parse("kvcache", "FP32").kvCache());
         assertEquals(true, parse("normout", "no").normOut(), "only off turns a switch off");
     }
 
     @Test void badValuesAreRefusedWithTheProperty() {
-        assertEquals("-Djmglu.opencl.headargmax=some: expected on, all or off",
+        assertEquals("-Djmglu.opencl.headargmax=some: expected on, small or off",
                 assertThrows(IllegalArgumentException.class, () -> parse("headargmax", "some")).getMessage());
         assertEquals("-Djmglu.opencl.kvcache=bf16: expected f16 or f32",
                 assertThrows(IllegalArgumentException.class, () -> parse("kvcache", "bf16")).getMessage());
@@ -54,10 +55,11 @@ class DecodeSwitchesTest {
 
     @Test void copiesChangeOneSwitch() {
         DecodeSwitches d = DecodeSwitches.defaults();
-        assertEquals(new DecodeSwitches(false, true, 2, DType.F16), d.withNormOut(false));
-        assertEquals(new DecodeSwitches(true, false, 2, DType.F16), d.withFused(false));
+        int all = OpenClMglu.MAX_BATCH;
+        assertEquals(new DecodeSwitches(false, true, all, DType.F16), d.withNormOut(false));
+        assertEquals(new DecodeSwitches(true, false, all, DType.F16), d.withFused(false));
         assertEquals(new DecodeSwitches(true, true, 7, DType.F16), d.withHeadArgmaxMaxB(7));
-        assertEquals(new DecodeSwitches(true, true, 2, DType.F32), d.withKvCache(DType.F32));
+        assertEquals(new DecodeSwitches(true, true, all, DType.F32), d.withKvCache(DType.F32));
     }
 
     /**
@@ -70,7 +72,7 @@ class DecodeSwitchesTest {
         OpenClTesting.requireOpenCl();
         HostBackend ref = new HostBackend(new ReferenceKernels(), "ref");
         DecodeSwitches d = DecodeSwitches.defaults();
-        DecodeSwitches[] sets = {d, d.withNormOut(false), d.withFused(false), d.withHeadArgmaxMaxB(0), d.withHeadArgmaxMaxB(OpenClMglu.MAX_BATCH)};
+        DecodeSwitches[] sets = {d, d.withNormOut(false), d.withFused(false), d.withHeadArgmaxMaxB(0), d.withHeadArgmaxMaxB(DecodeSwitches.HEAD_ARGMAX_SMALL)};
         Rng rng = new Rng(95);
         int C = 40, V = 300;
         float eps = 1e-5f;

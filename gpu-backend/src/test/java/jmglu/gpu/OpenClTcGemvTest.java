@@ -1,5 +1,7 @@
 package jmglu.gpu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import jmglu.engine.Act;
@@ -25,7 +27,8 @@ import org.junit.jupiter.api.Test;
 class OpenClTcGemvTest {
     static OpenClContext cl;
     static OpenClMglu mglu;
-    static final OpenClSettings TC = OpenClTesting.settings().withTc(OpenClSettings.Switch.ON).withFast(false).withTcGemv(1, 16);
+    /** Two parts of x at every B (the default takes one past 4 rows of fp16 W: {@link #byDefaultXIsRoundedToHalvesPastFourRows}). */
+    static final OpenClSettings TC = OpenClTensorCoreTest.twoParts(OpenClTesting.settings().withTc(OpenClSettings.Switch.ON).withFast(false).withTcGemv(1, 16));
     static final float EPS = 1e-5f;
     // (h, d, B): each case builds a few programs, slow on PoCL
     static final int[][] CASES = {{40, 33, 2}, {200, 7, 8}, {72, 50, 5}, {264, 17, 3}, {32, 16, 1}, {104, 21, 16}};
@@ -137,6 +140,46 @@ class OpenClTcGemvTest {
                 double abs = (dt == DType.BF16 ? 1e-3 : 1e-4) * Math.sqrt(h);
                 Check.close(expected, actual, abs, 1e-3, "tc swiglu " + dt + " " + g + " h=" + h + " d=" + d + " B=" + B + " normin=" + normin);
             }
+    }
+
+    /**
+     * The default parts of x (OpenClSettings.xParts) at B = 5 and 8: fp16 W takes one part, x rounded to fp16 (RTE), so
+     * the GEMV and the glu equal the reference over the rounded x within the two-part tolerance; of a normed x (the
+     * product x_c·nw_c rounded, 1/rms applied to the f32 sum) within u·Σ|x w| of the float64 value; bf16 W keeps two
+     * parts and the two-part tolerance over x itself.
+     */
+    @Test void byDefaultXIsRoundedToHalvesPastFourRows() {
+        Rng rng = new Rng(75);
+        OpenClSettings dflt = OpenClTesting.settings().withTc(OpenClSettings.Switch.ON).withFast(false).withTcGemv(1, 16);
+        OpenClMglu md = new OpenClMglu(cl, dflt);
+        try {
+            for (int[] c : new int[][] {{200, 19, 8}, {72, 50, 5}})
+                for (DType dt : new DType[] {DType.F16, DType.BF16}) {
+                    int h = c[0], d = c[1], B = c[2];
+                    boolean one = dflt.xParts(B, dt) == 1;
+                    assertEquals(dt == DType.F16, one, "one part for fp16 W at B=" + B);
+                    WeightMatrix w = WeightMatrix.of(dt, Check.random(rng, d * h), d, h), wv = WeightMatrix.of(dt, Check.random(rng, d * h), d, h);
+                    float[] x = Check.random(rng, B * h), nw = Check.random(rng, h), y0 = Check.random(rng, B * d);
+                    float[] xr = one ? OpenClTesting.halves(x) : x;
+                    double[] lin = gemv(xr, w, B), v = gemv(xr, wv, B);
+                    float[] glu = new float[B * d];
+                    for (int i = 0; i < lin.length; i++) {
+                        glu[i] = Act.SILU.apply((float) lin[i]) * (float) v[i];
+                        lin[i] += y0[i];
+                    }
+                    double u = dt == DType.BF16 ? 0x1p-8 : 0x1p-11, two = (u * u * 4 + 1e-6) * OpenClTensorCoreTest.maxAbsDot(xr, w, B) + 1e-5 * Math.sqrt(h);
+                    String what = "default parts " + dt + " h=" + h + " d=" + d + " B=" + B;
+                    Check.close(lin, run(md, OpenClMglu.GEMV, y0, x, null, w, null, B, Act.SILU, true), two, 1e-5, "tc gemv " + what);
+                    Check.close(glu, run(md, OpenClMglu.SWIGLU, y0, x, null, w, wv, B, Act.SILU, false), (dt == DType.BF16 ? 1e-3 : 1e-4) * Math.sqrt(h), 1e-3, "tc swiglu " + what);
+                    float[] xn = normed(x, nw, B, h);
+                    double[] ln = gemv(xn, w, B);
+                    for (int i = 0; i < ln.length; i++) ln[i] += y0[i];
+                    double bound = (one ? u : u * u * 4 + 1e-6) * OpenClTensorCoreTest.maxAbsDot(xn, w, B) + 1e-5 * Math.sqrt(h);
+                    Check.close(ln, run(md, OpenClMglu.GEMV, y0, x, nw, w, null, B, Act.SILU, true), bound, 1e-5, "tc gemv normin " + what);
+                }
+        } finally {
+            md.release();
+        }
     }
 
     /** One warp per row block (no hand-over) and x in one 16-bit part (XS = 1): within u·Σ|x w| of the float64 value. */

@@ -1,5 +1,7 @@
 package jmglu.gpu;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import jmglu.engine.Act;
 import jmglu.engine.DType;
 import jmglu.engine.MaskPacker;
@@ -25,7 +27,10 @@ import org.junit.jupiter.api.Test;
 class OpenClTensorCoreTest {
     static OpenClContext cl;
     static OpenClMglu mglu;
-    static final OpenClSettings TC = OpenClTesting.settings().withTc(OpenClSettings.Switch.ON).withFast(false);
+    /** x in two 16-bit parts at every B (the default takes one past 4 rows of fp16 W: {@link #byDefaultXIsRoundedToHalvesPastFourRows}). */
+    static final OpenClSettings TC = twoParts(OpenClTesting.settings().withTc(OpenClSettings.Switch.ON).withFast(false));
+
+    static OpenClSettings twoParts(OpenClSettings s) { return s.withTcShape(s.tcWarps(), 2); }
     // (h, d, B, nm)
     static final int[][] CASES = {{64, 33, 1, 1}, {96, 17, 3, 3}, {160, 7, 8, 8}, {32, 31, 5, 16}, {128, 16, 2, 2}, {224, 20, 4, 5}};
 
@@ -78,6 +83,37 @@ class OpenClTensorCoreTest {
                 double abs = (dt == DType.BF16 ? 1e-3 : 1e-4) * Math.sqrt(h) * nm;
                 Check.close(expected, actual, abs, 1e-3, "tc flash " + dt + " " + g + " h=" + h + " d=" + d + " B=" + B + " nm=" + nm);
             }
+    }
+
+    /**
+     * The default parts of x (OpenClSettings.xParts): fp16 W past 4 rows takes one part, x rounded to fp16 (RTE) for the
+     * products, so FlashMGLU equals the reference over the rounded x within the two-part tolerance; bf16 W and 4 rows
+     * keep two parts and equal the reference over x itself.
+     */
+    @Test void byDefaultXIsRoundedToHalvesPastFourRows() {
+        OpenClSettings dflt = OpenClTesting.settings().withTc(OpenClSettings.Switch.ON).withFast(false);
+        assertEquals(1, dflt.xParts(5, DType.F16));
+        assertEquals(2, dflt.xParts(4, DType.F16));
+        assertEquals(2, dflt.xParts(8, DType.BF16));
+        assertEquals(2, dflt.withTcShape(4, 2).xParts(8, DType.F16));
+        Rng rng = new Rng(34);
+        OpenClMglu md = new OpenClMglu(cl, dflt);
+        try {
+            // h, d, B, nm, dtype ordinal
+            for (int[] c : new int[][] {{160, 7, 8, 4, 0}, {96, 17, 5, 3, 0}, {64, 9, 8, 2, 1}, {128, 16, 4, 4, 0}}) {
+                int h = c[0], d = c[1], B = c[2], nm = c[3];
+                DType dt = c[4] == 0 ? DType.F16 : DType.BF16;
+                WeightMatrix w = WeightMatrix.of(dt, Check.random(rng, d * h), d, h);
+                MaskPlanes m = MaskPacker.pack(Check.randomMasks(rng, nm, d, h), nm, d, h);
+                float[] x = Check.random(rng, B * h), xs = dflt.xParts(B, dt) == 1 ? OpenClTesting.halves(x) : x, expected = new float[B * d];
+                ReferenceMglu.flash(expected, xs, w, m, B, Act.SILU);
+                float[] actual = run(md, OpenClMglu.FLASH, w, m, x, B, Act.SILU)[0];
+                double abs = (dt == DType.BF16 ? 1e-3 : 1e-4) * Math.sqrt(h) * nm;
+                Check.close(expected, actual, abs, 1e-3, "tc flash default parts " + dt + " h=" + h + " d=" + d + " B=" + B + " nm=" + nm);
+            }
+        } finally {
+            md.release();
+        }
     }
 
     @Test void scoresMatchReferenceWithOneOrTwoPartsOfX() {

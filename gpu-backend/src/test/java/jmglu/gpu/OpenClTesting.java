@@ -54,6 +54,13 @@ final class OpenClTesting {
     /** t rounded through F16 (a new heap F32 tensor): the values a cache of halves holds. */
     static Tensor halves(Tensor t) { return t.to(DType.F16).to(DType.F32); }
 
+    /** x rounded to fp16 (to nearest, ties to even) and back: what a kernel's one 16-bit part of x holds. */
+    static float[] halves(float[] x) {
+        float[] r = new float[x.length];
+        for (int i = 0; i < x.length; i++) r[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
+        return r;
+    }
+
     /**
      * The reference of a fused attention step over F16 caches: ref's composition (q, k, v = x Wᵀ, RoPE) with k (rotated)
      * and v rounded to F16 before they are cached and attended, as the kernels built with KVH = 1 do; kc, vc host F32

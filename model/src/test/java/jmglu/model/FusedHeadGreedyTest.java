@@ -55,7 +55,7 @@ class FusedHeadGreedyTest {
         Config c = ModelOnEveryBackendTest.config("mglu");
         Map<String, Tensor> w = ModelOnEveryBackendTest.model(c).pack(DType.F16);
         Backend gpu = new OpenClBackend(OpenClContext.open(), OpenClSettings.fromSystemProperties().withTc(OpenClSettings.Switch.ON),
-                DecodeSwitches.fromSystemProperties().withHeadArgmaxMaxB(OpenClMglu.MAX_BATCH));   // B = 3's head on gemv_tc fuses too (by default B ≤ 2)
+                DecodeSwitches.fromSystemProperties().withHeadArgmaxMaxB(OpenClMglu.MAX_BATCH));   // B = 3's head on gemv_tc fuses too (the default; set whatever the properties say)
         try (Backend ref = Backends.open("reference"); gpu) {
             Transformer mr = Transformer.forInference(c, w, ref), mg = Transformer.forInference(c, w, gpu);
             for (int B : new int[] {1, 3}) {
