@@ -127,6 +127,9 @@ public final class OpenClBackend implements Backend {
     /** The decode switches this backend was opened with. */
     public DecodeSwitches switches() { return switches; }
 
+    /** The kernels' settings this backend's launchers were made with. */
+    public OpenClSettings settings() { return mglu.settings(); }
+
     @Override public synchronized void read(Tensor t, float[] dst) {
         if (dst.length < t.size()) throw new IllegalArgumentException("read: " + t + " needs " + t.size() + " floats, dst has " + dst.length);
         if (t.dtype() == DType.F16) {                        // a cache of halves (tests, probes): widened on the host

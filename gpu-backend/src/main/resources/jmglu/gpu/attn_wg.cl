@@ -12,10 +12,14 @@
 // Lane L of warp wi holds the DPL = ceil(HD/32) dims e0 = L·DPL .. e0 + DPL − 1 (0 past HD). A split has SK = KW·NW·IT
 // keys from u0 = split·SK, taken in IT rounds; in round r warp wi takes keys u = uw + t, t < KW, uw = u0 + (r·NW + wi)·KW:
 //   loads  its KW K rows and KW V rows at once (HD = 128: a float4 a lane, 512 contiguous bytes a row), then q and tab;
-//   scores d_t = Σ_e q_e·k_t[e]: each lane its DPL products, then a xor butterfly over the warp (5 shuffles a key, the
-//          KW keys' butterflies interleaved); every lane ends with every score, so the softmax needs no exchange:
-//          s_t = scale·d_t, m = max s_t (with the rounds before), the running l and acc[e] rescaled by e^(m_old − m),
-//          then p_t = e^(s_t − m), l += Σ p_t, acc[e] += Σ_t p_t v_t[e] in registers.
+//   scores d_t = Σ_e q_e·k_t[e]: each lane its DPL products, then a transpose butterfly: at o = KW/2 .. 1 each lane
+//          keeps the half of its values whose key bit o is its lane bit o and adds the partner's copy of it (KW − 1
+//          shuffles), then the lane groups' partial sums meet (xor KW .. 16): lane L ends with the score of key
+//          t = L mod KW; softmax: s_t = scale·d_t, m = max s_t (a xor butterfly over the KW keys, with the rounds
+//          before), the running l and acc[e] rescaled by e^(m_old − m), one p_t = e^(s_t − m) a lane, l += Σ p_t (a
+//          butterfly), then acc[e] += Σ_t p_t v_t[e] in registers, p_t from lane t. At KW = 8: 23 shuffles and one
+//          exponential a lane a round, where a plain butterfly a key took 40 and eight (H200, B = 8, 640 keys: 26.4
+//          against 27.9 µs a launch, lab/gpu/s8-run call 4).
 // More rounds (IT) give fewer, longer-lived groups, so fewer tickets and merges: what bounds a large batch (B = 8: 2560
 // groups of one round at 640 keys, each a chain of load, shuffles, fence, ticket; K and V from the L2 run no faster).
 // The NW warps meet in local memory: lm[w], ll[w], la[w·HD + e]; M = max_w m_w, c_w = e^(m_w − M) (0 for a warp with
@@ -30,7 +34,7 @@
 // clamped to ≤ max(p − 1, 0) and masked by selects, so no one uses what another writes.
 //
 // Build-time: HD, DPL, KW (keys a warp: 4, 8, 16), NW (warps a group), IT (rounds a split, default 1), SHFL (1: shfl.sync via inline PTX, NVIDIA;
-// 0: the butterfly's sums through local memory, every thread reaching every barrier), F4 (1: rows read as aligned
+// 0: each shuffle through local memory, every thread reaching every barrier), F4 (1: rows read as aligned
 // 4-element loads, the caches' offsets multiples of 4 elements; 0: vload4 / vload_half4), KVH (1: the caches hold
 // halves, common.cl; HD = 128 then reads 256 contiguous bytes a row).
 
@@ -56,7 +60,17 @@ inline float shx(float v, int o) {                  // the value of lane L ^ o
     asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(o));
     return t;
 }
+inline float shi(float v, int s) {                  // the value of lane s
+    float t;
+    asm volatile("shfl.sync.idx.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(s));
+    return t;
+}
+#define SHX_TO(dst, v, o) (dst) = shx(v, o)
+#else
+// the same exchange through the warp's floats of local memory sc (every thread of the group reaches every barrier)
+#define SHX_TO(dst, v, o) { sc[L] = (v); barrier(CLK_LOCAL_MEM_FENCE); (dst) = sc[L ^ (o)]; barrier(CLK_LOCAL_MEM_FENCE); }
 #endif
+#define KH (KW > 2 ? KW / 2 : 1)                    /* values a lane sends at the widest level of the transpose */
 
 
 // The warps' (m, l, acc) through local memory into the group's: sets M, Lsum and A[k] = acc of dim lid + k·NT.
@@ -86,7 +100,8 @@ void attn_wg(__global float* restrict out, const int oo, __global float* restric
     __local float lm[NW], ll[NW], la[NW * HD];
     __local uint lastl;
 #if !SHFL
-    __local float red[NW * KW * 32];
+    __local float scAll[NW * KH * 32];
+    __local float* sc = scAll + (get_local_id(0) / 32) * KH * 32;
 #endif
     const int lid = get_local_id(0), L = lid % 32, wi = lid / 32, g = get_group_id(0);
     const int sp = g % nsplit, hq = g / nsplit, b = hq / nH, j = hq % nH;
@@ -123,34 +138,67 @@ void attn_wg(__global float* restrict out, const int oo, __global float* restric
             for (int i = 0; i < DPL; i++) a += qr[i] * x[t][i];
             d[t] = t < old ? a : t == nt ? dn : 0.0f;         // selects: a clamped row never counts
         }
-#if SHFL
+        // the transpose butterfly (see the top): lane L ends with the score of key t = L mod KW
         #pragma unroll
-        for (int o = 16; o > 0; o >>= 1)
+        for (int o = KW / 2; o > 0; o >>= 1) {
+            const bool up = (L & o) != 0;
+            float send[KH], keep[KH];
             #pragma unroll
-            for (int t = 0; t < KW; t++) d[t] += shx(d[t], o);
+            for (int t = 0; t < o; t++) { send[t] = up ? d[t] : d[t + o]; keep[t] = up ? d[t + o] : d[t]; }
+#if SHFL
+            #pragma unroll
+            for (int t = 0; t < o; t++) d[t] = keep[t] + shx(send[t], o);
 #else
-        // every lane the same sum in the same order; every thread runs every round, so all reach the barriers
-        for (int t = 0; t < KW; t++) red[(wi * KW + t) * 32 + L] = d[t];
-        barrier(CLK_LOCAL_MEM_FENCE);
-        for (int t = 0; t < KW; t++) {
-            float a = 0.0f;
-            for (int s = 0; s < 32; s++) a += red[(wi * KW + t) * 32 + s];
-            d[t] = a;
+            for (int t = 0; t < o; t++) sc[t * 32 + L] = send[t];      // the level's o values at once: one barrier pair
+            barrier(CLK_LOCAL_MEM_FENCE);
+            for (int t = 0; t < o; t++) d[t] = keep[t] + sc[t * 32 + (L ^ o)];
+            barrier(CLK_LOCAL_MEM_FENCE);
+#endif
         }
+        #pragma unroll
+        for (int o = KW; o < 32; o <<= 1) {
+            float got;
+            SHX_TO(got, d[0], o);
+            d[0] += got;
+        }
+        const int kt = L % KW;                                 // this lane's key
+        const float st = kt < cnt ? d[0] * scale : -INFINITY;
+        float mx = st;
+        #pragma unroll
+        for (int o = 1; o < KW; o <<= 1) {
+            float got;
+            SHX_TO(got, mx, o);
+            mx = fmax(mx, got);
+        }
+        const float mr = fmax(m, mx);                          // −∞ only while the warp has seen no key
+        const float r = m == -INFINITY ? 0.0f : exp(m - mr);
+        const float pl = kt < cnt ? exp(st - mr) : 0.0f;       // one exponential a lane: its key's
+        float ps = pl, pn = 0.0f;
+        #pragma unroll
+        for (int o = 1; o < KW; o <<= 1) {
+            float got;
+            SHX_TO(got, ps, o);
+            ps += got;
+        }
+        l = l * r + ps;
+        for (int i = 0; i < DPL; i++) acc[i] *= r;
+#if !SHFL
+        sc[L] = pl;
         barrier(CLK_LOCAL_MEM_FENCE);
 #endif
-        float mr = m, pn = 0.0f;
-        for (int t = 0; t < KW; t++) mr = fmax(mr, t < cnt ? d[t] * scale : -INFINITY);
-        const float r = m == -INFINITY ? 0.0f : exp(m - mr);   // mr finite: cnt > 0
-        l *= r;
-        for (int i = 0; i < DPL; i++) acc[i] *= r;
         #pragma unroll
         for (int t = 0; t < KW; t++) {
-            const float pt = t < cnt ? exp(d[t] * scale - mr) : 0.0f;
-            l += pt;
+#if SHFL
+            const float pt = shi(pl, t);                       // key t's weight, from lane t
+#else
+            const float pt = sc[t];
+#endif
             for (int i = 0; i < DPL; i++) acc[i] += t < old ? pt * y[t][i] : 0.0f;
             pn = t == nt ? pt : pn;
         }
+#if !SHFL
+        barrier(CLK_LOCAL_MEM_FENCE);                         // sc read by every lane before the next round writes it
+#endif
         for (int i = 0; i < DPL; i++) acc[i] += pn * vn[i];  // pn = 0 unless mine
         m = mr;
     }

@@ -107,7 +107,9 @@ public final class AttnProbe {
                         wk = Tensor.randn(rng, 0.125, kv, h).to(DType.F16), wv = Tensor.randn(rng, 0.125, kv, h).to(DType.F16);
                 Rope rope = Rope.halves(10000f, new Rope.Scaling.Linear(2f));
                 Tensor rq = Tensor.zeros(B, nH * hd), rk = Tensor.zeros(B, kv), rv = Tensor.zeros(B, kv);   // the composition, k and v stored as the caches hold them
-                ref.linearQkv(rq, rk, rv, x, wq, wk, wv);
+                // the device's q/k/v GEMV may take x as one fp16 part (fp16 W, B > 4: OpenClSettings.xParts): the same x here
+                boolean oneX = be instanceof jmglu.gpu.OpenClBackend o && o.settings().xParts(B, DType.F16) == 1;
+                ref.linearQkv(rq, rk, rv, oneX ? x.to(DType.F16).to(DType.F32) : x, wq, wk, wv);
                 ref.rope(rq, nH, hd, pos, rope);
                 ref.rope(rk, nKv, hd, pos, rope);
                 ref.attentionStep(e, rq, stored(rk, kt), stored(rv, kt), kc, vc, pos, nH, nKv, hd);

@@ -43,23 +43,27 @@ final class OpenClBackendCheck {
                 int h = c[0], d = c[1], B = c[2];
                 double s = Math.sqrt(h / 64.0);
                 Tensor w = weights(rng, dt, d, h), w2 = weights(rng, dt, d, h), x = randn(rng, 1, B, h), y0 = randn(rng, 1, B, d);
-                Tensor dx = gpu.adopt(x), dw = gpu.adopt(w);
-                Tensor ey = y0.copy(), ay = gpu.adopt(y0);
+                Tensor dx = gpu.adopt(x), dw = gpu.adopt(w), xr = rounded(gpu, dt, x);      // xr: x as one fp16 part (or null)
+                Tensor ey = y0.copy(), ay = gpu.adopt(y0), er = y0.copy();
                 REF.linear(ey, x, w, true);
+                if (xr != null) REF.linear(er, xr, w, true);
                 gpu.linear(ay, dx, dw, true);
-                close(ey.toArray(), read(gpu, ay), 2e-5 * s, 1e-4, "linear acc " + dt + " h=" + h + " B=" + B);
+                close(ey.toArray(), arr(xr, er), read(gpu, ay), 2e-5 * s, 1e-4, "linear acc " + dt + " h=" + h + " B=" + B);
                 REF.glu(ey, x, w, w2, Act.SILU);
+                if (xr != null) REF.glu(er, xr, w, w2, Act.SILU);
                 gpu.glu(ay, dx, dw, gpu.adopt(w2), Act.SILU);
-                close(ey.toArray(), read(gpu, ay), 2e-5 * s, 1e-4, "glu " + dt + " h=" + h + " B=" + B);
+                close(ey.toArray(), arr(xr, er), read(gpu, ay), 2e-5 * s, 1e-4, "glu " + dt + " h=" + h + " B=" + B);
                 for (int nm : new int[] {1, 4, 8}) {
                     Tensor m = masks(rng, nm, d, h), dm = gpu.adopt(m);
                     REF.flashMglu(ey, x, w, m, Act.GELU);
+                    if (xr != null) REF.flashMglu(er, xr, w, m, Act.GELU);
                     gpu.flashMglu(ay, dx, dw, dm, Act.GELU);
-                    close(ey.toArray(), read(gpu, ay), 1e-4 * nm * s, 1e-4, "flashMglu " + dt + " h=" + h + " B=" + B + " nm=" + nm);
+                    close(ey.toArray(), arr(xr, er), read(gpu, ay), 1e-4 * nm * s, 1e-4, "flashMglu " + dt + " h=" + h + " B=" + B + " nm=" + nm);
                     Tensor r = weights(rng, DType.F32, nm, h);
                     REF.mgluTopK(ey, x, w, m, r, Math.min(2, nm), Act.SILU);
+                    if (xr != null) REF.mgluTopK(er, xr, w, m, r, Math.min(2, nm), Act.SILU);
                     gpu.mgluTopK(ay, dx, dw, dm, gpu.adopt(r), Math.min(2, nm), Act.SILU);
-                    close(ey.toArray(), read(gpu, ay), 1e-4 * nm * s, 1e-4, "mgluTopK " + dt + " h=" + h + " B=" + B + " nm=" + nm);
+                    close(ey.toArray(), arr(xr, er), read(gpu, ay), 1e-4 * nm * s, 1e-4, "mgluTopK " + dt + " h=" + h + " B=" + B + " nm=" + nm);
                     gpu.release(dm);
                 }
                 gpu.release(dw);
@@ -132,14 +136,20 @@ final class OpenClBackendCheck {
                 Tensor ey = y0.copy(), en = Tensor.zeros(B, C), eo = Tensor.zeros(B, width);
                 REF.linearRmsnorm(ey, a, wo, true, en, nw, 1e-5f);
                 ((Consumer) op[4]).run(REF, eo, en, w);
+                // the owed norm and the consumer's input as one fp16 part: Wo's y over a rounded a, the consumer over a rounded n
+                Tensor ar = rounded(gpu, dt, a), eyr = y0.copy(), enr = Tensor.zeros(B, C), eor = Tensor.zeros(B, width);
+                if (ar != null) {
+                    REF.linearRmsnorm(eyr, ar, wo, true, enr, nw, 1e-5f);
+                    ((Consumer) op[4]).run(REF, eor, rounded(gpu, dt, enr), w);
+                }
                 Tensor[] dw = new Tensor[w.length];
                 for (int i = 0; i < w.length; i++) dw[i] = gpu.adopt(w[i]);
                 Tensor ay = gpu.adopt(y0), an = gpu.zeros(B, C), ao = gpu.zeros(B, width);
                 gpu.linearRmsnorm(ay, gpu.adopt(a), gpu.adopt(wo), true, an, gpu.adopt(nw), 1e-5f);
                 ((Consumer) op[4]).run(gpu, ao, an, dw);
                 String what = op[0] + " of an owed norm " + dt + " B=" + B;
-                close(eo.toArray(), read(gpu, ao), (Double) op[3], 1e-3, what);
-                close(en.toArray(), read(gpu, an), 1e-4, 1e-4, what + ": n");
+                close(eo.toArray(), arr(ar, eor), read(gpu, ao), (Double) op[3], 1e-3, what);
+                close(en.toArray(), arr(ar, enr), read(gpu, an), 1e-4, 1e-4, what + ": n");
                 for (Tensor t : dw) gpu.release(t);
             }
         }
@@ -156,10 +166,12 @@ final class OpenClBackendCheck {
             Tensor w = weights(rng, dt, d, h), dw = gpu.adopt(w), nw = randn(rng, 1, d), dnw = gpu.adopt(nw);
             for (int rep = 0; rep < 10; rep++) {
                 Tensor x = randn(rng, 1, B, h), y0 = randn(rng, 1, B, d), ey = y0.copy(), en = Tensor.zeros(B, d), ay = gpu.adopt(y0), an = gpu.zeros(B, d);
+                Tensor xr = rounded(gpu, dt, x), eyr = y0.copy(), enr = Tensor.zeros(B, d);
                 REF.linearRmsnorm(ey, x, w, true, en, nw, 1e-5f);
+                if (xr != null) REF.linearRmsnorm(eyr, xr, w, true, enr, nw, 1e-5f);
                 gpu.linearRmsnorm(ay, gpu.adopt(x), dw, true, an, dnw, 1e-5f);
-                close(ey.toArray(), read(gpu, ay), 2e-5 * s, 1e-4, "linearRmsnorm y " + dt + " h=" + h + " d=" + d + " B=" + B);
-                close(en.toArray(), read(gpu, an), 1e-4 * s, 1e-4, "linearRmsnorm n " + dt + " h=" + h + " d=" + d + " B=" + B);
+                close(ey.toArray(), arr(xr, eyr), read(gpu, ay), 2e-5 * s, 1e-4, "linearRmsnorm y " + dt + " h=" + h + " d=" + d + " B=" + B);
+                close(en.toArray(), arr(xr, enr), read(gpu, an), 1e-4 * s, 1e-4, "linearRmsnorm n " + dt + " h=" + h + " d=" + d + " B=" + B);
             }
         }
         Tensor table = randn(rng, 1, 37, 300).to(dt), nw = randn(rng, 1, 300), ex = Tensor.zeros(19, 300), en = Tensor.zeros(19, 300),
@@ -216,6 +228,15 @@ final class OpenClBackendCheck {
         for (Tensor t : w) be.release(t);
         return out;
     }
+
+    /** x rounded to fp16 where the backend may feed it to the tensor cores as one fp16 part (OpenClSelfCheck.roundsX), else null. */
+    static Tensor rounded(OpenClBackend gpu, DType dt, Tensor x) {
+        int B = x.size() / x.dim(x.rank() - 1);
+        return OpenClSelfCheck.roundsX(gpu.settings(), dt, B) ? x.to(DType.F16).to(DType.F32) : null;
+    }
+
+    /** e's values where the rounded input r exists, else null. */
+    static float[] arr(Tensor r, Tensor e) { return r == null ? null : e.toArray(); }
 
     static Tensor randn(Rng rng, double std, int... shape) { return Tensor.randn(rng, std, shape); }
 
