@@ -24,10 +24,13 @@ final class ClNorms {
     /**
      * Consumers take an owed norm of at most this many rows (-Djmglu.opencl.norminb; 0: never, the norm is written on
      * first use as the composition does). H200, lab/gpu/decode-run9 call 2: at B = 8 the bench decoded 5570–5588 tok/s
-     * with them against 5734–5946 with a norm launch (main), so larger batches keep the launch. With the tensor-core GEMV
+     * with them against 5734–5946 with a norm launch (main), so larger batches kept the launch. With the tensor-core GEMV
      * (gemv_tc.cl, lab/gpu/tcgemv-run call 1) B = 8 took 7,212 tok/s with them against 7,175 with the launch: within the noise.
+     * With x as one fp16 part there (OpenClSettings.xParts), NORMIN costs the qkv GEMV nothing (B = 8: 14.1 µs against
+     * 15.8 without a norm, lab/gpu/s8-run call 2), and the step's one norm launch left at B = 3..8 (after the embedding;
+     * gemv_tc NORMOUT writes the others) goes: gated step 714 / 697 µs against 724 / 704 (s8-run calls 4, 5). Default 8.
      */
-    int maxRows = Integer.getInteger("jmglu.opencl.norminb", 1);
+    int maxRows = Integer.getInteger("jmglu.opencl.norminb", 8);
     private final OpenClBackend be;
     private Owed owed;
     private ClDecodeOps.Embed emb;   // x = table[ids] owed too (x: the owed norm's source), or null
