@@ -1,4 +1,4 @@
-//! needs attn_rows.cl
+//! needs shfl.cl attn_rows.cl
 // jmglu OpenCL decode attention (issue 12; the default at every B, ClWarpAttention.group): what attn_warp.cl does (RoPE of q and k_p, k_p and
 // v_p into the caches, attention split over the KV length, the merge of splits by the last one to finish), with one
 // work-group of NW warps per (row, head, split of SK = NW·KW keys) and only KW keys a warp, so that B·nH·len/KW warps
@@ -54,17 +54,7 @@ inline int pick_pos(int16 v, int i) {               // v[i] without a private ar
     }
 }
 
-#if SHFL
-inline float shx(float v, int o) {                  // the value of lane L ^ o
-    float t;
-    asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(o));
-    return t;
-}
-inline float shi(float v, int s) {                  // the value of lane s
-    float t;
-    asm volatile("shfl.sync.idx.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(s));
-    return t;
-}
+#if SHFL                                             /* shx, shi: shfl.cl */
 #define SHX_TO(dst, v, o) (dst) = shx(v, o)
 #else
 // the same exchange through the warp's floats of local memory sc (every thread of the group reaches every barrier)

@@ -1,4 +1,4 @@
-//! needs ticket.cl argmax_part.cl
+//! needs shfl.cl ticket.cl argmax_part.cl
 // jmglu GEMV and GLU of the smallest decode batches (B = BB ≤ 4, made for B = 1) on the CUDA cores, W row-major as stored.
 // At B = 1 a GEMV does 2 flops per weight read: no tensor cores needed, the only job is to keep enough loads of W in
 // flight (memory-level parallelism) on every SM, and to issue few instructions per weight.
@@ -91,17 +91,7 @@ inline void cvt8(uint4 u, float4* lo, float4* hi) {
     CVT2(u.z, a, b); CVT2(u.w, e, f); *hi = (float4)(a, b, e, f);
 }
 
-#if PTX
-// warp-wide butterfly sum (as mglu.cl): every lane gets the total
-inline float warp_sum(float v) {
-    #pragma unroll
-    for (int o = 16; o > 0; o >>= 1) {
-        float t;
-        asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(o));
-        v += t;
-    }
-    return v;
-}
+#if PTX                                 /* warp_sum: shfl.cl */
 #define RED (KS * NS)                  // red[warp·NS + j]: warp's total j
 #else
 #define RED (NS * LS)                  // red[j·LS + lid]: a tree over the group

@@ -1,4 +1,4 @@
-//! needs tc_mma.cl ticket.cl argmax_part.cl
+//! needs tc_mma.cl shfl.cl ticket.cl argmax_part.cl
 // jmglu GEMV and GLU on tensor cores for a decode batch of B ≤ 16 rows of x: NVIDIA mma.sync m16n8k16
 // (f32 accumulators) through inline PTX, or EMU 1, the same instruction emulated in local memory, so that
 // every index is tested on any OpenCL device (PoCL in CI). W is read ROW-MAJOR as stored (no tile copy):
@@ -114,12 +114,7 @@ inline void norm_out(__global float* y, const int d, __global float* restrict n,
 #define ROWSUM(b) part[(b) * LS]
 #else
     for (int b = 0; b < BB; b++) {                                    // a warp's butterfly, then its lane 0's sum by warp
-        float v = s[b];
-        for (int o = 16; o > 0; o >>= 1) {
-            float t;
-            asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(o));
-            v += t;
-        }
+        const float v = warp_sum(s[b]);                                // shfl.cl
         if ((lid & 31) == 0) part[b * KS + (lid >> 5)] = v;
     }
     barrier(CLK_LOCAL_MEM_FENCE);

@@ -1,3 +1,4 @@
+//! needs shfl.cl
 // jmglu OpenCL row kernels over one (d, h) row-major weight matrix W (like nn.Linear):
 // FlashMGLU, the MGLU scores, GEMV and the SwiGLU baseline are one kernel, `rows`, specialised
 // at build time; the naive-MGLU baseline adds `materialise` and `glu_acc`.
@@ -97,19 +98,7 @@ typedef ushort rawtype;
 #define XLOAD8(p, i) vload8(0, (p) + (i))
 #endif
 
-#if SHFL
-// NVIDIA only (inline PTX): warp-wide butterfly sum, every lane gets the total
-inline float warp_sum(float v) {
-#if ALIGNED
-    #pragma unroll
-#endif
-    for (int o = 16; o > 0; o >>= 1) {
-        float t;
-        asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(o));
-        v += t;
-    }
-    return v;
-}
+#if SHFL                      /* warp_sum: shfl.cl */
 #define TEAM 32              /* threads sharing one row block: one warp, no barriers */
 #else
 #define TEAM LS              /* the whole work-group, reduced through local memory */

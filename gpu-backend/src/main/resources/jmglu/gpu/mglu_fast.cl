@@ -1,3 +1,4 @@
+//! needs shfl.cl
 // jmglu FlashMGLU / MGLU scores, the fast path for h % 8 == 0 (one (d, h) row-major W, bit-plane masks).
 // Same math as `rows` in mglu.cl (MODE 0: y (B, d) = Σ_i g(s_i)(t − s_i); MODE 1: t (B, d), s (NM, B, d)),
 // laid out for memory-level parallelism and fewer instructions per weight:
@@ -37,18 +38,6 @@ typedef ushort wtype;
 // bit j of m moved to bit 31 of lane j: select(a, b, c) takes b where c's sign bit is set
 #define SMEAR8(m) as_int8((uint8)(m) << (uint8)(31, 30, 29, 28, 27, 26, 25, 24))
 
-#if SHFL
-// NVIDIA only (inline PTX): warp-wide butterfly sum, every lane gets the total
-inline float warp_sum(float v) {
-    #pragma unroll
-    for (int o = 16; o > 0; o >>= 1) {
-        float t;
-        asm volatile("shfl.sync.bfly.b32 %0, %1, %2, 0x1f, 0xffffffff;" : "=f"(t) : "f"(v), "r"(o));
-        v += t;
-    }
-    return v;
-}
-#endif
 
 __kernel __attribute__((reqd_work_group_size(LS, 1, 1)))
 void flash(__global float* restrict out, __global float* restrict out2, __global const float* restrict x,
