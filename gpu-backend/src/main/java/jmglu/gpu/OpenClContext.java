@@ -4,8 +4,6 @@ import static org.jocl.CL.*;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -25,7 +23,7 @@ import org.jocl.cl_mem;
 import org.jocl.cl_platform_id;
 
 /**
- * One OpenCL device through JOCL: discovery, a context and an in-order profiling queue, programs
+ * One OpenCL device through JOCL: discovery ({@link ClDevices}), a context and an in-order profiling queue, programs
  * built from the .cl resources in jmglu/gpu/ (cached per source + build options), buffers and
  * launches. Every failure surfaces as an {@link IllegalStateException} naming the OpenCL error
  * (CL.stringFor_errorCode) and, for builds, the compiler's log.
@@ -40,7 +38,7 @@ import org.jocl.cl_platform_id;
  * holds enqueued commands until a flush or a blocking call starts the first kernels of a step while the
  * host still enqueues the rest; 0: never (the default; see lab/gpu/README.md for what it measured).
  * {@link #profile} keeps every launch's event, for per-kernel device times (lab's DecodeProfile); {@link #hostTimes}
- * times each launch on the host. Launches set their arguments and enqueue through {@link ClNative} (java.lang.foreign)
+ * times each launch on the host ({@link ClLaunchLog} holds both). Launches set their arguments and enqueue through {@link ClNative} (java.lang.foreign)
  * where it is available: a decode step is as long as the host takes to enqueue it.
  */
 public final class OpenClContext implements AutoCloseable {
@@ -63,9 +61,7 @@ public final class OpenClContext implements AutoCloseable {
     private final Map<cl_kernel, Object[]> lastArgs = new IdentityHashMap<>();   // what each kernel was last launched with
     private long launches;                       // kernels enqueued so far
     private int flushEvery, sinceFlush;          // clFlush after every flushEvery launches (0: never)
-    private List<Launch> profiled;               // non-null: every launch's event is kept (see profile)
-    private Map<String, long[]> hostNanos;       // non-null: host time per kernel in launch (see hostTimes)
-    private final Map<cl_mem, Long> memSizes = new IdentityHashMap<>();
+    private final ClLaunchLog log = new ClLaunchLog();   // profiled launches and host times, when on
     private ClNative fast = ClNative.open();     // launches through java.lang.foreign (null: JOCL's calls)
     private final ClPinnedReads pinned;          // staging for readIntsLater
 
@@ -83,11 +79,11 @@ public final class OpenClContext implements AutoCloseable {
         } catch (CLException e) {
             throw fail("creating a context on " + ref.describe(), e);
         }
-        localMemBytes = infoLong(ref.device(), CL_DEVICE_LOCAL_MEM_SIZE);
-        maxWorkGroup = infoSizeT(ref.device(), CL_DEVICE_MAX_WORK_GROUP_SIZE);
-        globalMemBytes = infoLong(ref.device(), CL_DEVICE_GLOBAL_MEM_SIZE);
-        computeUnits = infoInt(ref.device(), CL_DEVICE_MAX_COMPUTE_UNITS);
-        baseAlignBytes = Math.max(4, infoInt(ref.device(), CL_DEVICE_MEM_BASE_ADDR_ALIGN) / 8);
+        localMemBytes = ClDevices.infoLong(ref.device(), CL_DEVICE_LOCAL_MEM_SIZE);
+        maxWorkGroup = ClDevices.infoSizeT(ref.device(), CL_DEVICE_MAX_WORK_GROUP_SIZE);
+        globalMemBytes = ClDevices.infoLong(ref.device(), CL_DEVICE_GLOBAL_MEM_SIZE);
+        computeUnits = ClDevices.infoInt(ref.device(), CL_DEVICE_MAX_COMPUTE_UNITS);
+        baseAlignBytes = Math.max(4, ClDevices.infoInt(ref.device(), CL_DEVICE_MEM_BASE_ADDR_ALIGN) / 8);
         String f = System.getProperty(FLUSH_PROPERTY, "0").trim();
         try { flushEvery = Integer.parseInt(f); } catch (NumberFormatException e) { flushEvery = -1; }
         if (flushEvery < 0) throw new IllegalArgumentException("-D" + FLUSH_PROPERTY + "=" + f + ": expected a number of launches ≥ 0");
@@ -122,39 +118,10 @@ public final class OpenClContext implements AutoCloseable {
     }
 
     /** Every device of every platform, GPUs first. Throws UnsatisfiedLinkError when libOpenCL is missing. */
-    public static List<DeviceRef> devices() {
-        CL.setExceptionsEnabled(true);
-        List<DeviceRef> out = new ArrayList<>();
-        int[] np = new int[1];
-        try {
-            clGetPlatformIDs(0, null, np);
-        } catch (CLException e) {
-            return out;                                   // CL_PLATFORM_NOT_FOUND_KHR: no ICD installed
-        }
-        cl_platform_id[] ps = new cl_platform_id[np[0]];
-        clGetPlatformIDs(ps.length, ps, null);
-        for (long type : new long[] {CL_DEVICE_TYPE_GPU, CL_DEVICE_TYPE_ACCELERATOR, CL_DEVICE_TYPE_CPU}) {
-            for (cl_platform_id p : ps) {
-                int[] nd = new int[1];
-                try {
-                    clGetDeviceIDs(p, type, 0, null, nd);
-                } catch (CLException e) {
-                    continue;                             // CL_DEVICE_NOT_FOUND for this type
-                }
-                cl_device_id[] ds = new cl_device_id[nd[0]];
-                clGetDeviceIDs(p, type, ds.length, ds, null);
-                for (cl_device_id d : ds)
-                    out.add(new DeviceRef(p, d, infoString(d, CL_DEVICE_NAME), platformName(p), type));
-            }
-        }
-        return out;
-    }
+    public static List<DeviceRef> devices() { return ClDevices.all(); }
 
-    public static String listing(List<DeviceRef> all) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < all.size(); i++) sb.append(i == 0 ? "" : ", ").append(i).append(": ").append(all.get(i).describe());
-        return sb.toString();
-    }
+    /** "0: name (platform), 1: ..." */
+    public static String listing(List<DeviceRef> all) { return ClDevices.listing(all); }
 
     // ---------------------------------------------------------------- programs and kernels ({@link ClPrograms})
     /** The kernel `name` of resource jmglu/gpu/{file}, built with `options` (cached). */
@@ -329,7 +296,7 @@ public final class OpenClContext implements AutoCloseable {
      * again: each clSetKernelArg is a native call, and a decode step makes hundreds.
      */
     public synchronized void launch(cl_kernel k, long global, long local, cl_event ev, Object... args) {
-        long t0 = hostNanos != null ? System.nanoTime() : 0;
+        long t0 = log.hostStart();
         Object[] last = lastArgs.get(k);
         if (last == null || last.length < args.length) {
             last = last == null ? new Object[args.length] : Arrays.copyOf(last, args.length);
@@ -353,17 +320,13 @@ public final class OpenClContext implements AutoCloseable {
                 last[i] = a instanceof int[] v ? v.clone() : a;
             }
             long g = local > 0 ? (global + local - 1) / local * local : global;
-            if (profiled != null && ev == null) ev = new cl_event();
+            if (log.profiling() && ev == null) ev = new cl_event();
             queue(ev != null);
             if (fast != null && ev == null) fast.enqueue(queue, k, g, local);
             else clEnqueueNDRangeKernel(queue, k, 1, null, new long[] {g}, local > 0 ? new long[] {local} : null, 0, null, ev);
-            if (profiled != null) profiled.add(new Launch(progs.name(k), g, argBytes(args), ev));
+            if (log.profiling()) log.add(progs.name(k), g, args, ev);
             launches++;
-            if (hostNanos != null) {
-                long[] h = hostNanos.computeIfAbsent(progs.name(k), n -> new long[2]);
-                h[0]++;
-                h[1] += System.nanoTime() - t0;
-            }
+            if (log.timingHost()) log.hostTime(progs.name(k), t0);
             if (flushEvery > 0 && ++sinceFlush >= flushEvery) {
                 clFlush(queue);
                 sinceFlush = 0;
@@ -391,37 +354,15 @@ public final class OpenClContext implements AutoCloseable {
      * Turns on (or off) the timing of {@link #launch} on the host: the arguments set and the enqueue, per kernel
      * ("file name options"), as {calls, nanoseconds}. Returns what was timed since it was last turned on.
      */
-    public synchronized Map<String, long[]> hostTimes(boolean on) {
-        Map<String, long[]> was = hostNanos == null ? Map.of() : hostNanos;
-        hostNanos = on ? new java.util.LinkedHashMap<>() : null;
-        return was;
-    }
+    public synchronized Map<String, long[]> hostTimes(boolean on) { return log.hostTimes(on); }
 
     /**
      * Profiling on: from now every launch keeps an event ({@link Launch}); off: returns the launches kept since it was turned
      * on (their events still to be released by the caller, {@link #releaseEvents}), an empty list if it was off.
      */
-    public synchronized List<Launch> profile(boolean on) {
-        List<Launch> was = profiled == null ? List.of() : profiled;
-        profiled = on ? new ArrayList<>() : null;
-        memSizes.clear();
-        return was;
-    }
+    public synchronized List<Launch> profile(boolean on) { return log.profile(on); }
 
     public static void releaseEvents(List<Launch> ls) { for (Launch l : ls) clReleaseEvent(l.event()); }
-
-    private long argBytes(Object[] args) {
-        long sum = 0;
-        Map<cl_mem, Boolean> seen = new IdentityHashMap<>();
-        for (Object a : args)
-            if (a instanceof cl_mem m && seen.put(m, Boolean.TRUE) == null)
-                sum += memSizes.computeIfAbsent(m, x -> {
-                    long[] size = new long[1];
-                    clGetMemObjectInfo(x, CL_MEM_SIZE, Sizeof.size_t, Pointer.to(size), null);
-                    return size[0];
-                });
-        return sum;
-    }
 
     /** Whether argument a is what the kernel already holds (was): buffers by identity, values by equality. */
     private static boolean same(Object was, Object a) {
@@ -445,7 +386,7 @@ public final class OpenClContext implements AutoCloseable {
      * first waits for every command of the other, so commands still run in the order they were issued.
      */
     public synchronized cl_command_queue queue(boolean forTiming) {
-        cl_command_queue want = forTiming || profiled != null ? timed : plain;
+        cl_command_queue want = forTiming || log.profiling() ? timed : plain;
         if (want != queue) {
             try { clFinish(queue); } catch (CLException e) { throw fail("waiting for the queue", e); }
             queue = want;
@@ -491,40 +432,5 @@ public final class OpenClContext implements AutoCloseable {
 
     static IllegalStateException fail(String what, CLException e) {
         return new IllegalStateException("OpenCL: " + what + " failed: " + CL.stringFor_errorCode(e.getStatus()), e);
-    }
-
-    // ---------------------------------------------------------------- info
-    private static String infoString(cl_device_id d, int param) {
-        long[] size = new long[1];
-        clGetDeviceInfo(d, param, 0, null, size);
-        byte[] b = new byte[(int) size[0]];
-        clGetDeviceInfo(d, param, b.length, Pointer.to(b), null);
-        return new String(b, 0, Math.max(0, b.length - 1), StandardCharsets.UTF_8);
-    }
-
-    private static String platformName(cl_platform_id p) {
-        long[] size = new long[1];
-        clGetPlatformInfo(p, CL_PLATFORM_NAME, 0, null, size);
-        byte[] b = new byte[(int) size[0]];
-        clGetPlatformInfo(p, CL_PLATFORM_NAME, b.length, Pointer.to(b), null);
-        return new String(b, 0, Math.max(0, b.length - 1), StandardCharsets.UTF_8);
-    }
-
-    private static long infoLong(cl_device_id d, int param) {
-        long[] v = new long[1];
-        clGetDeviceInfo(d, param, Sizeof.cl_ulong, Pointer.to(v), null);
-        return v[0];
-    }
-
-    private static long infoInt(cl_device_id d, int param) {
-        int[] v = new int[1];
-        clGetDeviceInfo(d, param, Sizeof.cl_uint, Pointer.to(v), null);
-        return v[0];
-    }
-
-    private static long infoSizeT(cl_device_id d, int param) {
-        long[] v = new long[1];
-        clGetDeviceInfo(d, param, Sizeof.size_t, Pointer.to(v), null);
-        return v[0];
     }
 }
