@@ -226,7 +226,7 @@ class OpenClHeadArgmaxTest {
 
     /**
      * The last group's merge at every team size (argmax_part.cl step 2): through {@link OpenClBackend#linearArgmax} with
-     * -Djmglu.opencl.headargmax=all, gemv_tc at B = 5 and 8 built with 1 and 4 warps (on PoCL 32 and 128 threads: teams
+     * the head's argmax fused at every batch (headargmax on), gemv_tc at B = 5 and 8 built with 1 and 4 warps (on PoCL 32 and 128 threads: teams
      * of T = 4 or 16 threads, 12 or 48 of them idle at B = 5, none at B = 8), V = 1500 (94 blocks: several batches of
      * loads a thread at T = 4, a partial last batch at T = 16). The rows are {@link #problem}'s (ties far apart and
      * neighbours, a +Inf, a NaN, only −Inf): one launch, ids = argmaxRow of the logits read back, and the host reference's
@@ -237,14 +237,8 @@ class OpenClHeadArgmaxTest {
         Rng rng = new Rng(95);
         int V = 1500, h = 40;
         for (int warps : new int[] {1, 4}) {
-            System.setProperty("jmglu.opencl.headargmax", "all");
-            OpenClBackend all;
-            try {
-                all = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings().withTc(OpenClSettings.Switch.ON).withTcShape(warps, 2));
-            } finally {
-                System.clearProperty("jmglu.opencl.headargmax");
-            }
-            try (OpenClBackend gpu = all) {
+            DecodeSwitches all = DecodeSwitches.fromSystemProperties().withHeadArgmaxMaxB(OpenClMglu.MAX_BATCH);
+            try (OpenClBackend gpu = new OpenClBackend(OpenClContext.open(), OpenClTesting.settings().withTc(OpenClSettings.Switch.ON).withTcShape(warps, 2), all)) {
                 for (int B : new int[] {5, 8}) {
                     String what = "warps=" + warps + " B=" + B;
                     Problem p = problem(rng, DType.BF16, V, h, B, B + warps);

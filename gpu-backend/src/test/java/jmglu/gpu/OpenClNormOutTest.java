@@ -12,6 +12,7 @@ import jmglu.engine.HostBackend;
 import jmglu.engine.ReferenceKernels;
 import jmglu.engine.Rng;
 import jmglu.engine.Tensor;
+import jmglu.engine.WeightMatrix;
 import jmglu.engine.testing.Check;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,25 +57,11 @@ class OpenClNormOutTest {
                     String what = dt + " h=" + h + " d=" + d + " B=" + B + " acc=" + acc + " rep=" + rep;
                     // y: x in two 16-bit parts (bf16 ~16 bits kept), tile sums in another order; one part past 4 rows
                     // of fp16 W (OpenClSettings.xParts): within 2^-11·Σ|x w| more
-                    double tol = dt == DType.BF16 ? 2e-3 : 2e-4 + (B > 4 ? 0x1p-11 * maxAbsDot(x, w) : 0);
+                    double tol = dt == DType.BF16 ? 2e-3 : 2e-4 + (B > 4 ? 0x1p-11 * OpenClTensorCoreTest.maxAbsDot(x.toArray(), WeightMatrix.of(dt, w.toArray(), d, h), B) : 0);
                     Check.close(ey.toArray(), read(gpu, ay), tol, tol, "linearRmsnorm y " + what);
                     Check.close(en.toArray(), read(gpu, an), 2 * tol, 2 * tol, "linearRmsnorm n " + what);
                 }
             }
-    }
-
-    /** max over (b, r) of Σ_k |x[b][k]·W[r][k]|, W (d, h) as stored. */
-    static double maxAbsDot(Tensor x, Tensor w) {
-        int h = w.dim(1), d = w.dim(0), B = x.size() / h;
-        float[] xa = x.toArray(), wa = w.toArray();
-        double max = 0;
-        for (int b = 0; b < B; b++)
-            for (int r = 0; r < d; r++) {
-                double s = 0;
-                for (int k = 0; k < h; k++) s += Math.abs((double) xa[b * h + k] * wa[r * h + k]);
-                max = Math.max(max, s);
-            }
-        return max;
     }
 
     /** Wo then W2 as in a decode step: the second GEMV's input is not normed, its output's norm is written again; n of rows 1.. of a larger tensor. */

@@ -55,11 +55,7 @@ final class OpenClTesting {
     static Tensor halves(Tensor t) { return t.to(DType.F16).to(DType.F32); }
 
     /** x rounded to fp16 (to nearest, ties to even) and back: what a kernel's one 16-bit part of x holds. */
-    static float[] halves(float[] x) {
-        float[] r = new float[x.length];
-        for (int i = 0; i < x.length; i++) r[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
-        return r;
-    }
+    static float[] halves(float[] x) { return halves(Tensor.of(x, x.length)).toArray(); }
 
     /**
      * The reference of a fused attention step over F16 caches: ref's composition (q, k, v = x Wᵀ, RoPE) with k (rotated)

@@ -100,33 +100,36 @@ public final class OpenClSelfCheck {
             double abs = 8e-5 * Math.sqrt(h);
             // a tensor-core launch over fp16 W past 4 rows may feed x as one fp16 part (OpenClSettings.xParts): then the
             // answer is the reference over x rounded to fp16 (xr), else over x
+            // er, tr, sr: those references, or null
             float[] xr = roundsX(mglu.settings(), dt, B) ? halves(x) : null;
             float[] e = new float[B * d], t = new float[B * d], s = new float[nm * B * d], a = new float[B * d], a2 = new float[nm * B * d];
-            float[] er = new float[B * d], tr = new float[B * d], sr = new float[nm * B * d];
+            float[] er = null, tr = null, sr = null;
             ReferenceMglu.flash(e, x, w, m, B, g);
-            if (xr != null) ReferenceMglu.flash(er, xr, w, m, B, g);
+            ReferenceMglu.scores(t, s, x, w, m, B);
+            if (xr != null) {
+                ReferenceMglu.flash(er = new float[B * d], xr, w, m, B, g);
+                ReferenceMglu.scores(tr = new float[B * d], sr = new float[nm * B * d], xr, w, m, B);
+            }
             mglu.rows(OpenClMglu.FLASH, dy, null, dx, dw, null, dm, B, g, null);
             cl.read(dy, a, a.length);
-            close(e, xr == null ? null : er, a, abs * nm * Math.sqrt(h), 1e-4, "flashMglu " + what);
-            ReferenceMglu.scores(t, s, x, w, m, B);
-            if (xr != null) ReferenceMglu.scores(tr, sr, xr, w, m, B);
+            close(e, er, a, abs * nm * Math.sqrt(h), 1e-4, "flashMglu " + what);
             mglu.rows(OpenClMglu.SCORES, dy, ds, dx, dw, null, dm, B, g, null);
             cl.read(dy, a, a.length);
             cl.read(ds, a2, a2.length);
-            close(t, xr == null ? null : tr, a, abs, 1e-4, "mgluScores t " + what);
-            close(s, xr == null ? null : sr, a2, abs, 1e-4, "mgluScores s " + what);
+            close(t, tr, a, abs, 1e-4, "mgluScores t " + what);
+            close(s, sr, a2, abs, 1e-4, "mgluScores s " + what);
             if (!gemv) return;
             mglu.gemv(dy, dx, dw, B, false, null);
             cl.read(dy, a, a.length);
-            close(t, xr == null ? null : tr, a, abs, 1e-4, "gemv " + what);
+            close(t, tr, a, abs, 1e-4, "gemv " + what);
             cl.write(dy, y0, y0.length);
             mglu.gemv(dy, dx, dw, B, true, null);
             cl.read(dy, a, a.length);
             for (int i = 0; i < t.length; i++) {
                 t[i] += y0[i];
-                tr[i] += y0[i];
+                if (tr != null) tr[i] += y0[i];
             }
-            close(t, xr == null ? null : tr, a, abs, 1e-4, "gemv acc " + what);
+            close(t, tr, a, abs, 1e-4, "gemv acc " + what);
         } finally {
             dw.release();
             dm.release();
@@ -139,11 +142,7 @@ public final class OpenClSelfCheck {
     static float[] nan(int n) { float[] a = new float[n]; Arrays.fill(a, Float.NaN); return a; }
 
     /** x rounded to fp16 (to nearest, ties to even) and back. */
-    static float[] halves(float[] x) {
-        float[] r = new float[x.length];
-        for (int i = 0; i < x.length; i++) r[i] = Float.float16ToFloat(Float.floatToFloat16(x[i]));
-        return r;
-    }
+    static float[] halves(float[] x) { return Tensor.of(x, x.length).to(DType.F16).to(DType.F32).toArray(); }
 
     /**
      * {@link #close(float[], float[], double, double, String)} against e, widened where er is given (the reference over x
@@ -164,7 +163,7 @@ public final class OpenClSelfCheck {
     }
 
     /** Whether the backend may feed a batch of B rows over dt W to the tensor cores as one fp16 part of x (OpenClSettings.xParts's rule). */
-    static boolean roundsX(OpenClSettings s, DType dt, int B) { return s.xParts(Math.min(B, 8), dt) == 1; }
+    static boolean roundsX(OpenClSettings s, DType dt, int B) { return s.xParts(B, dt) == 1; }
 
     static void close(float[] e, float[] a, double abs, double rel, String what) {
         checks++;
