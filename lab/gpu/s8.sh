@@ -2,6 +2,7 @@
 # One device call of variants (issue 12, eighth session): jmglu.lab.gpu.AttnProbe per ATTN variant, jmglu.lab.gpu.TcGemvProbe
 # per GEMV variant (JVM options), then jmglu.lab.gpu.DecodeProfile (gated device µs a step, µs per kernel) of the issue's
 # MGLU model per PROF entry "B:options", then bench decode per BENCHV entry (after | main, options after a colon).
+# MAINS="class,arg,…;…" runs lab mains first (ninth session: jmglu.lab.gpu.L2AheadProbe).
 # Options: JVM options, commas for spaces; "" the defaults.
 #   here:   ./jmglu bundle && mvn -B -q -o package -pl lab -am -DskipTests && BUNDLE=.devbundle-s8 MAIN_JAR=… bash lab/gpu/s8.sh make /work/main
 #   device: ATTN="…;…" GEMV="…;…" PROF="1:;8:;8:-Djmglu.opencl.rot=true" BENCHV="after main" bash .devbundle-s8/s8.sh run
@@ -18,6 +19,12 @@ run)
   H="$D/jmglu-bundle"; JAVA="$H/runtime/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED"
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | tee "$O/log.txt"
   ( timeout 120 "$H/jmglu" init --dim 2048 --layers 8 --heads 16 --hidden 8192 --ffn mglu --nm 4 --dtype fp16 --seq-len 640 --out /tmp/m-mglu --force > /dev/null ) &
+  IFS=";" read -ra MS <<< "${MAINS-}"
+  for m in "${MS[@]}"; do
+    left "$m" || continue
+    echo "== ${m//,/ }" | tee -a "$O/mains.txt"
+    timeout "${MAIN_S:-90}" $JAVA -cp "$H/lib/*" ${m//,/ } 2>&1 | grep -v WARN | tee -a "$O/mains.txt" || echo "$m failed or timed out" | tee -a "$O/mains.txt"
+  done
   IFS=";" read -ra VS <<< "${ATTN-}"
   for v in "${VS[@]}"; do
     left "AttnProbe $v" || continue
