@@ -18,11 +18,9 @@ import org.jocl.cl_mem;
  * kernel's reduction needs R·NV·B·LS floats of local memory (NV = 1 + nm); R, then LS, shrink until that
  * fits in a quarter of the device's local memory. On NVIDIA, warps reduce with shfl.sync (inline PTX):
  * each warp owns R rows, no local memory, no barriers. FlashMGLU and the scores take, in order: the
- * tensor-core kernel flash_tc.cl (NVIDIA mma.sync; 16-bit W with h % 32 == 0, B ≤ 8, both operands
- * also held in their {@link TcLayout} copy; {@link #tcRows}); mglu_fast.cl where it measured faster on
- * the H200 ({@link #fastRows}); the row kernel otherwise. On the H200 (lab/gpu/run11) the tensor-core
- * kernel runs fp16 FlashMGLU at h=4096, d=14336, B=1 in 0.039 / 0.041 / 0.047 / 0.067 ms at
- * nm = 1 / 2 / 4 / 8, against 0.056 / 0.059 / 0.057 / 0.082 for the row and fast kernels (run 9).
+ * tensor-core kernel flash_tc.cl ({@link ClFlashTc}: NVIDIA mma.sync; 16-bit W with h % 32 == 0, B ≤ 8,
+ * both operands also held in their {@link TcLayout} copy); mglu_fast.cl where it measured faster on the
+ * H200 ({@link ClFastMglu}); the row kernel otherwise.
  * GEMV and SwiGLU at decode batches (settings' tcGemvMinB..tcGemvMaxB, default 1..8) take the tensor-core
  * kernel gemv_tc.cl ({@link ClTcGemv}, W read row-major) when the tensor-core path is on; of those, B ≤ 2
  * (-Djmglu.opencl.b1max) takes gemv_b1.cl ({@link ClGemvB1}, CUDA cores, many loads in flight) instead.
@@ -83,16 +81,19 @@ public final class OpenClMglu {
     private final boolean nvidia;      // an NVIDIA platform (inline PTX, mma.sync)
     private final ClTcGemv tcGemv;     // GEMV and SwiGLU of decode batches on tensor cores (gemv_tc.cl)
     private final ClGemvB1 b1Gemv;     // the same at B ≤ 2 on the CUDA cores (gemv_b1.cl)
+    private final ClFlashTc flashTc;   // FlashMGLU and the scores on tensor cores (flash_tc.cl)
+    private final ClFastMglu fast;     // the same on the CUDA cores where it beats the row kernel (mglu_fast.cl)
     private cl_mem normed;            // the normed input of the paths that take no NormIn (grown on demand)
     private long normedBytes;
-    // paths whose program the compiler refused (logged once; they stay off for this launcher)
-    private volatile boolean shflRefused, fastRefused, tcRefused;
+    private volatile boolean shflRefused;  // the compiler refused the inline PTX of mglu.cl (logged once; off for good)
 
     public OpenClMglu(OpenClContext cl, OpenClSettings settings) {
         this.cl = cl;
         this.s = settings;
         this.dummy = cl.alloc(64);
         this.nvidia = cl.ref.platformName().toUpperCase(java.util.Locale.ROOT).contains("NVIDIA");
+        this.flashTc = new ClFlashTc(cl, settings, nvidia, dummy);
+        this.fast = new ClFastMglu(cl, settings, this::useShfl, dummy);
         this.tcGemv = new ClTcGemv(cl, this);
         this.b1Gemv = new ClGemvB1(cl, this);
     }
@@ -109,7 +110,7 @@ public final class OpenClMglu {
 
     /** The paths whose programs the device's compiler refused so far ("" when none): "shfl", "fast", "tc". */
     public String refusedPaths() {
-        return ((shflRefused ? "shfl " : "") + (fastRefused ? "fast " : "") + (tcRefused ? "tc" : "")).trim();
+        return ((shflRefused ? "shfl " : "") + (fast.refused() ? "fast " : "") + (flashTc.refused() ? "tc" : "")).trim();
     }
 
     /**
@@ -208,10 +209,10 @@ public final class OpenClMglu {
         if ((mode == GEMV || mode == SWIGLU) && tcGemv.applies(w.dtype(), h, B)
                 && tcGemv.run(mode, out, x, norm, w, w2, B, g, acc, null, ev)) return;
         int nv = mode == GEMV ? 1 : mode == SWIGLU ? 2 : nm + 1, ns = norm != null ? B : 0;   // ns: the Σx² sums
-        if (nm > 0 && tcRows(mode, out, out2, x, norm, w, m, B, g, ev)) return;
-        if (nm > 0 && fastApplies(h, nm, B)) {        // mglu_fast.cl takes no NormIn: it reads the normed copy
+        if (nm > 0 && flashTc.run(mode, out, out2, x, norm, w, m, B, g, ev)) return;
+        if (nm > 0 && fast.applies(h, nm, B)) {       // mglu_fast.cl takes no NormIn: it reads the normed copy
             cl_mem xn = norm == null ? x : normed(x, B, h, norm);
-            if (fastRows(mode, out, out2, xn, w, m, B, g, ev)) return;
+            if (fast.run(mode, out, out2, xn, w, m, B, g, ev)) return;
             x = xn;
             norm = null;
         }
@@ -267,51 +268,6 @@ public final class OpenClMglu {
     }
 
     /**
-     * FlashMGLU (mode FLASH) or the MGLU scores (SCORES) through mglu_fast.cl: warps own R rows, each
-     * lane issues R·CPL W vectors and their mask words before the math, grid-strided over row tasks.
-     * Taken when the settings' fast is on, h % 8 == 0 and the accumulators fit (nv·B ≤ 96), B ≤ fastMaxB and
-     * nm ≥ fastMinNm (B = 1) or fastMinNmBatch (B > 1) ({@link #fastRows} runs it).
-     */
-    private boolean fastApplies(int h, int nm, int B) {
-        return s.fast() && !fastRefused && h % 8 == 0 && (nm + 1) * B <= 96 && B <= s.fastMaxB()
-                && nm >= (B == 1 ? s.fastMinNm() : s.fastMinNmBatch());
-    }
-
-    /** See {@link #fastApplies}; false when its program is refused or the reduction does not fit (the caller runs `rows`). */
-    private boolean fastRows(int mode, cl_mem out, cl_mem out2, cl_mem x, DeviceMatrix w, DeviceMasks m,
-                             int B, Act g, cl_event ev) {
-        int h = w.cols(), d = w.rows(), nm = m.nm(), nv = nm + 1;
-        boolean sh = useShfl();
-        int LS = (int) Math.max(32, Math.min(s.fastLs(), cl.maxWorkGroup)) & ~31, R = s.fastR(), cpl = s.fastCpl();
-        while (R > 1 && R * nv * B > 96) R >>= 1;
-        while (cpl > 1 && R * cpl * nm > 64) cpl >>= 1;
-        long redBytes = 4;
-        if (!sh) {                                  // local-memory reduction: NACC floats per thread
-            while (LS > 32 && (long) R * nv * B * LS * 4 > cl.localMemBytes / 2) LS >>= 1;
-            redBytes = (long) R * nv * B * LS * 4;
-            if (redBytes > cl.localMemBytes / 2) return false;
-        }
-        boolean sm = s.smear().resolve(B > 1);
-        String opts = "-DWT=" + wt(w.dtype()) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal()
-                + " -DLS=" + LS + " -DR=" + R + " -DCPL=" + cpl + " -DSMEAR=" + (sm ? 1 : 0) + " -DMODE=" + mode
-                + " -DEVEN=" + (h % (256 * cpl) == 0 ? 1 : 0) + " -DSHFL=" + (sh ? 1 : 0);
-        org.jocl.cl_kernel k;
-        try {
-            k = cl.kernel("mglu_fast.cl", opts, "flash");
-        } catch (IllegalStateException e) {         // e.g. the compiler refused the inline PTX
-            LOG.log(System.Logger.Level.WARNING, "OpenCL fast FlashMGLU kernel unavailable, using the row kernel ("
-                    + e.getMessage().lines().findFirst().orElse("") + ")");
-            fastRefused = true;
-            return false;
-        }
-        long rowsPerGroup = (long) R * (LS / 32), tasks = (d + rowsPerGroup - 1) / rowsPerGroup;
-        long groups = s.persist() > 0 ? Math.min(tasks, Math.max(1, cl.computeUnits) * s.persist()) : tasks;
-        cl.launch(k, groups * LS, LS, ev, out, out2 == null ? dummy : out2, x, w.mem(), m.mem(), h, d,
-                new OpenClContext.Local(redBytes));
-        return true;
-    }
-
-    /**
      * The kernel, or null (a warning logged) when the device's compiler refuses the program, e.g. a driver that
      * rejects the inline PTX of the tensor-core kernels: the caller then takes its row kernels for good.
      */
@@ -326,10 +282,10 @@ public final class OpenClMglu {
     }
 
     /** Whether masked weights should also be held in the tensor-core layout (the tc path is on). */
-    public boolean tensorCores() { return !tcRefused && s.tc().resolve(nvidia()); }
+    public boolean tensorCores() { return flashTc.enabled(); }
 
     /** Whether FlashMGLU / the scores of a W of this type and width at batch B go through the tensor-core kernel. */
-    public boolean tcApplies(DType dt, int h, int B) { return tensorCores() && dt != DType.F32 && TcLayout.fits(h) && B <= 8; }
+    public boolean tcApplies(DType dt, int h, int B) { return flashTc.applies(dt, h, B); }
 
     /** What mglu.cl rows' options are made of (ga: 0 no NormIn, 1 NORMIN, 2 NORMIN and GALIGNED). */
     private record RowsKey(DType dt, int nm, int B, Act g, int LS, int R, boolean xl, int mode, boolean al, boolean acc, int ga, boolean sh,
@@ -340,48 +296,6 @@ public final class OpenClMglu {
                     + " -DALIGNED=" + (al ? 1 : 0) + " -DU=" + unroll + " -DACC=" + (acc ? 1 : 0)
                     + (ga > 0 ? " -DNORMIN=1" + (ga == 2 ? " -DGALIGNED=1" : "") : "") + " -DSHFL=" + (sh ? 1 : 0);
         }
-    }
-
-    /** What flash_tc's options are made of ({@link OpenClContext#kernel(Object, java.util.function.Supplier)}). */
-    private record TcKey(DType dt, int nm, int B, Act g, int mode, int ks, int xs, int pd, boolean norm) {}
-
-    /**
-     * FlashMGLU (FLASH) or the MGLU scores (SCORES) through flash_tc.cl: mma.sync tiles of 16 rows, B ≤ 8,
-     * 16-bit W with h % 32 == 0, both operands uploaded with their tile layout; false otherwise.
-     */
-    private boolean tcRows(int mode, cl_mem out, cl_mem out2, cl_mem x, NormIn norm, DeviceMatrix w, DeviceMasks m,
-                           int B, Act g, cl_event ev) {
-        if (w.tc() == null || m.tc() == null || !tcApplies(w.dtype(), w.cols(), B)) return false;
-        int h = w.cols(), d = w.rows(), nm = m.nm(), ks = Math.max(1, Math.min(s.tcWarps(), h / 32)), xs = s.xParts(B, w.dtype());
-        boolean emu = !nvidia();
-        if (emu) ks = 1;                            // the emulated mma wants one warp per group
-        // warps 1..ks−1 hand over their tiles through local memory: (ks − 1)·NT·(1 + nm)·4·32 floats
-        long red = 4L * ((B * xs + 7) / 8) * (nm + 1) * 4 * 32;
-        while (ks > 1 && (ks - 1) * red > cl.localMemBytes) ks >>= 1;    // nm = 16, B > 4: 52 KB at ks = 4
-        red *= Math.max(1, ks - 1);
-        // loads two steps ahead when the x parts take two n-tiles (B·parts > 8), except nm = 2: H200 runs 11
-        // and 14, B=8, ms one step / two steps ahead: nm=1 0.047/0.044, nm=2 0.047/0.060, nm=4 0.078/0.067,
-        // nm=8 0.116/0.091; at B=1 two steps measured the same as one (run 13)
-        int pd = B * xs > 8 && nm != 2 ? 2 : 1;
-        DType dt = w.dtype();
-        int ksF = ks;
-        boolean normIn = norm != null;
-        org.jocl.cl_kernel k = cl.kernel(new TcKey(dt, nm, B, g, mode, ks, xs, pd, normIn), () -> {
-            String opts = "-DWT=" + wt(dt) + " -DNM=" + nm + " -DBB=" + B + " -DACT=" + g.ordinal() + " -DMODE=" + mode
-                    + " -DKS=" + ksF + " -DXS=" + xs + " -DEMU=" + (emu ? 1 : 0) + " -DPD=" + pd + (normIn ? " -DNORMIN=1" : "");
-            return kernelOrNull(cl, "flash_tc.cl", opts, "flash_tc", "tensor-core FlashMGLU");
-        });
-        if (k == null) {
-            tcRefused = true;
-            return false;
-        }
-        if (norm == null)
-            cl.launch(k, (long) TcLayout.blocks(d) * 32 * ks, 32L * ks, ev, out, out2 == null ? dummy : out2, x, w.tc(), m.tc(), h, d,
-                    new OpenClContext.Local(red));
-        else
-            cl.launch(k, (long) TcLayout.blocks(d) * 32 * ks, 32L * ks, ev, out, out2 == null ? dummy : out2, x, w.tc(), m.tc(), h, d,
-                    new OpenClContext.Local(red), norm.w(), norm.wo(), norm.eps());
-        return true;
     }
 
     /**
