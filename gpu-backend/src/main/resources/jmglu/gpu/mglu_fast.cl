@@ -15,7 +15,7 @@
 //   the sign position, shared by the B rows of x: t_b += x_b·w, s_ib += x_b·u_i (8 FMAs each).
 //   SMEAR 0: p = x_b ⊙ w, t_b += Σ p, s_ib += Σ_{bit j set} p_j (predicated adds). On the H200 (run 8)
 //   SMEAR 0 was faster at B = 1 and at B = 8 (0.202 vs 0.247 ms, nm = 4): the default.
-// The host sends here only the (B, nm) where this kernel beat `rows` (OpenClMglu.fastRows).
+// The host sends here only the (B, nm) where this kernel beat `rows` (ClFastMglu.run).
 //
 // Build-time parameters: WT (0 f32, 1 f16, 2 bf16), NM ≥ 1, BB (batch), ACT, LS, R, CPL, SMEAR, SHFL,
 // MODE (0 flash, 1 scores), EVEN (h is a multiple of 8·32·CPL: no bounds checks along h).
