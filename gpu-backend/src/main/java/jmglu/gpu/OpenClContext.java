@@ -4,8 +4,6 @@ import static org.jocl.CL.*;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jocl.CL;
@@ -38,8 +36,9 @@ import org.jocl.cl_platform_id;
  * holds enqueued commands until a flush or a blocking call starts the first kernels of a step while the
  * host still enqueues the rest; 0: never (the default; see lab/gpu/README.md for what it measured).
  * {@link #profile} keeps every launch's event, for per-kernel device times (lab's DecodeProfile); {@link #hostTimes}
- * times each launch on the host ({@link ClLaunchLog} holds both). Launches set their arguments and enqueue through {@link ClNative} (java.lang.foreign)
- * where it is available: a decode step is as long as the host takes to enqueue it.
+ * times each launch on the host ({@link ClLaunchLog} holds both). Launches skip the arguments a kernel already holds
+ * ({@link ClKernelArgs}), and set the others and enqueue through {@link ClNative} (java.lang.foreign) where it is
+ * available: a decode step is as long as the host takes to enqueue it.
  */
 public final class OpenClContext implements AutoCloseable {
     public static final String DEVICE_PROPERTY = "jmglu.opencl.device", FLUSH_PROPERTY = "jmglu.opencl.flush";
@@ -58,7 +57,7 @@ public final class OpenClContext implements AutoCloseable {
     /** Sub-buffers must start at a multiple of this many bytes (CL_DEVICE_MEM_BASE_ADDR_ALIGN). */
     public final long baseAlignBytes;
     private final ClPrograms progs;              // programs and kernels, built once
-    private final Map<cl_kernel, Object[]> lastArgs = new IdentityHashMap<>();   // what each kernel was last launched with
+    private final ClKernelArgs kernelArgs = new ClKernelArgs();   // launch arguments, skipping those a kernel holds
     private long launches;                       // kernels enqueued so far
     private int flushEvery, sinceFlush;          // clFlush after every flushEvery launches (0: never)
     private final ClLaunchLog log = new ClLaunchLog();   // profiled launches and host times, when on
@@ -212,29 +211,19 @@ public final class OpenClContext implements AutoCloseable {
     public void read(cl_mem m, float[] a, int n) { read(m, 0, a, n); }
 
     /** Reads n floats from byte offset off of m into a[0, n) (blocking). */
-    public void read(cl_mem m, long off, float[] a, int n) {
-        try {
-            clEnqueueReadBuffer(queue, m, CL_TRUE, off, 4L * n, Pointer.to(a), 0, null, null);
-        } catch (CLException e) {
-            throw fail("reading " + 4L * n + " bytes", e);
-        }
-    }
+    public void read(cl_mem m, long off, float[] a, int n) { enqueueRead(m, off, 4L * n, Pointer.to(a)); }
 
     /** Reads n shorts (halves) from byte offset off of m into a[0, n) (blocking). */
-    public void readShorts(cl_mem m, long off, short[] a, int n) {
-        try {
-            clEnqueueReadBuffer(queue, m, CL_TRUE, off, 2L * n, Pointer.to(a), 0, null, null);
-        } catch (CLException e) {
-            throw fail("reading " + 2L * n + " bytes", e);
-        }
-    }
+    public void readShorts(cl_mem m, long off, short[] a, int n) { enqueueRead(m, off, 2L * n, Pointer.to(a)); }
 
     /** Reads n ints from byte offset off of m into a[0, n) (blocking). */
-    public void readInts(cl_mem m, long off, int[] a, int n) {
+    public void readInts(cl_mem m, long off, int[] a, int n) { enqueueRead(m, off, 4L * n, Pointer.to(a)); }
+
+    private void enqueueRead(cl_mem m, long off, long bytes, Pointer p) {
         try {
-            clEnqueueReadBuffer(queue, m, CL_TRUE, off, 4L * n, Pointer.to(a), 0, null, null);
+            clEnqueueReadBuffer(queue, m, CL_TRUE, off, bytes, p, 0, null, null);
         } catch (CLException e) {
-            throw fail("reading " + 4L * n + " bytes", e);
+            throw fail("reading " + bytes + " bytes", e);
         }
     }
 
@@ -291,34 +280,12 @@ public final class OpenClContext implements AutoCloseable {
     /**
      * Sets the arguments (cl_mem, Integer, Long, Float, int[16] for an int16 vector, or {@link Local} bytes)
      * and enqueues a 1-D range (global rounded up to a multiple of local; local 0: the driver's choice).
-     * A kernel keeps its arguments between launches, so an argument equal to the one this kernel was
-     * last launched with (the same cl_mem object, an equal number, vector or local size) is not set
-     * again: each clSetKernelArg is a native call, and a decode step makes hundreds.
+     * An argument equal to the one this kernel was last launched with is not set again ({@link ClKernelArgs}).
      */
     public synchronized void launch(cl_kernel k, long global, long local, cl_event ev, Object... args) {
         long t0 = log.hostStart();
-        Object[] last = lastArgs.get(k);
-        if (last == null || last.length < args.length) {
-            last = last == null ? new Object[args.length] : Arrays.copyOf(last, args.length);
-            lastArgs.put(k, last);
-        }
         try {
-            for (int i = 0; i < args.length; i++) {
-                Object a = args[i];
-                if (same(last[i], a)) continue;
-                last[i] = null;                              // unknown until the call below succeeds
-                if (fast != null) fast.setArg(k, i, a);
-                else switch (a) {
-                    case cl_mem m -> clSetKernelArg(k, i, Sizeof.cl_mem, Pointer.to(m));
-                    case Integer v -> clSetKernelArg(k, i, Sizeof.cl_int, Pointer.to(new int[] {v}));
-                    case Long v -> clSetKernelArg(k, i, Sizeof.cl_long, Pointer.to(new long[] {v}));
-                    case Float v -> clSetKernelArg(k, i, Sizeof.cl_float, Pointer.to(new float[] {v}));
-                    case int[] v when v.length == 16 -> clSetKernelArg(k, i, Sizeof.cl_int16, Pointer.to(v));
-                    case Local l -> clSetKernelArg(k, i, Math.max(4, l.bytes()), null);
-                    default -> throw new IllegalArgumentException("OpenCL launch: argument " + i + " of type " + a.getClass());
-                }
-                last[i] = a instanceof int[] v ? v.clone() : a;
-            }
+            kernelArgs.set(k, args, fast);
             long g = local > 0 ? (global + local - 1) / local * local : global;
             if (log.profiling() && ev == null) ev = new cl_event();
             queue(ev != null);
@@ -364,14 +331,6 @@ public final class OpenClContext implements AutoCloseable {
 
     public static void releaseEvents(List<Launch> ls) { for (Launch l : ls) clReleaseEvent(l.event()); }
 
-    /** Whether argument a is what the kernel already holds (was): buffers by identity, values by equality. */
-    private static boolean same(Object was, Object a) {
-        if (was == null) return false;
-        if (a instanceof cl_mem) return was == a;
-        if (a instanceof int[] v) return was instanceof int[] w && Arrays.equals(v, w);
-        return was.equals(a);
-    }
-
     /** A __local argument of the given size. */
     public record Local(long bytes) {}
 
@@ -415,7 +374,7 @@ public final class OpenClContext implements AutoCloseable {
         } else if (on && fast == null) {
             fast = ClNative.open();
         }
-        lastArgs.clear();                            // set every argument again on the next launch
+        kernelArgs.clear();                          // set every argument again on the next launch
         return fast != null;
     }
 
@@ -424,7 +383,7 @@ public final class OpenClContext implements AutoCloseable {
         pinned.release(queue);
         if (fast != null) fast.close();
         progs.release();
-        lastArgs.clear();
+        kernelArgs.clear();
         clReleaseCommandQueue(plain);
         clReleaseCommandQueue(timed);
         clReleaseContext(context);
