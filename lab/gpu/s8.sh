@@ -58,7 +58,8 @@ run)
     [ -f /tmp/d.csv ] && sed "s/^/$name-${opts// /+},/" /tmp/d.csv >> "$O/bench.csv"; rm -f /tmp/d.csv
   done
   if [ "${SELFCHECK:-0}" = 1 ] && left OpenClSelfCheck; then
-    timeout "${SELFCHECK_S:-150}" $JAVA ${SELFCHECK_OPTS//,/ } -cp "$H/lib/*" jmglu.lab.gpu.OpenClSelfCheck F16 2>&1 | grep -v WARN > "$O/selfcheck.txt" || echo "selfcheck failed or timed out" >> "$O/selfcheck.txt"
+    ( set -o pipefail; timeout "${SELFCHECK_S:-240}" $JAVA ${SELFCHECK_OPTS//,/ } -cp "$H/lib/*" jmglu.lab.gpu.OpenClSelfCheck F16 2>&1 | grep -v WARN > "$O/selfcheck.txt" ) \
+      || echo "selfcheck failed or timed out (exit $?)" >> "$O/selfcheck.txt"
     tail -3 "$O/selfcheck.txt"
   fi
   echo "done after $(( $(date +%s) - T0 )) s" | tee -a "$O/log.txt" ;;
