@@ -43,6 +43,7 @@ final class ClAttention {
     private final OpenClBackend be;
     private final OpenClContext cl;
     private final ClDecodeOps decode;
+    private final ClScratch scratch;
     private final cl_mem dummy;
     /** The decode steps' kernel (attn_warp.cl) where it applies. */
     final ClWarpAttention warp;
@@ -57,6 +58,7 @@ final class ClAttention {
         this.be = be;
         this.cl = be.cl;
         this.decode = decode;
+        this.scratch = be.scratch;
         this.dummy = cl.alloc(4);
         this.warp = new ClWarpAttention(be);
     }
@@ -112,12 +114,12 @@ final class ClAttention {
         }
         int width = dq + 2 * kv;
         var stacked = new OpenClMglu.DeviceMatrix(wq.dtype(), width, h, stack(wq, wk, wv));
-        cl_mem qkv = be.scratch(OpenClBackend.QKV, 4L * Math.min(CHUNK, B) * width);
+        cl_mem qkv = scratch.slot(ClScratch.QKV, 4L * Math.min(CHUNK, B) * width);
         for (int b0 = 0; b0 < B; b0 += CHUNK) {
             int n = Math.min(CHUNK, B - b0);
             // one row whose embedding is owed: gemv_b1 gathers it from the table and writes x (x seen in place, not copied)
             var emb = in.embIn(B == 1 && x.deviceOffset() % be.cl.baseAlignBytes == 0 && be.mglu.b1GemvApplies(stacked.dtype(), h, 1, true));
-            try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false)) {
+            try (var xv = scratch.view(rows(x, B, h, b0, b0 + n), true, false)) {
                 be.mglu.gemv(qkv, xv.mem, in.normIn(), emb, stacked, n, false, null);
             }
             run(out, b0, n, qkv, 0, width, qkv, dq, width, qkv, dq + kv, width, kCache, vCache, pos, nH, nKv, hd, maxT, tab, mode);
@@ -151,9 +153,9 @@ final class ClAttention {
         var stacked = new OpenClMglu.DeviceMatrix(wq.dtype(), width, h, stack(wq, wk, wv));
         cl_mem kcb = be.buf(kCache, op, "kCache").mem(), vcb = be.buf(vCache, op, "vCache").mem();
         boolean gemm = be.gemm.applies(wq.dtype(), h, P);              // then qkv (P, width) in one GEMM, all k, v cached at once
-        cl_mem qkv = be.scratch(OpenClBackend.QKV, 4L * (gemm ? P : Math.min(CHUNK, P)) * width);
+        cl_mem qkv = scratch.slot(ClScratch.QKV, 4L * (gemm ? P : Math.min(CHUNK, P)) * width);
         if (gemm)
-            try (var xv = be.view(in.plain(), true, false)) {                // the GEMM reads the norm written
+            try (var xv = scratch.view(in.plain(), true, false)) {                // the GEMM reads the norm written
                 gemm = be.gemm.linear(qkv, xv.mem, wq.dtype(), stacked.mem(), width, h, P, false);
             }
         if (gemm) {
@@ -168,7 +170,7 @@ final class ClAttention {
         for (int b0 = 0; b0 < P; b0 += CHUNK) {
             int n = Math.min(CHUNK, P - b0), o = gemm ? b0 * width : 0;
             if (!gemm) {
-                try (var xv = be.view(rows(x, P, h, b0, b0 + n), true, false)) {
+                try (var xv = scratch.view(rows(x, P, h, b0, b0 + n), true, false)) {
                     be.mglu.gemv(qkv, xv.mem, in.normIn(), stacked, n, false, null);
                 }
                 cl.launch(kernel("rope_kv", kvh(kCache)), (long) n * kv / 2, 0, null, kcb, elems(kCache), vcb, elems(vCache), qkv, dq, width, qkv, dq + kv, width,
@@ -209,7 +211,7 @@ final class ClAttention {
         if (crow < 0 && warp.applies(hd)) {                             // a decode step: one warp per (row, head, split)
             int kv = nKv * hd;
             // the partials of the longest context the cache holds (as main's rope_attn path since 952af33): no reallocation as a sequence grows
-            cl_mem part = be.scratch(OpenClBackend.PARTS, 4L * n * nH * Math.max(warp.splits(n, nH, maxLen), warp.maxSplits(n, nH, maxT)) * (hd + 2));
+            cl_mem part = scratch.slot(ClScratch.PARTS, 4L * n * nH * Math.max(warp.splits(n, nH, maxLen), warp.maxSplits(n, nH, maxT)) * (hd + 2));
             warp.launch(be.buf(out, "attention", "out").mem(), elems(out) + b0 * nH * hd, part, tickets((long) n * nH), q, qo, qs, k, ko, ks,
                     v, vo, vs, be.buf(kCache, "attention", "kCache").mem(), elems(kCache) + b0 * maxT * kv,
                     be.buf(vCache, "attention", "vCache").mem(), elems(vCache) + b0 * maxT * kv, kvh(kCache), tab, mode, pos, b0, n, nH, nKv, hd, maxT, dummy);
@@ -219,7 +221,7 @@ final class ClAttention {
         int ls = (int) Math.min(LS, cl.maxWorkGroup);
         if (ls != LS) throw new IllegalStateException("attention: the device's work-groups hold " + cl.maxWorkGroup + " threads, fewer than " + LS);
         // the partials of the longest context this cache holds, so a growing sequence never reallocates them
-        cl_mem part = be.scratch(OpenClBackend.PARTS, 4L * n * nH * Math.max(nsplit, (maxT + SK - 1) / SK) * (hd + 2));
+        cl_mem part = scratch.slot(ClScratch.PARTS, 4L * n * nH * Math.max(nsplit, (maxT + SK - 1) / SK) * (hd + 2));
         cl_mem ob = be.buf(out, "attention", "out").mem(), kcb = be.buf(kCache, "attention", "kCache").mem(),
                 vcb = be.buf(vCache, "attention", "vCache").mem();
         int oo = elems(out) + b0 * nH * hd;

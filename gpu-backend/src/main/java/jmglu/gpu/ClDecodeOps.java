@@ -70,7 +70,7 @@ final class ClDecodeOps {
     void argmax(int[] out, Tensor logits) {
         int V = logits.dim(logits.rank() - 1), B = logits.size() / V;
         if (out.length < B) throw new IllegalArgumentException("argmax: " + B + " rows of logits, out has " + out.length);
-        cl_mem ids = be.scratch(OpenClBackend.IDS, 4L * B);
+        cl_mem ids = be.scratch.slot(ClScratch.IDS, 4L * B);
         argmax(ids, logits);
         cl.readInts(ids, 0, out, B);
     }

@@ -13,7 +13,7 @@ import org.jocl.cl_mem;
  * (GEMV, the residual add fused into its epilogue), glu, FlashMGLU and Top-K routed MGLU, through
  * {@link OpenClMglu}. Semantics are {@link jmglu.engine.HostBackend}'s. Batches go in launches of
  * up to {@link OpenClMglu#MAX_BATCH} rows. These kernels take no offsets: tensors not at byte 0 of
- * their buffer are passed as sub-buffers or device-side copies ({@link OpenClBackend#view}). Batches of
+ * their buffer are passed as sub-buffers or device-side copies ({@link ClScratch#view}). Batches of
  * more than 8 rows with 16-bit W go to the tensor-core GEMMs of {@link ClGemm} instead (one launch per op).
  *
  * <p>FlashMGLU on the tensor-core path also needs W and the masks in the {@link TcLayout} tile order:
@@ -24,10 +24,12 @@ final class ClMatrixOps {
     private static final int CHUNK = OpenClMglu.MAX_BATCH;
     private final OpenClBackend be;
     private final OpenClMglu mglu;
+    private final ClScratch scratch;
 
     ClMatrixOps(OpenClBackend be) {
         this.be = be;
         this.mglu = be.mglu;
+        this.scratch = be.scratch;
     }
 
     /** y (B, d) = x (B, h) · Wᵀ, or y += that when acc; x is in.x, normed as it is loaded when in owes a norm. */
@@ -36,15 +38,15 @@ final class ClMatrixOps {
         int d = rowsOf(w, "linear"), h = w.dim(1), B = batch(x, h, "linear");
         var norm = in.normIn();
         be.f32(y, "linear", "y", (long) B * d);
-        try (OpenClBackend.View wv = be.view(w, true, false)) {
+        try (ClScratch.View wv = scratch.view(w, true, false)) {
             if (be.gemm.applies(w.dtype(), h, B))
-                try (var xv = be.view(in.plain(), true, false); var yv = be.view(y, acc, true)) {
+                try (var xv = scratch.view(in.plain(), true, false); var yv = scratch.view(y, acc, true)) {
                     if (be.gemm.linear(yv.mem, xv.mem, w.dtype(), wv.mem, d, h, B, acc)) return;
                 }
             var dm = new OpenClMglu.DeviceMatrix(w.dtype(), d, h, wv.mem);
             for (int b0 = 0; b0 < B; b0 += CHUNK) {
                 int n = Math.min(CHUNK, B - b0);
-                try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false); var yv = be.view(rows(y, B, d, b0, b0 + n), acc, true)) {
+                try (var xv = scratch.view(rows(x, B, h, b0, b0 + n), true, false); var yv = scratch.view(rows(y, B, d, b0, b0 + n), acc, true)) {
                     mglu.gemv(yv.mem, xv.mem, norm, dm, n, acc, null);
                 }
             }
@@ -66,9 +68,9 @@ final class ClMatrixOps {
         be.f32(y, "linear", "y", (long) B * d);
         be.f32(n, "rmsnorm", "n", (long) B * d);
         ClBuffer nwb = be.f32(nw, "rmsnorm", "w", d);
-        try (OpenClBackend.View wv = be.view(w, true, false); var xv = be.view(x, true, false); var yv = be.view(y, acc, true);
-             var nv = be.view(n, false, true)) {
-            var out = new GemvExtras.NormOut(nv.mem, nwb.mem(), OpenClBackend.elems(nw), eps, be.ticket());
+        try (ClScratch.View wv = scratch.view(w, true, false); var xv = scratch.view(x, true, false); var yv = scratch.view(y, acc, true);
+             var nv = scratch.view(n, false, true)) {
+            var out = new GemvExtras.NormOut(nv.mem, nwb.mem(), OpenClBackend.elems(nw), eps, scratch.ticket());
             return mglu.gemvNormOut(yv.mem, xv.mem, norm, new OpenClMglu.DeviceMatrix(w.dtype(), d, h, wv.mem), B, acc, out);
         }
     }
@@ -84,9 +86,9 @@ final class ClMatrixOps {
         be.f32(y, "linear", "y", (long) B * d);
         if (B > CHUNK || be.gemm.applies(w.dtype(), h, B)
                 || !mglu.b1GemvApplies(w.dtype(), h, B, norm != null) && !mglu.tcGemvApplies(w.dtype(), h, B)) return false;
-        var am = new GemvExtras.ArgmaxOut(ids, be.scratch(OpenClBackend.ARGMAX, GemvExtras.argmaxPartBytes(d, B)), be.ticket());
+        var am = new GemvExtras.ArgmaxOut(ids, scratch.slot(ClScratch.ARGMAX, GemvExtras.argmaxPartBytes(d, B)), scratch.ticket());
         // y is written whole (no acc): a copy view left unwritten (a refused program) is overwritten by the caller's linear
-        try (var wv = be.view(w, true, false); var xv = be.view(x, true, false); var yv = be.view(y, false, true)) {
+        try (var wv = scratch.view(w, true, false); var xv = scratch.view(x, true, false); var yv = scratch.view(y, false, true)) {
             return mglu.gemvArgmax(yv.mem, xv.mem, norm, new OpenClMglu.DeviceMatrix(w.dtype(), d, h, wv.mem), B, am, null);
         }
     }
@@ -99,20 +101,20 @@ final class ClMatrixOps {
         rowsOf(wValue, "glu");
         if (!wGate.sameShape(wValue)) throw new IllegalArgumentException("glu: Wg " + wGate + " and Wv " + wValue + " differ in shape");
         be.f32(y, "glu", "y", (long) B * d);
-        try (var gv = be.view(wGate, true, false); var vv = be.view(wValue, true, false)) {
+        try (var gv = scratch.view(wGate, true, false); var vv = scratch.view(wValue, true, false)) {
             if (wGate.dtype() == wValue.dtype() && be.gemm.applies(wGate.dtype(), h, B))
-                try (var xv = be.view(in.plain(), true, false); var yv = be.view(y, false, true)) {
+                try (var xv = scratch.view(in.plain(), true, false); var yv = scratch.view(y, false, true)) {
                     if (be.gemm.glu(yv.mem, xv.mem, wGate.dtype(), gv.mem, vv.mem, d, h, B, g)) return;
                 }
             var mg = new OpenClMglu.DeviceMatrix(wGate.dtype(), d, h, gv.mem);
             var mv = new OpenClMglu.DeviceMatrix(wValue.dtype(), d, h, vv.mem);
             for (int b0 = 0; b0 < B; b0 += CHUNK) {
                 int n = Math.min(CHUNK, B - b0);
-                try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false); var yv = be.view(rows(y, B, d, b0, b0 + n), false, true)) {
+                try (var xv = scratch.view(rows(x, B, h, b0, b0 + n), true, false); var yv = scratch.view(rows(y, B, d, b0, b0 + n), false, true)) {
                     if (mg.dtype() == mv.dtype()) {
                         mglu.rows(OpenClMglu.SWIGLU, yv.mem, null, xv.mem, norm, mg, mv, null, n, g, null);
                     } else {
-                        cl_mem gate = be.scratch(OpenClBackend.GATE, 4L * n * d);
+                        cl_mem gate = scratch.slot(ClScratch.GATE, 4L * n * d);
                         mglu.gemv(gate, xv.mem, norm, mg, n, false, null);
                         be.decode().launchAct(gate, 0, n * d, g);
                         mglu.gemv(yv.mem, xv.mem, norm, mv, n, false, null);
@@ -129,16 +131,16 @@ final class ClMatrixOps {
         int d = rowsOf(w, "flashMglu"), h = w.dim(1), B = batch(x, h, "flashMglu"), nm = nmOf(masks, d, h, "flashMglu");
         var norm = in.normIn();
         be.f32(y, "flashMglu", "y", (long) B * d);
-        try (var wv = be.view(w, true, false); var mv = be.view(masks, true, false)) {
+        try (var wv = scratch.view(w, true, false); var mv = scratch.view(masks, true, false)) {
             if (be.gemm.applies(w.dtype(), h, B))
-                try (var xv = be.view(in.plain(), true, false); var yv = be.view(y, false, true)) {
+                try (var xv = scratch.view(in.plain(), true, false); var yv = scratch.view(y, false, true)) {
                     if (be.gemm.flash(yv.mem, xv.mem, w.dtype(), wv.mem, mv.mem, nm, d, h, B, g)) return;
                 }
             for (int b0 = 0; b0 < B; b0 += CHUNK) {
                 int n = Math.min(CHUNK, B - b0);
                 var dm = matrix(w, wv.mem, d, h, n);
                 var dk = masks(masks, mv.mem, nm, d, h, dm.tc() != null);
-                try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false); var yv = be.view(rows(y, B, d, b0, b0 + n), false, true)) {
+                try (var xv = scratch.view(rows(x, B, h, b0, b0 + n), true, false); var yv = scratch.view(rows(y, B, d, b0, b0 + n), false, true)) {
                     mglu.rows(OpenClMglu.FLASH, yv.mem, null, xv.mem, norm, dm, null, dk, n, g, null);
                 }
             }
@@ -152,15 +154,15 @@ final class ClMatrixOps {
             throw new IllegalArgumentException("mgluTopK: the router must be (nm=" + nm + ", h=" + h + "), got " + router);
         if (k < 1 || k > nm) throw new IllegalArgumentException("mgluTopK: K must be in 1.." + nm + ", got " + k);
         be.f32(y, "mgluTopK", "y", (long) B * d);
-        try (var wv = be.view(w, true, false); var mv = be.view(masks, true, false); var rv = be.view(router, true, false)) {
+        try (var wv = scratch.view(w, true, false); var mv = scratch.view(masks, true, false); var rv = scratch.view(router, true, false)) {
             var dr = new OpenClMglu.DeviceMatrix(router.dtype(), nm, h, rv.mem);
             for (int b0 = 0; b0 < B; b0 += CHUNK) {
                 int n = Math.min(CHUNK, B - b0);
                 var dm = matrix(w, wv.mem, d, h, n);
                 var dk = masks(masks, mv.mem, nm, d, h, dm.tc() != null);
-                cl_mem t = be.scratch(OpenClBackend.T, 4L * n * d), s = be.scratch(OpenClBackend.S, 4L * nm * n * d),
-                        r = be.scratch(OpenClBackend.ROUTER, 4L * n * nm);
-                try (var xv = be.view(rows(x, B, h, b0, b0 + n), true, false); var yv = be.view(rows(y, B, d, b0, b0 + n), false, true)) {
+                cl_mem t = scratch.slot(ClScratch.T, 4L * n * d), s = scratch.slot(ClScratch.S, 4L * nm * n * d),
+                        r = scratch.slot(ClScratch.ROUTER, 4L * n * nm);
+                try (var xv = scratch.view(rows(x, B, h, b0, b0 + n), true, false); var yv = scratch.view(rows(y, B, d, b0, b0 + n), false, true)) {
                     mglu.gemv(r, xv.mem, dr, n, false, null);
                     mglu.rows(OpenClMglu.SCORES, t, s, xv.mem, dm, null, dk, n, g, null);
                     be.decode().launchTopK(yv.mem, 0, t, s, r, n, d, nm, k, g);

@@ -24,7 +24,7 @@ final class ClSampling {
     void sample(int[] out, Tensor logits, float t, int k, double[] u) {
         int V = logits.dim(logits.rank() - 1), B = logits.size() / V;
         if (out.length < B) throw new IllegalArgumentException("sample: " + B + " rows of logits, out has " + out.length);
-        cl_mem ids = be.scratch(OpenClBackend.IDS, 4L * B);
+        cl_mem ids = be.scratch.slot(ClScratch.IDS, 4L * B);
         sample(ids, logits, t, k, u);
         cl.readInts(ids, 0, out, B);
     }

@@ -23,7 +23,7 @@ import org.jocl.cl_mem;
  * {@link #kvCacheType}); {@link #read} copies an F32 (or F16) tensor back;
  * {@link #release} frees a tensor's whole buffer (views included); {@link #close} frees everything.
  * The ops are in {@link ClDecodeOps} (decode.cl) and {@link ClMatrixOps} (the MGLU/GEMV kernels).
- * Ops run one at a time (synchronized) on one in-order queue, so scratch buffers are reused freely.
+ * Ops run one at a time (synchronized) on one in-order queue, so scratch buffers ({@link ClScratch}) are reused freely.
  * The fused ops ({@link #linearRmsnorm}, {@link #embeddingRmsnorm}) and the greedy {@link #argmax} each take
  * one launch, and {@link #linearArgmax} (the lm head and the argmax) one where gemv_b1 runs the head (B ≤ 2), so a
  * B = 1 greedy decode step of L layers takes 5·L + 1 launches (7·L + 3 with the compositions, -Djmglu.opencl.fused=off).
@@ -39,8 +39,6 @@ import org.jocl.cl_mem;
 public final class OpenClBackend implements Backend {
     private static final Set<String> OPS = Set.of("embedding", "rmsnorm", "linear", "rope", "attentionStep", "act", "glu",
             "flashMglu", "mgluTopK");
-    /** Scratch slots (one buffer each, grown on demand). */
-    static final int GATE = 1, T = 2, S = 3, ROUTER = 4, QKV = 5, PARTS = 6, IDS = 7, ARGMAX = 8, SLOTS = 9;
 
     final OpenClContext cl;
     final OpenClMglu mglu;
@@ -51,13 +49,11 @@ public final class OpenClBackend implements Backend {
     private final ClMatrixOps matrix;
     private final ClAttention attention;
     private final Set<ClBuffer> live = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final cl_mem[] scratch = new cl_mem[SLOTS];
-    private final long[] scratchBytes = new long[SLOTS];
+    /** The scratch slots, the fused outputs' ticket and the views at byte 0 the ops borrow ({@link ClScratch}). */
+    final ClScratch scratch;
     private boolean closed;
     /** Which fused decode paths run and the caches' type ({@link DecodeSwitches}: each switch, and why its default). */
     private final DecodeSwitches switches;
-    /** The fused GEMV outputs' ticket (one int, zero between launches; {@link GemvExtras}), made on first use. */
-    private cl_mem ticket;
     final ClNorms norms = new ClNorms(this);
 
     /** The backend owns (and closes) cl; the decode switches from the -Djmglu.opencl.* properties. */
@@ -67,6 +63,7 @@ public final class OpenClBackend implements Backend {
     public OpenClBackend(OpenClContext cl, OpenClSettings settings, DecodeSwitches switches) {
         this.switches = java.util.Objects.requireNonNull(switches, "switches");
         this.cl = cl;
+        this.scratch = new ClScratch(this, cl);
         this.mglu = new OpenClMglu(cl, settings);
         this.gemm = new ClGemm(cl, mglu);
         this.decode = new ClDecodeOps(this);
@@ -161,8 +158,7 @@ public final class OpenClBackend implements Backend {
     @Override public synchronized void close() {
         if (closed) return;
         for (ClBuffer b : live.toArray(new ClBuffer[0])) b.release();
-        OpenClContext.release(scratch);
-        OpenClContext.release(ticket);
+        scratch.release();
         attention.release();
         gemm.release();
         mglu.release();
@@ -241,7 +237,7 @@ public final class OpenClBackend implements Backend {
     @Override public synchronized void linearArgmax(int[] out, Tensor logits, Tensor x, Tensor w) {
         int V = logits.dim(logits.rank() - 1), B = logits.size() / V;
         if (out.length < B) throw new IllegalArgumentException("linearArgmax: " + B + " rows of logits, out has " + out.length);
-        cl_mem m = scratch(IDS, 4L * B);
+        cl_mem m = scratch.slot(ClScratch.IDS, 4L * B);
         if (fusedHead(m, logits, x, w)) cl.readInts(m, 0, out, B);
         else Backend.super.linearArgmax(out, logits, x, w);
     }
@@ -269,15 +265,6 @@ public final class OpenClBackend implements Backend {
     private boolean fusedHead(cl_mem ids, Tensor logits, Tensor x, Tensor w) {
         if (!switches.fused() || logits.size() / logits.dim(logits.rank() - 1) > switches.headArgmaxMaxB()) return false;
         try (var in = norms.input(x, logits)) { return matrix.linearArgmax(logits, in, w, ids); }
-    }
-
-    /** The ticket of the fused GEMV outputs (NORMOUT, ARGMAX): one int, zeroed once (every launch leaves it zero). */
-    cl_mem ticket() {
-        if (ticket == null) {
-            ticket = cl.alloc(4);
-            cl.zero(ticket, 0, 4);
-        }
-        return ticket;
     }
 
     @Override public synchronized void sample(Tensor ids, Tensor logits, float t, int k, double[] u) {
@@ -354,56 +341,6 @@ public final class OpenClBackend implements Backend {
 
     /** The offset of t's element 0 in its buffer, in elements (a buffer holds fewer than 2^31 of them). */
     static int elems(Tensor t) { return Math.toIntExact(t.deviceOffset() / t.dtype().bytes); }
-
-    /**
-     * A scratch buffer of at least bytes for one slot (contents undefined; valid until the next call for the slot).
-     * It grows to at least twice its size: NVIDIA's clReleaseMemObject waits for the commands that use the old
-     * buffer, so a slot that grew a little every few decode steps (the attention's partials, by the KV length)
-     * drained the queue each time (H200, lab/gpu/host-run1: 0.4 ms a step at B = 8).
-     */
-    cl_mem scratch(int slot, long bytes) {
-        if (scratchBytes[slot] < bytes) {
-            bytes = Math.max(bytes, 2 * scratchBytes[slot]);
-            OpenClContext.release(scratch[slot]);          // freed once the commands using it have run
-            scratch[slot] = null;
-            scratch[slot] = cl.alloc(bytes);
-            scratchBytes[slot] = bytes;
-        }
-        return scratch[slot];
-    }
-
-    /**
-     * A cl_mem whose byte 0 is t's element 0, for the kernels that take no offsets (mglu.cl, mglu_fast.cl,
-     * flash_tc.cl): the buffer itself at offset 0, a sub-buffer at an offset the device allows one at,
-     * otherwise a device-side copy (copied in when in, copied back by {@link View#close} when out).
-     */
-    View view(Tensor t, boolean in, boolean out) {
-        ClBuffer b = buf(t, "view", "t");
-        long off = t.deviceOffset(), bytes = t.byteSize();
-        if (off == 0) return new View(b.mem(), null, b, off, bytes, false);
-        if (off % cl.baseAlignBytes == 0) return new View(cl.subBuffer(b.mem(), off, bytes), null, b, off, bytes, false);
-        cl_mem tmp = cl.alloc(bytes);
-        if (in) cl.copy(b.mem(), off, tmp, 0, bytes, null);
-        return new View(tmp, tmp, b, off, bytes, out);
-    }
-
-    /** See {@link #view}; close after the launches that use it (releasing is deferred by OpenCL until they ran). */
-    final class View implements AutoCloseable {
-        final cl_mem mem;
-        private final cl_mem copy;
-        private final ClBuffer b;
-        private final long off, bytes;
-        private final boolean writeBack;
-
-        private View(cl_mem mem, cl_mem copy, ClBuffer b, long off, long bytes, boolean writeBack) {
-            this.mem = mem; this.copy = copy; this.b = b; this.off = off; this.bytes = bytes; this.writeBack = writeBack;
-        }
-
-        @Override public void close() {
-            if (writeBack) cl.copy(copy, 0, b.mem(), off, bytes, null);
-            if (mem != b.mem()) OpenClContext.release(mem);
-        }
-    }
 
     /** Rows [b0, b1) of t seen as (rows, n) (a view, no copy). */
     static Tensor rows(Tensor t, int rows, int n, int b0, int b1) { return t.reshape(rows, n).rows(b0, b1); }
