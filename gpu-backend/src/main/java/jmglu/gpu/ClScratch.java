@@ -37,6 +37,7 @@ final class ClScratch {
             bytes = Math.max(bytes, 2 * slotBytes[slot]);
             OpenClContext.release(slots[slot]);          // freed once the commands using it have run
             slots[slot] = null;
+            slotBytes[slot] = 0;                         // empty until the allocation below succeeds
             slots[slot] = cl.alloc(bytes);
             slotBytes[slot] = bytes;
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,6 +52,15 @@ class OpenClBackendStorageTest {
         gpu.release(d);
         gpu.release(d);                                                   // idempotent
         assertThrows(IllegalStateException.class, () -> OpenClTesting.read(gpu, d));
+    }
+
+    /** A scratch slot whose growth the device refused is allocated afresh by the next request, never handed out as null. */
+    @Test void aScratchSlotThatFailedToGrowIsAllocatedAgain() {
+        synchronized (gpu) {                                              // ClScratch runs under the backend's lock
+            assertNotNull(gpu.scratch.slot(ClScratch.GATE, 64));
+            assertThrows(IllegalStateException.class, () -> gpu.scratch.slot(ClScratch.GATE, Long.MAX_VALUE / 4));
+            assertNotNull(gpu.scratch.slot(ClScratch.GATE, 64));
+        }
     }
 
     /** The KV caches' storage: F16 by default, zeros of any float type (odd sizes), F16 tensors and their views read back widened. */
