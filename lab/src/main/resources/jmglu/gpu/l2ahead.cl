@@ -75,6 +75,24 @@ __kernel void ahead(__global const uchar* w, __global const long* offb, const in
 #ifndef PRE
 #define PRE 1
 #endif
+// every group adds 1 to the monotone arrival count and waits until it reaches want (groups · phases passed); a
+// bounded spin (flag out[1] = 2) instead of a hang when a group was never resident
+inline void grid_barrier(volatile __global uint* cnt, const uint want, __global uint* out) {
+    barrier(CLK_GLOBAL_MEM_FENCE);
+    if (get_local_id(0) == 0) {
+        FENCE();
+        atomic_inc(cnt);
+        int n = 0;
+#if SPIN
+        while (*cnt < want && ++n < (1 << 20)) ;
+#else
+        while (atomic_add(cnt, 0) < want && ++n < (1 << 20)) ;
+#endif
+        if (n >= (1 << 20)) out[1] = 2;
+        FENCE();
+    }
+    barrier(CLK_GLOBAL_MEM_FENCE);
+}
 __kernel void grid(__global const uint4* restrict w, __global const long* offs, const int nb, volatile __global uint* cnt,
                    __global uint* out) {
     const long G = get_global_size(0), gid = get_global_id(0);
@@ -94,21 +112,7 @@ __kernel void grid(__global const uint4* restrict w, __global const long* offs, 
             const long nx = offs[b + 1] / 16, m4 = offs[b + 2] / 16 - nx;
             have = NPRE && gid + (PRE - 1) * G < m4;
             if (have) for (int k = 0; k < PRE; k++) pre[k] = w[nx + gid + k * G];
-            barrier(CLK_GLOBAL_MEM_FENCE);
-            if (get_local_id(0) == 0) {
-                FENCE();
-                const uint want = ng * (uint) (b + 1);
-                atomic_inc(cnt);
-                int n = 0;
-#if SPIN
-                while (*cnt < want && ++n < (1 << 20)) ;
-#else
-                while (atomic_add(cnt, 0) < want && ++n < (1 << 20)) ;
-#endif
-                if (n >= (1 << 20)) out[1] = 2;
-                FENCE();
-            }
-            barrier(CLK_GLOBAL_MEM_FENCE);
+            grid_barrier(cnt, ng * (uint) (b + 1), out);
         }
     }
     if ((acc.x ^ acc.y ^ acc.z ^ acc.w) == 0x9e3779b9u) out[0] = acc.x;
@@ -188,17 +192,7 @@ __kernel void gtma(__global const uchar* w, __global const long* offb, const int
             }
         }
         if (b + 1 < nph) {
-            barrier(CLK_GLOBAL_MEM_FENCE);
-            if (lid == 0) {
-                FENCE();
-                const uint want = ng * (uint) (b + 1);
-                atomic_inc(cnt);
-                int n = 0;
-                while (*cnt < want && ++n < (1 << 20)) ;
-                if (n >= (1 << 20)) out[1] = 2;
-                FENCE();
-            }
-            barrier(CLK_GLOBAL_MEM_FENCE);
+            grid_barrier(cnt, ng * (uint) (b + 1), out);
         }
     }
     if ((acc.x ^ acc.y ^ acc.z ^ acc.w) == 0x9e3779b9u) out[0] = acc.x;

@@ -64,17 +64,7 @@ public final class L2AheadProbe {
         cl_context_properties props = new cl_context_properties();
         props.addProperty(CL_CONTEXT_PLATFORM, all.get(0).platform());
         cl_context ctx = clCreateContext(props, 1, new cl_device_id[] {dev}, null, null, null);
-        cl_program prog = clCreateProgramWithSource(ctx, 1, new String[] {SRC}, null, null);
-        try {
-            clBuildProgram(prog, 0, null, "-DPTX=" + (ptx ? 1 : 0) + " -DNPRE=0", null, null);
-        } catch (RuntimeException e) {
-            long[] n = new long[1];
-            clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, 0, null, n);
-            byte[] log = new byte[(int) n[0]];
-            clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, n[0], Pointer.to(log), null);
-            System.out.println("build failed: " + new String(log).trim());
-            throw e;
-        }
+        cl_program prog = build(ctx, dev, "-DPTX=" + (ptx ? 1 : 0) + " -DNPRE=0", "the chain");
         cl_kernel rd = clCreateKernel(prog, "rd", null), ahead = clCreateKernel(prog, "ahead", null);
         cl_command_queue q1 = clCreateCommandQueue(ctx, dev, 0, null), q2 = clCreateCommandQueue(ctx, dev, 0, null);
 
@@ -116,7 +106,7 @@ public final class L2AheadProbe {
                 String opts = p[0].equals("grid") ? "-DPTX=1 -DPRE=" + Math.max(a, 1) + " -DNPRE=" + (a > 0 ? 1 : 0) + " -DSPIN=" + c
                         : "-DPTX=1 -DNPRE=0 -DSPIN=1 -DTNB=" + a + " -DTCH=" + c * 1024;
                 try {
-                    grid(ctx, dev, q1, w, offb, nph, cu[0], local, rounds, ceil, total, out, v, gpc, opts, p[0].equals("grid") ? "grid" : "gtma");
+                    grid(ctx, dev, q1, w, offB, nph, cu[0], local, rounds, ceil, total, out, v, gpc, opts, p[0].equals("grid") ? "grid" : "gtma");
                 } catch (RuntimeException e) {
                     System.out.println(v + ": failed: " + e.getMessage());
                 }
@@ -165,8 +155,8 @@ public final class L2AheadProbe {
         }
     }
 
-    private static void grid(cl_context ctx, cl_device_id dev, cl_command_queue q, cl_mem w, long[] offb, int nph, int cu, long local,
-                             int rounds, double ceil, long total, cl_mem out, String v, int gpc, String opts, String kernel) {
+    /** The program of SRC built with opts; on failure the compiler's log is printed (labelled what) and the error rethrown. */
+    private static cl_program build(cl_context ctx, cl_device_id dev, String opts, String what) {
         cl_program prog = clCreateProgramWithSource(ctx, 1, new String[] {SRC}, null, null);
         try {
             clBuildProgram(prog, 0, null, opts, null, null);
@@ -175,11 +165,16 @@ public final class L2AheadProbe {
             clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, 0, null, n);
             byte[] log = new byte[(int) n[0]];
             clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, n[0], Pointer.to(log), null);
-            System.out.println(v + ": build failed: " + new String(log).trim());
+            System.out.println(what + ": build failed: " + new String(log).trim());
             throw e;
         }
+        return prog;
+    }
+
+    private static void grid(cl_context ctx, cl_device_id dev, cl_command_queue q, cl_mem w, cl_mem offB, int nph, int cu, long local,
+                             int rounds, double ceil, long total, cl_mem out, String v, int gpc, String opts, String kernel) {
+        cl_program prog = build(ctx, dev, opts, v);
         cl_kernel k = clCreateKernel(prog, kernel, null);
-        cl_mem offB = clCreateBuffer(ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, 8L * offb.length, Pointer.to(offb), null);
         cl_mem cnt = clCreateBuffer(ctx, CL_MEM_READ_WRITE, 64, null, null);
         double[] t = new double[rounds];
         for (int r = 0; r < rounds + 2; r++) {
@@ -207,7 +202,6 @@ public final class L2AheadProbe {
                 v, med, rounds, t[0], total / med / 1e3, 100 * total / ceil / (med * 1e-6), flag[1] == 3 ? "  TMA WAIT TIMED OUT" : flag[1] != 0 ? "  BARRIER TIMED OUT" : "");
         if (flag[1] != 0) clEnqueueFillBuffer(q, out, Pointer.to(new int[] {0}), 4, 0, 64, 0, null, null);
         clReleaseMemObject(cnt);
-        clReleaseMemObject(offB);
         clReleaseKernel(k);
         clReleaseProgram(prog);
     }
